@@ -1,0 +1,4 @@
+# microbit: Cortex-M0 (ARMv6-M), 16 KiB RAM: the smallest board. No MPU: the stack guard is a canary.
+QEMU_MACHINE := microbit
+BOARD_CFLAGS := -mcpu=cortex-m0 -mthumb
+BOARD_DEFS   := -DMMRT_BOARD=\"microbit\" -DMMRT_SYSTICK_HZ=16000000U 

@@ -1,0 +1,140 @@
+/*
+ * kernel.c - boot-time set-up, the stack guard, panic and exit, and the
+ * mm port (mm/mm_port.h) for the firmware.
+ *
+ * Stack guard: the GUARD_SIZE bytes below the stack (linker/cortex-m.ld).
+ * On a core with an MPU (PMSAv7, ARMv7-M) region 0 makes them no-access,
+ * so the first push past the stack limit faults and boot/fault.c reports a
+ * stack overflow. Everywhere the guard is also filled with a canary, which
+ * kernel_stack_check() verifies (from SysTick, between demos and test
+ * cases, and at exit): on the Cortex-M0, which has no MPU, that check is
+ * the guard.
+ */
+#include "kernel.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mm_fmt.h"
+#include "mm_port.h"
+#include "regs.h"
+#include "semihost.h"
+
+extern uint32_t __stack_limit[], __stack_top[], __guard_start[];
+extern uint8_t __mm_region_start[], __mm_region_end[];
+
+#define CANARY 0xDEADC0DEUL
+#define PAINT 0xA5A5A5A5UL
+
+static bool guard_is_mpu;
+
+static uint32_t log2_u32(uint32_t v) {
+    uint32_t r = 0;
+    while (v > 1U) {
+        v >>= 1;
+        r++;
+    }
+    return r;
+}
+
+/* MPU region 0: no access, never execute, over the guard. */
+static bool mpu_guard_arm(void) {
+    if (CPUID_PARTNO(SCB_CPUID) == 0xC20UL || MPU_TYPE_DREGION(MPU_TYPE) == 0U) {
+        return false;
+    }
+    uint32_t size = (uint32_t)((uintptr_t)__stack_limit - (uintptr_t)__guard_start);
+    MPU_RNR = 0;
+    MPU_RBAR = (uint32_t)(uintptr_t)__guard_start;
+    MPU_RASR = MPU_RASR_XN | MPU_RASR_AP_NONE | MPU_RASR_SIZE(log2_u32(size)) |
+               MPU_RASR_ENABLE;
+    MPU_CTRL = MPU_CTRL_ENABLE | MPU_CTRL_PRIVDEFENA;
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+    return true;
+}
+
+static void paint_stack(void) {
+    uint32_t *sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    for (uint32_t *p = __stack_limit; p < sp - 16; p++) {
+        *p = PAINT;
+    }
+}
+
+void kernel_init(void) {
+    for (uint32_t *p = __guard_start; p < __stack_limit; p++) {
+        *p = CANARY;
+    }
+    paint_stack();
+    if (CPUID_PARTNO(SCB_CPUID) != 0xC20UL) {
+        SCB_SHCSR |= SCB_SHCSR_MEMFAULTENA | SCB_SHCSR_BUSFAULTENA | SCB_SHCSR_USGFAULTENA;
+        SCB_CCR |= SCB_CCR_DIV_0_TRP;
+    }
+    guard_is_mpu = mpu_guard_arm();
+#ifdef MMRT_LM3S_RCC
+    LM3S_SYSCTL_RCC = LM3S_SYSCTL_RCC; /* QEMU computes the clock on write */
+#endif
+    counter_start();
+}
+
+int kernel_stack_guard_is_mpu(void) { return guard_is_mpu ? 1 : 0; }
+
+void kernel_stack_check(const char *file, int line) {
+    if (guard_is_mpu) {
+        return; /* the guard is no-access: a canary there cannot be read */
+    }
+    for (const volatile uint32_t *p = __guard_start; p < __stack_limit; p++) {
+        if (*p != CANARY) {
+            mm_printf("\n*** stack overflow: canary at %p overwritten (0x%08lx), "
+                      "seen at %s:%d ***\n",
+                      (const void *)p, (unsigned long)*p, file, line);
+            sh_exit(MMRT_EXIT_STACK);
+        }
+    }
+}
+
+size_t kernel_stack_size(void) {
+    return (size_t)((uintptr_t)__stack_top - (uintptr_t)__stack_limit);
+}
+
+size_t kernel_stack_used(void) {
+    const uint32_t *p = __stack_limit;
+    while (p < __stack_top && *p == PAINT) {
+        p++;
+    }
+    return (size_t)((uintptr_t)__stack_top - (uintptr_t)p);
+}
+
+void kernel_mm_region(void **start, size_t *size) {
+    *start = __mm_region_start;
+    *size = (size_t)(__mm_region_end - __mm_region_start);
+}
+
+void kernel_exit(int code) {
+    kernel_stack_check(__FILE__, __LINE__);
+    sh_exit(code);
+}
+
+void kernel_panic(const char *file, int line, const char *msg, int code) {
+    (void)crit_enter();
+    mm_printf("\n*** PANIC %s:%d: %s ***\n", file, line, msg);
+    sh_exit(code);
+}
+
+/* ---- mm/mm_port.h for the firmware ---- */
+
+uint32_t mm_port_lock(void) { return crit_enter(); }
+void mm_port_unlock(uint32_t state) { crit_exit(state); }
+
+void mm_port_panic(const char *file, int line, const char *msg) {
+    kernel_panic(file, line, msg, MMRT_EXIT_PANIC);
+}
+
+void mm_port_misuse(const char *file, int line, const char *msg) {
+    (void)crit_enter();
+    mm_printf("\n*** MISUSE %s:%d: %s ***\n", file, line, msg);
+    sh_exit(MMRT_EXIT_PANIC);
+}
+
+uint64_t mm_port_clock(void) { return counter_instructions(); }
+
+void mm_port_write(const char *s, size_t n) { (void)sh_console_write(s, n); }

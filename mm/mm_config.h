@@ -1,0 +1,79 @@
+/*
+ * mm_config.h - every build option of the mm library, in one place.
+ *
+ * Each option is `#ifndef X / #define X default` so that a port or a
+ * compiler flag (-DX=...) can override it. Code tests options with
+ * `if (MM_CFG_X)` rather than #if wherever it can.
+ */
+#ifndef MM_CONFIG_H
+#define MM_CONFIG_H
+
+/* 1: all checks (misuse detection on every call, poison patterns on fresh
+ * and freed blocks, invariant asserts). 0: only the cheap checks. */
+#ifndef MM_CFG_DEBUG
+#define MM_CFG_DEBUG 0
+#endif
+
+/* ---- allocator (mm_heap.c): options below, owned by the allocator ---- */
+
+/* Largest request served by the small-object pools (bytes, a multiple of 8).
+ * Requests above it are large blocks made of whole pages. */
+#ifndef MM_SMALL_MAX
+#define MM_SMALL_MAX 256
+#endif
+
+/* Page size in bytes: a power of two, 256..8192. The region is cut into
+ * pages; a pool is 1..MM_POOL_MAX_PAGES pages, a large block a page run. */
+#ifndef MM_PAGE_SIZE
+#define MM_PAGE_SIZE 512
+#endif
+
+/* Most pages one pool may span. A class whose block size does not divide a
+ * page well gets the smallest pool (in pages) that wastes at most
+ * 1/MM_POOL_WASTE_DIV of it, within this limit. 1: single-page pools. */
+#ifndef MM_POOL_MAX_PAGES
+#define MM_POOL_MAX_PAGES 4
+#endif
+
+/* Pool tail waste accepted before a class gets a bigger pool (1/N). */
+#ifndef MM_POOL_WASTE_DIV
+#define MM_POOL_WASTE_DIV 16
+#endif
+
+/* 1: every public allocator call runs inside mm_port_lock/unlock, so the
+ * allocator may be called from ISRs. 0: the caller serializes. */
+#ifndef MM_CFG_LOCK
+#define MM_CFG_LOCK 0
+#endif
+
+/* Debug poison bytes (MM_CFG_DEBUG only): fresh blocks are filled with
+ * MM_POISON_FRESH, freed blocks (after their link word) with MM_POISON_FREE. */
+#ifndef MM_POISON_FRESH
+#define MM_POISON_FRESH 0xCD
+#endif
+#ifndef MM_POISON_FREE
+#define MM_POISON_FREE 0xDD
+#endif
+
+/* ---- objects and handles (mm_obj*.c): options below ---- */
+
+/* 1: mm_incref/mm_decref validate the handle out of line and report misuse
+ * with the caller's file:line (stale, forged, double decref, overflow).
+ * 0: they are the inline 5/6-instruction fast paths (no checks). */
+#ifndef MM_CFG_CHECKED_HANDLES
+#define MM_CFG_CHECKED_HANDLES 1
+#endif
+
+/* Classes (instance types) one runtime can register. 4 or 8 B each. */
+#ifndef MM_CFG_MAX_CLASSES
+#define MM_CFG_MAX_CLASSES 16
+#endif
+
+/* Most fixed slots an instance class may declare. */
+#ifndef MM_CFG_MAX_SLOTS
+#define MM_CFG_MAX_SLOTS 32
+#endif
+
+/* ---- cycle collector (mm_gc.c): options below ---- */
+
+#endif /* MM_CONFIG_H */
