@@ -35,7 +35,7 @@ ARM_CFLAGS := $(BOARD_CFLAGS) $(BOARD_DEFS) -std=c11 $(OPT) -g3 -ffunction-secti
 ARM_LDFLAGS := $(BOARD_CFLAGS) -nostartfiles -Llinker -T linker/$(BOARD).ld \
         -Wl,--gc-sections -Wl,--fatal-warnings
 
-B := build/$(BOARD)
+B ?= build/$(BOARD)
 MM_SRC := $(sort $(wildcard mm/*.c))
 BOOT_SRC := $(wildcard boot/*.c) boot/fault_entry.S
 KERNEL_SRC := kernel/kernel.c kernel/counter.c kernel/semihost.c

@@ -15,7 +15,7 @@
 #include "mm_fmt.h"
 #include "regs.h"
 
-#define FAULT_STACK_BYTES 512U
+#define FAULT_STACK_BYTES 1024U
 __attribute__((aligned(8))) static uint8_t fault_stack[FAULT_STACK_BYTES];
 uint8_t *const mmrt_fault_stack_top = &fault_stack[FAULT_STACK_BYTES];
 
@@ -92,7 +92,9 @@ void fault_report(const uint32_t *frame, uint32_t exc_return, uint32_t ipsr) {
     mm_printf("  EXC_RETURN = 0x%08lx, frame at %p (stack %p..%p)\n",
               (unsigned long)exc_return, (const void *)frame,
               (void *)__stack_limit, (void *)__stack_top);
-    if (!overflow || (uintptr_t)frame >= (uintptr_t)__guard_start) {
+    if ((cfsr & (CFSR_MSTKERR | CFSR_STKERR)) != 0U) {
+        mm_printf("  (stacking failed: the core could not write the exception frame)\n");
+    } else if (!overflow || (uintptr_t)frame >= (uintptr_t)__guard_start) {
         mm_printf("  stacked PC = 0x%08lx  LR = 0x%08lx  xPSR = 0x%08lx\n",
                   (unsigned long)frame[6], (unsigned long)frame[5], (unsigned long)frame[7]);
         mm_printf("  r0-r3 = 0x%08lx 0x%08lx 0x%08lx 0x%08lx  r12 = 0x%08lx\n",

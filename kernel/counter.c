@@ -19,6 +19,7 @@
 #endif
 
 static volatile uint32_t wraps;
+static uint32_t reload = SYST_RELOAD_MAX; /* ticks per wrap, minus one */
 
 void SysTick_Handler(void);
 void SysTick_Handler(void) {
@@ -28,9 +29,15 @@ void SysTick_Handler(void) {
 
 void counter_start(void) {
     SYST_CSR = 0;
-    SYST_RVR = SYST_RELOAD_MAX;
+    wraps = 0;
+    SYST_RVR = reload;
     SYST_CVR = 0; /* any write clears it and reloads on the next tick */
     SYST_CSR = SYST_CSR_ENABLE | SYST_CSR_TICKINT | SYST_CSR_CLKSOURCE;
+    /* The cleared counter reads 0 until the first tick reloads it; a read
+     * before then would look like the end of a period. Wait that tick out
+     * (bounded: a tick is under 100 instructions). */
+    for (uint32_t i = 0; i < 100000U && SYST_CVR == 0U; i++) {
+    }
 }
 
 uint64_t counter_ticks(void) {
@@ -40,10 +47,15 @@ uint64_t counter_ticks(void) {
         value = SYST_CVR;
         w2 = wraps;
     } while (w1 != w2);
-    if ((SCB_ICSR & SCB_ICSR_PENDSTSET) != 0U && value > SYST_RELOAD_MAX / 2U) {
+    if ((SCB_ICSR & SCB_ICSR_PENDSTSET) != 0U && value > reload / 2U) {
         w1++; /* wrapped while interrupts were masked */
     }
-    return (uint64_t)w1 * (SYST_RELOAD_MAX + 1U) + (SYST_RELOAD_MAX - value);
+    return (uint64_t)w1 * (reload + 1U) + (reload - value);
+}
+
+void counter_restart(uint32_t ticks_per_wrap) {
+    reload = ticks_per_wrap - 1U;
+    counter_start();
 }
 
 uint64_t counter_instructions(void) {

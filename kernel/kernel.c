@@ -109,6 +109,36 @@ void kernel_mm_region(void **start, size_t *size) {
     *size = (size_t)(__mm_region_end - __mm_region_start);
 }
 
+int kernel_args(char *buf, size_t n, char **argv, int max) {
+    if (sh_cmdline(buf, n) < 0) {
+        mm_printf("kernel: no command line from the host, or longer than %lu bytes\n",
+                  (unsigned long)(n - 1U));
+        return -1;
+    }
+    int argc = 0;
+    bool program_name = true;
+    for (char *p = buf; *p != '\0';) {
+        while (*p == ' ') {
+            *p++ = '\0';
+        }
+        if (*p == '\0') {
+            break;
+        }
+        if (!program_name) {
+            if (argc == max) {
+                mm_printf("kernel: more than %d words on the command line\n", max);
+                return -1;
+            }
+            argv[argc++] = p;
+        }
+        program_name = false;
+        while (*p != '\0' && *p != ' ') {
+            p++;
+        }
+    }
+    return argc;
+}
+
 void kernel_exit(int code) {
     kernel_stack_check(__FILE__, __LINE__);
     sh_exit(code);

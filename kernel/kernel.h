@@ -31,6 +31,9 @@ uint64_t counter_ticks(void);
 /* Instructions per tick as a fraction num/den (for resolution reports). */
 void counter_resolution(uint32_t *num, uint32_t *den);
 void counter_start(void);
+/* Restarts the count from zero with a shorter SysTick period (2..2^24
+ * ticks), so that tests can make the 24-bit counter wrap often. */
+void counter_restart(uint32_t ticks_per_wrap);
 
 /* ---- critical sections: nest; ISR-safe; O(1) ---- */
 static inline uint32_t crit_enter(void) {
@@ -59,6 +62,12 @@ size_t kernel_stack_size(void);
 void kernel_stack_check(const char *file, int line);
 /* 1 if the stack guard is an MPU region, 0 if it is a canary only. */
 int kernel_stack_guard_is_mpu(void);
+
+/* Reads the semihosting command line into buf and splits it at spaces,
+ * skipping the program name. Returns the number of words stored in argv,
+ * or -1 when the host has no command line or it does not fit in buf, or
+ * when it has more than max words (a message says which). */
+int kernel_args(char *buf, size_t n, char **argv, int max);
 
 /* Called by Reset_Handler once RAM is set up. */
 void kernel_init(void);

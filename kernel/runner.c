@@ -13,7 +13,6 @@
 #include "demos.h"
 #include "kernel.h"
 #include "mm_fmt.h"
-#include "semihost.h"
 
 #define CMDLINE_MAX 256
 
@@ -49,38 +48,12 @@ static void list_demos(void) {
     mm_printf(" all\n");
 }
 
-/* Splits the command line in place; skips the program name. */
-static int split_args(char *line, char **argv, int max) {
-    int argc = 0;
-    char *save = line;
-    bool first = true;
-    while (*save != '\0') {
-        while (*save == ' ') {
-            *save++ = '\0';
-        }
-        if (*save == '\0') {
-            break;
-        }
-        if (!first && argc < max) {
-            argv[argc++] = save;
-        }
-        first = false;
-        while (*save != '\0' && *save != ' ') {
-            save++;
-        }
-    }
-    return argc;
-}
-
 int main(void) {
     static char line[CMDLINE_MAX];
     char *argv[16];
-    int argc = 0;
-    if (sh_cmdline(line, sizeof line) >= 0) {
-        argc = split_args(line, argv, 16);
-    } else {
-        mm_printf("runner: no command line from the host (or over %d bytes): running all\n",
-                  CMDLINE_MAX - 1);
+    int argc = kernel_args(line, sizeof line, argv, 16);
+    if (argc < 0) {
+        return MMRT_EXIT_USAGE;
     }
     int failed = 0, ran = 0;
     bool all = argc == 0 || (argc == 1 && strcmp(argv[0], "all") == 0);

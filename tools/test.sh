@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# test.sh [all|host|target|fuzz|lint|nomalloc] - what `make test` runs.
+#
+#   host     cmocka tests of mm/: gcc -m64 and -m32, ASan+UBSan, in the
+#            release and the debug (MM_CFG_DEBUG=1) configuration
+#   target   the on-target test firmware on every board under QEMU (with a
+#            timeout each), every crash case in its own QEMU, the demos on
+#            every board, and the same under the collector's torture mode
+#   fuzz     each libFuzzer harness in tests/fuzz for a bounded run
+#   lint     cppcheck over the whole tree
+#   nomalloc no firmware ELF links malloc or _sbrk
+#
+# Every step counts as one passed or failed check; the last line is
+# "summary: N passed, N failed" and the exit code is non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+part=${1:-all}
+BOARDS=${BOARDS:-"lm3s6965evb microbit mps2-an385 mps2-an386 mps2-an500"}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+JOBS=${JOBS:-2}
+LOG=build/test-logs
+mkdir -p "$LOG"
+passed=0
+failed=0
+failures=()
+
+ok() { passed=$((passed + 1)); echo "PASS $1"; }
+bad() {
+    failed=$((failed + 1)); failures+=("$1"); echo "FAIL $1"
+    [ -n "${2:-}" ] && [ -f "$2" ] && tail -n 25 "$2" | sed 's/^/    | /'
+    return 0
+}
+
+# ---------------------------------------------------------------- host ----
+HOST_WARN="-Wall -Wextra -Werror -Wconversion -Wsign-conversion -Wshadow"
+HOST_SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+
+# Can this kernel run i386 binaries? If not, run them under qemu-i386,
+# where LeakSanitizer cannot stop the world (leaks are checked at -m64).
+i386_runner() {
+    local probe=build/host32/probe
+    mkdir -p build/host32
+    printf 'int main(void){return 0;}\n' | gcc -m32 -x c - -o $probe 2>/dev/null || return 1
+    if $probe 2>/dev/null; then echo ""; else echo "qemu-i386 -L /"; fi
+}
+
+host_tests() {
+    local runner32
+    runner32=$(i386_runner) || { bad "host: gcc -m32 cannot link (gcc-multilib missing?)"; runner32=SKIP; }
+    for bits in 64 32; do
+        [ $bits = 32 ] && [ "$runner32" = SKIP ] && continue
+        for cfg in release debug; do
+            local dir=build/host$bits-$cfg defs=""
+            [ $cfg = debug ] && defs="-DMM_CFG_DEBUG=1"
+            mkdir -p $dir
+            for src in tests/host/test_*.c; do
+                local name
+                name=$(basename "$src" .c)
+                local exe=$dir/$name log=$LOG/host$bits-$cfg-$name.log
+                if ! gcc -m$bits -std=c11 -g -O1 $HOST_SAN $HOST_WARN $defs -Imm -Itests/host \
+                        "$src" mm/*.c tests/host/port_host.c -lcmocka -o "$exe" >"$log" 2>&1; then
+                    bad "host -m$bits $cfg $name: build" "$log"; continue
+                fi
+                local run=(env ASAN_OPTIONS=detect_leaks=1 "$exe")
+                if [ $bits = 32 ]; then
+                    run=(env ASAN_OPTIONS=detect_leaks=0 $runner32 "$exe")
+                fi
+                if timeout 600 "${run[@]}" >>"$log" 2>&1; then
+                    ok "host -m$bits $cfg $name ($(grep -c '\[       OK \]' "$log") cases)"
+                else
+                    bad "host -m$bits $cfg $name" "$log"
+                fi
+            done
+        done
+    done
+}
+
+# -------------------------------------------------------------- target ----
+qemu_run() { # board elf log args...
+    local board=$1 elf=$2 log=$3; shift 3
+    local machine
+    machine=$(sed -n 's/^QEMU_MACHINE := //p' boards/$board.mk)
+    timeout "$QEMU_TIMEOUT" qemu-system-arm -M "$machine" -nographic -monitor none \
+        -semihosting-config enable=on,target=native -icount shift=0 \
+        -kernel "$elf" -append "$*" >"$log" 2>&1
+}
+
+target_board() { # board [variant-name extra-cflags]
+    local board=$1 variant=${2:-} extra=${3:-}
+    local tag=$board${variant:+-$variant}
+    local blog=$LOG/build-$tag.log
+    if ! make -s -j"$JOBS" BOARD="$board" B="build/$tag" EXTRA_CFLAGS="$extra" \
+            build/$tag/tests.elf build/$tag/mmrt.elf >"$blog" 2>&1; then
+        bad "$tag: build" "$blog"; return
+    fi
+    local log=$LOG/target-$tag.log rc=0
+    qemu_run "$board" build/$tag/tests.elf "$log" || rc=$?
+    if [ $rc -eq 0 ] && grep -qE '^[0-9]+ passed, 0 failed' "$log"; then
+        ok "$tag: on-target tests ($(grep -E '^[0-9]+ passed' "$log" | tail -1))"
+    else
+        bad "$tag: on-target tests (exit $rc)" "$log"
+    fi
+    if [ -z "$variant" ]; then
+        local list=$LOG/list-$tag.log
+        qemu_run "$board" build/$tag/tests.elf "$list" --list || true
+        while read -r _ name _ expect; do
+            local code=${expect%%:*} text=${expect#*:} clog=$LOG/crash-$tag-$name.log
+            rc=0
+            qemu_run "$board" build/$tag/tests.elf "$clog" "$name" || rc=$?
+            if [ "$rc" = "$code" ] && grep -qF "$text" "$clog"; then
+                ok "$tag: $name exits $rc with '$text'"
+            else
+                bad "$tag: $name: expected exit $code and '$text', got exit $rc" "$clog"
+            fi
+        done < <(grep '^case .* crash ' "$list")
+    fi
+    log=$LOG/demos-$tag.log
+    rc=0
+    qemu_run "$board" build/$tag/mmrt.elf "$log" || rc=$?
+    if [ $rc -eq 0 ] && grep -q 'demos run, 0 failed' "$log"; then
+        ok "$tag: demos"
+    else
+        bad "$tag: demos (exit $rc)" "$log"
+    fi
+}
+
+target_tests() {
+    for board in $BOARDS; do
+        target_board "$board"
+    done
+    if grep -q MM_CFG_GC_TORTURE mm/mm_config.h 2>/dev/null; then
+        target_board lm3s6965evb torture -DMM_CFG_GC_TORTURE=1
+    fi
+}
+
+# ---------------------------------------------------------------- fuzz ----
+fuzz_tests() {
+    mkdir -p build/fuzz
+    for src in tests/fuzz/fuzz_*.c; do
+        [ -f "$src" ] || continue
+        local name exe log
+        name=$(basename "$src" .c); exe=build/fuzz/$name; log=$LOG/$name.log
+        if ! clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all -Imm -Itests/host "$src" mm/*.c tests/host/port_host.c \
+                -o "$exe" >"$log" 2>&1; then
+            bad "fuzz $name: build" "$log"; continue
+        fi
+        mkdir -p build/fuzz/corpus-$name
+        if "$exe" -max_total_time="$FUZZ_SECONDS" -seed=1 build/fuzz/corpus-$name >>"$log" 2>&1; then
+            ok "fuzz $name (${FUZZ_SECONDS}s, $(grep -oE 'Done [0-9]+ runs' "$log" | tail -1))"
+        else
+            bad "fuzz $name" "$log"
+        fi
+    done
+}
+
+# ---------------------------------------------------------------- lint ----
+lint() {
+    local log=$LOG/cppcheck.log
+    if cppcheck -q --std=c11 --enable=warning,style,performance,portability \
+            --inline-suppr --error-exitcode=1 --suppress=missingIncludeSystem \
+            -Imm -Ikernel -Idemos -Itests/target -DMMRT_SYSTICK_HZ=25000000U \
+            -DMMRT_BOARD='"x"' mm boot kernel demos tests/target >"$log" 2>&1; then
+        ok "cppcheck"
+    else
+        bad "cppcheck" "$log"
+    fi
+}
+
+# ------------------------------------------------------------ nomalloc ----
+nomalloc() {
+    local found=0 elf
+    for elf in $(find build -name '*.elf' ! -path '*bench*' 2>/dev/null); do
+        if arm-none-eabi-nm "$elf" | grep -qwE 'malloc|_malloc_r|_sbrk|_sbrk_r|free|_free_r'; then
+            bad "nomalloc: $elf links malloc/_sbrk"; found=1
+        fi
+    done
+    [ $found -eq 0 ] && ok "nomalloc: no firmware ELF links malloc, free or _sbrk"
+}
+
+case $part in
+    host) host_tests ;;
+    target) target_tests; nomalloc ;;
+    fuzz) fuzz_tests ;;
+    lint) lint ;;
+    nomalloc) nomalloc ;;
+    all) host_tests; target_tests; nomalloc; fuzz_tests; lint ;;
+    *) echo "usage: tools/test.sh [all|host|target|fuzz|lint|nomalloc]" >&2; exit 2 ;;
+esac
+
+echo
+for f in "${failures[@]}"; do echo "failed: $f"; done
+echo "summary: $passed passed, $failed failed"
+[ $failed -eq 0 ]
