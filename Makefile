@@ -31,7 +31,7 @@ WARN := -Wall -Wextra -Werror -Wconversion -Wsign-conversion -Wshadow \
 OPT ?= -O2
 ARM_CFLAGS := $(BOARD_CFLAGS) $(BOARD_DEFS) -std=c11 $(OPT) -g3 -ffunction-sections \
         -fdata-sections -fno-common -ffreestanding $(WARN) -Imm -Ikernel -Idemos \
-        -Itests/target $(EXTRA_CFLAGS)
+        -Itests/target -Itests/bench $(EXTRA_CFLAGS)
 ARM_LDFLAGS := $(BOARD_CFLAGS) -nostartfiles -Llinker -T linker/$(BOARD).ld \
         -Wl,--gc-sections -Wl,--fatal-warnings
 
@@ -64,6 +64,20 @@ $(B)/mmrt.elf: $(FW_OBJ) $(call obj,$(DEMO_SRC)) linker/$(BOARD).ld linker/corte
 
 $(B)/tests.elf: $(FW_OBJ) $(call obj,$(TT_SRC)) linker/$(BOARD).ld linker/cortex-m.ld
 	$(CC) $(ARM_LDFLAGS) -Wl,-Map=$(B)/tests.map $(filter %.o,$^) -o $@
+
+# The bench firmware is the one ELF that links newlib's malloc, on purpose:
+# it is the yardstick. Built twice, against the full newlib and newlib-nano.
+$(B)/bench/newlib.o $(B)/bench/newlib-nano.o: $(B)/bench/%.o: tests/bench/bench_main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ARM_CFLAGS) -DBENCH_NEWLIB='"$*"' -MMD -MP -c $< -o $@
+
+BENCH_SRC := $(filter-out tests/bench/bench_main.c,$(sort $(wildcard tests/bench/*.c)))
+
+$(B)/bench-newlib.elf: $(FW_OBJ) $(B)/bench/newlib.o $(call obj,$(BENCH_SRC))
+	$(CC) $(ARM_LDFLAGS) -Wl,-Map=$(B)/bench-newlib.map $^ -o $@
+
+$(B)/bench-newlib-nano.elf: $(FW_OBJ) $(B)/bench/newlib-nano.o $(call obj,$(BENCH_SRC))
+	$(CC) $(ARM_LDFLAGS) --specs=nano.specs -Wl,-Map=$(B)/bench-newlib-nano.map $^ -o $@
 
 firmware: deps-run $(B)/mmrt.elf
 tests-fw: deps-run $(B)/tests.elf

@@ -1,0 +1,350 @@
+/*
+ * bench_main.c - allocator benchmarks, main() of the bench firmware.
+ *
+ * Runs each workload named on the command line against three allocators
+ * in the same firmware: mm (this project), newlib's malloc/free (the full
+ * newlib, or newlib-nano in the second build: see tools/bench.sh) and a
+ * do-nothing allocator that measures the harness itself. Costs are
+ * instruction counts under QEMU -icount shift=0 (kernel/counter.c); the
+ * net cost of an allocator is its count minus the do-nothing count, so
+ * loops, the LCG and the indirect calls are not charged to anyone.
+ *
+ * Workloads (all driven by the same fixed LCG, so every allocator sees the
+ * same sequence of requests):
+ *   W1  LIFO pairs: alloc then free at once, sizes 8..256
+ *   W2  random live set: 512 slots, 100,000 ops, sizes 8..256; an op frees
+ *       the chosen slot if it is full and fills it otherwise
+ *   W3  W2 with 1 block in 64 large (1..4 KiB)
+ *   W4  W2 then W3 again with one marker call around every single alloc and
+ *       free, for tools/w4.sh to count exactly from a QEMU instruction trace
+ *   cap16  live 16-byte blocks a 64 KiB arena holds
+ *   <case> any BENCH_CASE of tests/bench/ (bench.h); "--list" names them
+ * newlib's malloc keeps state that cannot be reset, so a firmware run takes
+ * exactly one workload (tools/bench.sh starts one QEMU per workload).
+ * Every figure is printed as "RESULT <workload> <allocator> <metric> <value>".
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "kernel.h"
+#include "mm.h"
+#include "mm_fmt.h"
+
+#ifndef BENCH_NEWLIB
+#define BENCH_NEWLIB "newlib" /* "newlib" or "newlib-nano", from tools/bench.sh */
+#endif
+
+#define SLOTS 512U
+#define W1_PAIRS 20000U
+#define W2_OPS 100000U
+#define NEWLIB_ARENA (1024U * 1024U)
+
+/* ---- the allocators under test ---- */
+
+typedef struct {
+    const char *name;
+    void *(*alloc)(size_t);
+    void (*free)(void *);
+} allocator;
+
+static mm_heap *heap;
+static void *mm_alloc_one(size_t n) { return mm_alloc(heap, n); }
+static void mm_free_one(void *p) { mm_free(heap, p); }
+
+static void *newlib_alloc(size_t n) { return malloc(n); }
+static void newlib_free(void *p) { free(p); }
+
+/* The do-nothing allocator: hands out one scratch block for every request. */
+static uint64_t null_block[4096 / 8 + 1];
+static void *null_alloc(size_t n) {
+    (void)n;
+    return null_block;
+}
+static void null_free(void *p) { (void)p; }
+
+static const allocator impls[] = {
+    {"null", null_alloc, null_free},
+    {"mm", mm_alloc_one, mm_free_one},
+    {BENCH_NEWLIB, newlib_alloc, newlib_free},
+};
+#define IMPLS (sizeof impls / sizeof impls[0])
+
+/* ---- newlib's heap: _sbrk over a static arena, with its high-water ---- */
+
+static uint8_t *newlib_arena;
+static size_t newlib_top, newlib_limit;
+
+void *_sbrk(ptrdiff_t incr);
+void *_sbrk(ptrdiff_t incr) {
+    if (incr < 0 ? (size_t)-incr > newlib_top : newlib_top + (size_t)incr > newlib_limit) {
+        return (void *)-1;
+    }
+    void *old = newlib_arena + newlib_top;
+    newlib_top = (size_t)((ptrdiff_t)newlib_top + incr);
+    return old;
+}
+
+/* ---- workloads ---- */
+
+static uint32_t lcg_state;
+static inline uint32_t lcg(void) {
+    lcg_state = lcg_state * 1664525U + 1013904223U;
+    return lcg_state;
+}
+
+static uint32_t small_size(uint32_t r) { return 8U + (r >> 8) % 249U; }
+
+typedef struct {
+    uint64_t instructions;
+    uint32_t ops;
+    size_t peak_live; /* most requested bytes live at once */
+    bool failed;      /* an allocation returned NULL */
+} run_result;
+
+static void *slots[SLOTS];
+static uint32_t slot_size[SLOTS];
+
+/* W1: alloc + free pairs. */
+static void w1(const allocator *a, run_result *res) {
+    lcg_state = 1;
+    for (uint32_t i = 0; i < W1_PAIRS; i++) {
+        void *p = a->alloc(small_size(lcg()));
+        if (p == NULL) {
+            res->failed = true;
+            return;
+        }
+        *(volatile uint32_t *)p = i;
+        a->free(p);
+    }
+    res->ops = 2U * W1_PAIRS;
+}
+
+/* Markers for W4: tools/w4.awk counts the instructions from entering a
+ * w4_begin_* marker to entering w4_end, one marker per kind of operation. */
+#define MARKER(name)                                                          \
+    __attribute__((noinline)) void name(void);                                \
+    __attribute__((noinline)) void name(void) { __asm__ volatile(""); }
+MARKER(w4_begin_alloc_small)
+MARKER(w4_begin_alloc_large)
+MARKER(w4_begin_free_small)
+MARKER(w4_begin_free_large)
+MARKER(w4_end)
+
+/* W2/W3: a random live set; large_one_in = 0 for none. */
+static void live_set(const allocator *a, run_result *res, uint32_t large_one_in, bool mark) {
+    lcg_state = 12345;
+    size_t live = 0;
+    memset(slots, 0, sizeof slots);
+    for (uint32_t i = 0; i < W2_OPS; i++) {
+        uint32_t r = lcg();
+        uint32_t s = (r >> 4) % SLOTS;
+        if (slots[s] != NULL) {
+            if (mark) {
+                if (slot_size[s] > 256U) {
+                    w4_begin_free_large();
+                } else {
+                    w4_begin_free_small();
+                }
+            }
+            a->free(slots[s]);
+            if (mark) {
+                w4_end();
+            }
+            slots[s] = NULL;
+            live -= slot_size[s];
+            continue;
+        }
+        uint32_t size = small_size(r);
+        if (large_one_in != 0U && (r >> 24) % large_one_in == 0U) {
+            size = 1024U + (r >> 2) % 3073U;
+        }
+        if (mark) {
+            if (size > 256U) {
+                w4_begin_alloc_large();
+            } else {
+                w4_begin_alloc_small();
+            }
+        }
+        void *p = a->alloc(size);
+        if (mark) {
+            w4_end();
+        }
+        if (p == NULL) {
+            res->failed = true;
+            return;
+        }
+        *(volatile uint32_t *)p = i;
+        slots[s] = p;
+        slot_size[s] = size;
+        live += size;
+        if (live > res->peak_live) {
+            res->peak_live = live;
+        }
+    }
+    for (uint32_t s = 0; s < SLOTS; s++) {
+        a->free(slots[s]);
+        slots[s] = NULL;
+    }
+    res->ops = W2_OPS;
+}
+
+static void w2(const allocator *a, run_result *res) { live_set(a, res, 0, false); }
+static void w3(const allocator *a, run_result *res) { live_set(a, res, 64, false); }
+
+/* ---- reporting ---- */
+
+static void fresh_heaps(void) {
+    void *start;
+    size_t size;
+    kernel_mm_region(&start, &size);
+    if (newlib_arena != NULL && newlib_top != 0U) {
+        PANIC("bench: newlib's heap was used already: one workload per run");
+    }
+    /* mm gets the region below newlib's arena, newlib the top MiB */
+    newlib_arena = (uint8_t *)start + size - NEWLIB_ARENA;
+    newlib_top = 0;
+    newlib_limit = NEWLIB_ARENA;
+    heap = mm_init(start, size - NEWLIB_ARENA);
+    if (heap == NULL) {
+        PANIC("bench: mm_init refused the region");
+    }
+}
+
+/* Prints value/div with three decimals, from integers. */
+static void print_ratio(const char *w, const char *impl, const char *metric, uint64_t num,
+                        uint64_t den) {
+    uint64_t milli = (num * 1000U + den / 2U) / den;
+    mm_printf("RESULT %s %s %s %llu.%03llu\n", w, impl, metric, (unsigned long long)(milli / 1000U),
+              (unsigned long long)(milli % 1000U));
+}
+
+static int run_timed(const char *w, void (*fn)(const allocator *, run_result *)) {
+    run_result res[IMPLS];
+    for (size_t i = 0; i < IMPLS; i++) {
+        memset(&res[i], 0, sizeof res[i]);
+        fresh_heaps();
+        uint64_t t0 = counter_instructions();
+        fn(&impls[i], &res[i]);
+        res[i].instructions = counter_instructions() - t0;
+        if (res[i].failed) {
+            mm_printf("bench %s: %s ran out of memory\n", w, impls[i].name);
+            return 1;
+        }
+        if (i == 1U && !mm_check(heap, NULL)) {
+            mm_printf("bench %s: mm_check failed after the run\n", w);
+            return 1;
+        }
+        mm_printf("RESULT %s %s instructions %llu\n", w, impls[i].name,
+                  (unsigned long long)res[i].instructions);
+        if (i != 0U) {
+            uint64_t net = res[i].instructions - res[0].instructions;
+            print_ratio(w, impls[i].name, "net_instr_per_op", net, res[i].ops);
+        } else {
+            print_ratio(w, "null", "harness_instr_per_op", res[0].instructions, res[0].ops);
+        }
+        if (fn != w1 && i == 1U) {
+            mm_printf("RESULT %s mm peak_live_bytes %lu\nRESULT %s mm high_water_bytes %lu\n", w,
+                      (unsigned long)res[i].peak_live, w, (unsigned long)mm_high_water(heap));
+            print_ratio(w, "mm", "high_water_over_peak_live", mm_high_water(heap),
+                        res[i].peak_live);
+        }
+        if (fn != w1 && i == 2U) {
+            mm_printf("RESULT %s %s high_water_bytes %lu\n", w, impls[i].name,
+                      (unsigned long)newlib_top);
+            print_ratio(w, impls[i].name, "high_water_over_peak_live", newlib_top,
+                        res[i].peak_live);
+        }
+    }
+    return 0;
+}
+
+/* W4: marked W2 + W3 runs for every allocator, null first (the trace does
+ * the counting; the null allocator's count of the same op is the harness).
+ * Interrupts stay masked so that no SysTick lands inside an operation. */
+static int run_w4(void) {
+    uint32_t irq = crit_enter();
+    for (size_t i = 0; i < IMPLS; i++) {
+        run_result res = {0};
+        fresh_heaps();
+        mm_printf("W4 phase %s\n", impls[i].name);
+        live_set(&impls[i], &res, 0, true);
+        live_set(&impls[i], &res, 64, true);
+        if (res.failed) {
+            crit_exit(irq);
+            return 1;
+        }
+    }
+    crit_exit(irq);
+    return 0;
+}
+
+/* How many live 16-byte blocks fit in a 64 KiB arena. */
+static int run_cap16(void) {
+    static uint64_t arena[65536 / 8];
+    mm_heap *h = mm_init(arena, sizeof arena);
+    if (h == NULL) {
+        return 1;
+    }
+    uint32_t n = 0;
+    while (mm_alloc(h, 16) != NULL) {
+        n++;
+    }
+    mm_printf("RESULT cap16 mm live_16B_blocks_in_64KiB %lu\n", (unsigned long)n);
+    newlib_arena = (uint8_t *)arena;
+    newlib_top = 0;
+    newlib_limit = sizeof arena;
+    n = 0;
+    while (malloc(16) != NULL) {
+        n++;
+    }
+    mm_printf("RESULT cap16 %s live_16B_blocks_in_64KiB %lu\n", BENCH_NEWLIB, (unsigned long)n);
+    return 0;
+}
+
+extern const bench_case __start_bench_cases[], __stop_bench_cases[];
+
+void bench_region(void **start, size_t *size) { kernel_mm_region(start, size); }
+
+/* Runs a BENCH_CASE by name; returns -1 if there is none. */
+static int run_case(const char *name) {
+    for (const bench_case *c = __start_bench_cases; c < __stop_bench_cases; c++) {
+        if (strcmp(name, "--list") == 0) {
+            mm_printf("bench-case %s\n", c->name);
+        } else if (strcmp(name, c->name) == 0) {
+            return c->fn();
+        }
+    }
+    return strcmp(name, "--list") == 0 ? 0 : -1;
+}
+
+int main(void) {
+    static char line[128];
+    char *argv[8];
+    int argc = kernel_args(line, sizeof line, argv, 8);
+    if (argc != 1) {
+        mm_printf("bench: name one workload: W1 W2 W3 W4 cap16\n");
+        return MMRT_EXIT_USAGE;
+    }
+    int rc = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "W1") == 0) {
+            rc = run_timed("W1", w1);
+        } else if (strcmp(argv[i], "W2") == 0) {
+            rc = run_timed("W2", w2);
+        } else if (strcmp(argv[i], "W3") == 0) {
+            rc = run_timed("W3", w3);
+        } else if (strcmp(argv[i], "W4") == 0) {
+            rc = run_w4();
+        } else if (strcmp(argv[i], "cap16") == 0) {
+            rc = run_cap16();
+        } else if ((rc = run_case(argv[i])) < 0) {
+            mm_printf("bench: unknown workload '%s' (try --list)\n", argv[i]);
+            return MMRT_EXIT_USAGE;
+        }
+    }
+    return rc == 0 ? MMRT_EXIT_OK : MMRT_EXIT_FAILED;
+}

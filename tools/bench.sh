@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# bench.sh - the allocator benchmarks (make bench). Deterministic: QEMU
+# -icount shift=0 counts instructions, so two runs print the same figures.
+#
+# Builds the bench firmware for BENCH_BOARD (mps2-an385) against the full
+# newlib and newlib-nano, runs each workload in a fresh QEMU, counts W4 from
+# an instruction trace, measures flash at -Os, and prints every figure as
+# "RESULT <workload> <allocator> <metric> <value>" (also kept in
+# build/bench/results.txt). W4 is counted by tools/w4count.c.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BOARD=${BENCH_BOARD:-mps2-an385}
+OUT=build/bench
+mkdir -p $OUT
+RESULTS=$OUT/results.txt
+: >$RESULTS
+machine=$(sed -n 's/^QEMU_MACHINE := //p' boards/$BOARD.mk)
+
+make -s BOARD=$BOARD build/$BOARD/bench-newlib.elf build/$BOARD/bench-newlib-nano.elf >/dev/null
+gcc -O2 -Wall -Wextra -Werror tools/w4count.c -o $OUT/w4count
+
+qemu() { # elf workload [extra qemu args]
+    local elf=$1 w=$2; shift 2
+    timeout 900 qemu-system-arm -M "$machine" -nographic -monitor none \
+        -semihosting-config enable=on,target=native -icount shift=0 "$@" \
+        -kernel "$elf" -append "$w"
+}
+
+emit() { grep '^RESULT' | tee -a $RESULTS; }
+
+for build in newlib newlib-nano; do
+    elf=build/$BOARD/bench-$build.elf
+    for w in W1 W2 W3 cap16; do
+        log=$OUT/$build-$w.log
+        if ! qemu $elf $w >$log 2>&1; then
+            echo "bench: $w on $build failed:" >&2; tail -20 $log >&2; exit 1
+        fi
+        # mm and the harness are the same code in both builds: report them once
+        if [ $build = newlib ]; then emit <$log; else grep " $build " $log | emit; fi
+    done
+
+    # W4: one instruction per trace line, streamed through a FIFO to awk
+    addr() { arm-none-eabi-nm $elf | awk -v s="$1" '$3 == s {print $1}'; }
+    fifo=$OUT/trace.fifo
+    rm -f $fifo; mkfifo $fifo
+    impls="null mm $build"
+    $OUT/w4count "$(addr w4_begin_alloc_small)" "$(addr w4_begin_alloc_large)" \
+        "$(addr w4_begin_free_small)" "$(addr w4_begin_free_large)" "$(addr w4_end)" \
+        $impls <$fifo >$OUT/$build-W4.txt &
+    awk_pid=$!
+    qemu $elf W4 -singlestep -d exec,nochain -D $fifo >$OUT/$build-W4.log 2>&1
+    wait $awk_pid
+    rm -f $fifo
+    if [ $build = newlib ]; then sort $OUT/$build-W4.txt | emit; else grep " $build " $OUT/$build-W4.txt | sort | emit; fi
+done
+
+# The BENCH_CASEs of tests/bench (objects, collector, ...): mm only, so
+# the full-newlib build runs them, each in a fresh QEMU.
+elf=build/$BOARD/bench-newlib.elf
+for c in $(qemu $elf --list 2>/dev/null | sed -n 's/^bench-case //p'); do
+    log=$OUT/case-$c.log
+    if ! qemu $elf "$c" >$log 2>&1; then
+        echo "bench: case $c failed:" >&2; tail -20 $log >&2; exit 1
+    fi
+    emit <$log
+done
+
+# Flash at -Os: link a probe that calls the named functions, keep only what
+# they reach (--gc-sections), and report the text of the mm objects.
+flash() { # label functions...
+    local label=$1; shift
+    local dir=$OUT/flash-$label
+    mkdir -p $dir
+    {
+        echo '#include <stddef.h>'
+        echo '#include "mm.h"'
+        echo 'void probe(void); volatile size_t sink;'
+        echo 'void probe(void) {'
+        for f in "$@"; do echo "    sink += (size_t)&$f;"; done
+        echo '}'
+    } >$dir/probe.c
+    arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -std=c11 -ffreestanding -ffunction-sections \
+        -fdata-sections -nostartfiles -Imm -e probe -Wl,--gc-sections -Wl,-Map=$dir/map \
+        $dir/probe.c mm/mm_heap.c mm/mm_pages.c mm/mm_diag.c mm/mm_fmt.c \
+        -Wl,--defsym=mm_port_misuse=0 -Wl,--defsym=mm_port_panic=0 -Wl,--defsym=mm_port_write=0 \
+        -Wl,--defsym=mm_port_lock=0 -Wl,--defsym=mm_port_unlock=0 -Wl,--defsym=mm_port_clock=0 \
+        -o $dir/probe.elf
+    # text of the library only: every mm_*.o input section kept in .text/.rodata
+    awk '
+        function hex(x,  i, n) { n = 0; x = tolower(x); sub(/^0x/, "", x)
+            for (i = 1; i <= length(x); i++) n = n * 16 + index("0123456789abcdef", substr(x, i, 1)) - 1
+            return n }
+        /^Linker script and memory map/ { kept = 1 }
+        !kept { next }
+        /^ \.(text|rodata)[^ ]* +0x[0-9a-f]+ +0x[0-9a-f]+ .*mm_/ { t += hex($3); p = ""; next }
+        /^ \.(text|rodata)[^ ]*$/ { p = $1; next }
+        p != "" && /^ +0x[0-9a-f]+ +0x[0-9a-f]+ .*mm_/ { t += hex($2) }
+        { p = "" }
+        END { print t }' $dir/map
+}
+echo "RESULT flash mm init_alloc_free_bytes $(flash core mm_init mm_alloc mm_free)" | emit
+echo "RESULT flash mm allocator_with_stats_bytes $(flash stats mm_init mm_alloc mm_free mm_realloc \
+    mm_usable_size mm_last_error mm_strerror mm_set_owner mm_compact mm_get_stats \
+    mm_get_class_stats mm_high_water mm_largest_free mm_fragmentation)" | emit
+echo "RESULT flash mm diagnostics_check_dump_bytes $(flash diag mm_check mm_dump_map)" | emit
+for build in newlib newlib-nano; do
+    map=build/$BOARD/bench-$build.map
+    bytes=$(awk '
+        function hex(x,  i, n) { n = 0; x = tolower(x); sub(/^0x/, "", x)
+            for (i = 1; i <= length(x); i++) n = n * 16 + index("0123456789abcdef", substr(x, i, 1)) - 1
+            return n }
+        /^Linker script and memory map/ { kept = 1 }
+        !kept { next }
+        /^ \.text[^ ]* +0x[0-9a-f]+ +0x[0-9a-f]+ .*lib_a-(n?an?o?-?)?(malloc|mallocr|freer|nano-mallocr|nano-freer|mlock|sbrkr)/ { t += hex($3); p = ""; next }
+        /^ \.text[^ ]*$/ { p = $1; next }
+        p != "" && /^ +0x[0-9a-f]+ +0x[0-9a-f]+ .*lib_a-.*(malloc|free|mlock|sbrk)/ { t += hex($2) }
+        { p = "" }
+        END { print t + 0 }' $map)
+    echo "RESULT flash $build malloc_free_bytes $bytes" | emit
+done
+echo "bench: all figures in $RESULTS"

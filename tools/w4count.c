@@ -1,0 +1,103 @@
+/*
+ * w4count.c - worst-case instructions of a single alloc or free (W4).
+ *
+ * Reads a QEMU "-singlestep -d exec,nochain" trace of the bench firmware
+ * running W4 on stdin: one line per executed instruction, the PC the second
+ * field of the bracket ("Trace 0: 0x... [cs_base/PC/flags/cflags] sym").
+ * Each op is counted from entering its w4_begin_<kind> marker to entering
+ * w4_end. The firmware runs the same op sequence once per allocator, the
+ * do-nothing allocator first, so op k of the null run is the harness cost of
+ * op k of the others. Prints RESULT lines with the worst and mean net count
+ * per allocator and kind.
+ *
+ * usage: w4count <alloc_small> <alloc_large> <free_small> <free_large> <end>
+ *                <impl>... (hex marker addresses, then the allocator names)
+ * A host tool (built by tools/bench.sh with the host gcc), not firmware.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KINDS 4
+#define MAX_OPS 2000000
+#define MAX_IMPLS 4
+
+static const char *const kind_name[KINDS] = {"alloc_small", "alloc_large", "free_small",
+                                             "free_large"};
+static uint32_t counts[MAX_OPS];
+static uint8_t kinds[MAX_OPS];
+
+int main(int argc, char **argv) {
+    if (argc < 7 || argc - 6 > MAX_IMPLS) {
+        fprintf(stderr, "usage: w4count as al fs fl end impl...\n");
+        return 2;
+    }
+    unsigned long begin[KINDS], end = strtoul(argv[5], NULL, 16);
+    for (int k = 0; k < KINDS; k++) {
+        begin[k] = strtoul(argv[1 + k], NULL, 16);
+    }
+    int nimpl = argc - 6;
+    char line[512];
+    size_t n = 0;
+    int open = 0, kind = 0;
+    uint32_t c = 0;
+    while (fgets(line, sizeof line, stdin) != NULL) {
+        const char *b = strchr(line, '[');
+        const char *slash = b != NULL ? strchr(b, '/') : NULL;
+        if (slash == NULL) {
+            continue;
+        }
+        unsigned long pc = strtoul(slash + 1, NULL, 16);
+        if (open) {
+            if (pc == end) {
+                if (n == MAX_OPS) {
+                    fprintf(stderr, "w4count: more than %d ops\n", MAX_OPS);
+                    return 1;
+                }
+                counts[n] = c;
+                kinds[n++] = (uint8_t)kind;
+                open = 0;
+            } else {
+                c++;
+            }
+            continue;
+        }
+        for (int k = 0; k < KINDS; k++) {
+            if (pc == begin[k]) {
+                open = 1;
+                c = 0;
+                kind = k;
+            }
+        }
+    }
+    if (n == 0 || n % (size_t)nimpl != 0) {
+        fprintf(stderr, "w4count: %zu ops do not split into %d runs\n", n, nimpl);
+        return 1;
+    }
+    size_t per = n / (size_t)nimpl;
+    for (int i = 1; i < nimpl; i++) {
+        long worst[KINDS] = {0};
+        double total[KINDS] = {0};
+        size_t num[KINDS] = {0};
+        for (size_t j = 0; j < per; j++) {
+            size_t op = (size_t)i * per + j;
+            if (kinds[op] != kinds[j]) {
+                fprintf(stderr, "w4count: op sequences differ at op %zu\n", j);
+                return 1;
+            }
+            long net = (long)counts[op] - (long)counts[j];
+            worst[kinds[op]] = net > worst[kinds[op]] ? net : worst[kinds[op]];
+            total[kinds[op]] += (double)net;
+            num[kinds[op]]++;
+        }
+        for (int k = 0; k < KINDS; k++) {
+            if (num[k] != 0) {
+                printf("RESULT W4 %s worst_%s_instr %ld\n", argv[6 + i], kind_name[k], worst[k]);
+                printf("RESULT W4 %s mean_%s_instr %.1f\n", argv[6 + i], kind_name[k],
+                       total[k] / (double)num[k]);
+            }
+        }
+    }
+    return 0;
+}
