@@ -6,6 +6,7 @@
  *    guard (kernel_init);
  * 3. run main() and exit QEMU with its return value.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -19,12 +20,14 @@ void Reset_Handler(void);
 
 void Reset_Handler(void) {
     /* No library call before .bss is zeroed and .data copied: plain loops. */
-    const uint32_t *src = __data_load;
-    for (uint32_t *dst = __data_start; dst < __data_end; dst++) {
-        *dst = *src++;
+    /* Sizes from addresses: the linker symbols bound sections, not C objects. */
+    size_t data_words = ((uintptr_t)__data_end - (uintptr_t)__data_start) / 4U;
+    size_t bss_words = ((uintptr_t)__bss_end - (uintptr_t)__bss_start) / 4U;
+    for (size_t i = 0; i < data_words; i++) {
+        __data_start[i] = __data_load[i];
     }
-    for (uint32_t *dst = __bss_start; dst < __bss_end; dst++) {
-        *dst = 0;
+    for (size_t i = 0; i < bss_words; i++) {
+        __bss_start[i] = 0;
     }
     kernel_init();
     kernel_exit(main());

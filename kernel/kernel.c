@@ -28,6 +28,12 @@ extern uint8_t __mm_region_start[], __mm_region_end[];
 
 static bool guard_is_mpu;
 
+/* The guard as words. The linker symbols bound regions, not C objects, so
+ * lengths come from their addresses. */
+static size_t guard_words(void) {
+    return ((uintptr_t)__stack_limit - (uintptr_t)__guard_start) / 4U;
+}
+
 static uint32_t log2_u32(uint32_t v) {
     uint32_t r = 0;
     while (v > 1U) {
@@ -53,16 +59,17 @@ static bool mpu_guard_arm(void) {
 }
 
 static void paint_stack(void) {
-    uint32_t *sp;
+    uintptr_t sp;
     __asm__ volatile("mov %0, sp" : "=r"(sp));
-    for (uint32_t *p = __stack_limit; p < sp - 16; p++) {
-        *p = PAINT;
+    size_t words = (sp - 64U - (uintptr_t)__stack_limit) / 4U; /* keep 64 B of live frame */
+    for (size_t i = 0; i < words; i++) {
+        __stack_limit[i] = PAINT;
     }
 }
 
 void kernel_init(void) {
-    for (uint32_t *p = __guard_start; p < __stack_limit; p++) {
-        *p = CANARY;
+    for (size_t i = 0; i < guard_words(); i++) {
+        __guard_start[i] = CANARY;
     }
     paint_stack();
     if (CPUID_PARTNO(SCB_CPUID) != 0xC20UL) {
@@ -82,11 +89,12 @@ void kernel_stack_check(const char *file, int line) {
     if (guard_is_mpu) {
         return; /* the guard is no-access: a canary there cannot be read */
     }
-    for (const volatile uint32_t *p = __guard_start; p < __stack_limit; p++) {
-        if (*p != CANARY) {
+    const volatile uint32_t *guard = __guard_start;
+    for (size_t i = 0; i < guard_words(); i++) {
+        if (guard[i] != CANARY) {
             mm_printf("\n*** stack overflow: canary at %p overwritten (0x%08lx), "
                       "seen at %s:%d ***\n",
-                      (const void *)p, (unsigned long)*p, file, line);
+                      (const void *)&guard[i], (unsigned long)guard[i], file, line);
             sh_exit(MMRT_EXIT_STACK);
         }
     }
@@ -97,16 +105,16 @@ size_t kernel_stack_size(void) {
 }
 
 size_t kernel_stack_used(void) {
-    const uint32_t *p = __stack_limit;
-    while (p < __stack_top && *p == PAINT) {
-        p++;
+    size_t words = kernel_stack_size() / 4U, i = 0;
+    while (i < words && __stack_limit[i] == PAINT) {
+        i++;
     }
-    return (size_t)((uintptr_t)__stack_top - (uintptr_t)p);
+    return (words - i) * 4U;
 }
 
 void kernel_mm_region(void **start, size_t *size) {
     *start = __mm_region_start;
-    *size = (size_t)(__mm_region_end - __mm_region_start);
+    *size = (size_t)((uintptr_t)__mm_region_end - (uintptr_t)__mm_region_start);
 }
 
 int kernel_args(char *buf, size_t n, char **argv, int max) {

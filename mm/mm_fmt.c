@@ -75,7 +75,8 @@ static void emit(sink *s, const spec *sp, const char *prefix, const char *body,
 
 /* Formats an unsigned magnitude in base 10 or 16 with its sign prefix. */
 static void emit_number(sink *s, const spec *sp, uint64_t mag, bool neg,
-                        unsigned base, bool upper, const char *alt) {
+                        bool hex, bool upper, const char *alt) {
+    const uint64_t base = hex ? 16U : 10U;
     static const char lower_digits[] = "0123456789abcdef";
     static const char upper_digits[] = "0123456789ABCDEF";
     const char *digits = upper ? upper_digits : lower_digits;
@@ -209,22 +210,22 @@ static bool convert(sink *s, char c, const spec *sp, va_list *ap) {
     case 'i': {
         int64_t v = signed_arg(sp, ap);
         uint64_t mag = (v < 0) ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        emit_number(s, sp, mag, v < 0, 10U, false, NULL);
+        emit_number(s, sp, mag, v < 0, false, false, NULL);
         return true;
     }
-    case 'u': emit_number(s, sp, unsigned_arg(sp, ap), false, 10U, false, NULL); return true;
+    case 'u': emit_number(s, sp, unsigned_arg(sp, ap), false, false, false, NULL); return true;
     case 'x':
     case 'X': {
         uint64_t v = unsigned_arg(sp, ap);
         const char *alt = (sp->alt && v != 0U) ? ((c == 'x') ? "0x" : "0X") : NULL;
-        emit_number(s, sp, v, false, 16U, c == 'X', alt);
+        emit_number(s, sp, v, false, true, c == 'X', alt);
         return true;
     }
     case 'p': {
         spec local = *sp;
         local.length = 'j';
         uintptr_t v = (uintptr_t)va_arg(*ap, void *);
-        emit_number(s, &local, (uint64_t)v, false, 16U, false, "0x");
+        emit_number(s, &local, (uint64_t)v, false, true, false, "0x");
         return true;
     }
     case 'c': {

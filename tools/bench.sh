@@ -79,9 +79,12 @@ flash() { # label functions...
         for f in "$@"; do echo "    sink += (size_t)&$f;"; done
         echo '}'
     } >$dir/probe.c
-    arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -std=c11 -ffreestanding -ffunction-sections \
-        -fdata-sections -nostartfiles -Imm -e probe -Wl,--gc-sections -Wl,-Map=$dir/map \
-        $dir/probe.c mm/mm_heap.c mm/mm_pages.c mm/mm_diag.c mm/mm_fmt.c \
+    local cc="arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -std=c11 -ffreestanding"
+    for src in $dir/probe.c mm/mm_heap.c mm/mm_pages.c mm/mm_diag.c mm/mm_fmt.c; do
+        $cc -ffunction-sections -fdata-sections -Imm -c $src -o $dir/$(basename $src .c).o
+    done
+    $cc -nostartfiles -e probe -Wl,--gc-sections -Wl,-Map=$dir/map \
+        $dir/probe.o $dir/mm_heap.o $dir/mm_pages.o $dir/mm_diag.o $dir/mm_fmt.o \
         -Wl,--defsym=mm_port_misuse=0 -Wl,--defsym=mm_port_panic=0 -Wl,--defsym=mm_port_write=0 \
         -Wl,--defsym=mm_port_lock=0 -Wl,--defsym=mm_port_unlock=0 -Wl,--defsym=mm_port_clock=0 \
         -o $dir/probe.elf

@@ -311,7 +311,8 @@ void bench_region(void **start, size_t *size) { kernel_mm_region(start, size); }
 
 /* Runs a BENCH_CASE by name; returns -1 if there is none. */
 static int run_case(const char *name) {
-    for (const bench_case *c = __start_bench_cases; c < __stop_bench_cases; c++) {
+    size_t n = ((uintptr_t)__stop_bench_cases - (uintptr_t)__start_bench_cases) / sizeof(bench_case);
+    for (const bench_case *c = __start_bench_cases; c != __start_bench_cases + n; c++) {
         if (strcmp(name, "--list") == 0) {
             mm_printf("bench-case %s\n", c->name);
         } else if (strcmp(name, c->name) == 0) {

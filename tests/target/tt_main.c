@@ -18,6 +18,12 @@
 
 extern const tt_case __start_tt_cases[], __stop_tt_cases[];
 
+/* The cases the linker gathered (compared as addresses: the two symbols
+ * bound one section, which C cannot express as one object). */
+static size_t case_count(void) {
+    return ((uintptr_t)__stop_tt_cases - (uintptr_t)__start_tt_cases) / sizeof(tt_case);
+}
+
 static bool case_failed;
 static mm_heap *heap;
 
@@ -64,9 +70,9 @@ static bool run_case(const tt_case *c) {
 }
 
 static const tt_case *find_case(const char *name) {
-    for (const tt_case *c = __start_tt_cases; c < __stop_tt_cases; c++) {
-        if (strcmp(c->name, name) == 0) {
-            return c;
+    for (size_t i = 0; i < case_count(); i++) {
+        if (strcmp(__start_tt_cases[i].name, name) == 0) {
+            return &__start_tt_cases[i];
         }
     }
     return NULL;
@@ -83,7 +89,8 @@ int main(void) {
     for (int i = 0; i < argc; i++) {
         const char *word = argv[i];
         if (strcmp(word, "--list") == 0) {
-            for (const tt_case *c = __start_tt_cases; c < __stop_tt_cases; c++) {
+            for (size_t k = 0; k < case_count(); k++) {
+                const tt_case *c = &__start_tt_cases[k];
                 mm_printf("case %s%s%s\n", c->name, c->expect_crash ? " crash " : "",
                           c->expect_crash ? c->expect_crash : "");
             }
@@ -97,7 +104,8 @@ int main(void) {
         *(run_case(c) ? &passed : &failed) += 1;
     }
     if (argc == 0) {
-        for (const tt_case *c = __start_tt_cases; c < __stop_tt_cases; c++) {
+        for (size_t k = 0; k < case_count(); k++) {
+            const tt_case *c = &__start_tt_cases[k];
             if (c->expect_crash == NULL) {
                 *(run_case(c) ? &passed : &failed) += 1;
             }
