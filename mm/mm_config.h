@@ -30,14 +30,22 @@
 
 /* Most pages one pool may span. A class whose block size does not divide a
  * page well gets the smallest pool (in pages) that wastes at most
- * 1/MM_POOL_WASTE_DIV of it, within this limit. 1: single-page pools. */
+ * 1/MM_POOL_WASTE_DIV of it, within this limit. 1: single-page pools.
+ * (Measured: 4 pages and 1/8 give the lowest high-water for random live
+ * sets of 16..256 KiB; see tests/host/test_heap_random.c.) */
 #ifndef MM_POOL_MAX_PAGES
 #define MM_POOL_MAX_PAGES 4
 #endif
 
 /* Pool tail waste accepted before a class gets a bigger pool (1/N). */
 #ifndef MM_POOL_WASTE_DIV
-#define MM_POOL_WASTE_DIV 16
+#define MM_POOL_WASTE_DIV 8
+#endif
+
+/* Never-used pool blocks are threaded onto the free list this many at a
+ * time (bounds the work of one allocation; amortizes the slow path). */
+#ifndef MM_CARVE_BATCH
+#define MM_CARVE_BATCH 8
 #endif
 
 /* 1: every public allocator call runs inside mm_port_lock/unlock, so the
@@ -75,5 +83,31 @@
 #endif
 
 /* ---- cycle collector (mm_gc.c): options below ---- */
+
+/* Torture mode: 0 off; 1 a young collection at every allocation (every
+ * mm_rt_alloc and object creation; the older generations then follow
+ * their thresholds); 2 a full collection at every allocation. */
+#ifndef MM_CFG_GC_TORTURE
+#define MM_CFG_GC_TORTURE 0
+#endif
+
+/* Capacity of the young-generation table (handles of generation-0 objects,
+ * 4 B each, inside struct mm_gc). It bounds threshold 0: a full table
+ * triggers a young collection. CPython's default threshold 0 is 700. */
+#ifndef MM_CFG_GC_YOUNG_MAX
+#define MM_CFG_GC_YOUNG_MAX 700
+#endif
+
+/* Entries of the explicit mark stack (one pointer each, inside struct
+ * mm_gc). On overflow the collector rescans the collected set (see mm_gc.h). */
+#ifndef MM_CFG_GC_STACK
+#define MM_CFG_GC_STACK 64
+#endif
+
+/* Per-type lines kept in a collection's result (the rest is summed into a
+ * last "(other)" line). */
+#ifndef MM_CFG_GC_RESULT_TYPES
+#define MM_CFG_GC_RESULT_TYPES 6
+#endif
 
 #endif /* MM_CONFIG_H */

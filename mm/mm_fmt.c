@@ -83,8 +83,9 @@ static void emit_number(sink *s, const spec *sp, uint64_t mag, bool neg,
     char tmp[24];
     int n = 0;
     while (mag != 0U) {
-        tmp[sizeof tmp - 1U - (unsigned)n] = digits[mag % base];
-        mag /= base;
+        uint64_t q = mag / base;
+        tmp[sizeof tmp - 1U - (unsigned)n] = digits[mag - q * base];
+        mag = q;
         n++;
     }
     if (n == 0 && sp->prec != 0) {

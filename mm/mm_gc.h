@@ -1,0 +1,227 @@
+/*
+ * mm_gc.h - the cycle collector of mmrt: generational trial deletion over
+ * the refcounts, in the style of CPython's gc module (Modules/gcmodule.c).
+ *
+ * THIS HEADER IS THE CONTRACT of mm_gc.c. Read mm_obj.h first (handles,
+ * refcounts in the slots, invariants H1..H6).
+ *
+ * ---- What a collection does, in words ----
+ * C1. A collection of generation g examines the SET: every tracked object
+ *     (a container: its type has traverse) of generation 0..g. An object of
+ *     the set is GARBAGE iff no reference from outside the set (a C handle,
+ *     an untracked holder, an object of an older generation) reaches it
+ *     through objects of the set. Everything else in the set survives and
+ *     moves to generation min(g+1, 2). A collection of g = 2 is full.
+ * C2. Garbage is freed safely: every garbage object first gets an extra
+ *     reference, then every one is clear()ed (drops its references; objects
+ *     outside the set that only the garbage held are freed by the ordinary
+ *     refcount drain), then the extra references are dropped, which frees
+ *     each garbage object exactly once. No object is touched after it is
+ *     freed, and an object that survives has the very refcount it had.
+ * C3. Refcounts are exact when no collection is running. During one, a
+ *     set member's slot refcount is used as CPython's gc_refs scratch (its
+ *     external references) and is restored edge by edge before any object
+ *     is cleared (mm_obj.h (d)). Nothing else is stored per object: the
+ *     header's GC bits (mm_obj.h) hold the generation (2 bits), REACHED
+ *     (flag B) and SCANNED (flag A; after marking, A without B marks
+ *     garbage awaiting its release). Both flags are clear between
+ *     collections.
+ * C4. Marking uses an explicit stack of MM_CFG_GC_STACK entries inside
+ *     struct mm_gc, never recursion. When it is full, a newly reached
+ *     object is flagged REACHED but not pushed and an overflow is noted;
+ *     the collector then walks the set again and scans every REACHED but
+ *     not SCANNED object, until a walk ends without overflow. The result is
+ *     the same whatever the stack size (a test runs with a 1-entry stack).
+ * C5. Generation 0 is indexed by the YOUNG TABLE: the handles of the
+ *     tracked objects created since the last collection, a fixed array of
+ *     MM_CFG_GC_YOUNG_MAX entries inside struct mm_gc (a table of fixed
+ *     size, not memory per object). A young collection walks only that
+ *     table (entries of objects that died since are skipped by their
+ *     handle generation), so it costs O(young objects + their references),
+ *     whatever the size of the heap. Collections of generations 1 and 2
+ *     walk the handle table: O(slots + references of the set).
+ * C6. Every tracked object is created in generation 0 and enters the young
+ *     table, except when the table is full and no collection may run
+ *     (disabled, or refused inside a refcount drain), or when it is made
+ *     during a collection (by a destroy()): it is then created in
+ *     generation 1 (found by the next collection of generation >= 1).
+ *
+ * ---- Automatic collection (CPython <= 3.12) ----
+ * count[0] = tracked objects created minus tracked objects freed since the
+ * last collection; count[1] = collections of generation 0 since the last
+ * collection of 1; count[2] = collections of 1 since the last full one.
+ * At each tracked object's creation, when the collector is enabled and
+ * threshold[0] > 0: if count[0] > threshold[0] or the young table is full,
+ * the oldest generation g whose count[g] > threshold[g] is collected (g = 2
+ * only if the objects promoted to generation 2 since the last full
+ * collection exceed 25% of those the last one left, as CPython), else
+ * generation 0. Defaults 700/10/10. The young table bounds threshold[0]:
+ * a full table triggers the collection even when count[0] (which discounts
+ * freed objects) is lower.
+ *
+ * ---- Emergency path ----
+ * mm_gc_init sets rt->oom_hook: when an allocation fails, a full
+ * collection runs (even when automatic collection is disabled), then
+ * mm_compact() slides the relocatable large blocks together, and
+ * mm_rt_alloc retries once; only then MemoryError.
+ *
+ * ---- Re-entrancy ----
+ * A collection requested while one is running, or inside a refcount drain
+ * (i.e. from a clear()/destroy() of a dying object, or an allocation made
+ * there), is REFUSED: mm_gc_collect returns 0 with status MM_GC_BUSY and
+ * changes nothing; automatic and torture collections are skipped there.
+ *
+ * ---- Torture mode (MM_CFG_GC_TORTURE, mm_config.h) ----
+ * 1: every mm_rt_alloc (hence every object creation) first runs an
+ * automatic collection of generation 0 or older (as above, whatever
+ * count[0]); 2: a full collection. Disabled collectors are left alone.
+ *
+ * ---- Ownership and time ----
+ * Handles are not involved: the collector frees only garbage, which C code
+ * cannot hold (a held handle is an external reference). Raw mm_obj*
+ * pointers stay valid across a collection (nothing moves) except across
+ * the emergency path (compaction; see H1).
+ * Nothing here is ISR-safe; a runtime is used from one thread (mm_obj.h).
+ */
+#ifndef MM_GC_H
+#define MM_GC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mm_config.h"
+#include "mm_obj.h"
+
+#define MM_GC_GENERATIONS 3u
+
+typedef enum {
+    MM_GC_OK = 0,
+    MM_GC_BUSY,   /* refused: a collection or a refcount drain is running */
+    MM_GC_BADGEN, /* generation > 2 (misuse reported) */
+} mm_gc_status;
+
+/* Debug flags (gc.set_debug). */
+#define MM_GC_DEBUG_STATS 1u /* print each collection over mm_printf */
+
+typedef struct mm_gc_type_count {
+    const char *name; /* type name; class name for instances */
+    uint32_t count;
+} mm_gc_type_count;
+
+/* What one collection did. */
+typedef struct mm_gc_result {
+    mm_gc_status status;
+    uint32_t generation;   /* generation collected (0..2) */
+    uint32_t examined;     /* tracked objects in the set */
+    uint32_t collected;    /* unreachable tracked objects (CPython 3.11's
+                              count: an instance's own __dict__, when it is
+                              garbage too, counts as part of the instance) */
+    uint32_t managed_dicts;/* such __dict__s (freed, not in `collected`) */
+    uint32_t freed;        /* objects freed in all: collected, their dicts,
+                              and untracked objects only the garbage held */
+    uint32_t survivors;    /* members promoted to the next generation */
+    uint32_t rescans;      /* extra walks after a mark-stack overflow */
+    uint64_t instructions; /* mm_port_clock() over the whole collection */
+    uint32_t ntypes;       /* entries used in types[] */
+    /* `collected` by type, largest first; if there are more types than
+     * entries, the last entry is "(other)" and sums the rest. */
+    mm_gc_type_count types[MM_CFG_GC_RESULT_TYPES];
+} mm_gc_result;
+
+/* Cumulative figures per generation (gc.get_stats). Never decreased. */
+typedef struct mm_gc_gen_stats {
+    uint32_t collections;
+    uint32_t collected;
+    uint32_t uncollectable; /* always 0: mmrt has no finalizers */
+} mm_gc_gen_stats;
+
+/* The collector's state. Lives where the caller puts it (static RAM or a
+ * heap block); its size is fixed by mm_config.h: 4*MM_CFG_GC_YOUNG_MAX +
+ * 4*MM_CFG_GC_STACK + 8*MM_TYPE_MAX + about 140 bytes on Cortex-M, i.e.
+ * 3,688 B with the defaults (a 16 KiB board may want
+ * -DMM_CFG_GC_YOUNG_MAX=128: 1,400 B). All fields are private to mm_gc.c. */
+typedef struct mm_gc {
+    mm_rt *rt;
+    uint32_t threshold[MM_GC_GENERATIONS];
+    uint32_t count[MM_GC_GENERATIONS];
+    uint32_t pop[MM_GC_GENERATIONS];      /* tracked objects per generation */
+    mm_gc_gen_stats stats[MM_GC_GENERATIONS];
+    uint32_t long_lived_total;   /* survivors of the last full collection */
+    uint32_t long_lived_pending; /* promoted to 2 since then */
+    uint32_t emergencies;        /* oom_hook runs, never decreased */
+    uint32_t debug;              /* MM_GC_DEBUG_* flags */
+    bool enabled;
+    bool running;
+    /* ---- one collection's scratch ---- */
+    bool overflow;               /* the mark stack overflowed this walk */
+    uint32_t gen;                /* generation being collected */
+    uint32_t sp, stack_limit;    /* mark stack depth and usable entries */
+    uint32_t young_len;          /* entries used in young[] */
+    uint64_t dict_classes;       /* type ids of classes with a __dict__ */
+    const mm_type *types[MM_TYPE_MAX]; /* type id -> descriptor, cached */
+    uint32_t by_type[MM_TYPE_MAX];
+    mm_obj *stack[MM_CFG_GC_STACK];
+    mm_h young[MM_CFG_GC_YOUNG_MAX];
+} mm_gc;
+
+/* Attaches a collector to rt (rt->gc, rt->oom_hook, rt->track_hook and, in
+ * torture mode, rt->alloc_hook) with thresholds 700/10/10 (threshold 0
+ * capped at MM_CFG_GC_YOUNG_MAX), enabled, debug off. Tracked objects that
+ * already exist go to generation 2. Returns MMO_OK, or MMO_FULL if rt
+ * already has a collector. O(slots). */
+mm_status mm_gc_init(mm_gc *gc, mm_rt *rt);
+
+/* Detaches the collector from its runtime (hooks back to NULL). O(1). */
+void mm_gc_fini(mm_gc *gc);
+
+/* gc.collect(generation): collects generations 0..generation and returns
+ * the number of unreachable objects found (result->collected). res (may be
+ * NULL) gets the details. Refused (returns 0, status MM_GC_BUSY) while a
+ * collection or a refcount drain runs; generation > 2: misuse reported,
+ * 0, MM_GC_BADGEN. Never allocates, never fails otherwise.
+ * Time: O(young + their references) for generation 0; O(slots + set +
+ * references) otherwise, times (1 + rescans) for the marking. */
+uint32_t mm_gc_collect(mm_gc *gc, uint32_t generation, mm_gc_result *res);
+
+/* gc.enable / gc.disable / gc.isenabled: automatic (threshold and
+ * torture) collections only; explicit and emergency ones always run. O(1). */
+void mm_gc_enable(mm_gc *gc);
+void mm_gc_disable(mm_gc *gc);
+bool mm_gc_isenabled(const mm_gc *gc);
+
+/* gc.get_count / gc.get_threshold / gc.set_threshold. threshold 0 == 0
+ * disables automatic collection (as CPython); values above
+ * MM_CFG_GC_YOUNG_MAX are kept but the young table still triggers at
+ * MM_CFG_GC_YOUNG_MAX. O(1). */
+void mm_gc_get_count(const mm_gc *gc, uint32_t count[MM_GC_GENERATIONS]);
+void mm_gc_get_threshold(const mm_gc *gc, uint32_t th[MM_GC_GENERATIONS]);
+void mm_gc_set_threshold(mm_gc *gc, uint32_t t0, uint32_t t1, uint32_t t2);
+
+/* gc.set_debug / gc.get_debug (MM_GC_DEBUG_STATS prints, for every
+ * collection, the lines CPython prints: generation, objects in each
+ * generation, unreachable count, plus the cost in instructions). O(1). */
+void mm_gc_set_debug(mm_gc *gc, uint32_t flags);
+uint32_t mm_gc_get_debug(const mm_gc *gc);
+
+/* gc.get_stats()[gen] (gen 0..2; else zeros). Tracked objects now in
+ * generation gen (mm_gc_population). O(1). */
+mm_gc_gen_stats mm_gc_get_stats(const mm_gc *gc, uint32_t gen);
+uint32_t mm_gc_population(const mm_gc *gc, uint32_t gen);
+
+/* Limits the mark stack to n entries (1..MM_CFG_GC_STACK, clamped), to
+ * exercise the overflow fallback in tests. O(1). */
+void mm_gc_set_stack_limit(mm_gc *gc, uint32_t n);
+
+/* Prints a result like the debug-stats lines, with the per-type counts. */
+void mm_gc_print_result(const mm_gc_result *res);
+
+/* Walker (never aborts, never changes anything): every tracked object has
+ * both GC flags clear and a generation 0..2, the per-generation counts
+ * match the objects, every generation-0 object is in the young table and
+ * every live young entry is a tracked generation-0 object. Returns MMO_OK,
+ * or MMO_CORRUPT with *what (may be NULL) naming the first problem.
+ * O(slots + young). */
+mm_status mm_gc_check(const mm_gc *gc, const char **what);
+
+#endif /* MM_GC_H */

@@ -1,0 +1,155 @@
+/*
+ * mm_gen.c - generators and iterators: constant-size C state machines.
+ *
+ * A generator is one 40 B object (Cortex-M): the step function and its
+ * state {a, b, c, src, line}. Each mm_iter_next calls step once, which
+ * yields one NEW reference or MMO_STOP; no frame, no stack is kept between
+ * calls, so the memory of a generator does not depend on how much it
+ * yields (a generator of 1,000,000 squares stays 40 B). When it stops, the
+ * generator drops its src reference and its step (like CPython releasing
+ * an exhausted generator's frame). Bounds: O(1) + the step.
+ */
+#include "mm_types.h"
+
+#include "mm_port.h"
+
+typedef struct gen_obj {
+    mm_obj head;
+    mm_gen_step step; /* NULL once exhausted */
+    mm_gen_state st;
+} gen_obj;
+
+static_assert(sizeof(mm_gen_state) == 32, "generator state is 32 bytes");
+
+static inline gen_obj *as_gen(mm_obj *o) { return (gen_obj *)(void *)o; }
+
+mm_h mm_gen_new(mm_rt *rt, mm_gen_step step, mm_h src, int64_t a, int64_t b, int64_t c)
+{
+    if (src != MM_NULL && mm_handle_status(rt, src) != MMO_OK) {
+        mm_port_misuse(__FILE__, __LINE__, "mm_gen_new: bad src handle");
+        rt->err = MMO_BADHANDLE;
+        return MM_NULL;
+    }
+    mm_obj *o;
+    mm_h h = mm_obj_new(rt, MM_T_GEN, sizeof(gen_obj), &o);
+    if (h != MM_NULL) {
+        gen_obj *g = as_gen(o);
+        g->step = step;
+        g->st.a = a;
+        g->st.b = b;
+        g->st.c = c;
+        mm_incref_fast(rt, src);
+        g->st.src = src;
+    }
+    return h;
+}
+
+static gen_obj *get_gen(const mm_rt *rt, mm_h g, const char *file, int line)
+{
+    return as_gen(mm_deref_type_at(rt, g, MM_T_GEN, file, line));
+}
+
+mm_gen_state *mm_gen_state_of_at(const mm_rt *rt, mm_h g, const char *file, int line)
+{
+    gen_obj *o = get_gen(rt, g, file, line);
+    return o != NULL ? &o->st : NULL;
+}
+
+/* Exhausted: forget the step and drop the source. */
+static void finish(mm_rt *rt, gen_obj *g)
+{
+    mm_h src = g->st.src;
+    g->step = NULL;
+    g->st.src = MM_NULL;
+    mm_decref_fast(rt, src);
+}
+
+mm_status mm_iter_next_at(mm_rt *rt, mm_h it, mm_h *out, const char *file, int line)
+{
+    *out = MM_NULL;
+    gen_obj *g = get_gen(rt, it, file, line);
+    if (g == NULL) {
+        return rt->err = MMO_BADHANDLE;
+    }
+    if (g->step == NULL) {
+        return rt->err = MMO_STOP;
+    }
+    mm_status s = g->step(rt, it, &g->st, out);
+    g = as_gen(rt->tab[mm_h_index(it)].obj); /* H1: step may allocate */
+    if (s == MMO_STOP) {
+        finish(rt, g);
+    }
+    return rt->err = s;
+}
+
+/* ------------------------------------------------------- state machines */
+
+/* squares of range(n): a = next i, b = n. Stops early past SQUARE_MAX,
+ * whose square is the last that fits int64. */
+#define SQUARE_MAX 3037000499LL
+static mm_status squares_step(mm_rt *rt, mm_h gen, mm_gen_state *st, mm_h *out)
+{
+    (void)gen;
+    if (st->a >= st->b || st->a > SQUARE_MAX) {
+        return MMO_STOP;
+    }
+    mm_h v = mm_int_new(rt, st->a * st->a);
+    if (v == MM_NULL) {
+        return rt->err; /* i not advanced: the caller may retry */
+    }
+    st->a++;
+    *out = v;
+    return MMO_OK;
+}
+
+mm_h mm_gen_squares(mm_rt *rt, int64_t n)
+{
+    return mm_gen_new(rt, squares_step, MM_NULL, 0, n, 0);
+}
+
+/* list iterator: src = the list, a = next index. */
+static mm_status list_iter_step(mm_rt *rt, mm_h gen, mm_gen_state *st, mm_h *out)
+{
+    (void)gen;
+    if ((uint64_t)st->a >= mm_list_len(rt, st->src)) {
+        return MMO_STOP;
+    }
+    mm_h x = mm_list_get(rt, st->src, (size_t)st->a);
+    st->a++;
+    mm_incref_fast(rt, x);
+    *out = x;
+    return MMO_OK;
+}
+
+mm_h mm_list_iter_at(mm_rt *rt, mm_h l, const char *file, int line)
+{
+    if (mm_deref_type_at(rt, l, MM_T_LIST, file, line) == NULL) {
+        rt->err = MMO_BADHANDLE;
+        return MM_NULL;
+    }
+    return mm_gen_new(rt, list_iter_step, l, 0, 0, 0);
+}
+
+/* ------------------------------------------------------------- the type */
+
+static void gen_traverse(mm_rt *rt, mm_obj *o, mm_visit_fn visit, void *arg)
+{
+    visit(rt, as_gen(o)->st.src, arg);
+}
+
+static void gen_clear(mm_rt *rt, mm_obj *o)
+{
+    gen_obj *g = as_gen(o);
+    mm_h src = g->st.src;
+    g->st.src = MM_NULL;
+    mm_decref_fast(rt, src);
+}
+
+static size_t gen_size(const mm_rt *rt, const mm_obj *o)
+{
+    (void)rt;
+    (void)o;
+    return sizeof(gen_obj);
+}
+
+const mm_type mm_type_gen = {"generator", gen_traverse, gen_clear, NULL, gen_size, NULL};

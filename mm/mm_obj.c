@@ -1,0 +1,748 @@
+/*
+ * mm_obj.c - the runtime: handle table, refcount slow paths, iterative
+ * deallocation, handle validation, introspection and the graph checker.
+ *
+ * Algorithm (see mm_obj.h for the invariants H1..H6):
+ * 1. Handles are generation-tagged indices (as in slot maps / "generational
+ *    indices", e.g. the handle pools of game engines and Lua's registry).
+ *    A slot is taken from a free list (LIFO) or from the never-used tail
+ *    (`fresh`), so init is O(1). Freeing bumps the slot's generation; a
+ *    slot whose generation would wrap (2047 lives) is retired.
+ * 2. The refcount sits in the slot word next to the generation, biased by
+ *    one so that "reached zero" is the sign of the decremented word.
+ * 3. Deallocation is CPython's tp_dealloc without the recursion (CPython
+ *    needs its "trashcan" to cap it): a dying slot is pushed on a pending
+ *    list threaded through the slot words (the dead refcount field holds the
+ *    link) and a single drain loop pops, clears (children may push
+ *    themselves), destroys and frees. Stack: O(1); time: O(objects freed +
+ *    references dropped).
+ * 4. Validation classifies a handle against its slot's generation and
+ *    state: live, immortal, null, forged (never issued), stale (freed, or
+ *    freed and reused), dying. O(1).
+ * 5. mm_obj_check re-derives every refcount from the graph in two linear
+ *    passes over the table with a caller-provided counter array.
+ */
+#include "mm_obj.h"
+
+#include <string.h>
+
+#include "mm_fmt.h"
+#include "mm_port.h"
+#include "mm_types.h"
+
+#define SINK_META 0x40000000u /* sink refcount field parked mid-range */
+
+static_assert(sizeof(mm_slot) == 2 * sizeof(void *) || sizeof(mm_slot) == 8,
+              "slot is a meta word and a pointer");
+static_assert(MM_META_RC_ZERO == (MM_RC_MAX), "rc field all ones = 0");
+
+/* ---------------------------------------------------------------- status */
+
+const char *mm_status_str(mm_status s)
+{
+    static const char *const names[] = {
+        "ok", "MemoryError", "MemoryError (handle table full)",
+        "bad handle", "wrong type", "index out of range", "key not found",
+        "iteration stopped", "table full", "corrupt",
+    };
+    size_t i = (size_t)s;
+    return i < sizeof names / sizeof names[0] ? names[i] : "?";
+}
+
+/* ----------------------------------------------------------- slot fields */
+
+static inline uint32_t meta_gen(uint32_t m) { return m & MM_META_GEN_MASK; }
+static inline uint32_t meta_field(uint32_t m) { return m >> MM_META_RC_SHIFT; }
+static inline bool meta_flag(uint32_t m) { return (m & MM_META_FLAG) != 0; }
+static inline uint32_t meta_make(uint32_t field, bool flag, uint32_t gen)
+{
+    return (field << MM_META_RC_SHIFT) | (flag ? MM_META_FLAG : 0u) | gen;
+}
+
+uint32_t mm_rc_get(const mm_rt *rt, uint32_t idx)
+{
+    uint32_t f = meta_field(rt->tab[idx].meta);
+    return f == MM_META_RC_ZERO ? 0u : f + 1u;
+}
+
+void mm_rc_set(mm_rt *rt, uint32_t idx, uint32_t rc)
+{
+    mm_slot *s = &rt->tab[idx];
+    s->meta = meta_make((rc - 1u) & MM_META_RC_ZERO, false, meta_gen(s->meta));
+}
+
+/* --------------------------------------------------------- init and fini */
+
+mm_status mm_rt_init(mm_rt *rt, mm_heap *heap, void *table_mem, size_t table_bytes)
+{
+    memset(rt, 0, sizeof *rt);
+    rt->heap = heap;
+    size_t n = table_bytes / sizeof(mm_slot);
+    if (n < 2) {
+        return rt->err = MMO_INDEX;
+    }
+    if (n > MM_MAX_SLOTS) {
+        n = MM_MAX_SLOTS;
+    }
+    if (table_mem == NULL) {
+        table_mem = mm_alloc(heap, n * sizeof(mm_slot));
+        if (table_mem == NULL) {
+            return rt->err = MMO_NOMEM;
+        }
+        rt->table_owned = true;
+    }
+    MM_ASSERT(mm_type_int.clear == NULL && mm_type_int.destroy == NULL &&
+                  mm_type_str.clear == NULL && mm_type_str.destroy == NULL,
+              "LEAF_TYPES must hold nothing and own no body");
+    rt->tab = (mm_slot *)table_mem;
+    rt->cap = (uint32_t)n;
+    rt->tab[0].meta = SINK_META;
+    rt->tab[0].obj = NULL;
+    rt->fresh = 1;
+    return MMO_OK;
+}
+
+void mm_rt_fini(mm_rt *rt)
+{
+    if (rt->table_owned) {
+        mm_free(rt->heap, rt->tab);
+    }
+    rt->tab = NULL;
+    rt->cap = 0;
+}
+
+/* Builtin types by id; ids from MM_T_CLASS0 are instances (mm_type_inst). */
+static const mm_type *const builtin[MM_T_BUILTIN_END] = {
+    NULL, &mm_type_int, &mm_type_str, &mm_type_list,
+    &mm_type_dict, &mm_type_gen, &mm_type_lru,
+};
+
+/* Does type id name a container (a type with traverse)? Classes do. */
+static bool type_is_container(uint32_t id)
+{
+    return id >= MM_T_BUILTIN_END || builtin[id]->traverse != NULL;
+}
+
+/* ------------------------------------------------------ slot management */
+
+/* Takes a slot (free list first, then the fresh tail). 0 if none. The slot
+ * is not live until slot_bind. */
+static uint32_t slot_take(mm_rt *rt)
+{
+    uint32_t idx = rt->free_head;
+    if (idx != 0) {
+        rt->free_head = meta_field(rt->tab[idx].meta);
+        return idx;
+    }
+    if (rt->fresh < rt->cap) {
+        idx = rt->fresh++;
+        rt->tab[idx].meta = meta_make(0, false, 1);
+        rt->tab[idx].obj = NULL;
+        return idx;
+    }
+    return 0;
+}
+
+/* Binds a taken slot to o with refcount 1; returns the handle. */
+static mm_h slot_bind(mm_rt *rt, uint32_t idx, mm_obj *o)
+{
+    mm_slot *s = &rt->tab[idx];
+    uint32_t gen = meta_gen(s->meta);
+    s->meta = meta_make(0, false, gen);
+    s->obj = o;
+    rt->live++;
+    rt->created++;
+    if (rt->live > rt->live_peak) {
+        rt->live_peak = rt->live;
+    }
+    return mm_h_make(idx, gen);
+}
+
+/* Frees a live/dying slot: bump the generation, or retire at wrap. */
+static inline void slot_release(mm_rt *rt, uint32_t idx)
+{
+    mm_slot *s = &rt->tab[idx];
+    uint32_t gen = meta_gen(s->meta);
+    s->obj = NULL;
+    rt->live--;
+    rt->freed++;
+    if (gen == MM_H_GEN_MAX) {
+        s->meta = meta_make(0, true, gen); /* retired: never reused */
+        rt->retired++;
+        return;
+    }
+    s->meta = meta_make(rt->free_head, false, gen + 1u);
+    rt->free_head = idx;
+}
+
+/* ------------------------------------------------------ allocation route */
+
+/* Registers owner for p; the heap ignores small blocks (they never move). */
+static void owner_register(mm_rt *rt, void *p, void **owner)
+{
+    mm_set_owner(rt->heap, p, owner);
+}
+
+void mm_rt_own(mm_rt *rt, void *p, void **owner)
+{
+    owner_register(rt, p, owner);
+}
+
+static void *try_alloc(mm_rt *rt, void **body, size_t size)
+{
+    if (body != NULL) {
+        return mm_realloc(rt->heap, *body, size);
+    }
+    return mm_alloc(rt->heap, size);
+}
+
+void *mm_rt_alloc(mm_rt *rt, void **body, size_t size)
+{
+    if (rt->alloc_hook != NULL) {
+        rt->alloc_hook(rt); /* collector torture mode (issue #5) */
+    }
+    void *p = try_alloc(rt, body, size);
+    if (p == NULL && rt->oom_hook != NULL && mm_last_error(rt->heap) == MM_ENOMEM) {
+        rt->oom_hook(rt, size);
+        p = try_alloc(rt, body, size);
+    }
+    if (p == NULL) {
+        rt->err = MMO_NOMEM;
+        return NULL;
+    }
+    if (body != NULL) {
+        *body = p;
+        owner_register(rt, p, body);
+    }
+    rt->err = MMO_OK;
+    return p;
+}
+
+void mm_rt_free(mm_rt *rt, void *p)
+{
+    if (p != NULL) {
+        mm_free(rt->heap, p);
+    }
+}
+
+/* Zeroes an object block after its header: whole words up to size
+ * rounded up to 4 (the block is 8-byte granular, so this stays inside it);
+ * a call to memset costs more than the loop for the usual 8..32 B. */
+static void zero_fill(mm_obj *o, size_t size)
+{
+    if (size > 64u) {
+        memset(o, 0, size);
+        return;
+    }
+    uint32_t *w = (uint32_t *)(void *)o;
+    for (size_t i = 1; i < (size + 3u) / 4u; i++) {
+        w[i] = 0;
+    }
+}
+
+mm_h mm_obj_new(mm_rt *rt, uint32_t type, size_t size, mm_obj **out)
+{
+    MM_ASSERT(size >= sizeof(mm_obj) && type != MM_T_INVALID && type < MM_TYPE_MAX,
+              "mm_obj_new: bad size or type");
+    mm_obj *o = NULL;
+    if (rt->alloc_hook == NULL) { /* fast path: straight to the pools */
+        o = (mm_obj *)mm_alloc(rt->heap, size);
+    }
+    if (o == NULL) {
+        o = (mm_obj *)mm_rt_alloc(rt, NULL, size); /* hooks, retry */
+        if (o == NULL) {
+            return MM_NULL;
+        }
+    }
+    uint32_t idx = slot_take(rt);
+    if (idx == 0 && rt->oom_hook != NULL) {
+        rt->oom_hook(rt, 0);
+        idx = slot_take(rt);
+    }
+    if (idx == 0) {
+        mm_rt_free(rt, o);
+        rt->err = MMO_NOHANDLE;
+        return MM_NULL;
+    }
+    zero_fill(o, size);
+    o->hdr = mm_hdr_make(type, idx) | (type_is_container(type) ? MM_HDR_TRACKED : 0u);
+    mm_h h = slot_bind(rt, idx, o);
+    if (size > MM_SMALL_MAX) { /* a large block: movable through its slot */
+        owner_register(rt, o, (void **)&rt->tab[idx].obj);
+    }
+    if (rt->track_hook != NULL && mm_gc_is_tracked(o)) {
+        rt->track_hook(rt, o, true); /* collector accounting (issue #5) */
+    }
+    if (out != NULL) {
+        *out = o;
+    }
+    rt->err = MMO_OK;
+    return h;
+}
+
+/* ----------------------------------------------------------------- types */
+
+const mm_type *mm_type_of_id(const mm_rt *rt, uint32_t id)
+{
+    if (id < MM_T_BUILTIN_END) {
+        return builtin[id];
+    }
+    if (id >= MM_T_CLASS0 && id - MM_T_CLASS0 < rt->nclasses) {
+        return &mm_type_inst;
+    }
+    return NULL;
+}
+
+const mm_type *mm_obj_type(const mm_rt *rt, const mm_obj *o)
+{
+    return mm_type_of_id(rt, mm_hdr_type(o));
+}
+
+const mm_class *mm_class_of_id(const mm_rt *rt, uint32_t id)
+{
+    if (id >= MM_T_CLASS0 && id - MM_T_CLASS0 < rt->nclasses) {
+        return rt->classes[id - MM_T_CLASS0];
+    }
+    return NULL;
+}
+
+uint32_t mm_class_register(mm_rt *rt, const mm_class *cls)
+{
+    static_assert(MM_T_CLASS0 + MM_CFG_MAX_CLASSES <= MM_TYPE_MAX, "class ids fit");
+    for (uint32_t i = 0; i < rt->nclasses; i++) {
+        if (rt->classes[i] == cls) {
+            return MM_T_CLASS0 + i;
+        }
+    }
+    if (cls->nslots > MM_CFG_MAX_SLOTS || (cls->has_dict && cls->nslots != 0)) {
+        rt->err = MMO_INDEX;
+        return 0;
+    }
+    if (rt->nclasses >= MM_CFG_MAX_CLASSES) {
+        rt->err = MMO_FULL;
+        return 0;
+    }
+    rt->classes[rt->nclasses] = cls;
+    rt->err = MMO_OK;
+    return MM_T_CLASS0 + rt->nclasses++;
+}
+
+/* ------------------------------------------------------------ validation */
+
+typedef enum {
+    HC_LIVE, HC_IMMORTAL, HC_NULL, HC_FORGED, HC_FREED, HC_REUSED, HC_DYING
+} hclass;
+
+/* A free (not retired) slot with generation g last held generation g-1. */
+static hclass classify_free(uint32_t meta, uint32_t gen)
+{
+    uint32_t sg = meta_gen(meta);
+    if (meta_flag(meta)) {              /* retired at generation sg */
+        return gen == sg ? HC_FREED : (gen < sg ? HC_REUSED : HC_FORGED);
+    }
+    if (gen + 1u == sg) {
+        return HC_FREED;
+    }
+    return gen < sg ? HC_REUSED : HC_FORGED;
+}
+
+/* The common case in one test: h names a live, not dying slot of its
+ * generation. (h >> 20) puts h's gen in bits 0..10 and its immortal bit on
+ * bit 11, the slot's DYING flag: any difference in the 12 bits fails. */
+static_assert((MM_H_IMMORTAL >> MM_H_INDEX_BITS) == MM_META_FLAG,
+              "immortal bit lands on the DYING flag");
+static inline bool live_fast(const mm_rt *rt, mm_h h)
+{
+    uint32_t idx = mm_h_index(h);
+    if (idx - 1u >= rt->fresh - 1u) {
+        return false; /* index 0 or never used */
+    }
+    const mm_slot *s = &rt->tab[idx];
+    return s->obj != NULL &&
+           ((s->meta ^ (h >> MM_H_INDEX_BITS)) & (MM_META_GEN_MASK | MM_META_FLAG)) == 0;
+}
+
+static hclass classify(const mm_rt *rt, mm_h h)
+{
+    if (live_fast(rt, h)) {
+        return HC_LIVE;
+    }
+    if (h == MM_NULL) {
+        return HC_NULL;
+    }
+    if (mm_h_is_immortal(h)) {
+        return mm__small_int_valid(h) ? HC_IMMORTAL : HC_FORGED;
+    }
+    uint32_t idx = mm_h_index(h), gen = mm_h_gen(h);
+    if (idx == 0 || idx >= rt->fresh || gen == 0) {
+        return HC_FORGED;
+    }
+    const mm_slot *s = &rt->tab[idx];
+    if (s->obj == NULL) {
+        return classify_free(s->meta, gen);
+    }
+    uint32_t sg = meta_gen(s->meta);
+    if (gen == sg) {
+        return meta_flag(s->meta) ? HC_DYING : HC_LIVE;
+    }
+    return gen < sg ? HC_REUSED : HC_FORGED;
+}
+
+static const char *hclass_msg(hclass c, bool decref)
+{
+    switch (c) {
+    case HC_NULL: return "null handle";
+    case HC_FORGED: return "forged handle (never issued by this runtime)";
+    case HC_FREED:
+        return decref ? "double decref: object already freed"
+                      : "stale handle: object already freed";
+    case HC_REUSED: return "stale handle: object freed, slot since reused";
+    case HC_DYING: return "handle of an object being freed";
+    default: return "handle ok";
+    }
+}
+
+/* Reports "<what>: <msg> (handle 0x...)" at the caller's location. */
+static void report(const char *file, int line, const char *what,
+                   const char *msg, mm_h h)
+{
+    char buf[128];
+    mm_snprintf(buf, sizeof buf, "%s: %s (handle 0x%08lx)", what, msg,
+                (unsigned long)h);
+    mm_port_misuse(file, line, buf);
+}
+
+mm_status mm_handle_status(const mm_rt *rt, mm_h h)
+{
+    hclass c = classify(rt, h);
+    return (c == HC_LIVE || c == HC_IMMORTAL) ? MMO_OK : MMO_BADHANDLE;
+}
+
+mm_obj *mm_deref_at(const mm_rt *rt, mm_h h, const char *file, int line)
+{
+    if (live_fast(rt, h)) {
+        return rt->tab[mm_h_index(h)].obj;
+    }
+    hclass c = classify(rt, h);
+    if (c == HC_LIVE) {
+        return rt->tab[mm_h_index(h)].obj;
+    }
+    if (c == HC_IMMORTAL) {
+        return (mm_obj *)mm__small_int_obj(h);
+    }
+    report(file, line, "deref", hclass_msg(c, false), h);
+    return NULL;
+}
+
+mm_obj *mm_deref_type_at(const mm_rt *rt, mm_h h, uint32_t type,
+                         const char *file, int line)
+{
+    mm_obj *o = mm_deref_at(rt, h, file, line);
+    if (o == NULL) {
+        return NULL;
+    }
+    uint32_t t = mm_hdr_type(o);
+    bool ok = type == MM_T_CLASS0 ? mm_class_of_id(rt, t) != NULL : t == type;
+    if (!ok) {
+        char buf[96];
+        const mm_type *ty = mm_type_of_id(rt, t);
+        const mm_type *want = mm_type_of_id(rt, type);
+        mm_snprintf(buf, sizeof buf, "wrong type: expected %s, got %s",
+                    want != NULL ? want->name : "instance",
+                    ty != NULL ? ty->name : "?");
+        mm_port_misuse(file, line, buf);
+        return NULL;
+    }
+    return o;
+}
+
+/* ------------------------------------------------------------- refcounts */
+
+bool mm_incref_at(mm_rt *rt, mm_h h, const char *file, int line)
+{
+    hclass c = classify(rt, h);
+    if (c == HC_NULL || c == HC_IMMORTAL) {
+        return true;
+    }
+    if (c != HC_LIVE) {
+        report(file, line, "incref", hclass_msg(c, false), h);
+        return false;
+    }
+    uint32_t idx = mm_h_index(h);
+    if (mm_rc_get(rt, idx) >= MM_RC_MAX) {
+        report(file, line, "incref", "refcount overflow", h);
+        return false;
+    }
+    rt->tab[idx].meta += MM_RC_ONE;
+    return true;
+}
+
+bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line)
+{
+    if (live_fast(rt, h) && meta_field(rt->tab[mm_h_index(h)].meta) != MM_META_RC_ZERO) {
+        mm_decref_fast(rt, h);
+        return true;
+    }
+    hclass c = classify(rt, h);
+    if (c == HC_NULL || c == HC_IMMORTAL) {
+        return true;
+    }
+    if (c != HC_LIVE) {
+        report(file, line, "decref", hclass_msg(c, true), h);
+        return false;
+    }
+    if (mm_rc_get(rt, mm_h_index(h)) == 0) {
+        report(file, line, "decref", "refcount already 0 (collector running?)", h);
+        return false;
+    }
+    mm_decref_fast(rt, h);
+    return true;
+}
+
+/* Frees one dying object: children first (they may join the pending list),
+ * then its bodies, block and slot. */
+static void free_one(mm_rt *rt, uint32_t idx)
+{
+    mm_obj *o = rt->tab[idx].obj;
+    const mm_type *t = mm_obj_type(rt, o);
+    MM_ASSERT(t != NULL, "free_one: object of unknown type");
+    if (rt->track_hook != NULL && mm_gc_is_tracked(o)) {
+        rt->track_hook(rt, o, false); /* collector accounting (issue #5) */
+    }
+    if (t->clear != NULL) {
+        t->clear(rt, o);
+    }
+    o = rt->tab[idx].obj; /* clear may allocate nothing, but stay safe (H1) */
+    if (t->destroy != NULL) {
+        t->destroy(rt, o);
+    }
+    mm_rt_free(rt, o);
+    slot_release(rt, idx);
+}
+
+/* Pops and frees pending objects until none is left (H5). */
+static void drain(mm_rt *rt)
+{
+    rt->draining = true;
+    while (rt->pending != 0) {
+        uint32_t idx = rt->pending;
+        rt->pending = meta_field(rt->tab[idx].meta);
+        free_one(rt, idx);
+    }
+    rt->draining = false;
+}
+
+/* Builtin types that hold nothing and own no body: freed at once. */
+#define LEAF_TYPES ((1u << MM_T_INT) | (1u << MM_T_STR))
+
+/* Object in slot idx reached refcount zero: free it now if it is a leaf
+ * and no drain runs, else queue it and drain (H5). */
+static void zero_reached(mm_rt *rt, uint32_t idx)
+{
+    mm_slot *s = &rt->tab[idx];
+    uint32_t type = mm_hdr_type(s->obj);
+    if (!rt->draining && type < 32u && ((LEAF_TYPES >> type) & 1u) != 0) {
+        mm_free(rt->heap, s->obj);
+        slot_release(rt, idx);
+        return;
+    }
+    s->meta = meta_make(rt->pending, true, meta_gen(s->meta));
+    rt->pending = idx;
+    if (!rt->draining) {
+        drain(rt);
+    }
+}
+
+void mm__decref_slow(mm_rt *rt, mm_h h)
+{
+    uint32_t idx = mm_h_index(h);
+    mm_slot *s = &rt->tab[idx];
+    if ((s->meta & ~MM_META_GEN_MASK) == 0 && idx != 0 && s->obj != NULL) {
+        zero_reached(rt, idx); /* field 0 (refcount 1), not dying */
+        return;
+    }
+    if (idx == 0) {
+        s->meta = SINK_META; /* the sink drifted to the edge: re-centre */
+        return;
+    }
+    if (s->obj == NULL || meta_flag(s->meta)) {
+        return; /* free or dying (only an unchecked misuse gets here) */
+    }
+    s->meta -= MM_RC_ONE; /* a large count (>= 2^19), not a zero */
+}
+
+/* ----------------------------------------------------- slots for the GC */
+
+mm_obj *mm_slot_obj(const mm_rt *rt, uint32_t idx)
+{
+    if (idx == 0 || idx >= rt->fresh) {
+        return NULL;
+    }
+    const mm_slot *s = &rt->tab[idx];
+    return (s->obj != NULL && !meta_flag(s->meta)) ? s->obj : NULL;
+}
+
+mm_h mm_slot_handle(const mm_rt *rt, uint32_t idx)
+{
+    if (mm_slot_obj(rt, idx) == NULL) {
+        return MM_NULL;
+    }
+    return mm_h_make(idx, meta_gen(rt->tab[idx].meta));
+}
+
+mm_h mm_obj_handle(const mm_rt *rt, const mm_obj *o)
+{
+    if (mm_obj_is_immortal(o)) {
+        return mm__small_int_handle(o);
+    }
+    return mm_slot_handle(rt, mm_hdr_slot(o));
+}
+
+/* --------------------------------------------------------- introspection */
+
+uint32_t mm_refcount_at(const mm_rt *rt, mm_h h, const char *file, int line)
+{
+    if (mm_deref_at(rt, h, file, line) == NULL) {
+        return 0;
+    }
+    if (mm_h_is_immortal(h)) {
+        return MM_RC_IMMORTAL;
+    }
+    return mm_rc_get(rt, mm_h_index(h));
+}
+
+mm_status mm_getsizeof_at(const mm_rt *rt, mm_h h, mm_sizeof *out,
+                          const char *file, int line)
+{
+    memset(out, 0, sizeof *out);
+    const mm_obj *o = mm_deref_at(rt, h, file, line);
+    if (o == NULL) {
+        return MMO_BADHANDLE;
+    }
+    const mm_type *t = mm_obj_type(rt, o);
+    out->requested = t->size(rt, o);
+    if (mm_obj_is_immortal(o)) {
+        return MMO_OK; /* in flash: no RAM block, no slot */
+    }
+    out->block = mm_usable_size(rt->heap, o);
+    out->handle = sizeof(mm_slot);
+    const void *body[2];
+    size_t n = t->bodies != NULL ? t->bodies(rt, o, body) : 0;
+    for (size_t i = 0; i < n; i++) {
+        out->block += body[i] != NULL ? mm_usable_size(rt->heap, body[i]) : 0u;
+    }
+    return MMO_OK;
+}
+
+/* ----------------------------------------------------------- the checker */
+
+typedef struct check_ctx {
+    uint32_t *count;
+    mm_obj_report *rep;
+    mm_h parent;
+} check_ctx;
+
+static bool fail(mm_obj_report *rep, mm_h h, const char *what)
+{
+    if (rep->status == MMO_OK) {
+        rep->status = MMO_CORRUPT;
+        rep->handle = h;
+        rep->what = what;
+    }
+    return false;
+}
+
+static void count_child(mm_rt *rt, mm_h child, void *arg)
+{
+    check_ctx *cx = (check_ctx *)arg;
+    hclass c = classify(rt, child);
+    if (c == HC_LIVE) {
+        cx->count[mm_h_index(child)]++;
+    } else if (c != HC_NULL && c != HC_IMMORTAL) {
+        fail(cx->rep, cx->parent, "container holds a dead or forged handle");
+    }
+}
+
+/* Walks the free list: each entry is an untaken, unretired, unbound slot. */
+static bool check_free_list(const mm_rt *rt, mm_obj_report *rep, uint32_t *nfree)
+{
+    uint32_t n = 0;
+    for (uint32_t i = rt->free_head; i != 0; i = meta_field(rt->tab[i].meta)) {
+        if (i >= rt->fresh || rt->tab[i].obj != NULL || meta_flag(rt->tab[i].meta) ||
+            ++n > rt->cap) {
+            return fail(rep, mm_h_make(i, 0), "free list broken");
+        }
+    }
+    *nfree = n;
+    return true;
+}
+
+/* Counts every reference held by containers and externals. */
+static void count_refs(mm_rt *rt, const mm_h *ext, size_t n_ext, check_ctx *cx)
+{
+    for (uint32_t i = 1; i < rt->fresh; i++) {
+        mm_obj *o = rt->tab[i].obj;
+        const mm_type *t = o != NULL ? mm_obj_type(rt, o) : NULL;
+        if (t != NULL && t->traverse != NULL) {
+            cx->parent = mm_h_make(i, meta_gen(rt->tab[i].meta));
+            t->traverse(rt, o, count_child, cx);
+        }
+    }
+    cx->parent = MM_NULL;
+    for (size_t k = 0; k < n_ext; k++) {
+        count_child(rt, ext[k], cx);
+    }
+}
+
+/* Structural checks of slot i (live): back-link, type, not dying. */
+static bool check_slot(const mm_rt *rt, uint32_t i, mm_obj_report *rep)
+{
+    const mm_slot *s = &rt->tab[i];
+    mm_h h = mm_h_make(i, meta_gen(s->meta));
+    if (meta_flag(s->meta)) {
+        return fail(rep, h, "object left dying outside a drain");
+    }
+    if (mm_hdr_slot(s->obj) != i || mm_obj_is_immortal(s->obj)) {
+        return fail(rep, h, "header back-link does not name its slot");
+    }
+    if (mm_obj_type(rt, s->obj) == NULL) {
+        return fail(rep, h, "object of unknown type");
+    }
+    return true;
+}
+
+mm_status mm_obj_check(mm_rt *rt, const mm_h *ext, size_t n_ext,
+                       uint32_t *scratch, mm_obj_report *rep)
+{
+    mm_obj_report local = {MMO_OK, MM_NULL, 0, 0, NULL};
+    rep = rep != NULL ? rep : &local;
+    memset(rep, 0, sizeof *rep);
+    uint32_t nfree = 0, nlive = 0;
+    if (!check_free_list(rt, rep, &nfree)) {
+        return rep->status;
+    }
+    for (uint32_t i = 1; i < rt->fresh; i++) {
+        scratch[i] = 0;
+        if (rt->tab[i].obj != NULL) {
+            nlive++;
+            if (!check_slot(rt, i, rep)) {
+                return rep->status;
+            }
+        }
+    }
+    if (nlive != rt->live || nlive + nfree + rt->retired + 1u != rt->fresh) {
+        fail(rep, MM_NULL, "slot counts disagree (live/free/retired)");
+        return rep->status;
+    }
+    check_ctx cx = {scratch, rep, MM_NULL};
+    count_refs(rt, ext, n_ext, &cx);
+    for (uint32_t i = 1; i < rt->fresh && rep->status == MMO_OK; i++) {
+        if (rt->tab[i].obj != NULL && mm_rc_get(rt, i) != scratch[i]) {
+            rep->stored = mm_rc_get(rt, i);
+            rep->derived = scratch[i];
+            fail(rep, mm_h_make(i, meta_gen(rt->tab[i].meta)),
+                 "refcount differs from references found");
+        }
+    }
+    return rep->status;
+}

@@ -1,0 +1,506 @@
+/*
+ * mm_obj.h - refcounted handles and the object model of mmrt.
+ *
+ * THIS HEADER IS THE CONTRACT of mm_obj.c (runtime, handles, dealloc,
+ * introspection, checker). The types (int, str, list, dict, instances,
+ * generators, LRU cache) are in mm_types.h.
+ *
+ * ---- Invariants, in words ----
+ * H1. C code holds an object only through a handle (mm_h, 32 bits). A raw
+ *     mm_obj* obtained from a handle is BORROWED and valid only until the
+ *     next allocation or decref (an allocation may run the collector and
+ *     compact, which moves large blocks).
+ * H2. A handle is `index | gen << 20` (bit 31 clear) naming slot `index` of
+ *     the runtime's handle table. A slot's generation is bumped every time
+ *     its object dies, and a slot whose generation would wrap is retired
+ *     for good, so a handle from an earlier life never matches a later
+ *     occupant: stale and forged handles are always told apart from live
+ *     ones, never silently reach a reused slot.
+ * H3. The refcount lives in the slot, next to the generation, not in the
+ *     object: slot.meta = (refcount-1) << 12 | flag << 11 | gen. That makes
+ *     incref one add to a word found from the handle alone, and decref one
+ *     subtract whose sign says "reached zero" (see mm_incref_fast).
+ * H4. Slot 0 is the SINK: never issued, never freed. The null handle and
+ *     every immortal handle map to it, so the unchecked incref/decref need
+ *     no branch for them and never write to an immortal object (those live
+ *     in flash: the small ints -5..256, handles with bit 31 set).
+ * H5. When a refcount reaches zero the object is pushed on the pending-free
+ *     list (threaded through the dying slots' meta words) and, unless a
+ *     drain is already running, drained in a loop: clear() drops the
+ *     children (whose own zero pushes them), destroy() frees bodies, the
+ *     block and slot are freed. No recursion: the C stack is bounded
+ *     whatever the shape of the graph.
+ * H6. Every object block and body is obtained through mm_rt_alloc(), which
+ *     on failure calls rt->oom_hook (the collector's emergency collect +
+ *     compact) and retries once, then returns MemoryError. Large bodies
+ *     register their only owner with mm_set_owner(), so mm_compact may move
+ *     them; code must reach them through the owning object again after any
+ *     allocation.
+ *
+ * ---- Object header (4 bytes, the first word of every object) ----
+ *   bits  0..19  slot index of the object's handle (back-link; 0 = sink)
+ *   bits 20..25  type id (0 invalid, 1..15 builtin, 16.. registered classes)
+ *   bits 26..27  GC generation 0..2 (reserved for the collector, issue #5)
+ *   bit  28      GC flag A   (reserved for the collector)
+ *   bit  29      GC flag B   (reserved for the collector)
+ *   bit  30      tracked: a container the collector must consider
+ *   bit  31      immortal (const object in flash; never written)
+ * The refcount is not in the header (H3) but in the handle slot; the
+ * collector reads and writes it with mm_rc_get / mm_rc_set.
+ *
+ * ---- What the collector can rely on (issue #5) ----
+ * (a) live objects: for idx in 1..mm_rt_slots(rt)-1, mm_slot_obj(rt, idx)
+ *     is the live object or NULL; mm_slot_handle(rt, idx) its handle;
+ * (b) children: mm_obj_type(rt, o)->traverse(rt, o, visit, arg) calls
+ *     visit once per reference held (NULL traverse: not a container);
+ * (c) mm_obj_type(rt, o)->clear(rt, o) drops all references (the object
+ *     stays valid and empty); the caller must hold a reference to o across
+ *     the call (incref, clear, decref, as CPython's delete_garbage), since
+ *     the children it drops may be what kept o alive;
+ * (d) mm_rc_get/mm_rc_set read and write the true refcount of a slot
+ *     (0 allowed while the collector works; it must restore or free);
+ * (e) rt->oom_hook and rt->gc are its to set.
+ *
+ * ---- Checked build ----
+ * MM_CFG_CHECKED_HANDLES (mm_config.h, default 1): mm_incref/mm_decref
+ * are out-of-line, validate the handle (forged, stale, double decref,
+ * refcount overflow) and report the CALLER's file:line through
+ * mm_port_misuse(); on a misuse nothing is changed.
+ * With 0 they are the inline fast paths (incref 5, decref 6 Thumb-2
+ * instructions, see mm_incref_fast) and check nothing: a stale or forged
+ * handle there changes the wrong slot word, or memory after the table if
+ * its index is beyond it (they never write to an object).
+ * What every build still checks: mm_deref and every other API function
+ * that takes a handle validate it (null, range, generation, dying, type,
+ * index) and report misuse with the caller's file:line; mm_obj_check finds
+ * refcounts that disagree with the graph and containers holding dead
+ * handles.
+ *
+ * ---- Measured (mps2-an385, Cortex-M3, -O2, instructions under -icount) --
+ * create+destroy of a boxed int: 265 checked / 236 unchecked; of a 2-slot
+ * instance: 363 / 334; a raw mm_alloc(12)+mm_free pair: 82 (of which 26 are
+ * the pool release+re-carve this pattern causes). The object layer adds
+ * ~150 instructions per object life: slot take/bind/release, header and
+ * zeroing, statistics, hook tests, and the decref-to-zero dispatch.
+ *
+ * ---- Ownership (CPython's convention) ----
+ * NEW: the caller owns one reference and must mm_decref it.
+ * BORROWED: the caller may use it until the next allocation or decref
+ * without owning it (mm_incref to keep it). Arguments are always borrowed
+ * unless a function says it STEALS the reference.
+ *
+ * Concurrency: none. A runtime is used from one thread, never from an ISR;
+ * nothing here is ISR-safe.
+ */
+#ifndef MM_OBJ_H
+#define MM_OBJ_H
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mm.h"
+#include "mm_config.h"
+
+/* ==== handles ==== */
+
+typedef uint32_t mm_h;
+
+#define MM_NULL ((mm_h)0)
+#define MM_H_INDEX_BITS 20u
+#define MM_H_INDEX_MASK ((1u << MM_H_INDEX_BITS) - 1u)
+#define MM_H_GEN_BITS 11u                     /* bits 20..30 */
+#define MM_H_GEN_MAX ((1u << MM_H_GEN_BITS) - 1u)
+#define MM_H_IMMORTAL 0x80000000u             /* bit 31: flash small int */
+#define MM_MAX_SLOTS (1u << MM_H_INDEX_BITS)  /* table capacity limit */
+
+static_assert(MM_H_INDEX_BITS + MM_H_GEN_BITS + 1u == 32u, "handle layout");
+
+/* Caller's location, passed by every checked macro. */
+#define MM_HERE __FILE__, __LINE__
+
+static inline uint32_t mm_h_index(mm_h h) { return h & MM_H_INDEX_MASK; }
+static inline uint32_t mm_h_gen(mm_h h)
+{
+    return (h >> MM_H_INDEX_BITS) & MM_H_GEN_MAX;
+}
+static inline bool mm_h_is_immortal(mm_h h) { return (h & MM_H_IMMORTAL) != 0; }
+static inline mm_h mm_h_make(uint32_t index, uint32_t gen)
+{
+    return index | (gen << MM_H_INDEX_BITS);
+}
+/* `is`: identity is handle equality (stable, unique among live objects). */
+static inline bool mm_is(mm_h a, mm_h b) { return a == b; }
+
+/* ==== object header ==== */
+
+typedef struct mm_obj {
+    uint32_t hdr;
+} mm_obj;
+
+static_assert(sizeof(mm_obj) == 4, "object header is one word");
+
+#define MM_HDR_SLOT_MASK 0x000FFFFFu
+#define MM_HDR_TYPE_SHIFT 20u
+#define MM_HDR_TYPE_MASK 0x03F00000u
+#define MM_HDR_GCGEN_SHIFT 26u
+#define MM_HDR_GCGEN_MASK 0x0C000000u
+#define MM_HDR_GC_A 0x10000000u
+#define MM_HDR_GC_B 0x20000000u
+#define MM_HDR_TRACKED 0x40000000u
+#define MM_HDR_IMMORTAL 0x80000000u
+#define MM_TYPE_MAX 64u
+
+static_assert((MM_HDR_SLOT_MASK ^ MM_HDR_TYPE_MASK ^ MM_HDR_GCGEN_MASK ^
+               MM_HDR_GC_A ^ MM_HDR_GC_B ^ MM_HDR_TRACKED ^
+               MM_HDR_IMMORTAL) == 0xFFFFFFFFu,
+              "header fields tile the word");
+static_assert(MM_HDR_SLOT_MASK == MM_H_INDEX_MASK, "back-link holds an index");
+
+static inline uint32_t mm_hdr_make(uint32_t type, uint32_t slot)
+{
+    return (type << MM_HDR_TYPE_SHIFT) | slot;
+}
+static inline uint32_t mm_hdr_slot(const mm_obj *o)
+{
+    return o->hdr & MM_HDR_SLOT_MASK;
+}
+static inline uint32_t mm_hdr_type(const mm_obj *o)
+{
+    return (o->hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT;
+}
+static inline bool mm_obj_is_immortal(const mm_obj *o)
+{
+    return (o->hdr & MM_HDR_IMMORTAL) != 0;
+}
+static inline bool mm_gc_is_tracked(const mm_obj *o)
+{
+    return (o->hdr & MM_HDR_TRACKED) != 0;
+}
+static inline uint32_t mm_gc_gen(const mm_obj *o)
+{
+    return (o->hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT;
+}
+static inline bool mm_gc_flag_a(const mm_obj *o) { return (o->hdr & MM_HDR_GC_A) != 0; }
+static inline bool mm_gc_flag_b(const mm_obj *o) { return (o->hdr & MM_HDR_GC_B) != 0; }
+
+/* The setters below must not be used on immortal objects (they are const). */
+static inline void mm_hdr_set_bits(mm_obj *o, uint32_t mask, bool on)
+{
+    o->hdr = on ? (o->hdr | mask) : (o->hdr & ~mask);
+}
+static inline void mm_gc_set_tracked(mm_obj *o, bool on) { mm_hdr_set_bits(o, MM_HDR_TRACKED, on); }
+static inline void mm_gc_set_flag_a(mm_obj *o, bool on) { mm_hdr_set_bits(o, MM_HDR_GC_A, on); }
+static inline void mm_gc_set_flag_b(mm_obj *o, bool on) { mm_hdr_set_bits(o, MM_HDR_GC_B, on); }
+static inline void mm_gc_set_gen(mm_obj *o, uint32_t gen)
+{
+    o->hdr = (o->hdr & ~MM_HDR_GCGEN_MASK) | ((gen << MM_HDR_GCGEN_SHIFT) & MM_HDR_GCGEN_MASK);
+}
+
+/* ==== handle table slots ==== */
+
+/* meta, live:  (refcount-1) << 12 | DYING << 11 | gen
+ * meta, free:  next free index << 12 | RETIRED << 11 | gen (of the NEXT
+ *              occupant). obj == NULL iff free. */
+typedef struct mm_slot {
+    uint32_t meta;
+    mm_obj *obj;
+} mm_slot;
+
+#define MM_META_RC_SHIFT 12u
+#define MM_RC_ONE (1u << MM_META_RC_SHIFT)
+#define MM_META_SIGN 0x80000000u
+#define MM_META_FLAG 0x00000800u /* live: DYING; free: RETIRED */
+#define MM_META_GEN_MASK 0x000007FFu
+#define MM_RC_MAX ((1u << 20) - 1u) /* largest refcount the field holds */
+#define MM_META_RC_ZERO 0xFFFFFu    /* field value meaning refcount 0 */
+
+static_assert(MM_META_GEN_MASK == MM_H_GEN_MAX, "slot gen = handle gen");
+static_assert(MM_META_FLAG == MM_H_GEN_MAX + 1u, "flag right above gen");
+
+/* ==== types ==== */
+
+typedef struct mm_rt mm_rt;
+
+/* Called once per reference a container holds (child may be MM_NULL or
+ * immortal; the visitor must cope). */
+typedef void (*mm_visit_fn)(mm_rt *rt, mm_h child, void *arg);
+
+typedef struct mm_type {
+    const char *name;
+    /* Visit every reference held. NULL for non-containers. O(children). */
+    void (*traverse)(mm_rt *rt, mm_obj *o, mm_visit_fn visit, void *arg);
+    /* Drop every reference held; the object stays valid (empty). NULL for
+     * non-containers. Decrefs may free children (iteratively, H5). */
+    void (*clear)(mm_rt *rt, mm_obj *o);
+    /* Free the bodies the object owns (not the object block). May be NULL. */
+    void (*destroy)(mm_rt *rt, mm_obj *o);
+    /* Requested bytes of the object block plus its bodies. */
+    size_t (*size)(const mm_rt *rt, const mm_obj *o);
+    /* Free body pointers held in the object (for getsizeof's block
+     * figure). Writes up to 2 into body[]; returns how many. May be NULL. */
+    size_t (*bodies)(const mm_rt *rt, const mm_obj *o, const void *body[2]);
+} mm_type;
+
+/* Builtin type ids (header bits 20..25). */
+enum {
+    MM_T_INVALID = 0,
+    MM_T_INT = 1,
+    MM_T_STR = 2,
+    MM_T_LIST = 3,
+    MM_T_DICT = 4,
+    MM_T_GEN = 5,
+    MM_T_LRU = 6,
+    MM_T_BUILTIN_END = 7,
+    MM_T_CLASS0 = 16 /* first id given to a registered class */
+};
+
+/* ==== status codes ==== */
+
+typedef enum {
+    MMO_OK = 0,
+    MMO_NOMEM,     /* MemoryError: the heap could not give a block */
+    MMO_NOHANDLE,  /* MemoryError: the handle table is full */
+    MMO_BADHANDLE, /* null, forged or stale handle (misuse reported) */
+    MMO_TYPE,      /* wrong object type (misuse reported) */
+    MMO_INDEX,     /* index / slot out of range (misuse reported) */
+    MMO_KEY,       /* key not found (not a misuse) */
+    MMO_STOP,      /* iterator exhausted (not a misuse) */
+    MMO_FULL,      /* a fixed table (classes) is full */
+    MMO_CORRUPT,   /* mm_obj_check found an inconsistency */
+} mm_status;
+
+const char *mm_status_str(mm_status s);
+static inline bool mm_is_memory_error(mm_status s)
+{
+    return s == MMO_NOMEM || s == MMO_NOHANDLE;
+}
+
+/* ==== the runtime instance ==== */
+
+/* A user class (instances with a dict or with fixed slots). Lives in
+ * flash; the runtime keeps a pointer. */
+typedef struct mm_class {
+    const char *name;
+    uint32_t nslots;                /* fixed slots (0..MM_CFG_MAX_SLOTS) */
+    const char *const *slot_names;  /* nslots names, or NULL */
+    bool has_dict;                  /* true: a per-instance dict */
+} mm_class;
+
+/* All fields are private to mm_obj*.c and the collector; they are in the
+ * header only so that the fast paths can be inline. */
+struct mm_rt {
+    mm_slot *tab;          /* handle table; slot 0 is the sink (H4) */
+    mm_heap *heap;         /* where every object block and body comes from */
+    uint32_t cap;          /* slots in tab, sink included (<= MM_MAX_SLOTS) */
+    uint32_t free_head;    /* first free slot, 0 = none */
+    uint32_t fresh;        /* slots [fresh, cap) never used yet */
+    uint32_t live;         /* live objects (immortals not counted) */
+    uint32_t live_peak;    /* high-water mark of live, never decreased */
+    uint32_t retired;      /* slots retired at generation wrap */
+    uint32_t pending;      /* head of the pending-free list, 0 = empty */
+    bool draining;         /* a drain loop is running (H5) */
+    bool table_owned;      /* tab came from heap (freed by mm_rt_fini) */
+    mm_status err;         /* last error (MMO_OK after a success) */
+    uint32_t created;      /* objects ever created, never decreased */
+    uint32_t freed;        /* objects ever freed, never decreased */
+    /* Called once when a block allocation (size > 0) or a slot (size 0)
+     * cannot be had; the allocation is then retried once. */
+    void (*oom_hook)(mm_rt *rt, size_t size);
+    void *gc;              /* the collector's state (issue #5) */
+    /* Collector hooks (issue #5, set by mm_gc.c), NULL by default.
+     * track_hook(rt, o, true): tracked object o was just created (end of
+     * mm_obj_new; may run a collection). track_hook(rt, o, false): tracked
+     * o is being freed (drain, before clear; must not allocate).
+     * alloc_hook: called first thing in every mm_rt_alloc (torture mode). */
+    void (*track_hook)(mm_rt *rt, mm_obj *o, bool born);
+    void (*alloc_hook)(mm_rt *rt);
+    uint32_t nclasses;
+    const mm_class *classes[MM_CFG_MAX_CLASSES];
+};
+
+/* Lays a runtime over heap. The handle table is table_mem (table_bytes,
+ * pinned, caller-owned) or, if table_mem is NULL, a table_bytes block from
+ * the heap (pinned). Capacity: table_bytes / sizeof(mm_slot) slots, minus
+ * the sink, at most MM_MAX_SLOTS-1 objects (8 B per slot on Cortex-M).
+ * Returns MMO_OK, MMO_NOMEM (no table block) or MMO_INDEX (fewer than 2
+ * slots). O(1): slots are initialised lazily. */
+mm_status mm_rt_init(mm_rt *rt, mm_heap *heap, void *table_mem, size_t table_bytes);
+
+/* Frees the table if it came from the heap. Live objects are not freed
+ * (their blocks stay allocated in the heap). O(1). */
+void mm_rt_fini(mm_rt *rt);
+
+/* Last error (MMO_OK after a success). O(1). */
+static inline mm_status mm_rt_error(const mm_rt *rt) { return rt->err; }
+
+/* Slots in the table (sink included), live objects. O(1). */
+static inline uint32_t mm_rt_slots(const mm_rt *rt) { return rt->cap; }
+static inline uint32_t mm_rt_live(const mm_rt *rt) { return rt->live; }
+
+/* The one allocation route for objects (H6).
+ * body == NULL: returns a new block of size bytes, or NULL (rt->err =
+ *   MMO_NOMEM) after oom_hook and one retry.
+ * body != NULL: resizes the block *body (NULL: allocate) to size bytes,
+ *   like realloc; on success *body is the new block, registered with
+ *   mm_set_owner(body) when the heap may move it, and the result is *body;
+ *   on failure *body is untouched (but possibly moved by compaction) and
+ *   the result NULL. body must lie in a block that never moves (an object
+ *   block of a small object). O(allocator) + O(collector) on failure. */
+void *mm_rt_alloc(mm_rt *rt, void **body, size_t size);
+
+/* Registers *owner as the only reference to block p (mm_set_owner), for a
+ * block from mm_rt_alloc(rt, NULL, ...) that is then stored in *owner. */
+void mm_rt_own(mm_rt *rt, void *p, void **owner);
+
+/* Frees a block from mm_rt_alloc (NULL: no-op). */
+void mm_rt_free(mm_rt *rt, void *p);
+
+/* Creates an object: a block of size bytes (size >= 4) with a header of
+ * type `type`, rest zeroed, and a fresh slot with refcount 1. Containers
+ * are marked tracked. Returns the NEW handle, or MM_NULL with rt->err =
+ * MMO_NOMEM / MMO_NOHANDLE. *out (if not NULL) gets the borrowed object.
+ * O(allocator). */
+mm_h mm_obj_new(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
+
+/* Type descriptor of an object (NULL if the type id is not known). O(1). */
+const mm_type *mm_obj_type(const mm_rt *rt, const mm_obj *o);
+const mm_type *mm_type_of_id(const mm_rt *rt, uint32_t id);
+
+/* Registers a class; returns its type id (>= MM_T_CLASS0), or 0 with
+ * rt->err = MMO_FULL (MM_CFG_MAX_CLASSES reached) or MMO_INDEX (too many
+ * slots, or slots and dict both requested). Registering the same class
+ * twice returns the same id. O(classes). */
+uint32_t mm_class_register(mm_rt *rt, const mm_class *cls);
+const mm_class *mm_class_of_id(const mm_rt *rt, uint32_t id);
+
+/* ==== refcounts ==== */
+
+/* Fast paths (H3, H4): handle -> slot -> one add or subtract. Work for
+ * live, null and immortal handles; NO validation (see checked build).
+ * Thumb-2 (-O2 -mcpu=cortex-m3): incref = ldr, ubfx, ldr, add, str;
+ * decref = ldr, ubfx, ldr, subs, bmi, str (+ out-of-line call on zero). */
+static inline void mm_incref_fast(mm_rt *rt, mm_h h)
+{
+    rt->tab[h & MM_H_INDEX_MASK].meta += MM_RC_ONE;
+}
+void mm__decref_slow(mm_rt *rt, mm_h h);
+static inline void mm_decref_fast(mm_rt *rt, mm_h h)
+{
+    mm_slot *s = &rt->tab[h & MM_H_INDEX_MASK];
+    uint32_t m = s->meta - MM_RC_ONE;
+    if ((m & MM_META_SIGN) != 0) {
+        mm__decref_slow(rt, h);
+    } else {
+        s->meta = m;
+    }
+}
+
+/* Checked forms: validate h (null and immortal handles are no-ops) and
+ * report misuse at file:line for a forged or stale handle, a decref of a
+ * freed object (double decref) or a refcount overflow; then nothing is
+ * changed. Return true iff h was valid. O(1) (+ dealloc drain on zero). */
+bool mm_incref_at(mm_rt *rt, mm_h h, const char *file, int line);
+bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line);
+
+#if MM_CFG_CHECKED_HANDLES
+#define mm_incref(rt, h) ((void)mm_incref_at((rt), (h), MM_HERE))
+#define mm_decref(rt, h) ((void)mm_decref_at((rt), (h), MM_HERE))
+#else
+#define mm_incref(rt, h) mm_incref_fast((rt), (h))
+#define mm_decref(rt, h) mm_decref_fast((rt), (h))
+#endif
+
+/* Collector access to the true refcount of slot idx (a live slot).
+ * mm_rc_set accepts 0..MM_RC_MAX and never frees. O(1). */
+uint32_t mm_rc_get(const mm_rt *rt, uint32_t idx);
+void mm_rc_set(mm_rt *rt, uint32_t idx, uint32_t rc);
+
+/* Object of live slot idx, or NULL (free, dying, sink, out of range). */
+mm_obj *mm_slot_obj(const mm_rt *rt, uint32_t idx);
+/* Handle of live slot idx (MM_NULL if not live). O(1). */
+mm_h mm_slot_handle(const mm_rt *rt, uint32_t idx);
+/* Handle of a live or immortal object (from its back-link). O(1). */
+mm_h mm_obj_handle(const mm_rt *rt, const mm_obj *o);
+
+/* ==== handle -> object ==== */
+
+/* Object of a handle ALREADY VALIDATED (live or immortal): no checks. For
+ * handles held by containers, which were validated when stored. O(1). */
+const mm_obj *mm__small_int_obj(mm_h h);
+static inline mm_obj *mm_obj_ptr(const mm_rt *rt, mm_h h)
+{
+    if (mm_h_is_immortal(h)) {
+        return (mm_obj *)(uintptr_t)mm__small_int_obj(h);
+    }
+    return rt->tab[mm_h_index(h)].obj;
+}
+
+
+/* Returns the BORROWED object (H1), or NULL after reporting misuse at
+ * file:line for a null, forged or stale handle (or a dying object). Always
+ * validates, in every build. O(1). */
+mm_obj *mm_deref_at(const mm_rt *rt, mm_h h, const char *file, int line);
+#define mm_deref(rt, h) mm_deref_at((rt), (h), MM_HERE)
+
+/* As mm_deref_at, and the type id must be `type` (or, for MM_T_CLASS0,
+ * any registered class): else misuse "wrong type" and NULL. */
+mm_obj *mm_deref_type_at(const mm_rt *rt, mm_h h, uint32_t type,
+                         const char *file, int line);
+
+/* Classifies h without reporting: MMO_OK (live or immortal) or
+ * MMO_BADHANDLE. O(1). */
+mm_status mm_handle_status(const mm_rt *rt, mm_h h);
+
+/* ==== introspection ==== */
+
+/* id(): the handle value, stable for the object's life. */
+static inline uint32_t mm_id(mm_h h) { return h; }
+
+/* The true refcount (sys.getrefcount(x) - 1). Immortals report
+ * MM_RC_IMMORTAL. 0 after a reported misuse. O(1). */
+#define MM_RC_IMMORTAL 0xFFFFFFFFu
+uint32_t mm_refcount_at(const mm_rt *rt, mm_h h, const char *file, int line);
+#define mm_refcount(rt, h) mm_refcount_at((rt), (h), MM_HERE)
+
+/* getsizeof: requested = bytes asked of the allocator for the object block
+ * and its private bodies (list item array, dict table...); block = what
+ * the allocator actually reserved for them (mm_usable_size), handle = the
+ * handle-table slot (sizeof(mm_slot); 0 for immortals, which also report
+ * block 0: they are in flash). Children objects are not included. */
+typedef struct mm_sizeof {
+    size_t requested;
+    size_t block;
+    size_t handle;
+} mm_sizeof;
+mm_status mm_getsizeof_at(const mm_rt *rt, mm_h h, mm_sizeof *out,
+                          const char *file, int line);
+#define mm_getsizeof(rt, h, out) mm_getsizeof_at((rt), (h), (out), MM_HERE)
+
+/* ==== consistency check ==== */
+
+typedef struct mm_obj_report {
+    mm_status status;   /* MMO_OK or MMO_CORRUPT */
+    mm_h handle;        /* first object found wrong (MM_NULL if none) */
+    uint32_t stored;    /* its stored refcount */
+    uint32_t derived;   /* refcount re-derived from the graph + externals */
+    const char *what;   /* one-line description */
+} mm_obj_report;
+
+/* Walks the handle table and every container's traverse(): checks the
+ * free list, each live object's header back-link and type, every child
+ * handle (must be live or immortal), and re-derives each refcount as
+ * (references from containers) + (occurrences in ext[0..n_ext)), comparing
+ * it with the stored one. scratch must hold mm_rt_slots(rt) uint32_t.
+ * Returns MMO_OK or MMO_CORRUPT with the first mismatch in *rep (rep may be
+ * NULL). Never aborts, never changes the runtime. O(slots + references). */
+mm_status mm_obj_check(mm_rt *rt, const mm_h *ext, size_t n_ext,
+                       uint32_t *scratch, mm_obj_report *rep);
+
+/* Value equality and hash used by dict and LRU keys: ints by value, strs
+ * by bytes, anything else by identity. Both handles must be valid. */
+bool mm_obj_eq(const mm_rt *rt, mm_h a, mm_h b);
+uint32_t mm_obj_hash(const mm_rt *rt, mm_h h);
+
+#endif /* MM_OBJ_H */

@@ -1,0 +1,264 @@
+/*
+ * mm_types.h - the object types of mmrt: int, str, list, dict, class
+ * instances (dict or fixed slots), generators/iterators and a bounded LRU
+ * cache. Part of the contract of mm_obj.h (read its invariants H1..H6 and
+ * the ownership convention first).
+ *
+ * Every function taking a handle is a macro over a `_at` function that
+ * receives the caller's file:line; a null/forged/stale handle, a wrong type
+ * or an index out of range is reported through mm_port_misuse() at that
+ * location and the function returns its error value (MM_NULL, 0 or a
+ * status) with nothing changed. On MemoryError (MMO_NOMEM / MMO_NOHANDLE,
+ * see mm_rt_error) nothing already allocated is lost and the containers
+ * are unchanged.
+ *
+ * Time bounds are in terms of the allocator's bound A (one mm_alloc /
+ * mm_free) and, on an allocation failure, one collector run (oom_hook).
+ *
+ * Sizes on Cortex-M (32-bit pointers) - object block requested / class:
+ *   int      12 B / 16 B (header, 64-bit value as two words)
+ *   str      12 B + len + 1 (header, len, FNV-1a hash, bytes, NUL)
+ *   list     16 B / 16 B, plus items: 4 B per handle x capacity
+ *   dict     20 B / 24 B, plus table: 12 B per entry x capacity (pow2)
+ *   instance 4 B + 4 B per slot (2 slots: 12 B / 16 B block), or 8 B with
+ *            a dict (plus the dict object)
+ *   gen      40 B / 40 B whatever it iterates
+ *   lru      32 B / 32 B, plus 20 B per entry x maxsize + 2 B per bucket
+ * Each object also uses one handle-table slot (8 B).
+ */
+#ifndef MM_TYPES_H
+#define MM_TYPES_H
+
+#include "mm_obj.h"
+
+/* Type descriptors (used by mm_obj.c's type table). */
+extern const mm_type mm_type_int, mm_type_str, mm_type_list, mm_type_dict,
+    mm_type_gen, mm_type_lru, mm_type_inst;
+
+/* ==== int: boxed 64-bit; -5..256 immortal in flash ==== */
+
+#define MM_SMALL_INT_MIN (-5)
+#define MM_SMALL_INT_MAX 256
+#define MM_SMALL_INT_COUNT (MM_SMALL_INT_MAX - MM_SMALL_INT_MIN + 1)
+
+/* Handle of a cached small int (v in -5..256): constant, immortal. */
+static inline mm_h mm_small_int(int32_t v)
+{
+    return MM_H_IMMORTAL |
+           ((uint32_t)(v - MM_SMALL_INT_MIN) << MM_H_INDEX_BITS);
+}
+
+/* NEW reference to int v: the cached immortal for -5..256 (never fails),
+ * else a fresh box (so two calls with 257 give two objects: `is` fails).
+ * MM_NULL on MemoryError. O(1) + A. */
+mm_h mm_int_new(mm_rt *rt, int64_t v);
+
+/* True iff h is a valid int handle (no report). */
+bool mm_int_check(const mm_rt *rt, mm_h h);
+
+/* Value of int h; 0 after a misuse report. O(1). */
+int64_t mm_int_value_at(const mm_rt *rt, mm_h h, const char *file, int line);
+#define mm_int_value(...) mm_int_value_at(__VA_ARGS__, MM_HERE)
+
+/* Internal: the flash table (mm_int.c), for mm_obj.c and hashing. */
+bool mm__small_int_valid(mm_h h);
+const mm_obj *mm__small_int_obj(mm_h h);
+mm_h mm__small_int_handle(const mm_obj *o);
+int64_t mm__int_get(const mm_obj *o);
+
+/* ==== str: immutable UTF-8, FNV-1a 32-bit hash cached at creation ==== */
+
+/* NEW str of n bytes copied from s (must be valid UTF-8: else MM_NULL,
+ * rt->err = MMO_TYPE, no misuse). MM_NULL on MemoryError. O(n) + A. */
+mm_h mm_str_new(mm_rt *rt, const char *s, size_t n);
+mm_h mm_str_from(mm_rt *rt, const char *cstr); /* strlen(cstr) bytes */
+
+/* BORROWED bytes (NUL-terminated) of str h, length in *n (may be NULL);
+ * NULL after a misuse report. Valid until the next allocation (H1). */
+const char *mm_str_data_at(const mm_rt *rt, mm_h h, size_t *n,
+                           const char *file, int line);
+#define mm_str_data(...) mm_str_data_at(__VA_ARGS__, MM_HERE)
+
+/* NEW str: ASCII upper-casing / ASCII whitespace stripped at both ends
+ * (other UTF-8 bytes copied as they are). MM_NULL on error. O(n) + A. */
+mm_h mm_str_upper_at(mm_rt *rt, mm_h h, const char *file, int line);
+#define mm_str_upper(...) mm_str_upper_at(__VA_ARGS__, MM_HERE)
+mm_h mm_str_strip_at(mm_rt *rt, mm_h h, const char *file, int line);
+#define mm_str_strip(...) mm_str_strip_at(__VA_ARGS__, MM_HERE)
+
+/* FNV-1a over n bytes (offset basis 2166136261, prime 16777619). */
+uint32_t mm_fnv1a(const void *p, size_t n);
+/* Internal accessors. */
+const char *mm__str_bytes(const mm_obj *o, size_t *n);
+uint32_t mm__str_hash(const mm_obj *o);
+
+/* ==== list: array of handles ====
+ * Growth (CPython listobject.c policy): when an append needs room, the new
+ * capacity is n + n/8 + 6 rounded down to a multiple of 4 (n = the needed
+ * length); so a list of N items holds at most N + N/8 + 6 slots of 4 B.
+ * The item array is a separate body, registered with mm_set_owner so that
+ * compaction may move it when it is a large block. */
+
+/* NEW empty list with room for `hint` items (0: no item array yet).
+ * MM_NULL on MemoryError. O(1) + A. */
+mm_h mm_list_new(mm_rt *rt, size_t hint);
+
+/* Appends item (borrowed; the list takes its own reference). MMO_NOMEM:
+ * the list is unchanged. Amortised O(1) + A. */
+mm_status mm_list_append_at(mm_rt *rt, mm_h l, mm_h item, const char *file, int line);
+#define mm_list_append(...) mm_list_append_at(__VA_ARGS__, MM_HERE)
+
+/* BORROWED item i (i < len, else misuse and MM_NULL). O(1). */
+mm_h mm_list_get_at(const mm_rt *rt, mm_h l, size_t i, const char *file, int line);
+#define mm_list_get(...) mm_list_get_at(__VA_ARGS__, MM_HERE)
+
+/* Replaces item i with item (borrowed); the old one is decref'd. O(1). */
+mm_status mm_list_set_at(mm_rt *rt, mm_h l, size_t i, mm_h item, const char *file, int line);
+#define mm_list_set(...) mm_list_set_at(__VA_ARGS__, MM_HERE)
+
+/* Removes item i (later items move down) and drops its reference. O(n). */
+mm_status mm_list_del_at(mm_rt *rt, mm_h l, size_t i, const char *file, int line);
+#define mm_list_del(...) mm_list_del_at(__VA_ARGS__, MM_HERE)
+
+/* Removes the last item and returns it as a NEW reference; MM_NULL (and
+ * misuse MMO_INDEX) on an empty list. O(1). */
+mm_h mm_list_pop_at(mm_rt *rt, mm_h l, const char *file, int line);
+#define mm_list_pop(...) mm_list_pop_at(__VA_ARGS__, MM_HERE)
+
+/* Length / capacity (0 after misuse). O(1). */
+size_t mm_list_len_at(const mm_rt *rt, mm_h l, const char *file, int line);
+#define mm_list_len(...) mm_list_len_at(__VA_ARGS__, MM_HERE)
+size_t mm_list_capacity_at(const mm_rt *rt, mm_h l, const char *file, int line);
+#define mm_list_capacity(...) mm_list_capacity_at(__VA_ARGS__, MM_HERE)
+
+/* ==== dict: open addressing, keys int/str (others by identity) ====
+ * Table of 2^k entries {key, value, hash}; probing i = 5i + 1 + perturb
+ * (perturb >>= 5), as CPython. Empty key MM_NULL, deleted key = the
+ * tombstone MM_DICT_DUMMY. Grows (x2 of live, min 8) when live+tombstones
+ * would pass 2/3 of the table; a resize drops the tombstones. */
+#define MM_DICT_DUMMY ((mm_h)0x7FF00000u) /* index 0 gen 2047: never issued */
+
+mm_h mm_dict_new(mm_rt *rt); /* NEW empty dict (no table yet); O(1) + A */
+
+/* Inserts or replaces; key and value are borrowed (the dict takes its own
+ * references). MMO_NOMEM: unchanged. Amortised O(1) + A. */
+mm_status mm_dict_set_at(mm_rt *rt, mm_h d, mm_h key, mm_h value, const char *file, int line);
+#define mm_dict_set(...) mm_dict_set_at(__VA_ARGS__, MM_HERE)
+
+/* BORROWED value for key, or MM_NULL with rt->err = MMO_KEY if absent
+ * (not a misuse). Expected O(1). */
+mm_h mm_dict_get_at(mm_rt *rt, mm_h d, mm_h key, const char *file, int line);
+#define mm_dict_get(...) mm_dict_get_at(__VA_ARGS__, MM_HERE)
+
+/* Removes key (leaves a tombstone); MMO_KEY if absent. Expected O(1). */
+mm_status mm_dict_del_at(mm_rt *rt, mm_h d, mm_h key, const char *file, int line);
+#define mm_dict_del(...) mm_dict_del_at(__VA_ARGS__, MM_HERE)
+
+/* Same with a C-string key (no allocation for get). */
+mm_status mm_dict_set_str_at(mm_rt *rt, mm_h d, const char *key, mm_h value, const char *file, int line);
+#define mm_dict_set_str(...) mm_dict_set_str_at(__VA_ARGS__, MM_HERE)
+mm_h mm_dict_get_str_at(mm_rt *rt, mm_h d, const char *key, const char *file, int line);
+#define mm_dict_get_str(...) mm_dict_get_str_at(__VA_ARGS__, MM_HERE)
+
+size_t mm_dict_len_at(const mm_rt *rt, mm_h d, const char *file, int line);
+#define mm_dict_len(...) mm_dict_len_at(__VA_ARGS__, MM_HERE)
+size_t mm_dict_capacity_at(const mm_rt *rt, mm_h d, const char *file, int line);
+#define mm_dict_capacity(...) mm_dict_capacity_at(__VA_ARGS__, MM_HERE)
+
+/* Iteration: start with *pos = 0; returns true with BORROWED *key and *value
+ * for the next entry, false at the end. No mutation during iteration. */
+bool mm_dict_next_at(const mm_rt *rt, mm_h d, size_t *pos, mm_h *key, mm_h *value,
+                     const char *file, int line);
+#define mm_dict_next(...) mm_dict_next_at(__VA_ARGS__, MM_HERE)
+
+/* ==== class instances ==== */
+
+/* NEW instance of registered class id `cls` (see mm_class_register); a
+ * dict class gets its (empty) dict at once. MM_NULL on MemoryError or
+ * misuse (unknown id). O(nslots) + A. */
+mm_h mm_inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line);
+#define mm_inst_new(...) mm_inst_new_at(__VA_ARGS__, MM_HERE)
+
+/* Slot i of a slots instance: set (value borrowed; old one decref'd) /
+ * get (BORROWED, MM_NULL if unset). i >= nslots: misuse, MMO_INDEX. */
+mm_status mm_inst_set_slot_at(mm_rt *rt, mm_h o, uint32_t i, mm_h v, const char *file, int line);
+#define mm_inst_set_slot(...) mm_inst_set_slot_at(__VA_ARGS__, MM_HERE)
+mm_h mm_inst_get_slot_at(const mm_rt *rt, mm_h o, uint32_t i, const char *file, int line);
+#define mm_inst_get_slot(...) mm_inst_get_slot_at(__VA_ARGS__, MM_HERE)
+
+/* Attribute by name: the named slot, or the dict entry. setattr of a name
+ * a slots class lacks: misuse, MMO_KEY (like AttributeError). getattr of a
+ * missing name: MM_NULL, rt->err = MMO_KEY (no misuse). BORROWED. */
+mm_status mm_inst_setattr_at(mm_rt *rt, mm_h o, const char *name, mm_h v, const char *file, int line);
+#define mm_inst_setattr(...) mm_inst_setattr_at(__VA_ARGS__, MM_HERE)
+mm_h mm_inst_getattr_at(mm_rt *rt, mm_h o, const char *name, const char *file, int line);
+#define mm_inst_getattr(...) mm_inst_getattr_at(__VA_ARGS__, MM_HERE)
+
+/* BORROWED __dict__ of a dict instance (MM_NULL for a slots instance). */
+mm_h mm_inst_dict_at(const mm_rt *rt, mm_h o, const char *file, int line);
+#define mm_inst_dict(...) mm_inst_dict_at(__VA_ARGS__, MM_HERE)
+
+/* ==== generators / iterators: constant-size C state machines ==== */
+
+typedef struct mm_gen_state {
+    int64_t a, b, c; /* free for the state machine */
+    mm_h src;        /* an object the generator references (or MM_NULL) */
+    uint32_t line;   /* free for the state machine (e.g. a resume point) */
+} mm_gen_state;
+
+/* One step: MMO_OK with a NEW reference in *out, MMO_STOP when exhausted,
+ * or an error status. st is the generator's own state (H1: valid until the
+ * step function allocates; re-read it through mm_gen_state_of if needed). */
+typedef mm_status (*mm_gen_step)(mm_rt *rt, mm_h gen, mm_gen_state *st, mm_h *out);
+
+/* NEW generator running `step` over state {src (borrowed, the generator
+ * takes a reference), a, b, c}. MM_NULL on MemoryError. O(1) + A. */
+mm_h mm_gen_new(mm_rt *rt, mm_gen_step step, mm_h src, int64_t a, int64_t b, int64_t c);
+
+/* NEW generator of i*i for i in range(n). */
+mm_h mm_gen_squares(mm_rt *rt, int64_t n);
+
+/* NEW iterator over the items of list l (holds a reference to l; sees
+ * appends made while iterating). */
+mm_h mm_list_iter_at(mm_rt *rt, mm_h l, const char *file, int line);
+#define mm_list_iter(...) mm_list_iter_at(__VA_ARGS__, MM_HERE)
+
+/* Next value: MMO_OK and a NEW reference in *out; MMO_STOP (exhausted,
+ * *out = MM_NULL, and every later call too); MemoryError statuses (the
+ * generator may be retried). O(step). */
+mm_status mm_iter_next_at(mm_rt *rt, mm_h it, mm_h *out, const char *file, int line);
+#define mm_iter_next(...) mm_iter_next_at(__VA_ARGS__, MM_HERE)
+
+/* BORROWED state of generator g (NULL after misuse). */
+mm_gen_state *mm_gen_state_of_at(const mm_rt *rt, mm_h g, const char *file, int line);
+#define mm_gen_state_of(...) mm_gen_state_of_at(__VA_ARGS__, MM_HERE)
+
+/* ==== bounded LRU cache (functools.lru_cache) ====
+ * maxsize entries {key, value} (both referenced), chained hash buckets and
+ * a recency list through entry indices, all in one body of
+ * 20 B x maxsize + 2 B x buckets (a power of two >= maxsize). get moves
+ * the entry to the front; put of a new key when full evicts the least
+ * recently used entry. */
+#define MM_LRU_MAXSIZE 65534u
+
+typedef struct mm_lru_info {
+    uint32_t hits, misses, maxsize, currsize;
+} mm_lru_info;
+
+/* NEW cache of maxsize (1..MM_LRU_MAXSIZE, else misuse-free MMO_INDEX). */
+mm_h mm_lru_new(mm_rt *rt, uint32_t maxsize);
+
+/* BORROWED cached value (counts a hit), or MM_NULL and rt->err = MMO_KEY
+ * (counts a miss). Expected O(1). */
+mm_h mm_lru_get_at(mm_rt *rt, mm_h c, mm_h key, const char *file, int line);
+#define mm_lru_get(...) mm_lru_get_at(__VA_ARGS__, MM_HERE)
+
+/* Stores key -> value (both borrowed; the cache references them),
+ * evicting the least recently used entry if full. Expected O(1). */
+mm_status mm_lru_put_at(mm_rt *rt, mm_h c, mm_h key, mm_h value, const char *file, int line);
+#define mm_lru_put(...) mm_lru_put_at(__VA_ARGS__, MM_HERE)
+
+mm_status mm_lru_cache_info_at(const mm_rt *rt, mm_h c, mm_lru_info *info, const char *file, int line);
+#define mm_lru_cache_info(...) mm_lru_cache_info_at(__VA_ARGS__, MM_HERE)
+
+#endif /* MM_TYPES_H */
