@@ -48,16 +48,15 @@
  * Thumb-2 code (-O2, default config, instructions executed inside the
  * allocator, call and argument set-up excluded; qemu-arm -singlestep),
  * Cortex-M0 (no CLZ: bit scans go through libgcc) in brackets:
- *     small alloc: fast path 22 [25]; carving a batch ~80; pool becomes
- *                  full 61 [85]; refill from the free runs, with the first
- *                  carve, 289 [510]
- *     small free:  fast path 33 [41]; pool was full 57 [69]; pool empties
+ *     small alloc: fast path 21 [24]; carving a batch of 8 99 [127]; pool
+ *                  becomes full 58 [83]; refill from the free runs 236 [433]
+ *     small free:  fast path 29 [39]; pool was full 53 [67]; pool empties
  *                  and the previous spare is released (coalescing both
- *                  sides) 167 [266]
- *     large alloc (TLSF take + split) 196 [426]; large free (coalescing
- *                  both sides) 185 [289]
- *     1000 allocs of 16..64 B then 1000 frees: 50 per operation (pool
- *     refills and releases included); alloc+free pair in a warm pool: 55.
+ *                  sides) 164 [245]
+ *     large alloc (TLSF take + split) 197 [407]; large free (coalescing
+ *                  both sides) 179 [267]
+ *     1000 allocs of 16..64 B then 1000 frees: 48 per operation (pool
+ *     refills and releases included); alloc+free pair in a warm pool: 51.
  * With MM_CFG_DEBUG=1 add the poison fill (linear in block size) and, in
  * mm_free, the double-free walk of the pool's free list (linear in the
  * pool's block count). mm_realloc: one alloc + copy + free at most.

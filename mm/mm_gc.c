@@ -5,25 +5,29 @@
  * Algorithm: trial deletion (Christopher 1984; Bacon & Rajan 2001; the
  * variant of CPython's Modules/gcmodule.c), without CPython's per-object
  * gc_refs word: the slot's own refcount is the scratch. For the set S of
- * tracked objects of generations 0..g:
- *  1. SUBTRACT: for every edge m -> c with m, c in S: rc(c) -= 1. Now rc(c)
- *     counts only the references from outside S.                  O(S + E)
- *  2. MARK: every member with rc > 0 is a root. From the roots, follow the
+ * tracked objects of generations 0..g, four walks over S:
+ *  1. SUBTRACT: every member gets one extra HOLD reference, and for every
+ *     edge m -> c with m, c in S: rc(c) -= 1. Now rc(c) - 1 counts only
+ *     the references from outside S.                              O(S + E)
+ *  2. MARK: every member with rc > 1 is a root. From the roots, follow the
  *     edges inside S with an explicit stack, flagging REACHED (B) when an
  *     object is first reached and SCANNED (A) when its edges are followed.
  *     Following an edge m -> c also adds 1 back to rc(c): every edge out of
  *     a reachable object is restored here. Stack overflow: the object stays
  *     REACHED and unscanned and the walk over S is repeated (C4). Garbage
- *     keeps rc == 0 all along, so "rc > 0 or REACHED" stays the root test.
- *                                                  O((S + E) x (1 + rescans))
- *  3. GARBAGE = members without B. For each: restore the edges it holds
- *     into S (rc(c) += 1), count it by type, add the extra hold reference.
- *     Every refcount in S is now exact again (plus the holds).   O(G + E_G)
- *  4. CLEAR: survivors lose A/B and move to generation min(g+1, 2);
- *     garbage is flagged A (without B) and clear()ed: its references go;
- *     objects outside S that only garbage held die by the refcount drain.
- *  5. RELEASE: each garbage object's hold is dropped: rc 1 -> 0, the drain
- *     frees it (its clear() finds it empty).                     O(S + G)
+ *     keeps rc == 1 (its hold) all along, so "rc > 1 or REACHED" stays the
+ *     root test.                                   O((S + E) x (1 + rescans))
+ *  3. CLEAR: a reachable member drops its hold (its refcount is exact
+ *     again). GARBAGE = members without B: each is counted by type, flagged
+ *     A (without B), its edges into S are restored (rc(c) += 1) and it is
+ *     clear()ed, which drops them again with everything else it holds.
+ *     Restoring before dropping keeps every member's refcount >= 1 (garbage
+ *     has its hold), so nothing in S is freed here; objects outside S that
+ *     only garbage held die by the refcount drain.          O(S + G + E_G)
+ *  4. RELEASE: survivors lose A/B and move to generation min(g+1, 2) (only
+ *     now: step 3 tells members from others by generation); each garbage
+ *     object, whose refcount is now its hold alone, drops it: rc 1 -> 0,
+ *     the drain frees it (its clear() finds it empty).            O(S + G)
  * Walks over S use the young table for g = 0 (O(young)), the handle table
  * otherwise (O(slots)). Memory: struct mm_gc only (young table, mark
  * stack, per-type counters); nothing per object beyond the header bits.
@@ -59,6 +63,11 @@ static inline mm_slot *slot_of(const mm_rt *rt, const mm_obj *o)
 static inline bool rc_is_zero(const mm_slot *s)
 {
     return (s->meta >> MM_META_RC_SHIFT) == MM_META_RC_ZERO;
+}
+/* rc == 1: during a collection, a member held by its hold alone. */
+static inline bool rc_is_hold_only(const mm_slot *s)
+{
+    return (s->meta >> MM_META_RC_SHIFT) == 0u;
 }
 static inline void rc_dec(mm_slot *s) { s->meta -= MM_RC_ONE; }
 static inline void rc_inc(mm_slot *s) { s->meta += MM_RC_ONE; }
@@ -143,7 +152,8 @@ static void visit_subtract(mm_rt *rt, mm_h h, void *arg)
     }
 }
 
-/* Leaves in each member's refcount only its references from outside. */
+/* Holds every member and leaves in its refcount, beyond the hold, only
+ * its references from outside the set. */
 static uint32_t subtract_internal(mm_gc *gc)
 {
     mm_rt *rt = gc->rt;
@@ -152,6 +162,7 @@ static uint32_t subtract_internal(mm_gc *gc)
         mm_obj *o = set_at(gc, i);
         if (o != NULL && in_set(o, gc->gen)) {
             MM_ASSERT((o->hdr & (GC_SCANNED | GC_REACHED)) == 0, "gc: stale GC flags");
+            rc_inc(slot_of(rt, o)); /* the hold (C2) */
             type_of(gc, o)->traverse(rt, o, visit_subtract, gc);
             n++;
         }
@@ -207,7 +218,7 @@ static void mark_walk(mm_gc *gc)
             continue;
         }
         if (!is_reached(o)) {
-            if (rc_is_zero(slot_of(gc->rt, o))) {
+            if (rc_is_hold_only(slot_of(gc->rt, o))) {
                 continue; /* no outside reference (yet): maybe garbage */
             }
             mm_gc_set_flag_b(o, true);
@@ -232,7 +243,7 @@ static uint32_t mark_reachable(mm_gc *gc)
     return rescans;
 }
 
-/* -------------------------------------------------- step 3: garbage */
+/* -------------------------------------------- garbage bookkeeping */
 
 static void visit_restore(mm_rt *rt, mm_h h, void *arg)
 {
@@ -255,67 +266,66 @@ static bool has_garbage_dict(const mm_gc *gc, const mm_obj *o)
     return dobj != NULL && !is_reached(dobj);
 }
 
-/* Restores the edges garbage holds, holds each garbage object, counts it. */
-static void hold_garbage(mm_gc *gc, mm_gc_result *res)
+/* Counts garbage object o by type (an instance's own garbage __dict__
+ * apart, as CPython 3.11 does not see it). */
+static void count_garbage(mm_gc *gc, const mm_obj *o, mm_gc_result *res)
+{
+    gc->by_type[mm_hdr_type(o)]++;
+    res->collected++;
+    if (has_garbage_dict(gc, o)) {
+        res->managed_dicts++;
+    }
+}
+
+/* ---------------------------------------------- steps 3 and 4: free */
+
+/* Unholds survivors; counts, flags and clears garbage (after restoring
+ * the edges it holds into the set, which clear() then drops). */
+static void clear_garbage(mm_gc *gc, mm_gc_result *res)
 {
     mm_rt *rt = gc->rt;
     uint32_t span = set_span(gc);
     memset(gc->by_type, 0, sizeof gc->by_type);
     for (uint32_t i = 0; i < span; i++) {
         mm_obj *o = set_at(gc, i);
-        if (o == NULL || !in_set(o, gc->gen) || is_reached(o)) {
+        if (o == NULL || !in_set(o, gc->gen) || is_doomed(o)) {
             continue;
         }
-        type_of(gc, o)->traverse(rt, o, visit_restore, gc);
-        rc_inc(slot_of(rt, o)); /* the hold (C2) */
-        gc->by_type[mm_hdr_type(o)]++;
-        res->collected++;
-        if (has_garbage_dict(gc, o)) {
-            res->managed_dicts++;
+        if (is_reached(o)) {
+            rc_dec(slot_of(rt, o)); /* drop the hold: never the last ref */
+            continue;
         }
+        count_garbage(gc, o, res);
+        mm_gc_set_flag_a(o, true);
+        const mm_type *t = type_of(gc, o);
+        t->traverse(rt, o, visit_restore, gc);
+        t->clear(rt, o);
     }
     gc->by_type[MM_T_DICT] -= res->managed_dicts;
     res->collected -= res->managed_dicts;
 }
 
-/* ---------------------------------------------- steps 4 and 5: free */
-
-/* Promotes survivors; flags and clears garbage. */
-static void clear_garbage(mm_gc *gc, mm_gc_result *res)
+/* Promotes survivors; drops the holds: each garbage object is freed here
+ * (C2), the refcount drain running its clear() (empty) and destroy(). */
+static void release_garbage(mm_gc *gc, mm_gc_result *res)
 {
     mm_rt *rt = gc->rt;
     uint32_t to = gc->gen < GC_OLDEST ? gc->gen + 1u : GC_OLDEST;
     uint32_t span = set_span(gc);
     for (uint32_t i = 0; i < span; i++) {
         mm_obj *o = set_at(gc, i);
-        if (o == NULL || !in_set(o, gc->gen) || is_doomed(o)) {
+        if (o == NULL || !mm_gc_is_tracked(o)) {
             continue;
         }
         if (is_reached(o)) {
             mm_hdr_set_bits(o, GC_SCANNED | GC_REACHED, false);
             gen_move(gc, o, to);
             res->survivors++;
-        } else {
-            mm_gc_set_flag_a(o, true);
-            type_of(gc, o)->clear(rt, o);
+        } else if (is_doomed(o)) {
+            MM_ASSERT(rc_is_hold_only(slot_of(rt, o)), "gc: garbage still referenced after clear");
+            mm_gc_set_flag_a(o, false);
+            mm_decref_fast(rt, handle_of(rt, o)); /* o is freed: not touched again */
         }
-    }
-}
-
-/* Drops the holds: each garbage object is freed here (C2). */
-static void release_garbage(mm_gc *gc)
-{
-    mm_rt *rt = gc->rt;
-    uint32_t span = set_span(gc);
-    for (uint32_t i = 0; i < span; i++) {
-        mm_obj *o = set_at(gc, i);
-        if (o == NULL || !mm_gc_is_tracked(o) || !is_doomed(o)) {
-            continue;
-        }
-        mm_slot *s = slot_of(rt, o);
-        MM_ASSERT(s->meta >> MM_META_RC_SHIFT == 0u, "gc: garbage still referenced after clear");
-        mm_gc_set_flag_a(o, false);
-        mm_decref_fast(rt, handle_of(rt, o)); /* o is freed: not touched again */
     }
 }
 
@@ -425,9 +435,10 @@ static void collect(mm_gc *gc, uint32_t gen, mm_gc_result *res)
     }
     res->examined = subtract_internal(gc);
     res->rescans = mark_reachable(gc);
-    hold_garbage(gc, res);
     clear_garbage(gc, res);
-    release_garbage(gc);
+    uint64_t t4 = mm_port_clock();
+    release_garbage(gc, res);
+    res->release_instructions = mm_port_clock() - t4;
     update_counts(gc, res);
     fill_types(gc, res);
     res->freed = rt->freed - freed0;

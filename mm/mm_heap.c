@@ -279,10 +279,16 @@ static mm_page *pool_new(mm_heap *h, size_t c)
     }
     mm_page *pool = mm_desc(h, idx);
     char *first = mm_page_addr(h, idx);
-    list_fresh(first, c, 0); /* sole listed block: carve on */
+    uint32_t s = (uint32_t)mm_class_size(c);
+    uint32_t listed = h->limit[c] > s ? 2u : 1u; /* the refill's block and
+                                                    the next: no carve yet */
+    list_fresh(first + s * (listed - 1u), c, 0);
+    if (listed == 2u) {
+        list_fresh(first, c, mm_ptr_link(h, first + s));
+    }
     pool->u.p.link = mm_ptr_link(h, first);
     pool->u.p.nused = 0;
-    pool->count = (uint16_t)mm_class_size(c);
+    pool->count = (uint16_t)(s * listed);
     avail_push(h, c, pool);
     if (++h->pools[c] > h->pools_peak[c]) {
         h->pools_peak[c] = h->pools[c];

@@ -100,14 +100,10 @@ const mm_type mm_type_int = {"int", NULL, NULL, NULL, int_size, NULL};
 
 /* ------------------------------------------------------------------ API */
 
-mm_h mm_int_new(mm_rt *rt, int64_t v)
+mm_h mm__int_box(mm_rt *rt, int64_t v)
 {
-    if (v >= MM_SMALL_INT_MIN && v <= MM_SMALL_INT_MAX) {
-        rt->err = MMO_OK;
-        return mm_small_int((int32_t)v);
-    }
     mm_obj *o;
-    mm_h h = mm_obj_new(rt, MM_T_INT, sizeof(int_obj), &o);
+    mm_h h = mm__obj_new_leaf(rt, MM_T_INT, sizeof(int_obj), &o);
     if (h != MM_NULL) {
         int_obj *i = (int_obj *)(void *)o;
         i->lo = (uint32_t)((uint64_t)v & 0xFFFFFFFFu);

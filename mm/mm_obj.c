@@ -15,11 +15,16 @@
  *    list threaded through the slot words (the dead refcount field holds the
  *    link) and a single drain loop pops, clears (children may push
  *    themselves), destroys and frees. Stack: O(1); time: O(objects freed +
- *    references dropped).
- * 4. Validation classifies a handle against its slot's generation and
+ *    references dropped). Leaves (int, str) skip all of it: freed at once.
+ * 4. Hot paths (create, destroy, checked incref/decref) decide from the type
+ *    id alone (LEAF_TYPES / CONTAINER_TYPES masks, checked against the
+ *    descriptors at init), keep rare cases (hooks, OOM, slot retirement,
+ *    misuse reports) in out-of-line functions, and zero only what a type
+ *    does not write itself. Costs: tests/bench/bench_obj.c.
+ * 5. Validation classifies a handle against its slot's generation and
  *    state: live, immortal, null, forged (never issued), stale (freed, or
  *    freed and reused), dying. O(1).
- * 5. mm_obj_check re-derives every refcount from the graph in two linear
+ * 6. mm_obj_check re-derives every refcount from the graph in two linear
  *    passes over the table with a caller-provided counter array.
  */
 #include "mm_obj.h"
@@ -71,6 +76,52 @@ void mm_rc_set(mm_rt *rt, uint32_t idx, uint32_t rc)
     s->meta = meta_make((rc - 1u) & MM_META_RC_ZERO, false, meta_gen(s->meta));
 }
 
+/* ----------------------------------------------------------- type masks */
+
+/* Builtin types by id; ids from MM_T_CLASS0 are instances (mm_type_inst). */
+static const mm_type *const builtin[MM_T_BUILTIN_END] = {
+    NULL, &mm_type_int, &mm_type_str, &mm_type_list,
+    &mm_type_dict, &mm_type_gen, &mm_type_lru,
+};
+
+/* The hot paths decide from the type id alone, without loading the type:
+ * containers (a traverse: marked tracked at birth) and leaves (nothing
+ * held, no body owned: freed at once when their refcount reaches zero,
+ * without clear/destroy calls). mm_rt_init checks both masks against the
+ * descriptors above. Classes (ids >= MM_T_CLASS0) are containers. */
+#define CONTAINER_TYPES                                                       \
+    ((1u << MM_T_LIST) | (1u << MM_T_DICT) | (1u << MM_T_GEN) | (1u << MM_T_LRU))
+#define LEAF_TYPES ((1u << MM_T_INT) | (1u << MM_T_STR))
+
+static_assert(MM_T_STR == MM_T_INT + 1u && LEAF_TYPES == (3u << MM_T_INT),
+              "leaf ids are one range: type_is_leaf is one compare");
+static_assert(MM_T_BUILTIN_END <= 32u && MM_T_BUILTIN_END <= MM_T_CLASS0,
+              "builtin ids index a 32-bit mask");
+
+static inline bool type_is_container(uint32_t id)
+{
+    return id >= MM_T_BUILTIN_END || ((CONTAINER_TYPES >> id) & 1u) != 0;
+}
+
+static inline bool type_is_leaf(uint32_t id)
+{
+    return id - (uint32_t)MM_T_INT <= (uint32_t)(MM_T_STR - MM_T_INT);
+}
+
+/* Do the masks say what the descriptors say? (Checked once, at init.) */
+static bool type_masks_agree(void)
+{
+    for (uint32_t id = 1; id < MM_T_BUILTIN_END; id++) {
+        const mm_type *t = builtin[id];
+        bool leaf = t->traverse == NULL && t->clear == NULL && t->destroy == NULL;
+        if (type_is_container(id) != (t->traverse != NULL) ||
+            (type_is_leaf(id) && !leaf)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* --------------------------------------------------------- init and fini */
 
 mm_status mm_rt_init(mm_rt *rt, mm_heap *heap, void *table_mem, size_t table_bytes)
@@ -91,9 +142,7 @@ mm_status mm_rt_init(mm_rt *rt, mm_heap *heap, void *table_mem, size_t table_byt
         }
         rt->table_owned = true;
     }
-    MM_ASSERT(mm_type_int.clear == NULL && mm_type_int.destroy == NULL &&
-                  mm_type_str.clear == NULL && mm_type_str.destroy == NULL,
-              "LEAF_TYPES must hold nothing and own no body");
+    MM_ASSERT(type_masks_agree(), "LEAF_TYPES / CONTAINER_TYPES disagree with the types");
     rt->tab = (mm_slot *)table_mem;
     rt->cap = (uint32_t)n;
     rt->tab[0].meta = SINK_META;
@@ -111,17 +160,6 @@ void mm_rt_fini(mm_rt *rt)
     rt->cap = 0;
 }
 
-/* Builtin types by id; ids from MM_T_CLASS0 are instances (mm_type_inst). */
-static const mm_type *const builtin[MM_T_BUILTIN_END] = {
-    NULL, &mm_type_int, &mm_type_str, &mm_type_list,
-    &mm_type_dict, &mm_type_gen, &mm_type_lru,
-};
-
-/* Does type id name a container (a type with traverse)? Classes do. */
-static bool type_is_container(uint32_t id)
-{
-    return id >= MM_T_BUILTIN_END || builtin[id]->traverse != NULL;
-}
 
 /* ------------------------------------------------------ slot management */
 
@@ -151,7 +189,6 @@ static mm_h slot_bind(mm_rt *rt, uint32_t idx, mm_obj *o)
     s->meta = meta_make(0, false, gen);
     s->obj = o;
     rt->live++;
-    rt->created++;
     if (rt->live > rt->live_peak) {
         rt->live_peak = rt->live;
     }
@@ -159,19 +196,25 @@ static mm_h slot_bind(mm_rt *rt, uint32_t idx, mm_obj *o)
 }
 
 /* Frees a live/dying slot: bump the generation, or retire at wrap. */
+static __attribute__((noinline)) void slot_retire(mm_rt *rt, mm_slot *s)
+{
+    s->meta = meta_make(0, true, MM_H_GEN_MAX); /* retired: never reused */
+    s->obj = NULL;
+    rt->retired++;
+}
+
 static inline void slot_release(mm_rt *rt, uint32_t idx)
 {
     mm_slot *s = &rt->tab[idx];
     uint32_t gen = meta_gen(s->meta);
-    s->obj = NULL;
     rt->live--;
     rt->freed++;
     if (gen == MM_H_GEN_MAX) {
-        s->meta = meta_make(0, true, gen); /* retired: never reused */
-        rt->retired++;
+        slot_retire(rt, s);
         return;
     }
     s->meta = meta_make(rt->free_head, false, gen + 1u);
+    s->obj = NULL;
     rt->free_head = idx;
 }
 
@@ -225,59 +268,99 @@ void mm_rt_free(mm_rt *rt, void *p)
     }
 }
 
-/* Zeroes an object block after its header: whole words up to size
- * rounded up to 4 (the block is 8-byte granular, so this stays inside it);
- * a call to memset costs more than the loop for the usual 8..32 B. */
-static void zero_fill(mm_obj *o, size_t size)
+/* Zeroes an object block after its header in whole 8-byte granules: the
+ * allocator rounds every block up to 8 B, so this stays inside the block.
+ * Inline word stores: a call to memset costs more for the usual 8..32 B. */
+static inline void zero_body(mm_obj *o, size_t size)
 {
+    static_assert(sizeof(mm_obj) == 4u, "the body starts at word 1");
     if (size > 64u) {
-        memset(o, 0, size);
+        memset((char *)o + sizeof(mm_obj), 0, size - sizeof(mm_obj));
         return;
     }
     uint32_t *w = (uint32_t *)(void *)o;
-    for (size_t i = 1; i < (size + 3u) / 4u; i++) {
-        w[i] = 0;
+    w[1] = 0; /* the first granule: header and one word */
+    for (size_t g = 8; g < size; g += 8) { /* each further granule */
+        w[g / 4u] = 0;
+        w[g / 4u + 1u] = 0;
     }
 }
 
-mm_h mm_obj_new(mm_rt *rt, uint32_t type, size_t size, mm_obj **out)
+/* Block allocation once the fast path could not serve: hooks, oom_hook and
+ * one retry (mm_rt_alloc). NULL on MemoryError (rt->err set). */
+static __attribute__((noinline)) mm_obj *obj_alloc_slow(mm_rt *rt, size_t size)
 {
-    MM_ASSERT(size >= sizeof(mm_obj) && type != MM_T_INVALID && type < MM_TYPE_MAX,
-              "mm_obj_new: bad size or type");
-    mm_obj *o = NULL;
-    if (rt->alloc_hook == NULL) { /* fast path: straight to the pools */
-        o = (mm_obj *)mm_alloc(rt->heap, size);
-    }
-    if (o == NULL) {
-        o = (mm_obj *)mm_rt_alloc(rt, NULL, size); /* hooks, retry */
-        if (o == NULL) {
-            return MM_NULL;
-        }
-    }
-    uint32_t idx = slot_take(rt);
-    if (idx == 0 && rt->oom_hook != NULL) {
+    return (mm_obj *)mm_rt_alloc(rt, NULL, size);
+}
+
+/* No slot free: oom_hook (a collection may free some) and one retry; on
+ * failure frees the block o and reports MMO_NOHANDLE. */
+static __attribute__((noinline)) uint32_t slot_take_slow(mm_rt *rt, mm_obj *o)
+{
+    uint32_t idx = 0;
+    if (rt->oom_hook != NULL) {
         rt->oom_hook(rt, 0);
         idx = slot_take(rt);
     }
     if (idx == 0) {
         mm_rt_free(rt, o);
         rt->err = MMO_NOHANDLE;
+    }
+    return idx;
+}
+
+/* The one creation path (mm_obj_new and mm__obj_new_leaf): block, slot,
+ * header; the body is zeroed unless the caller writes all of it (leaf). */
+static inline __attribute__((always_inline)) mm_h
+obj_new(mm_rt *rt, uint32_t type, size_t size, mm_obj **out, bool leaf)
+{
+    if (leaf) { /* sizes are the leaf types' own constants (>= 12) */
+        MM_ASSERT(type_is_leaf(type), "mm__obj_new_leaf: not a leaf type");
+    } else {
+        MM_ASSERT(size >= sizeof(mm_obj) && type - 1u < MM_TYPE_MAX - 1u,
+                  "mm_obj_new: bad size or type");
+    }
+    mm_obj *o = NULL;
+    if (rt->alloc_hook == NULL) { /* fast path: straight to the pools */
+        o = (mm_obj *)mm_alloc(rt->heap, size);
+    }
+    if (o == NULL && (o = obj_alloc_slow(rt, size)) == NULL) {
         return MM_NULL;
     }
-    zero_fill(o, size);
-    o->hdr = mm_hdr_make(type, idx) | (type_is_container(type) ? MM_HDR_TRACKED : 0u);
+    uint32_t idx = slot_take(rt);
+    if (idx == 0 && (idx = slot_take_slow(rt, o)) == 0) {
+        return MM_NULL;
+    }
+    if (!leaf) {
+        zero_body(o, size);
+    }
+    bool tracked = !leaf && type_is_container(type);
+    o->hdr = mm_hdr_make(type, idx) | (tracked ? MM_HDR_TRACKED : 0u);
     mm_h h = slot_bind(rt, idx, o);
     if (size > MM_SMALL_MAX) { /* a large block: movable through its slot */
         owner_register(rt, o, (void **)&rt->tab[idx].obj);
     }
-    if (rt->track_hook != NULL && mm_gc_is_tracked(o)) {
+    if (tracked && rt->track_hook != NULL) {
         rt->track_hook(rt, o, true); /* collector accounting (issue #5) */
     }
-    if (out != NULL) {
-        *out = o;
-    }
+    *out = o;
     rt->err = MMO_OK;
     return h;
+}
+
+mm_h mm_obj_new(mm_rt *rt, uint32_t type, size_t size, mm_obj **out)
+{
+    mm_obj *o = NULL;
+    mm_h h = obj_new(rt, type, size, &o, false);
+    if (out != NULL && h != MM_NULL) {
+        *out = o;
+    }
+    return h;
+}
+
+mm_h mm__obj_new_leaf(mm_rt *rt, uint32_t type, size_t size, mm_obj **out)
+{
+    return obj_new(rt, type, size, out, true);
 }
 
 /* ----------------------------------------------------------------- types */
@@ -296,14 +379,6 @@ const mm_type *mm_type_of_id(const mm_rt *rt, uint32_t id)
 const mm_type *mm_obj_type(const mm_rt *rt, const mm_obj *o)
 {
     return mm_type_of_id(rt, mm_hdr_type(o));
-}
-
-const mm_class *mm_class_of_id(const mm_rt *rt, uint32_t id)
-{
-    if (id >= MM_T_CLASS0 && id - MM_T_CLASS0 < rt->nclasses) {
-        return rt->classes[id - MM_T_CLASS0];
-    }
-    return NULL;
 }
 
 uint32_t mm_class_register(mm_rt *rt, const mm_class *cls)
@@ -458,47 +533,6 @@ mm_obj *mm_deref_type_at(const mm_rt *rt, mm_h h, uint32_t type,
 
 /* ------------------------------------------------------------- refcounts */
 
-bool mm_incref_at(mm_rt *rt, mm_h h, const char *file, int line)
-{
-    hclass c = classify(rt, h);
-    if (c == HC_NULL || c == HC_IMMORTAL) {
-        return true;
-    }
-    if (c != HC_LIVE) {
-        report(file, line, "incref", hclass_msg(c, false), h);
-        return false;
-    }
-    uint32_t idx = mm_h_index(h);
-    if (mm_rc_get(rt, idx) >= MM_RC_MAX) {
-        report(file, line, "incref", "refcount overflow", h);
-        return false;
-    }
-    rt->tab[idx].meta += MM_RC_ONE;
-    return true;
-}
-
-bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line)
-{
-    if (live_fast(rt, h) && meta_field(rt->tab[mm_h_index(h)].meta) != MM_META_RC_ZERO) {
-        mm_decref_fast(rt, h);
-        return true;
-    }
-    hclass c = classify(rt, h);
-    if (c == HC_NULL || c == HC_IMMORTAL) {
-        return true;
-    }
-    if (c != HC_LIVE) {
-        report(file, line, "decref", hclass_msg(c, true), h);
-        return false;
-    }
-    if (mm_rc_get(rt, mm_h_index(h)) == 0) {
-        report(file, line, "decref", "refcount already 0 (collector running?)", h);
-        return false;
-    }
-    mm_decref_fast(rt, h);
-    return true;
-}
-
 /* Frees one dying object: children first (they may join the pending list),
  * then its bodies, block and slot. */
 static void free_one(mm_rt *rt, uint32_t idx)
@@ -520,55 +554,143 @@ static void free_one(mm_rt *rt, uint32_t idx)
     slot_release(rt, idx);
 }
 
-/* Pops and frees pending objects until none is left (H5). */
-static void drain(mm_rt *rt)
+/* A container (or an object with a body) reached zero (H5). Inside a
+ * drain: mark it dying and queue it. Else: mark it dying, free it (the
+ * children it drops queue themselves) and pop and free pending objects
+ * until none is left. Out of line, so that the leaf path of its callers
+ * needs no large stack frame. */
+static __attribute__((noinline)) void queue_dying(mm_rt *rt, uint32_t idx)
 {
+    mm_slot *s = &rt->tab[idx];
+    if (rt->draining) {
+        s->meta = meta_make(rt->pending, true, meta_gen(s->meta));
+        rt->pending = idx;
+        return;
+    }
+    s->meta = meta_make(0, true, meta_gen(s->meta)); /* dying, not queued */
     rt->draining = true;
+    free_one(rt, idx);
     while (rt->pending != 0) {
-        uint32_t idx = rt->pending;
+        idx = rt->pending;
         rt->pending = meta_field(rt->tab[idx].meta);
         free_one(rt, idx);
     }
     rt->draining = false;
 }
 
-/* Builtin types that hold nothing and own no body: freed at once. */
-#define LEAF_TYPES ((1u << MM_T_INT) | (1u << MM_T_STR))
-
-/* Object in slot idx reached refcount zero: free it now if it is a leaf
- * and no drain runs, else queue it and drain (H5). */
-static void zero_reached(mm_rt *rt, uint32_t idx)
+/* Object in slot idx (live, not dying) reached refcount zero. A leaf holds
+ * no reference and owns no body, so it is freed at once, even inside a
+ * drain (nothing of the pending list is touched): no type lookup, no
+ * indirect call. Anything else goes through the pending list. */
+static inline void zero_reached(mm_rt *rt, uint32_t idx)
 {
-    mm_slot *s = &rt->tab[idx];
-    uint32_t type = mm_hdr_type(s->obj);
-    if (!rt->draining && type < 32u && ((LEAF_TYPES >> type) & 1u) != 0) {
-        mm_free(rt->heap, s->obj);
+    mm_obj *o = rt->tab[idx].obj;
+    if (type_is_leaf(mm_hdr_type(o))) {
+        mm_free(rt->heap, o);
         slot_release(rt, idx);
         return;
     }
-    s->meta = meta_make(rt->pending, true, meta_gen(s->meta));
-    rt->pending = idx;
-    if (!rt->draining) {
-        drain(rt);
-    }
+    queue_dying(rt, idx);
 }
 
-void mm__decref_slow(mm_rt *rt, mm_h h)
+/* The odd cases of an unchecked decref whose word went negative: the sink
+ * drifted to the edge, a free or dying slot (an unchecked misuse), or a
+ * refcount of 2^19 or more (the sign bit is part of the count). */
+static __attribute__((noinline)) void decref_odd(mm_rt *rt, uint32_t idx)
 {
-    uint32_t idx = mm_h_index(h);
     mm_slot *s = &rt->tab[idx];
-    if ((s->meta & ~MM_META_GEN_MASK) == 0 && idx != 0 && s->obj != NULL) {
-        zero_reached(rt, idx); /* field 0 (refcount 1), not dying */
-        return;
-    }
     if (idx == 0) {
-        s->meta = SINK_META; /* the sink drifted to the edge: re-centre */
+        s->meta = SINK_META; /* re-centre the sink */
         return;
     }
     if (s->obj == NULL || meta_flag(s->meta)) {
         return; /* free or dying (only an unchecked misuse gets here) */
     }
     s->meta -= MM_RC_ONE; /* a large count (>= 2^19), not a zero */
+}
+
+void mm__decref_slow(mm_rt *rt, mm_h h)
+{
+    uint32_t idx = mm_h_index(h);
+    const mm_slot *s = &rt->tab[idx];
+    if (s->meta < MM_META_FLAG && idx != 0 && s->obj != NULL) {
+        zero_reached(rt, idx); /* field 0 (refcount 1), not dying */
+        return;
+    }
+    decref_odd(rt, idx);
+}
+
+/* Validation and reports of a checked incref/decref that did not take the
+ * fast path: null and immortal handles (no-ops), misuses, overflow. */
+static __attribute__((noinline)) bool incref_checked_slow(mm_rt *rt, mm_h h,
+                                                          const char *file, int line)
+{
+    hclass c = classify(rt, h);
+    if (c == HC_NULL || c == HC_IMMORTAL) {
+        return true;
+    }
+    if (c != HC_LIVE) {
+        report(file, line, "incref", hclass_msg(c, false), h);
+        return false;
+    }
+    uint32_t idx = mm_h_index(h);
+    if (mm_rc_get(rt, idx) >= MM_RC_MAX) {
+        report(file, line, "incref", "refcount overflow", h);
+        return false;
+    }
+    rt->tab[idx].meta += MM_RC_ONE;
+    return true;
+}
+
+static __attribute__((noinline)) bool decref_checked_slow(mm_rt *rt, mm_h h,
+                                                          const char *file, int line)
+{
+    hclass c = classify(rt, h);
+    if (c == HC_NULL || c == HC_IMMORTAL) {
+        return true;
+    }
+    if (c != HC_LIVE) {
+        report(file, line, "decref", hclass_msg(c, true), h);
+        return false;
+    }
+    if (mm_rc_get(rt, mm_h_index(h)) == 0) {
+        report(file, line, "decref", "refcount already 0 (collector running?)", h);
+        return false;
+    }
+    mm_decref_fast(rt, h);
+    return true;
+}
+
+/* Fast path: a live handle whose refcount is 1..MM_RC_MAX-1 (field f =
+ * refcount-1 below MM_RC_MAX-1; refcount 0, field all ones, is excluded). */
+bool mm_incref_at(mm_rt *rt, mm_h h, const char *file, int line)
+{
+    if (live_fast(rt, h)) {
+        mm_slot *s = &rt->tab[mm_h_index(h)];
+        if (meta_field(s->meta) < MM_RC_MAX - 1u) {
+            s->meta += MM_RC_ONE;
+            return true;
+        }
+    }
+    return incref_checked_slow(rt, h, file, line);
+}
+
+/* Fast path: a live handle with refcount 1 (freed here) or 2..MM_RC_MAX. */
+bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line)
+{
+    if (live_fast(rt, h)) {
+        uint32_t idx = mm_h_index(h);
+        uint32_t m = rt->tab[idx].meta;
+        if (m < MM_RC_ONE) { /* field 0: refcount 1 (live_fast: not dying) */
+            zero_reached(rt, idx);
+            return true;
+        }
+        if (meta_field(m) != MM_META_RC_ZERO) {
+            rt->tab[idx].meta = m - MM_RC_ONE;
+            return true;
+        }
+    }
+    return decref_checked_slow(rt, h, file, line);
 }
 
 /* ----------------------------------------------------- slots for the GC */

@@ -24,12 +24,14 @@
  *     every immortal handle map to it, so the unchecked incref/decref need
  *     no branch for them and never write to an immortal object (those live
  *     in flash: the small ints -5..256, handles with bit 31 set).
- * H5. When a refcount reaches zero the object is pushed on the pending-free
- *     list (threaded through the dying slots' meta words) and, unless a
- *     drain is already running, drained in a loop: clear() drops the
- *     children (whose own zero pushes them), destroy() frees bodies, the
- *     block and slot are freed. No recursion: the C stack is bounded
- *     whatever the shape of the graph.
+ * H5. When a refcount reaches zero, a leaf (int, str: holds nothing, owns
+ *     no body) is freed at once: block, then slot. Any other object is
+ *     marked dying; if no drain is running it is freed at once and then
+ *     the pending-free list (threaded through the dying slots' meta words)
+ *     is drained in a loop; inside a drain it is pushed on that list.
+ *     Freeing: clear() drops the children (whose own zero frees or pushes
+ *     them), destroy() frees bodies, the block and slot are freed. No
+ *     recursion: the C stack is bounded whatever the shape of the graph.
  * H6. Every object block and body is obtained through mm_rt_alloc(), which
  *     on failure calls rt->oom_hook (the collector's emergency collect +
  *     compact) and retries once, then returns MemoryError. Large bodies
@@ -76,12 +78,18 @@
  * refcounts that disagree with the graph and containers holding dead
  * handles.
  *
- * ---- Measured (mps2-an385, Cortex-M3, -O2, instructions under -icount) --
- * create+destroy of a boxed int: 265 checked / 236 unchecked; of a 2-slot
- * instance: 363 / 334; a raw mm_alloc(12)+mm_free pair: 82 (of which 26 are
- * the pool release+re-carve this pattern causes). The object layer adds
- * ~150 instructions per object life: slot take/bind/release, header and
- * zeroing, statistics, hook tests, and the decref-to-zero dispatch.
+ * ---- Measured (mps2-an385, Cortex-M3, -O2, instructions under -icount;
+ * tests/bench/bench_obj.c, `make bench`; steady state: one other block of
+ * the class stays live, so no pool empties and is re-carved per op) ----
+ * raw mm_alloc(12)+mm_free pair: 56. Create+destroy of a boxed int: 170
+ * checked / 162 unchecked (ratio 3.0 / 2.9; it was 240 / 211 before the
+ * fast paths of issue #4); of a 2-slot instance: 301 / 291 (5.4 / 5.2;
+ * was 338 / 309). What the object layer adds per object life, besides the
+ * allocator's pair: slot take/bind/release (~25), the int's range test and
+ * value (~14), decref-to-zero dispatch and leaf test (~20), statistics and
+ * hook tests (~12), asserts and err (~8), call frames (~25); an instance
+ * adds zeroing, the type lookup and its clear() call. incref/decref: 5 / 6
+ * inline (unchecked), 24 / 31 checked out of line.
  *
  * ---- Ownership (CPython's convention) ----
  * NEW: the caller owns one reference and must mm_decref it.
@@ -296,15 +304,15 @@ struct mm_rt {
     uint32_t cap;          /* slots in tab, sink included (<= MM_MAX_SLOTS) */
     uint32_t free_head;    /* first free slot, 0 = none */
     uint32_t fresh;        /* slots [fresh, cap) never used yet */
-    uint32_t live;         /* live objects (immortals not counted) */
     uint32_t live_peak;    /* high-water mark of live, never decreased */
+    uint32_t live;         /* live objects (immortals not counted) */
+    uint32_t freed;        /* objects ever freed, never decreased (objects
+                              ever created = freed + live) */
     uint32_t retired;      /* slots retired at generation wrap */
     uint32_t pending;      /* head of the pending-free list, 0 = empty */
     bool draining;         /* a drain loop is running (H5) */
     bool table_owned;      /* tab came from heap (freed by mm_rt_fini) */
     mm_status err;         /* last error (MMO_OK after a success) */
-    uint32_t created;      /* objects ever created, never decreased */
-    uint32_t freed;        /* objects ever freed, never decreased */
     /* Called once when a block allocation (size > 0) or a slot (size 0)
      * cannot be had; the allocation is then retried once. */
     void (*oom_hook)(mm_rt *rt, size_t size);
@@ -364,6 +372,11 @@ void mm_rt_free(mm_rt *rt, void *p);
  * O(allocator). */
 mm_h mm_obj_new(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
 
+/* Internal, for the leaf types (int, str: no references, no body): as
+ * mm_obj_new, but only the header is written, and *out (not NULL) must be
+ * used to write every field before the next allocation. */
+mm_h mm__obj_new_leaf(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
+
 /* Type descriptor of an object (NULL if the type id is not known). O(1). */
 const mm_type *mm_obj_type(const mm_rt *rt, const mm_obj *o);
 const mm_type *mm_type_of_id(const mm_rt *rt, uint32_t id);
@@ -373,7 +386,13 @@ const mm_type *mm_type_of_id(const mm_rt *rt, uint32_t id);
  * slots, or slots and dict both requested). Registering the same class
  * twice returns the same id. O(classes). */
 uint32_t mm_class_register(mm_rt *rt, const mm_class *cls);
-const mm_class *mm_class_of_id(const mm_rt *rt, uint32_t id);
+/* The class of type id `id`, or NULL if id is no registered class. O(1).
+ * Inline: instances look their class up at every slot access and clear. */
+static inline const mm_class *mm_class_of_id(const mm_rt *rt, uint32_t id)
+{
+    uint32_t k = id - (uint32_t)MM_T_CLASS0; /* ids below wrap: too big */
+    return k < rt->nclasses ? rt->classes[k] : NULL;
+}
 
 /* ==== refcounts ==== */
 

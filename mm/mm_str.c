@@ -89,7 +89,7 @@ static mm_h str_alloc(mm_rt *rt, size_t n, str_obj **out)
         return MM_NULL;
     }
     mm_obj *o;
-    mm_h h = mm_obj_new(rt, MM_T_STR, sizeof(str_obj) + n + 1u, &o);
+    mm_h h = mm__obj_new_leaf(rt, MM_T_STR, sizeof(str_obj) + n + 1u, &o);
     if (h != MM_NULL) {
         *out = as_str(o);
         (*out)->len = (uint32_t)n;

@@ -48,10 +48,22 @@ static inline mm_h mm_small_int(int32_t v)
            ((uint32_t)(v - MM_SMALL_INT_MIN) << MM_H_INDEX_BITS);
 }
 
+/* Internal (use mm_int_new): a NEW fresh box for v, any value, even one
+ * that has a cached immortal. MM_NULL on MemoryError. O(1) + A. */
+mm_h mm__int_box(mm_rt *rt, int64_t v);
+
 /* NEW reference to int v: the cached immortal for -5..256 (never fails),
  * else a fresh box (so two calls with 257 give two objects: `is` fails).
- * MM_NULL on MemoryError. O(1) + A. */
-mm_h mm_int_new(mm_rt *rt, int64_t v);
+ * MM_NULL on MemoryError. O(1) + A. Inline: the range test folds away
+ * for a constant v. */
+static inline mm_h mm_int_new(mm_rt *rt, int64_t v)
+{
+    if (v >= MM_SMALL_INT_MIN && v <= MM_SMALL_INT_MAX) {
+        rt->err = MMO_OK;
+        return mm_small_int((int32_t)v);
+    }
+    return mm__int_box(rt, v);
+}
 
 /* True iff h is a valid int handle (no report). */
 bool mm_int_check(const mm_rt *rt, mm_h h);

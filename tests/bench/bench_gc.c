@@ -105,6 +105,11 @@ static int gc_full_kind(uint32_t kind, const char *label)
     mm_gc_print_result(&res);
     mm_printf("RESULT gc_full%s mm instr_per_tracked_object %llu\n", label,
               (unsigned long long)(res.instructions / res.examined));
+    mm_printf("RESULT gc_full%s mm instr_per_tracked_object_without_dealloc %llu\n", label,
+              (unsigned long long)((res.instructions - res.release_instructions) /
+                                   res.examined));
+    mm_printf("RESULT gc_full%s mm dealloc_instr_per_garbage_object %llu\n", label,
+              (unsigned long long)(res.release_instructions / res.collected));
     mm_decref(&rt, root);
     return mm_check(rt.heap, NULL) ? 0 : 1;
 }
@@ -221,6 +226,7 @@ static int frag_newlib(void *arena)
     mm_printf("frag: newlib: %lu blocks of %u B, every other freed (%lu B free), request %u B\n",
               (unsigned long)n, FRAG_BLOCK, (unsigned long)((n + 1u) / 2u * FRAG_BLOCK), FRAG_WANT);
     mm_printf("RESULT frag newlib alloc_after_fragmentation %s\n", p == NULL ? "failed" : "ok");
+    free(p);
     return 0;
 }
 

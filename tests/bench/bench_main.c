@@ -88,6 +88,15 @@ void *_sbrk(ptrdiff_t incr) {
     return old;
 }
 
+/* Points newlib's heap at [start, start+size) from scratch (for a
+ * BENCH_CASE that shows newlib's malloc on the same pattern as mm). */
+void bench_newlib_arena(void *start, size_t size);
+void bench_newlib_arena(void *start, size_t size) {
+    newlib_arena = start;
+    newlib_top = 0;
+    newlib_limit = size;
+}
+
 /* ---- workloads ---- */
 
 static uint32_t lcg_state;

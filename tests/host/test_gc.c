@@ -172,6 +172,50 @@ static void test_every_type(void **state)
     CHECK(g);
 }
 
+/* One minimal cycle per container type, each collected on its own. */
+static void test_each_type_alone(void **state)
+{
+    gcfx *g = (gcfx *)*state;
+    mm_rt *rt = &g->fx.rt;
+    mm_gc_result r;
+    mm_gc_disable(&g->gc); /* torture: each cycle waits for its collection */
+    mm_h d = mm_dict_new(rt); /* dict -> itself */
+    mm_dict_set_str(rt, d, "self", d);
+    mm_decref(rt, d);
+    assert_int_equal(collect(g, 2, &r), 1);
+    assert_string_equal(r.types[0].name, "dict");
+    mm_h p = mm_inst_new(rt, g->pair); /* slots instance -> itself */
+    mm_inst_set_slot(rt, p, 1, p);
+    mm_decref(rt, p);
+    assert_int_equal(collect(g, 2, &r), 1);
+    assert_string_equal(r.types[0].name, "Pair");
+    mm_h l = mm_list_new(rt, 0), it = mm_list_iter(rt, l); /* list <-> iterator */
+    mm_list_append(rt, l, it);
+    mm_decref(rt, it);
+    mm_decref(rt, l);
+    assert_int_equal(collect(g, 2, &r), 2);
+    mm_h c = mm_lru_new(rt, 2), v = mm_list_new(rt, 0); /* cache -> value -> cache */
+    mm_lru_put(rt, c, mm_small_int(7), v);
+    mm_list_append(rt, v, c);
+    mm_decref(rt, v);
+    mm_decref(rt, c);
+    assert_int_equal(collect(g, 2, &r), 2);
+    mm_h k = mm_list_new(rt, 0), c2 = mm_lru_new(rt, 2); /* cache key -> cache */
+    mm_list_append(rt, k, c2);
+    mm_lru_put(rt, c2, k, mm_small_int(1));
+    mm_decref(rt, k);
+    mm_decref(rt, c2);
+    assert_int_equal(collect(g, 2, &r), 2);
+    mm_h n = mm_inst_new(rt, g->node); /* dict instance -> itself */
+    mm_inst_setattr(rt, n, "me", n);
+    mm_decref(rt, n);
+    assert_int_equal(collect(g, 2, &r), 1);
+    assert_int_equal(r.managed_dicts, 1);
+    assert_int_equal(mm_rt_live(rt), 0);
+    mm_gc_enable(&g->gc);
+    CHECK(g);
+}
+
 /* Demo 3: two Nodes pointing at each other; CPython 3.11 returns 2. */
 static void test_demo3(void **state)
 {
@@ -921,6 +965,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_self_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_ring, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_type, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_each_type_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_demo3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_points_at_live, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_points_at_cycle, setup, teardown),

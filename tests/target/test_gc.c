@@ -106,7 +106,8 @@ TT_CASE(gc_ring_sized)
         last = x;
         n++;
     }
-    mm_printf("gc_ring_sized: largest ring that fits: N = %lu\n", (unsigned long)n);
+    mm_printf("gc_ring_sized: largest ring that fits: N = %lu (stopped by: %s)\n",
+              (unsigned long)n, n < want ? mm_status_str(mm_rt_error(rt)) : "the 50,000 goal");
     TT_ASSERT_EQ(mm_inst_set_slot(rt, last, 0, first), MMO_OK); /* close the ring */
     mm_decref(rt, last);
     mm_h ext[1] = {first};
@@ -249,6 +250,7 @@ TT_CASE(gc_emergency_compaction)
     size_t pages = heap_free() / MM_PAGE_SIZE;
     void **owners = (void **)mm_alloc(h, pages * sizeof(void *)); /* pinned */
     TT_ASSERT(owners != NULL);
+    memset(owners, 0, pages * sizeof(void *)); /* mm_rt_alloc reads *body: NULL = new */
     mm_gc *gc = (mm_gc *)mm_alloc(h, sizeof(mm_gc));
     TT_ASSERT(gc != NULL);
     TT_ASSERT_EQ(mm_rt_init(&gc_rt, h, NULL, 16 * sizeof(mm_slot)), MMO_OK);
