@@ -42,6 +42,15 @@
 #define MM_POOL_WASTE_DIV 8
 #endif
 
+/* Fewest blocks a pool should hold (when the waste rule allows it within
+ * MM_POOL_MAX_PAGES): big classes then refill and release less often.
+ * Speed for memory (measured on the bench, mps2-an385: 4 takes the random
+ * live set from 44.3 to 39.0 instructions per call and its high-water from
+ * 1.84x to 1.94x the peak live bytes). 1: the fewest pages, as before. */
+#ifndef MM_POOL_MIN_BLOCKS
+#define MM_POOL_MIN_BLOCKS 1
+#endif
+
 /* Never-used pool blocks are threaded onto the free list this many at a
  * time (bounds the work of one allocation; amortizes the slow path). */
 #ifndef MM_CARVE_BATCH

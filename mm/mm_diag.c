@@ -1,9 +1,12 @@
 /*
  * mm_diag.c - statistics, the consistency checker and the page map.
  *
- * Statistics read counters kept by the allocator (per class: blocks in
- * use, pools, peak pools; per heap: pages free/pool/large, peak pages), so
- * each figure is O(1) and the whole mm_stats O(classes).
+ * Statistics read counters kept by the allocator (per class: pools, full
+ * pools, peak pools; per pool: blocks in use; per heap: pages
+ * free/pool/large, peak pages). A class's blocks in use are its full pools
+ * times blocks per pool plus the counts of its listed pools, so the fast
+ * paths update no class counter; a class figure is O(non-full pools of the
+ * class) and the whole mm_stats O(classes + non-full pools).
  *
  * mm_check (after o1heap's o1heapDoInvariantsHold and TLSF's tlsf_check):
  *  1. the heap state: magic, page count, base address;
@@ -25,6 +28,20 @@
 
 /* ---- statistics ---- */
 
+/* Blocks in use in class c: full pools hold all theirs; the listed pools
+ * are summed (the walk is bounded by the class's pool count, so a corrupt
+ * list cannot hang it). O(non-full pools of c). */
+static size_t class_in_use(const mm_heap *h, size_t c, size_t per_pool)
+{
+    size_t n = (size_t)h->full[c] * per_pool;
+    const mm_page *p = h->avail[c];
+    for (size_t k = 0; p != NULL && k < h->pools[c]; k++) {
+        n += mm_pool_live(h, p);
+        p = p->u.p.next == MM_NIL ? NULL : mm_desc(h, p->u.p.next);
+    }
+    return n;
+}
+
 bool mm_get_class_stats(const mm_heap *h, size_t cls, mm_class_stats *out)
 {
     if (cls >= MM_NCLASS) {
@@ -35,7 +52,7 @@ bool mm_get_class_stats(const mm_heap *h, size_t cls, mm_class_stats *out)
     out->block_size = s;
     out->blocks_per_pool = per_pool;
     out->pool_pages = h->pool_pages[cls];
-    out->in_use = h->in_use[cls];
+    out->in_use = class_in_use(h, cls, per_pool);
     out->pools = h->pools[cls];
     out->pools_peak = h->pools_peak[cls];
     out->free_blocks = out->pools * per_pool - out->in_use;
@@ -95,7 +112,6 @@ typedef struct {
     uint32_t free_runs, pages_free, pages_pool, pages_large, large_blocks;
     uint32_t pools[MM_NCLASS];     /* pools per class */
     uint32_t avail[MM_NCLASS];     /* non-full pools per class */
-    uint32_t in_use[MM_NCLASS];    /* sum of nused per class */
 } tally;
 
 static bool report(mm_report *r, const char *msg, const void *addr)
@@ -215,13 +231,13 @@ static const char *check_pool(const mm_heap *h, uint32_t i, tally *t,
     }
     *addr = d;
     bool carved_all = d->count >= h->limit[d->cls];
-    if (nfree + d->u.p.nused != d->count / s ||
-        (d->u.p.nused == 0 && d != h->spare) ||
-        (d->u.p.link == 0) != (carved_all && d->u.p.nused == cap)) {
+    uint32_t live = mm_pool_live(h, d);
+    if (d->u.p.nused == 0 || nfree + live != d->count / s ||
+        (live == 0 && d != h->spare[d->cls]) ||
+        (d->u.p.link == 0) != (carved_all && live == cap)) {
         return "pool counts disagree (nused, free list, carve mark)";
     }
     t->pools[d->cls]++;
-    t->in_use[d->cls] += d->u.p.nused;
     t->avail[d->cls] += d->u.p.link != 0;
     return NULL;
 }
@@ -315,8 +331,9 @@ static bool check_classes(const mm_heap *h, const tally *t, mm_report *r)
             p = p->u.p.next == MM_NIL ? NULL : mm_desc(h, p->u.p.next);
         }
         if (n != t->avail[c] || t->pools[c] != h->pools[c] ||
-            t->in_use[c] != h->in_use[c] || h->pools_peak[c] < h->pools[c]) {
-            return report(r, "class counters disagree with its pools", &h->in_use[c]);
+            t->pools[c] - t->avail[c] != h->full[c] ||
+            h->pools_peak[c] < h->pools[c]) {
+            return report(r, "class counters disagree with its pools", &h->full[c]);
         }
     }
     return true;
@@ -338,10 +355,13 @@ bool mm_check(const mm_heap *h, mm_report *r)
         h->pages_peak < h->pages_pool + h->pages_large) {
         return report(r, "heap state: bad page count, base or peak", h);
     }
-    if (h->spare != NULL &&
-        (h->spare < mm_desc(h, 0) || h->spare >= mm_desc(h, h->npages) ||
-         h->spare->kind != MM_K_POOL || h->spare->head != 0)) {
-        return report(r, "heap state: spare is not a pool", h->spare);
+    for (size_t c = 0; c < MM_NCLASS; c++) {
+        const mm_page *sp = h->spare[c];
+        if (sp != NULL &&
+            (sp < mm_desc(h, 0) || sp >= mm_desc(h, h->npages) ||
+             sp->kind != MM_K_POOL || sp->head != 0 || sp->cls != c)) {
+            return report(r, "heap state: spare is not a pool of its class", sp);
+        }
     }
     tally t;
     memset(&t, 0, sizeof t);

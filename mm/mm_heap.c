@@ -18,14 +18,17 @@
  *  4. mm_free finds the block's page by (p - base) >> MM_PAGE_SHIFT, its
  *     pool head by the page's distance field, and pushes the block. A
  *     pool that was full rejoins its class list. A pool that becomes empty
- *     is kept as the heap's one spare (still listed); the previous spare,
- *     if still empty, goes back to the free runs (mm_pages_give) so large
- *     blocks can use its pages. A free into an empty pool is a double free.
+ *     is kept as its class's spare (still listed; its count carries a bias
+ *     of 1 so that later frees emptying it stay on the fast path); the
+ *     class's previous spare, if still empty, goes back to the free runs
+ *     (mm_pages_give). A free into an empty pool is a double free.
  *  5. A class with no non-full pool takes a run of pool_pages[c] pages
- *     (mm_pages_take, TLSF, O(1)); if none is left, the spare's pages are
- *     given back and the take is retried once.
+ *     (mm_pages_take, TLSF, O(1)); if none is left, every class's empty
+ *     spare is given back (<= MM_NCLASS releases) and the take is retried
+ *     once. Large blocks do the same (mm_pages.c).
  * Bound: fast paths have no loop and no call. The worst case adds one
- * mm_pages_take and one mm_pages_give (each O(1)), a loop over the pool's
+ * mm_pages_take and one mm_pages_give (each O(1)), or on a failed take up
+ * to MM_NCLASS gives and a second take, a loop over the pool's
  * <= MM_POOL_MAX_PAGES descriptors and one over <= MM_CARVE_BATCH blocks.
  * Reference: N. Schemenauer, T. Peters, "obmalloc.c" (CPython), 2001-.
  */
@@ -153,7 +156,9 @@ static inline void *fail(mm_heap *h, mm_err err)
 /* ---- set-up ---- */
 
 /* Picks the pool length of class c: the fewest pages whose tail waste is at
- * most 1/MM_POOL_WASTE_DIV, else the least wasteful length. */
+ * most 1/MM_POOL_WASTE_DIV and that hold MM_POOL_MIN_BLOCKS blocks (an
+ * acceptable length with more blocks displaces a best one with too few),
+ * else the least wasteful length. */
 static void class_geometry(mm_heap *h, size_t c)
 {
     size_t s = mm_class_size(c);
@@ -161,14 +166,16 @@ static void class_geometry(mm_heap *h, size_t c)
     for (size_t k = 1; k <= MM_POOL_MAX_PAGES; k++) {
         size_t bytes = k * MM_PAGE_SIZE;
         size_t waste = bytes - (bytes / s) * s;
+        bool ok = waste * MM_POOL_WASTE_DIV <= bytes;
         if (bytes / s == 0) {
             continue;
         }
-        if (best_k == 0 || waste * best_k * MM_PAGE_SIZE < best_waste * bytes) {
+        if (best_k == 0 || (ok && best_k * MM_PAGE_SIZE / s < MM_POOL_MIN_BLOCKS) ||
+            waste * best_k * MM_PAGE_SIZE < best_waste * bytes) {
             best_k = k;
             best_waste = waste;
         }
-        if (waste * MM_POOL_WASTE_DIV <= bytes) {
+        if (ok && bytes / s >= MM_POOL_MIN_BLOCKS) {
             break;
         }
     }
@@ -260,7 +267,9 @@ static void list_fresh(char *b, size_t c, uint32_t next)
     }
 }
 
-/* Makes a new empty pool for class c from the free runs; NULL if none. */
+/* Makes a new empty pool for class c from the free runs; if no run is
+ * long enough, gives back every class's cached empty pool (c has none: it
+ * has no listed pool) and tries once more. NULL if that fails too. */
 static mm_page *pool_new(mm_heap *h, size_t c)
 {
     uint32_t k = h->pool_pages[c];
@@ -322,6 +331,7 @@ static uint32_t pool_carve(mm_heap *h, size_t c, mm_page *pool)
     uint32_t s = (uint32_t)mm_class_size(c);
     if (bump >= limit) {
         avail_remove(h, c, pool);
+        h->full[c]++;
         return 0;
     }
     uint32_t end = bump + MM_CARVE_BATCH * s;
@@ -354,7 +364,6 @@ static __attribute__((noinline)) void *small_slow(mm_heap *h, size_t c)
     }
     pool->u.p.link = next;
     pool->u.p.nused++;
-    h->in_use[c]++;
     return b;
 }
 
@@ -388,59 +397,74 @@ static bool small_free_ok(mm_heap *h, const mm_page *pool, size_t c,
     return true;
 }
 
-bool mm_spare_release(mm_heap *h)
+/* Gives class c's spare back if it is still empty; true iff it did. The
+ * spare's count carries a bias of 1 (see mm_pool_live), removed here. */
+static bool spare_release_class(mm_heap *h, size_t c)
 {
-    mm_page *pool = h->spare;
-    h->spare = NULL;
-    if (pool == NULL || pool->u.p.nused != 0) {
+    mm_page *pool = h->spare[c];
+    h->spare[c] = NULL;
+    if (pool == NULL || --pool->u.p.nused != 0) {
         return false; /* none, or in use again since it was kept */
     }
-    avail_remove(h, pool->cls, pool);
-    pool_release(h, pool->cls, pool);
+    avail_remove(h, c, pool);
+    pool_release(h, c, pool);
     return true;
+}
+
+bool mm_spare_release(mm_heap *h)
+{
+    bool any = false;
+    for (size_t c = 0; c < MM_NCLASS; c++) {
+        if (spare_release_class(h, c)) {
+            any = true;
+        }
+    }
+    return any;
 }
 
 /* A free the fast path leaves: the pool is full (not listed), holds one
  * block (about to be empty), or holds none (so p cannot be live: a double
- * free, reported; nothing changes). An emptied pool is kept as the spare
- * (listed, so its class reuses it at once) and the previous spare, if
- * still empty, goes back to the free runs.
+ * free, reported; nothing changes). An emptied pool becomes its class's
+ * spare (listed, so the class reuses it at once; its count gets the bias
+ * of 1, so frees that empty it again stay on the fast path) and the
+ * previous spare, if still empty, goes back to the free runs.
  *   alloc/free/alloc/free at a pool boundary => no refill/release thrash */
 static __attribute__((noinline)) void small_free_slow(mm_heap *h, mm_page *pool,
-                                                     size_t c, void *p)
+                                                     void *p)
 {
+    size_t c = pool->cls;
     uint32_t first = pool->u.p.link;
-    if (pool->u.p.nused == 0) {
+    if (mm_pool_live(h, pool) == 0) {
         mm_misuse(h, __FILE__, __LINE__, MM_EDOUBLE, "mm_free", "double free", p);
         return;
     }
     *(uint32_t *)p = first;
     pool->u.p.link = mm_ptr_link(h, p);
-    h->in_use[c]--;
     if (first == 0) {
+        h->full[c]--;
         avail_push(h, c, pool);
     }
-    if (--pool->u.p.nused == 0 && h->spare != pool) {
-        mm_spare_release(h);
-        h->spare = pool;
+    if (--pool->u.p.nused == 0) { /* emptied, and not the spare (no bias) */
+        spare_release_class(h, c);
+        h->spare[c] = pool;
+        pool->u.p.nused = 1u; /* the spare's bias */
     }
 }
 
-/* Pushes p on its pool's list. d: p's page, a pool page; checks done. */
+/* Pushes p on its pool's list. d: p's page, a pool page; checks done.
+ * A count of 1 means one live block, or none in the (biased) spare. */
 static inline void small_free(mm_heap *h, const mm_page *d, void *p)
 {
     mm_page *pool = (mm_page *)(uintptr_t)(d - (MM_POOL_MAX_PAGES > 1 ? d->head : 0));
-    size_t c = d->cls;
     uint32_t first = pool->u.p.link;
     uint32_t n = pool->u.p.nused;
-    if (n <= 1u || first == 0) {
-        small_free_slow(h, pool, c, p);
+    if (first == 0 || n <= 1u) {
+        small_free_slow(h, pool, p); /* full, emptying, or double free */
         return;
     }
     *(uint32_t *)p = first;
     pool->u.p.link = mm_ptr_link(h, p);
     pool->u.p.nused = (uint16_t)(n - 1u);
-    h->in_use[c]--;
 }
 
 /* Pops the first listed block of class c's first pool; NULL when the
@@ -454,7 +478,6 @@ static inline void *small_fast(mm_heap *h, size_t c)
         if (next != 0) {
             pool->u.p.link = next;
             pool->u.p.nused++;
-            h->in_use[c]++;
             return b;
         }
     }

@@ -48,6 +48,7 @@ _Static_assert(MM_POOL_MAX_PAGES >= 1 && MM_POOL_MAX_PAGES <= 8,
               "MM_POOL_MAX_PAGES must be 1..8");
 _Static_assert(MM_PAGE_SIZE * MM_POOL_MAX_PAGES <= 32768u,
               "pool byte offsets must fit 16 bits");
+_Static_assert(MM_POOL_MIN_BLOCKS >= 1, "MM_POOL_MIN_BLOCKS must be >= 1");
 _Static_assert(MM_FL_COUNT <= 16, "first-level bitmap is 16 bits");
 _Static_assert(MM_SL_COUNT <= 8, "second-level bitmaps are 8 bits");
 
@@ -68,7 +69,7 @@ enum {
  *                 FREE head        LARGE head       POOL (head page)
  *   u.link        -                -                first free block (0: full)
  *   u.owner       -                owner slot/NULL  -
- *   u.p.nused     -                -                blocks in use
+ *   u.p.nused     -                -                blocks in use (+1: spare)
  *   u.p.next      next in bucket   -                next non-full pool of class
  *   prev          prev in bucket   -                prev non-full pool of class
  *   count         run length       run length       bump: offset of first
@@ -107,7 +108,9 @@ struct mm_heap {
 
     /* small blocks, per class (structure of arrays: one indexed load each) */
     mm_page *avail[MM_NCLASS];   /* first non-full pool, NULL if none */
-    uint32_t in_use[MM_NCLASS];  /* blocks handed out */
+    uint16_t full[MM_NCLASS];    /* full pools (in no list); blocks in
+                                    use are counted per pool only, so the
+                                    fast paths touch no class counter */
     uint16_t pools[MM_NCLASS];   /* pools held */
     uint16_t pools_peak[MM_NCLASS];
     uint16_t limit[MM_NCLASS];   /* blocks_per_pool * block size, bytes */
@@ -124,8 +127,11 @@ struct mm_heap {
     uint32_t pages_large;
     uint32_t large_blocks;
     uint32_t pages_peak;   /* most pages_pool + pages_large at once */
-    mm_page *spare;        /* the last pool that became empty, kept listed
-                              (may be in use again); NULL if none */
+    mm_page *spare[MM_NCLASS]; /* per class: the last pool of the class
+                              that became empty, kept listed (may be in use
+                              again; its count is biased by 1, see
+                              mm_pool_live); NULL if none. Every empty pool
+                              is the spare of its class. */
 };
 
 #define MM_MAGIC 0x6D6D6870u /* "mmhp" */
@@ -212,6 +218,16 @@ static inline void mm_note_pages(mm_heap *h)
     }
 }
 
+/* Blocks in use in pool (its head descriptor). The count field holds
+ * them plus 1 while the pool is its class's spare: a bias that lets a free
+ * empty the spare on the fast path (count 2 -> 1) while a count of 1 still
+ * sends the next free to the slow path (double free if the pool is the
+ * spare, else the pool empties). */
+static inline uint32_t mm_pool_live(const mm_heap *h, const mm_page *pool)
+{
+    return (uint32_t)pool->u.p.nused - (h->spare[pool->cls] == pool ? 1u : 0u);
+}
+
 /* ---- mm_pages.c: free runs and large blocks ---- */
 
 /* Takes a run of exactly n pages (1 <= n) from the free runs; returns its
@@ -240,8 +256,9 @@ void mm_pages_bucket(uint32_t n, uint32_t *fl, uint32_t *sl);
 
 /* ---- mm_heap.c: shared with mm_pages.c and mm_diag.c ---- */
 
-/* Gives the spare pool's pages back if it is still empty. Returns true iff
- * pages were given back. O(1). */
+/* Gives every class's spare pool back to the free runs if it is still
+ * empty. Returns true iff pages were given back. O(MM_NCLASS): at most one
+ * pool release (O(1)) per class. */
 bool mm_spare_release(mm_heap *h);
 
 /* Reports misuse "fn: what ptr" and records err. */

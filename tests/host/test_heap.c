@@ -102,7 +102,15 @@ static void test_small_classes(void **state)
     }
     assert_heap_ok(h);
     mm_stats s = stats(h);
-    assert_int_equal(s.pages_pool, h->pool_pages[MM_SMALL_MAX / 8 - 1]); /* spare */
+    size_t cached = 0; /* every class keeps its last empty pool (R4) */
+    for (size_t c = 0; c < MM_SMALL_MAX / 8; c++) {
+        cached += h->pool_pages[c];
+        mm_class_stats cs;
+        assert_true(mm_get_class_stats(h, c, &cs));
+        assert_int_equal(cs.pools, 1);
+        assert_int_equal(cs.in_use, 0);
+    }
+    assert_int_equal(s.pages_pool, cached);
     mm_trim(h);
     assert_heap_ok(h);
     s = stats(h);
@@ -649,6 +657,120 @@ static void test_debug_poison(void **state)
     assert_heap_ok(h);
 }
 
+/* ---- per-class spares (R4) ---- */
+
+static mm_class_stats class_stats(const mm_heap *h, size_t c)
+{
+    mm_class_stats cs;
+    assert_true(mm_get_class_stats(h, c, &cs));
+    return cs;
+}
+
+/* Makes every class hold one empty pool, its spare. */
+static void make_spares(mm_heap *h, void **first)
+{
+    for (size_t c = 0; c < mm_class_count(); c++) {
+        first[c] = mm_alloc(h, mm_class_size(c));
+        assert_non_null(first[c]);
+        mm_free(h, first[c]);
+    }
+    assert_heap_ok(h);
+}
+
+/* Alternating classes never refills: each class keeps its last empty pool
+ * and serves from it (the same block again, LIFO). */
+static void test_class_spares_kept(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh(REGION_SIZE);
+    const size_t nc = mm_class_count();
+    void *first[MM_SMALL_MAX / 8];
+    make_spares(h, first);
+    mm_stats s0 = stats(h);
+    size_t cached = 0;
+    for (size_t c = 0; c < nc; c++) {
+        cached += class_stats(h, c).pool_pages;
+    }
+    assert_int_equal(s0.pages_pool, cached);
+    for (size_t round = 0; round < 100; round++) {
+        for (size_t i = 0; i < nc; i++) {
+            size_t c = (i * 7u + round) % nc;
+            void *p = mm_alloc(h, mm_class_size(c));
+            assert_ptr_equal(p, first[c]);
+            assert_int_equal(class_stats(h, c).in_use, 1);
+            mm_free(h, p);
+        }
+    }
+    assert_heap_ok(h);
+    mm_stats s1 = stats(h);
+    assert_int_equal(s1.pages_pool, s0.pages_pool);
+    assert_int_equal(s1.peak_bytes, s0.peak_bytes);
+    for (size_t c = 0; c < nc; c++) {
+        mm_class_stats cs = class_stats(h, c);
+        assert_int_equal(cs.pools, 1);
+        assert_int_equal(cs.pools_peak, 1);
+        assert_int_equal(cs.in_use, 0);
+        assert_int_equal(cs.free_blocks, cs.blocks_per_pool);
+    }
+    /* a double free into an empty spare is caught, whether the free that
+     * emptied it took the fast path (spare already) or not */
+    void *a = mm_alloc(h, 24), *b = mm_alloc(h, 24);
+    assert_int_equal(class_stats(h, 2).in_use, 2);
+    mm_free(h, a);
+    mm_free(h, b);
+    assert_int_equal(class_stats(h, 2).in_use, 0);
+    expect_free_misuse(h, b, "double free", MM_EDOUBLE);
+    assert_heap_ok(h);
+    mm_trim(h); /* gives every spare back */
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    for (size_t c = 0; c < nc; c++) {
+        assert_int_equal(class_stats(h, c).pools, 0);
+    }
+    assert_heap_ok(h);
+}
+
+/* A refill or a large block that finds no free run long enough takes the
+ * spares' pages back and retries. */
+static void test_class_spares_on_demand(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh(REGION_SIZE);
+    const size_t nc = mm_class_count(), last = nc - 1u;
+    void *first[MM_SMALL_MAX / 8];
+    make_spares(h, first);
+    mm_class_stats cs = class_stats(h, last);
+    void *full[MM_PAGE_SIZE * MM_POOL_MAX_PAGES / 8];
+    for (size_t i = 0; i < cs.blocks_per_pool; i++) { /* fills its spare */
+        full[i] = mm_alloc(h, cs.block_size);
+        assert_non_null(full[i]);
+    }
+    assert_int_equal(class_stats(h, last).free_blocks, 0);
+    void *big = mm_alloc(h, stats(h).pages_free * MM_PAGE_SIZE);
+    assert_non_null(big);
+    assert_int_equal(stats(h).pages_free, 0);
+    assert_heap_ok(h);
+    void *more = mm_alloc(h, cs.block_size); /* refill: spares go back */
+    assert_non_null(more);
+    assert_int_equal(class_stats(h, last).pools, 2);
+    assert_int_equal(class_stats(h, 0).pools, 0);
+    assert_int_equal(class_stats(h, 0).pools_peak, 1);
+    assert_heap_ok(h);
+    mm_free(h, more);
+    for (size_t i = 0; i < cs.blocks_per_pool; i++) {
+        mm_free(h, full[i]);
+    }
+    mm_free(h, big);
+    assert_heap_ok(h);
+    make_spares(h, first);
+    assert_true(stats(h).pages_pool > 0);
+    void *all = mm_alloc(h, stats(h).pages * MM_PAGE_SIZE); /* large: same */
+    assert_non_null(all);
+    assert_int_equal(stats(h).pages_pool, 0);
+    mm_free(h, all);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_heap_ok(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -670,6 +792,8 @@ int main(void)
         cmocka_unit_test(test_check_finds_corruption),
         cmocka_unit_test(test_dump_map),
         cmocka_unit_test(test_debug_poison),
+        cmocka_unit_test(test_class_spares_kept),
+        cmocka_unit_test(test_class_spares_on_demand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

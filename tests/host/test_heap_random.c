@@ -294,7 +294,13 @@ static void high_water_case(size_t target, bool churn, size_t limit_percent)
                   target, peak, hw, (double)hw / (double)peak,
                   (unsigned)MM_PAGE_SIZE);
     check(h);
-    assert_true(hw * 100u <= peak * limit_percent);
+    size_t cache = 0; /* each class may also hold one cached empty pool (R4) */
+    for (size_t c = 0; c < mm_class_count(); c++) {
+        mm_class_stats cs;
+        assert_true(mm_get_class_stats(h, c, &cs));
+        cache += cs.pool_pages * MM_PAGE_SIZE;
+    }
+    assert_true(hw * 100u <= peak * limit_percent + (churn ? cache * 100u : 0u));
 }
 
 /* The contract figure (<= 1.25x) holds for a built live set of 256 KiB
@@ -302,7 +308,10 @@ static void high_water_case(size_t target, bool churn, size_t limit_percent)
  * filled pool per class (32 classes x about half a pool), and churn keeps
  * the sum of the per-class peaks; those limits are regression guards set a
  * few percent above the figures measured when this test was written
- * (built 16 KiB 1.914, 48 KiB 1.313; churned 48 KiB 1.534, 256 KiB 1.287). */
+ * (built 16 KiB 1.914, 48 KiB 1.313; churned 48 KiB 1.534, 256 KiB 1.287).
+ * Since each class keeps its last empty pool (R4), churn may also hold one
+ * such pool per class: that bound is added to the churned limits (measured
+ * with the cache: churned 48 KiB 1.694, 256 KiB 1.309). */
 static void test_high_water_ratio(void **state)
 {
     (void)state;
