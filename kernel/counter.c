@@ -64,18 +64,3 @@ uint64_t counter_instructions(void) {
     return (t / MMRT_SYSTICK_HZ) * 1000000000ULL +
            (t % MMRT_SYSTICK_HZ) * 1000000000ULL / MMRT_SYSTICK_HZ;
 }
-
-void counter_resolution(uint32_t *num, uint32_t *den) {
-    /* 1e9 / hz reduced by the common factors of the boards' clocks */
-    uint32_t n = 1000000000U, d = MMRT_SYSTICK_HZ;
-    while (n % 5U == 0U && d % 5U == 0U) {
-        n /= 5U;
-        d /= 5U;
-    }
-    while (n % 2U == 0U && d % 2U == 0U) {
-        n /= 2U;
-        d /= 2U;
-    }
-    *num = n;
-    *den = d;
-}

@@ -28,8 +28,6 @@ enum {
 uint64_t counter_instructions(void);
 /* Raw SysTick ticks since boot (64 bits). */
 uint64_t counter_ticks(void);
-/* Instructions per tick as a fraction num/den (for resolution reports). */
-void counter_resolution(uint32_t *num, uint32_t *den);
 void counter_start(void);
 /* Restarts the count from zero with a shorter SysTick period (2..2^24
  * ticks), so that tests can make the 24-bit counter wrap often. */
