@@ -24,7 +24,6 @@ CC := $(CROSS)gcc
 SIZE := $(CROSS)size
 NM := $(CROSS)nm
 OBJDUMP := $(CROSS)objdump
-QEMU ?= qemu-system-arm
 
 WARN := -Wall -Wextra -Werror -Wconversion -Wsign-conversion -Wshadow \
         -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
@@ -82,15 +81,12 @@ $(B)/bench-newlib-nano.elf: $(FW_OBJ) $(B)/bench/newlib-nano.o $(call obj,$(BENC
 firmware: deps-run $(B)/mmrt.elf
 tests-fw: deps-run $(B)/tests.elf
 
-QEMU_CMD = $(QEMU) -M $(QEMU_MACHINE) -nographic -monitor none \
-        -semihosting-config enable=on,target=native -icount shift=0
-
 run: firmware
-	timeout $(TIMEOUT) $(QEMU_CMD) -kernel $(B)/mmrt.elf -append "$(DEMO)"
+	QEMU_TIMEOUT=$(TIMEOUT) tools/qemu.sh $(BOARD) $(B)/mmrt.elf "$(DEMO)"
 
 debug: firmware
 	@echo "QEMU waits for gdb on :1234; quit gdb to end the session."
-	$(QEMU_CMD) -kernel $(B)/mmrt.elf -append "$(DEMO)" -S -gdb tcp::1234 & \
+	QEMU_TIMEOUT=0 tools/qemu.sh $(BOARD) $(B)/mmrt.elf "$(DEMO)" -S -gdb tcp::1234 & \
 	  gdb-multiarch -q -ex "target remote :1234" -ex "break main" $(B)/mmrt.elf; \
 	  kill %1 2>/dev/null || true
 

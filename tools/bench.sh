@@ -14,16 +14,13 @@ OUT=build/bench
 mkdir -p $OUT
 RESULTS=$OUT/results.txt
 : >$RESULTS
-machine=$(sed -n 's/^QEMU_MACHINE := //p' boards/$BOARD.mk)
 
 make -s BOARD=$BOARD build/$BOARD/bench-newlib.elf build/$BOARD/bench-newlib-nano.elf >/dev/null
 gcc -O2 -Wall -Wextra -Werror tools/w4count.c -o $OUT/w4count
 
 qemu() { # elf workload [extra qemu args]
     local elf=$1 w=$2; shift 2
-    timeout 900 qemu-system-arm -M "$machine" -nographic -monitor none \
-        -semihosting-config enable=on,target=native -icount shift=0 "$@" \
-        -kernel "$elf" -append "$w"
+    QEMU_TIMEOUT=900 tools/qemu.sh "$BOARD" "$elf" "$w" "$@"
 }
 
 emit() { grep '^RESULT' | tee -a $RESULTS; }
@@ -92,17 +89,7 @@ flash() { # label functions...
         -Wl,--defsym=mm_port_lock=0 -Wl,--defsym=mm_port_unlock=0 -Wl,--defsym=mm_port_clock=0 \
         -o $dir/probe.elf
     # text of the library only: every mm_*.o input section kept in .text/.rodata
-    awk '
-        function hex(x,  i, n) { n = 0; x = tolower(x); sub(/^0x/, "", x)
-            for (i = 1; i <= length(x); i++) n = n * 16 + index("0123456789abcdef", substr(x, i, 1)) - 1
-            return n }
-        /^Linker script and memory map/ { kept = 1 }
-        !kept { next }
-        /^ \.(text|rodata)[^ ]* +0x[0-9a-f]+ +0x[0-9a-f]+ .*mm_/ { t += hex($3); p = ""; next }
-        /^ \.(text|rodata)[^ ]*$/ { p = $1; next }
-        p != "" && /^ +0x[0-9a-f]+ +0x[0-9a-f]+ .*mm_/ { t += hex($2) }
-        { p = "" }
-        END { print t }' $dir/map
+    awk -v secs='^\.(text|rodata)' -v obj='mm_' -f tools/mapsize.awk $dir/map
 }
 echo "RESULT flash mm init_alloc_free_bytes $(flash core mm_init mm_alloc mm_free)" | emit
 echo "RESULT flash mm allocator_with_stats_bytes $(flash stats mm_init mm_alloc mm_free mm_realloc \
@@ -111,17 +98,8 @@ echo "RESULT flash mm allocator_with_stats_bytes $(flash stats mm_init mm_alloc 
 echo "RESULT flash mm diagnostics_check_dump_bytes $(flash diag mm_check mm_dump_map)" | emit
 for build in newlib newlib-nano; do
     map=build/$BOARD/bench-$build.map
-    bytes=$(awk '
-        function hex(x,  i, n) { n = 0; x = tolower(x); sub(/^0x/, "", x)
-            for (i = 1; i <= length(x); i++) n = n * 16 + index("0123456789abcdef", substr(x, i, 1)) - 1
-            return n }
-        /^Linker script and memory map/ { kept = 1 }
-        !kept { next }
-        /^ \.text[^ ]* +0x[0-9a-f]+ +0x[0-9a-f]+ .*lib_a-(n?an?o?-?)?(malloc|mallocr|freer|nano-mallocr|nano-freer|mlock|sbrkr)/ { t += hex($3); p = ""; next }
-        /^ \.text[^ ]*$/ { p = $1; next }
-        p != "" && /^ +0x[0-9a-f]+ +0x[0-9a-f]+ .*lib_a-.*(malloc|free|mlock|sbrk)/ { t += hex($2) }
-        { p = "" }
-        END { print t + 0 }' $map)
+    bytes=$(awk -v secs='^\.text' -v obj='lib_a-.*(malloc|free|mlock|sbrk)' \
+        -f tools/mapsize.awk $map)
     echo "RESULT flash $build malloc_free_bytes $bytes" | emit
 done
 echo "bench: all figures in $RESULTS"

@@ -20,21 +20,12 @@ echo
 echo "per module (lm3s6965evb, -O2, text+data / bss, from the object files linked):"
 b=lm3s6965evb
 for mod in boot kernel mm demos; do
-    objs=$(find build/$b/$mod -name '*.o' 2>/dev/null | sort)
-    [ -n "$objs" ] || continue
+    [ -d build/$b/$mod ] || continue
     # the linker drops unused sections: count what the map says was kept
-    awk -v mod="build/$b/$mod/" -v name="$mod" '
-        function hex(x,  i, n) { n = 0; x = tolower(x); sub(/^0x/, "", x)
-            for (i = 1; i <= length(x); i++) n = n * 16 + index("0123456789abcdef", substr(x, i, 1)) - 1
-            return n }
-        function add(sec, size) { if (sec ~ /^\.bss/) r += hex(size); else f += hex(size) }
-        /^Linker script and memory map/ { kept = 1 }
-        !kept { next }
-        /^ \.(text|rodata|data|bss)[^ ]* +0x[0-9a-f]+ +0x[0-9a-f]+ / { if (index($4, mod) == 1) add($1, $3); pending = ""; next }
-        /^ \.(text|rodata|data|bss)[^ ]*$/ { pending = $1; next }
-        pending != "" && /^ +0x[0-9a-f]+ +0x[0-9a-f]+ / { if (index($3, mod) == 1) add(pending, $2) }
-        { pending = "" }
-        END { printf "  %-8s flash %6d B   RAM %6d B\n", name, f, r }' build/$b/mmrt.map
+    map=build/$b/mmrt.map
+    flash=$(awk -v secs='^\.(text|rodata|data)' -v obj="^build/$b/$mod/" -f tools/mapsize.awk $map)
+    ram=$(awk -v secs='^\.bss' -v obj="^build/$b/$mod/" -f tools/mapsize.awk $map)
+    printf '  %-8s flash %6d B   RAM %6d B\n' "$mod" "$flash" "$ram"
 done
 
 echo

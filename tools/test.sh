@@ -80,11 +80,7 @@ host_tests() {
 # -------------------------------------------------------------- target ----
 qemu_run() { # board elf log args...
     local board=$1 elf=$2 log=$3; shift 3
-    local machine
-    machine=$(sed -n 's/^QEMU_MACHINE := //p' boards/$board.mk)
-    timeout "$QEMU_TIMEOUT" qemu-system-arm -M "$machine" -nographic -monitor none \
-        -semihosting-config enable=on,target=native -icount shift=0 \
-        -kernel "$elf" -append "$*" >"$log" 2>&1
+    QEMU_TIMEOUT=$QEMU_TIMEOUT tools/qemu.sh "$board" "$elf" "$*" >"$log" 2>&1
 }
 
 target_board() { # board [variant-name extra-cflags]
