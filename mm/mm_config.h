@@ -30,9 +30,7 @@
 
 /* Most pages one pool may span. A class whose block size does not divide a
  * page well gets the smallest pool (in pages) that wastes at most
- * 1/MM_POOL_WASTE_DIV of it, within this limit. 1: single-page pools.
- * (Measured: 4 pages and 1/8 give the lowest high-water for random live
- * sets of 16..256 KiB; see tests/host/test_heap_random.c.) */
+ * 1/MM_POOL_WASTE_DIV of it, within this limit. 1: single-page pools. */
 #ifndef MM_POOL_MAX_PAGES
 #define MM_POOL_MAX_PAGES 4
 #endif
@@ -40,21 +38,6 @@
 /* Pool tail waste accepted before a class gets a bigger pool (1/N). */
 #ifndef MM_POOL_WASTE_DIV
 #define MM_POOL_WASTE_DIV 8
-#endif
-
-/* Fewest blocks a pool should hold (when the waste rule allows it within
- * MM_POOL_MAX_PAGES): big classes then refill and release less often.
- * Speed for memory (measured on the bench, mps2-an385: 4 takes the random
- * live set from 44.3 to 39.0 instructions per call and its high-water from
- * 1.84x to 1.94x the peak live bytes). 1: the fewest pages, as before. */
-#ifndef MM_POOL_MIN_BLOCKS
-#define MM_POOL_MIN_BLOCKS 1
-#endif
-
-/* Never-used pool blocks are threaded onto the free list this many at a
- * time (bounds the work of one allocation; amortizes the slow path). */
-#ifndef MM_CARVE_BATCH
-#define MM_CARVE_BATCH 8
 #endif
 
 /* 1: every public allocator call runs inside mm_port_lock/unlock, so the

@@ -2,41 +2,38 @@
  * mm_heap.c - heap set-up, the small-object pools, and the public entry
  * points (dispatching sizes above MM_SMALL_MAX to mm_pages.c).
  *
- * Algorithm (after CPython's pymalloc, Lua's and o1heap's habits):
+ * Algorithm (after CPython's pymalloc and the segregated free lists of
+ * Lua's and MicroPython's allocators, with o1heap's habit of O(1) bounds):
  *  1. A request of 1..MM_SMALL_MAX bytes maps to class (size-1)/8 by one
  *     subtract and one shift; size 0 wraps to a huge class and falls out
  *     of the small range with the same compare.
- *  2. Each class has a list of non-full pools (h->avail[c]). mm_alloc pops
- *     the first free block of the first such pool: the pool's free list is
- *     threaded through the blocks' first words as 32-bit offsets from the
- *     heap state (0 = end of list).
- *  3. The list's last block holds 0. Taking it carves the next
- *     MM_CARVE_BATCH never-used blocks (bump offset in the descriptor) onto
- *     the list, so that a new pool costs O(1) to set up instead of
- *     threading all its blocks; with nothing left to carve the pool is full
- *     and leaves the list (its link is 0 exactly while it is full).
- *  4. mm_free finds the block's page by (p - base) >> MM_PAGE_SHIFT, its
- *     pool head by the page's distance field, and pushes the block. A
- *     pool that was full rejoins its class list. A pool that becomes empty
- *     is kept as its class's spare (still listed; its count carries a bias
- *     of 1 so that later frees emptying it stay on the fast path); the
- *     class's previous spare, if still empty, goes back to the free runs
- *     (mm_pages_give). A free into an empty pool is a double free.
- *  5. A class with no non-full pool takes a run of pool_pages[c] pages
- *     (mm_pages_take, TLSF, O(1)); if none is left, every class's empty
- *     spare is given back (<= MM_NCLASS releases) and the take is retried
- *     once. Large blocks do the same (mm_pages.c).
- * Bound: fast paths have no loop and no call. The worst case adds one
- * mm_pages_take and one mm_pages_give (each O(1)), or on a failed take up
- * to MM_NCLASS gives and a second take, a loop over the pool's
- * <= MM_POOL_MAX_PAGES descriptors and one over <= MM_CARVE_BATCH blocks.
+ *  2. Each class keeps ONE free list across all its pools, threaded
+ *     through the blocks' first word, and a count of blocks handed out,
+ *     side by side (h->cls[c]) so that the fast paths touch one pair of
+ *     words: alloc pops, free pushes. No per-pool counter is kept, so the
+ *     fast paths never look at a pool.
+ *  3. mm_free finds the class of p from its page alone: (p - h) >> shift
+ *     indexes h->cmap, one byte per page. The same compare that bounds p
+ *     to the heap's pages checks its 8-alignment (mm_in_pages).
+ *  4. An empty free list falls to the slow path: the class's newest pool
+ *     hands out its never-used blocks one by one (a bump pointer, so a new
+ *     pool costs O(1)); when it has none left, a new pool of
+ *     pool_pages[c] pages comes from the wilderness above every page ever
+ *     used (O(1), no search), or else from the indexed free runs (TLSF).
+ *  5. Pools are not given back on free: knowing that a pool is empty would
+ *     need a per-pool count on both fast paths. Instead mm_pools_reclaim
+ *     (mm_trim, mm_compact, and any refill or large request that finds no
+ *     free pages) counts the free blocks of every pool, unthreads the pools
+ *     whose blocks are all free, and gives their pages back: O(pages + free
+ *     small blocks), paid only when memory runs short or on request.
  * Reference: N. Schemenauer, T. Peters, "obmalloc.c" (CPython), 2001-.
  */
 #include <string.h>
 
 #include "mm_heap_int.h"
 
-_Static_assert(sizeof(uint32_t) <= 8, "a free-list link fits the smallest block");
+_Static_assert(sizeof(void *) <= 8, "a free-list link fits the smallest block");
+_Static_assert(offsetof(struct mm_heap, cls) == 0, "class pairs first");
 
 /* ---- locking ---- */
 
@@ -127,17 +124,17 @@ static const char fn_free[] = "mm_free"; /* compared by address */
 static void bad_pointer(const mm_heap *h, const char *fn, const void *p,
                         bool writable)
 {
-    uintptr_t off = (uintptr_t)p - (uintptr_t)h->base;
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h;
     size_t idx = off >> MM_PAGE_SHIFT;
     mm_err err = MM_EFOREIGN;
     const char *what = "foreign pointer";
-    if (idx < h->npages) {
-        const mm_page *d = mm_desc(h, idx);
+    if (idx >= h->meta && idx < h->npages) {
+        uint8_t mark = h->cmap[idx];
         what = "pointer to no live block";
-        if ((off & 7u) != 0 || (d->kind == MM_K_LARGE && idx == d->head)) {
+        if ((off & 7u) != 0 || mark == MM_C_LARGE) {
             err = MM_EALIGN;
             what = "misaligned pointer";
-        } else if (d->kind == MM_K_FREE && (off & (MM_PAGE_SIZE - 1u)) == 0) {
+        } else if (mark == MM_C_FREE && (off & (MM_PAGE_SIZE - 1u)) == 0) {
             err = MM_EDOUBLE;
             what = fn == fn_free ? "double free" : "freed block";
         }
@@ -156,61 +153,58 @@ static inline void *fail(mm_heap *h, mm_err err)
 /* ---- set-up ---- */
 
 /* Picks the pool length of class c: the fewest pages whose tail waste is at
- * most 1/MM_POOL_WASTE_DIV and that hold MM_POOL_MIN_BLOCKS blocks (an
- * acceptable length with more blocks displaces a best one with too few),
- * else the least wasteful length. */
+ * most 1/MM_POOL_WASTE_DIV, else the least wasteful length. */
 static void class_geometry(mm_heap *h, size_t c)
 {
     size_t s = mm_class_size(c);
     size_t best_k = 0, best_waste = 0;
     for (size_t k = 1; k <= MM_POOL_MAX_PAGES; k++) {
         size_t bytes = k * MM_PAGE_SIZE;
-        size_t waste = bytes - (bytes / s) * s;
-        bool ok = waste * MM_POOL_WASTE_DIV <= bytes;
         if (bytes / s == 0) {
             continue;
         }
-        if (best_k == 0 || (ok && best_k * MM_PAGE_SIZE / s < MM_POOL_MIN_BLOCKS) ||
-            waste * best_k * MM_PAGE_SIZE < best_waste * bytes) {
+        size_t waste = bytes % s;
+        if (best_k == 0 || waste * best_k * MM_PAGE_SIZE < best_waste * bytes) {
             best_k = k;
             best_waste = waste;
         }
-        if (ok && bytes / s >= MM_POOL_MIN_BLOCKS) {
+        if (waste * MM_POOL_WASTE_DIV <= bytes) {
             break;
         }
     }
-    size_t bytes = best_k * MM_PAGE_SIZE;
     h->pool_pages[c] = (uint8_t)best_k;
-    h->limit[c] = (uint16_t)((bytes / s) * s);
+    h->per_pool[c] = (uint16_t)(best_k * MM_PAGE_SIZE / s);
 }
 
-/* Page count for rest bytes: the largest n with n*(page+descriptor) <=
- * rest, capped at MM_MAX_PAGES. */
-static size_t pages_for(size_t rest)
+/* Offset of the descriptors from h: after the state and the page marks. */
+static size_t desc_offset(size_t n)
 {
-    size_t n = rest >> MM_PAGE_SHIFT;
-    n = n > MM_MAX_PAGES ? MM_MAX_PAGES : n; /* also keeps n * 528 in range */
-    while (n > 0 && n * (MM_PAGE_SIZE + sizeof(mm_page)) > rest) {
-        n--;
-    }
-    return n;
+    size_t a = sizeof(mm_pd);
+    return (sizeof(struct mm_heap) + n + a - 1u) / a * a;
 }
 
 mm_heap *mm_init(void *region, size_t size)
 {
     uintptr_t start = ((uintptr_t)region + 7u) & ~(uintptr_t)7u;
     size_t pad = (size_t)(start - (uintptr_t)region);
-    if (region == NULL || size < pad + MM_STATE_SIZE) {
+    if (region == NULL || size < pad || size - pad < MM_PAGE_SIZE) {
         return NULL;
     }
-    size_t n = pages_for(size - pad - MM_STATE_SIZE);
-    if (n < MM_POOL_MAX_PAGES) {
-        return NULL;
+    size_t n = (size - pad) >> MM_PAGE_SHIFT;
+    n = n > MM_MAX_PAGES ? MM_MAX_PAGES : n;
+    size_t meta_bytes = desc_offset(n) + n * sizeof(mm_pd);
+    size_t meta = (meta_bytes + MM_PAGE_SIZE - 1u) >> MM_PAGE_SHIFT;
+    if (meta + MM_POOL_MAX_PAGES > n) {
+        return NULL; /* too small for the state and one pool of each class */
     }
     mm_heap *h = (mm_heap *)start;
-    memset(h, 0, MM_STATE_SIZE + n * sizeof(mm_page));
+    memset(h, 0, meta_bytes);
+    memset(h->cmap, MM_C_META, meta);
+    memset(h->cmap + meta, MM_C_NONE, n - meta);
+    h->desc = (mm_pd *)(start + desc_offset(n));
     h->npages = (uint32_t)n;
-    h->base = (char *)mm_desc(h, n);
+    h->meta = (uint32_t)meta;
+    h->top = (uint32_t)meta;
     h->span8 = (uintptr_t)n << (MM_PAGE_SHIFT - 3u);
     h->region_size = size;
     for (size_t c = 0; c < MM_NCLASS; c++) {
@@ -221,267 +215,256 @@ mm_heap *mm_init(void *region, size_t size)
             h->bucket[f][s] = MM_NIL;
         }
     }
-    mm_pages_give(h, 0, (uint32_t)n);
     h->magic = MM_MAGIC;
     return h;
 }
 
-/* ---- class lists ---- */
-
-/* Puts pool (which has a free block) first in its class list. */
-static void avail_push(mm_heap *h, size_t c, mm_page *pool)
-{
-    mm_page *first = h->avail[c];
-    pool->prev = MM_NIL;
-    pool->u.p.next = MM_NIL;
-    if (first != NULL) {
-        pool->u.p.next = (uint16_t)mm_desc_index(h, first);
-        first->prev = (uint16_t)mm_desc_index(h, pool);
-    }
-    h->avail[c] = pool;
-}
-
-/* Takes pool out of its class list. */
-static void avail_remove(mm_heap *h, size_t c, mm_page *pool)
-{
-    uint16_t next = pool->u.p.next, prev = pool->prev;
-    if (prev == MM_NIL) {
-        h->avail[c] = next == MM_NIL ? NULL : mm_desc(h, next);
-    } else {
-        mm_desc(h, prev)->u.p.next = next;
-    }
-    if (next != MM_NIL) {
-        mm_desc(h, next)->prev = prev;
-    }
-}
-
 /* ---- pools ---- */
 
-/* Lists never-used block b (class c) with link `next`; debug builds give
- * it the freed-block poison, like any listed block. */
-static void list_fresh(char *b, size_t c, uint32_t next)
-{
-    *(uint32_t *)(void *)b = next;
-    if (MM_CFG_DEBUG) {
-        memset(b + 4, MM_POISON_FREE, mm_class_size(c) - 4u);
-    }
-}
-
-/* Makes a new empty pool for class c from the free runs; if no run is
- * long enough, gives back every class's cached empty pool (c has none: it
- * has no listed pool) and tries once more. NULL if that fails too. */
-static mm_page *pool_new(mm_heap *h, size_t c)
+/* A new pool for class c: from the wilderness (no search), else an indexed
+ * free run, else after reclaiming empty pools. Returns its first block
+ * (the rest are never-used: bump[c] hands them out), NULL if no pages. */
+static char *pool_new(mm_heap *h, size_t c)
 {
     uint32_t k = h->pool_pages[c];
-    uint32_t idx = mm_pages_take(h, k);
-    if (idx == MM_NIL && mm_spare_release(h)) {
-        idx = mm_pages_take(h, k);
-    }
+    uint32_t idx = mm_pages_take_top(h, k);
     if (idx == MM_NIL) {
-        return NULL;
+        idx = mm_pages_take(h, k);
+        if (idx == MM_NIL && mm_pools_reclaim(h)) {
+            idx = mm_pages_take(h, k);
+        }
+        if (idx == MM_NIL) {
+            return NULL;
+        }
     }
     for (uint32_t i = 0; i < k; i++) {
-        mm_page *d = mm_desc(h, idx + i);
-        d->kind = MM_K_POOL;
-        d->cls = (uint8_t)c;
-        d->head = (uint16_t)i; /* distance back to the pool head */
+        h->cmap[idx + i] = (uint8_t)c;
+        mm_desc(h, idx + i)->len = (uint16_t)i; /* distance to the head */
     }
-    mm_page *pool = mm_desc(h, idx);
-    char *first = mm_page_addr(h, idx);
-    uint32_t s = (uint32_t)mm_class_size(c);
-    uint32_t listed = h->limit[c] > s ? 2u : 1u; /* the refill's block and
-                                                    the next: no carve yet */
-    list_fresh(first + s * (listed - 1u), c, 0);
-    if (listed == 2u) {
-        list_fresh(first, c, mm_ptr_link(h, first + s));
-    }
-    pool->u.p.link = mm_ptr_link(h, first);
-    pool->u.p.nused = 0;
-    pool->count = (uint16_t)(s * listed);
-    avail_push(h, c, pool);
+    h->left[c] = h->per_pool[c];
     if (++h->pools[c] > h->pools_peak[c]) {
         h->pools_peak[c] = h->pools[c];
     }
     h->pages_pool += k;
     mm_note_pages(h);
-    return pool;
+    return mm_page_addr(h, idx);
 }
 
-/* Gives an empty pool's pages back to the free runs. */
-static void pool_release(mm_heap *h, size_t c, mm_page *pool)
-{
-    MM_DEBUG_ASSERT(pool->u.p.nused == 0 && pool->head == 0, "pool_release: pool in use");
-    uint32_t idx = (uint32_t)mm_desc_index(h, pool);
-    uint32_t k = h->pool_pages[c];
-    for (uint32_t i = 0; i < k; i++) {
-        mm_set_kind(mm_desc(h, idx + i), MM_K_INNER);
-    }
-    h->pools[c]--;
-    h->pages_pool -= k;
-    mm_pages_give(h, idx, k);
-}
-
-/* The block after the last listed one: carve up to MM_CARVE_BATCH
- * never-used blocks (threaded, the last with link 0) and return the first;
- * or, with none left, mark the pool full (link 0) and unlist it.
- *   [ used ... | bump | fresh fresh ... ] => [ used ... | b->b->0 | bump .. ] */
-static uint32_t pool_carve(mm_heap *h, size_t c, mm_page *pool)
-{
-    uint32_t bump = pool->count, limit = h->limit[c];
-    uint32_t s = (uint32_t)mm_class_size(c);
-    if (bump >= limit) {
-        avail_remove(h, c, pool);
-        h->full[c]++;
-        return 0;
-    }
-    uint32_t end = bump + MM_CARVE_BATCH * s;
-    end = end < limit ? end : limit;
-    char *start = mm_page_addr(h, mm_desc_index(h, pool));
-    uint32_t base = mm_ptr_link(h, start);
-    for (uint32_t off = bump; off + s < end; off += s) {
-        list_fresh(start + off, c, base + off + s);
-    }
-    list_fresh(start + end - s, c, 0);
-    pool->count = (uint16_t)end;
-    return base + bump;
-}
-
-/* Small alloc when the fast path cannot: no pool, or the first free block
- * is the last listed one. Out of line so the fast path saves no registers. */
+/* Small alloc when the class's free list is empty: the newest pool's next
+ * never-used block, or the first block of a new pool. Out of line so that
+ * the fast path saves no registers. */
 static __attribute__((noinline)) void *small_slow(mm_heap *h, size_t c)
 {
-    mm_page *pool = h->avail[c];
-    if (pool == NULL) {
-        pool = pool_new(h, c);
-        if (pool == NULL) {
+    char *b = h->bump[c];
+    if (b == NULL) {
+        b = pool_new(h, c);
+        if (b == NULL) {
             return fail(h, MM_ENOMEM);
         }
     }
-    uint32_t *b = mm_link_ptr(h, pool->u.p.link);
-    uint32_t next = *b;
-    if (next == 0) {
-        next = pool_carve(h, c, pool);
-    }
-    pool->u.p.link = next;
-    pool->u.p.nused++;
+    h->bump[c] = --h->left[c] == 0 ? NULL : b + mm_class_size(c);
+    h->cls[c].s.used++;
     return b;
 }
 
-/* Debug-only checks of a small free: block boundary, carved, not free. */
-static bool small_free_ok(mm_heap *h, const mm_page *pool, size_t c,
-                          const void *p)
+/* The class pair in one ldrd and one strd (Thumb-2 only; see mm_cls). */
+static inline void cls_load(const mm_cls *k, void **head, uintptr_t *used)
 {
-    size_t s = mm_class_size(c);
-    const char *start = mm_page_addr(h, mm_desc_index(h, pool));
-    size_t off = (size_t)((const char *)p - start);
-    if (off % s != 0 || off >= h->limit[c]) {
-        mm_misuse(h, __FILE__, __LINE__, MM_EALIGN, "mm_free",
-                  "misaligned pointer", p);
-        return false;
-    }
-    if (off >= pool->count) {
-        mm_misuse(h, __FILE__, __LINE__, MM_EFOREIGN, "mm_free",
-                  "pointer to no live block", p);
-        return false;
-    }
-    uint32_t link = pool->u.p.link;
-    uint32_t target = mm_ptr_link(h, p);
-    for (size_t n = 0; link != 0 && n <= h->limit[c] / s; n++) {
-        if (link == target) {
-            mm_misuse(h, __FILE__, __LINE__, MM_EDOUBLE, "mm_free",
-                      "double free", p);
-            return false;
-        }
-        link = *(const uint32_t *)mm_link_ptr(h, link);
-    }
-    return true;
+#if MM_CLS_PAIRED
+    __asm__("ldrd %0, %1, [%2]" : "=r"(*head), "=r"(*used) : "r"(k), "m"(*k));
+#else
+    *head = k->s.head;
+    *used = k->s.used;
+#endif
 }
 
-/* Gives class c's spare back if it is still empty; true iff it did. The
- * spare's count carries a bias of 1 (see mm_pool_live), removed here. */
-static bool spare_release_class(mm_heap *h, size_t c)
+/* The same for mm_free, into scratch registers: left to itself GCC picks
+ * a callee-saved one there, and the fast path would need a push. */
+static inline void cls_load_scratch(const mm_cls *k, void **head, uintptr_t *used)
 {
-    mm_page *pool = h->spare[c];
-    h->spare[c] = NULL;
-    if (pool == NULL || --pool->u.p.nused != 0) {
-        return false; /* none, or in use again since it was kept */
-    }
-    avail_remove(h, c, pool);
-    pool_release(h, c, pool);
-    return true;
+#if MM_CLS_PAIRED
+    register void *hd __asm__("r12");
+    register uintptr_t us __asm__("r2");
+    __asm__("ldrd %0, %1, [%2]" : "=r"(hd), "=r"(us) : "r"(k), "m"(*k));
+    *head = hd;
+    *used = us;
+#else
+    cls_load(k, head, used);
+#endif
 }
 
-bool mm_spare_release(mm_heap *h)
+static inline void cls_store(mm_cls *k, void *head, uintptr_t used)
 {
-    bool any = false;
-    for (size_t c = 0; c < MM_NCLASS; c++) {
-        if (spare_release_class(h, c)) {
-            any = true;
-        }
-    }
-    return any;
+#if MM_CLS_PAIRED
+    __asm__("strd %1, %2, [%3]" : "=m"(*k) : "r"(head), "r"(used), "r"(k));
+#else
+    k->s.head = head;
+    k->s.used = used;
+#endif
 }
 
-/* A free the fast path leaves: the pool is full (not listed), holds one
- * block (about to be empty), or holds none (so p cannot be live: a double
- * free, reported; nothing changes). An emptied pool becomes its class's
- * spare (listed, so the class reuses it at once; its count gets the bias
- * of 1, so frees that empty it again stay on the fast path) and the
- * previous spare, if still empty, goes back to the free runs.
- *   alloc/free/alloc/free at a pool boundary => no refill/release thrash */
-static __attribute__((noinline)) void small_free_slow(mm_heap *h, mm_page *pool,
-                                                     void *p)
-{
-    size_t c = pool->cls;
-    uint32_t first = pool->u.p.link;
-    if (mm_pool_live(h, pool) == 0) {
-        mm_misuse(h, __FILE__, __LINE__, MM_EDOUBLE, "mm_free", "double free", p);
-        return;
-    }
-    *(uint32_t *)p = first;
-    pool->u.p.link = mm_ptr_link(h, p);
-    if (first == 0) {
-        h->full[c]--;
-        avail_push(h, c, pool);
-    }
-    if (--pool->u.p.nused == 0) { /* emptied, and not the spare (no bias) */
-        spare_release_class(h, c);
-        h->spare[c] = pool;
-        pool->u.p.nused = 1u; /* the spare's bias */
-    }
-}
-
-/* Pushes p on its pool's list. d: p's page, a pool page; checks done.
- * A count of 1 means one live block, or none in the (biased) spare. */
-static inline void small_free(mm_heap *h, const mm_page *d, void *p)
-{
-    mm_page *pool = (mm_page *)(uintptr_t)(d - (MM_POOL_MAX_PAGES > 1 ? d->head : 0));
-    uint32_t first = pool->u.p.link;
-    uint32_t n = pool->u.p.nused;
-    if (first == 0 || n <= 1u) {
-        small_free_slow(h, pool, p); /* full, emptying, or double free */
-        return;
-    }
-    *(uint32_t *)p = first;
-    pool->u.p.link = mm_ptr_link(h, p);
-    pool->u.p.nused = (uint16_t)(n - 1u);
-}
-
-/* Pops the first listed block of class c's first pool; NULL when the
- * fast path cannot serve (no pool, or the block is the last listed). */
+/* Pops the first free block of class c; NULL if its list is empty. */
 static inline void *small_fast(mm_heap *h, size_t c)
 {
-    mm_page *pool = h->avail[c];
-    if (pool != NULL) {
-        uint32_t *b = mm_link_ptr(h, pool->u.p.link);
-        uint32_t next = *b;
-        if (next != 0) {
-            pool->u.p.link = next;
-            pool->u.p.nused++;
-            return b;
+    mm_cls *k = &h->cls[c];
+    void *b;
+    uintptr_t used;
+    cls_load(k, &b, &used);
+    if (b != NULL) {
+        cls_store(k, *(void **)b, used + 1u);
+    }
+    return b;
+}
+
+/* A small free into a class with no block in use: p cannot be live. The
+ * heap is found from the class pair (cls[] is its first member), so that
+ * the fast path keeps no extra register alive for this. */
+static __attribute__((noinline)) void small_double_free(mm_cls *k, size_t c, void *p)
+{
+    mm_heap *h = (mm_heap *)(void *)(k - c);
+    mm_misuse(h, __FILE__, __LINE__, MM_EDOUBLE, "mm_free", "double free", p);
+}
+
+/* Pushes block p of class c; a class with none in use reports a double
+ * free instead (one instruction on the fast path). */
+static inline void small_free(mm_heap *h, size_t c, void *p)
+{
+    mm_cls *k = &h->cls[c];
+    void *head;
+    uintptr_t used;
+    cls_load_scratch(k, &head, &used);
+    if (used == 0) {
+        small_double_free(k, c, p);
+        return;
+    }
+    *(void **)p = head;
+    cls_store(k, p, used - 1u);
+}
+
+/* The first page of the pool holding page idx. */
+static inline size_t pool_head(const mm_heap *h, size_t idx)
+{
+    return idx - mm_desc(h, idx)->len;
+}
+
+/* Debug-only checks of a small free: block boundary, handed out, not
+ * already free. */
+static bool small_free_ok(mm_heap *h, size_t idx, size_t c, const void *p)
+{
+    size_t s = mm_class_size(c);
+    size_t head = pool_head(h, idx);
+    size_t off = (size_t)((const char *)p - mm_page_addr(h, head));
+    if (off % s != 0 || off >= (size_t)h->per_pool[c] * s) {
+        mm_misuse(h, __FILE__, __LINE__, MM_EALIGN, "mm_free", "misaligned pointer", p);
+        return false;
+    }
+    const char *bump = h->bump[c];
+    if (bump != NULL && pool_head(h, mm_page_of(h, bump)) == head &&
+        (const char *)p >= bump) {
+        mm_misuse(h, __FILE__, __LINE__, MM_EFOREIGN, "mm_free", "pointer to no live block", p);
+        return false;
+    }
+    size_t bound = (size_t)h->pools[c] * h->per_pool[c];
+    const void *b = h->cls[c].s.head;
+    for (size_t n = 0; b != NULL && n <= bound; n++) {
+        if (b == p) {
+            mm_misuse(h, __FILE__, __LINE__, MM_EDOUBLE, "mm_free", "double free", p);
+            return false;
+        }
+        b = *(void *const *)b;
+    }
+    return true;
+}
+
+/* ---- reclaiming empty pools ---- */
+
+/* Length in pages of the run whose first page is i (1 if i is no head). */
+static uint32_t run_len(const mm_heap *h, uint32_t i)
+{
+    uint8_t mark = h->cmap[i];
+    uint32_t n = 1;
+    if (mm_is_pool(mark)) {
+        n = h->pool_pages[mark];
+    } else if (mark == MM_C_LARGE || mark == MM_C_FREE) {
+        n = mm_desc(h, i)->len;
+    }
+    return n == 0 ? 1u : n;
+}
+
+/* True iff pool head page i has all its blocks free (after counting). */
+static inline bool pool_all_free(const mm_heap *h, size_t i)
+{
+    return mm_desc(h, i)->head == h->per_pool[h->cmap[i]];
+}
+
+/* Counts every pool's free blocks into its head descriptor's scratch:
+ * listed blocks plus never-used ones. */
+static void pools_count(mm_heap *h)
+{
+    for (uint32_t i = h->meta; i < h->top; i++) {
+        if (mm_is_pool(h->cmap[i])) {
+            mm_desc(h, i)->head = 0;
         }
     }
-    return NULL;
+    for (size_t c = 0; c < MM_NCLASS; c++) {
+        for (void *b = h->cls[c].s.head; b != NULL; b = *(void **)b) {
+            mm_desc(h, pool_head(h, mm_page_of(h, b)))->head++;
+        }
+        if (h->bump[c] != NULL) {
+            mm_pd *d = mm_desc(h, pool_head(h, mm_page_of(h, h->bump[c])));
+            d->head = (uint16_t)(d->head + h->left[c]);
+        }
+    }
+}
+
+/* Takes the blocks of all-free pools off the class lists. */
+static void pools_unthread(mm_heap *h)
+{
+    for (size_t c = 0; c < MM_NCLASS; c++) {
+        void **link = &h->cls[c].s.head;
+        while (*link != NULL) {
+            void **b = *link;
+            if (pool_all_free(h, pool_head(h, mm_page_of(h, b)))) {
+                *link = *b;
+            } else {
+                link = b;
+            }
+        }
+        if (h->bump[c] != NULL && pool_all_free(h, pool_head(h, mm_page_of(h, h->bump[c])))) {
+            h->bump[c] = NULL;
+            h->left[c] = 0;
+        }
+    }
+}
+
+bool mm_pools_reclaim(mm_heap *h)
+{
+    bool any = false;
+    pools_count(h);
+    pools_unthread(h);
+    uint32_t prev = MM_NIL; /* head of the run before i */
+    for (uint32_t i = h->meta; i < h->top;) {
+        uint8_t c = h->cmap[i];
+        if (!mm_is_pool(c) || !pool_all_free(h, i)) {
+            prev = i;
+            i += run_len(h, i);
+            continue;
+        }
+        uint32_t k = h->pool_pages[c];
+        memset(h->cmap + i, MM_C_NONE, k);
+        h->pools[c]--;
+        h->pages_pool -= k;
+        mm_pages_give(h, i, k);
+        any = true;
+        if (i >= h->top) {
+            break; /* it joined the wilderness */
+        }
+        /* it is a free run now, or joined the free run before it */
+        uint32_t head = h->cmap[i] == MM_C_FREE ? i : prev;
+        prev = head;
+        i = head + mm_desc(h, head)->len;
+    }
+    return any;
 }
 
 /* ---- public entry points ---- */
@@ -500,67 +483,80 @@ static void *alloc_unlocked(mm_heap *h, size_t size)
     return mm_large_alloc(h, size);
 }
 
+/* The page of live block p (a pool page, or the head of a large block
+ * that p starts); reports misuse and returns false otherwise. Always-on
+ * checks: range, 8-alignment, page mark. */
+static bool lookup(const mm_heap *h, const void *p, const char *fn, bool writable,
+                   size_t *idx)
+{
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h;
+    if (mm_in_pages(h, off)) {
+        uint8_t mark = h->cmap[off >> MM_PAGE_SHIFT];
+        if (mm_is_pool(mark) ||
+            (mark == MM_C_LARGE && (off & (MM_PAGE_SIZE - 1u)) == 0)) {
+            *idx = off >> MM_PAGE_SHIFT;
+            return true;
+        }
+    }
+    bad_pointer(h, fn, p, writable);
+    return false;
+}
+
+/* Bytes reserved for the live block on page idx. */
+static size_t usable(const mm_heap *h, size_t idx)
+{
+    uint8_t mark = h->cmap[idx];
+    if (mm_is_pool(mark)) {
+        return mm_class_size(mark);
+    }
+    return (size_t)mm_desc(h, idx)->len << MM_PAGE_SHIFT;
+}
+
 /* Everything mm_alloc does beyond the unlocked small fast path. */
 static __attribute__((noinline)) void *alloc_slow(mm_heap *h, size_t size)
 {
     uint32_t st = heap_lock();
     void *p = alloc_unlocked(h, size);
-    heap_unlock(st);
     if (MM_CFG_DEBUG && p != NULL) {
-        memset(p, MM_POISON_FRESH, mm_usable_size(h, p));
+        memset(p, MM_POISON_FRESH, usable(h, mm_page_of(h, p)));
     }
+    heap_unlock(st);
     return p;
 }
 
 void *mm_alloc(mm_heap *h, size_t size)
 {
     size_t c = (size - 1u) >> 3;
-    if (MM_CFG_LOCK || MM_CFG_DEBUG || c >= MM_NCLASS) {
-        return alloc_slow(h, size);
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && c < MM_NCLASS) {
+        void *b = small_fast(h, c);
+        return b != NULL ? b : small_slow(h, c);
     }
-    void *b = small_fast(h, c);
-    return b != NULL ? b : small_slow(h, c); /* size is dead: fewer registers */
-}
-
-/* The descriptor of p's pool page or large head; NULL after reporting
- * misuse. Always-on checks: range, 8-alignment, page kind. */
-static mm_page *lookup(const mm_heap *h, const void *p, const char *fn,
-                       bool writable)
-{
-    uintptr_t off = (uintptr_t)p - (uintptr_t)h->base;
-    if (mm_in_pages(h, off)) {
-        mm_page *d = mm_desc(h, off >> MM_PAGE_SHIFT);
-        if (d->kind == MM_K_POOL ||
-            (d->kind == MM_K_LARGE && (off & (MM_PAGE_SIZE - 1u)) == 0)) {
-            return d;
-        }
-    }
-    bad_pointer(h, fn, p, writable);
-    return NULL;
+    return alloc_slow(h, size);
 }
 
 /* mm_free inside the lock: every check, then the small or large path. */
 static void free_unlocked(mm_heap *h, void *p)
 {
-    mm_page *d = lookup(h, p, fn_free, true);
-    if (d == NULL) {
+    size_t idx;
+    if (!lookup(h, p, fn_free, true, &idx)) {
         return;
     }
-    if (d->kind == MM_K_POOL) {
+    uint8_t mark = h->cmap[idx];
+    if (mm_is_pool(mark)) {
         if (MM_CFG_DEBUG) {
-            const mm_page *pool = d - d->head;
-            if (!small_free_ok(h, pool, d->cls, p)) {
+            if (h->cls[mark].s.used != 0 && !small_free_ok(h, idx, mark, p)) {
                 return;
             }
-            memset((char *)p + 4, MM_POISON_FREE, mm_class_size(d->cls) - 4u);
+            memset((char *)p + sizeof(void *), MM_POISON_FREE,
+                   mm_class_size(mark) - sizeof(void *));
         }
-        small_free(h, d, p);
+        small_free(h, mark, p);
         return;
     }
     if (MM_CFG_DEBUG) {
-        memset(p, MM_POISON_FREE, (size_t)d->count << MM_PAGE_SHIFT);
+        memset(p, MM_POISON_FREE, usable(h, idx));
     }
-    mm_large_free(h, (uint32_t)mm_desc_index(h, d));
+    mm_large_free(h, (uint32_t)idx);
 }
 
 /* Everything mm_free does beyond the unlocked small fast path. */
@@ -577,24 +573,15 @@ static __attribute__((noinline)) void free_slow(mm_heap *h, void *p)
 void mm_free(mm_heap *h, void *p)
 {
     /* NULL wraps to a huge offset and takes the slow path too */
-    uintptr_t off = (uintptr_t)p - (uintptr_t)h->base;
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h;
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG && mm_in_pages(h, off)) {
-        const mm_page *d = mm_desc(h, off >> MM_PAGE_SHIFT);
-        if (d->kind == MM_K_POOL) {
-            small_free(h, d, p);
+        size_t c = h->cmap[off >> MM_PAGE_SHIFT];
+        if (c < MM_NCLASS) {
+            small_free(h, c, p);
             return;
         }
     }
     free_slow(h, p);
-}
-
-/* Bytes reserved for the block described by d (pool page or large head). */
-static size_t usable(const mm_page *d)
-{
-    if (d->kind == MM_K_POOL) {
-        return mm_class_size(d->cls);
-    }
-    return (size_t)d->count << MM_PAGE_SHIFT;
 }
 
 size_t mm_usable_size(const mm_heap *h, const void *p)
@@ -603,22 +590,24 @@ size_t mm_usable_size(const mm_heap *h, const void *p)
         return 0;
     }
     uint32_t st = heap_lock();
-    const mm_page *d = lookup(h, p, "mm_usable_size", false);
-    size_t n = d == NULL ? 0 : usable(d);
+    size_t idx, n = 0;
+    if (lookup(h, p, "mm_usable_size", false, &idx)) {
+        n = usable(h, idx);
+    }
     heap_unlock(st);
     return n;
 }
 
-/* Moves block p (described by d) to a new block of size bytes. */
-static void *realloc_move(mm_heap *h, void *p, const mm_page *d, size_t size)
+/* Moves block p (on page idx) to a new block of size bytes. */
+static void *realloc_move(mm_heap *h, void *p, size_t idx, size_t size)
 {
-    size_t old = usable(d);
+    size_t old = usable(h, idx);
     void *q = alloc_unlocked(h, size);
     if (q == NULL) {
         return NULL;
     }
     if (MM_CFG_DEBUG) {
-        memset(q, MM_POISON_FRESH, usable(lookup(h, q, "mm_realloc", true)));
+        memset(q, MM_POISON_FRESH, usable(h, mm_page_of(h, q)));
     }
     memcpy(q, p, old < size ? old : size);
     free_unlocked(h, p);
@@ -631,22 +620,22 @@ static void *realloc_unlocked(mm_heap *h, void *p, size_t size)
     if (p == NULL) {
         return alloc_unlocked(h, size);
     }
-    mm_page *d = lookup(h, p, "mm_realloc", true);
-    if (d == NULL) {
+    size_t idx;
+    if (!lookup(h, p, "mm_realloc", true, &idx)) {
         return NULL;
     }
     if (size == 0) {
         return fail(h, MM_EZERO);
     }
-    if (d->kind == MM_K_POOL) {
-        if (mm_size_class(size) == d->cls) {
+    uint8_t mark = h->cmap[idx];
+    if (mm_is_pool(mark)) {
+        if (mm_size_class(size) == mark) {
             return p;
         }
-    } else if (size > MM_SMALL_MAX &&
-               mm_large_resize(h, (uint32_t)mm_desc_index(h, d), size)) {
+    } else if (size > MM_SMALL_MAX && mm_large_resize(h, (uint32_t)idx, size)) {
         return p;
     }
-    return realloc_move(h, p, d, size);
+    return realloc_move(h, p, idx, size);
 }
 
 void *mm_realloc(mm_heap *h, void *p, size_t size)
@@ -660,9 +649,9 @@ void *mm_realloc(mm_heap *h, void *p, size_t size)
 void mm_set_owner(mm_heap *h, void *p, void **owner)
 {
     uint32_t st = heap_lock();
-    mm_page *d = lookup(h, p, "mm_set_owner", true);
-    if (d != NULL && d->kind == MM_K_LARGE) {
-        d->u.owner = owner;
+    size_t idx;
+    if (lookup(h, p, "mm_set_owner", true, &idx) && h->cmap[idx] == MM_C_LARGE) {
+        mm_desc(h, idx)->u.owner = owner;
     }
     heap_unlock(st);
 }
@@ -670,7 +659,7 @@ void mm_set_owner(mm_heap *h, void *p, void **owner)
 void mm_trim(mm_heap *h)
 {
     uint32_t st = heap_lock();
-    mm_spare_release(h);
+    mm_pools_reclaim(h);
     heap_unlock(st);
 }
 

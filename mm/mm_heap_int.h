@@ -4,10 +4,16 @@
  * mm_diag.c (statistics, checker, map). Not part of the contract: only
  * mm.h is.
  *
- * Region layout:  [struct mm_heap][mm_page desc[npages]][pad][page 0]...
- * Free-list links are 32 bits on every host: addresses on 32-bit targets,
- * byte offsets from the heap state on 64-bit hosts (mm_link_ptr); 0 is
- * "none" (offset 0 is the heap state, never a block).
+ * Region layout, from h (the region start rounded up to 8):
+ *   page 0 .. meta-1   [struct mm_heap][cmap: 1 byte per page][pad][desc: 1
+ *                      per page]  (the heap's own pages, cmap MM_C_META)
+ *   page meta .. top-1 pools, large blocks and free runs, in any order
+ *   page top .. npages-1  the wilderness: free pages never used, or given
+ *                      back at the top (not in the free-run index)
+ * Page i is [h + i * MM_PAGE_SIZE, h + (i + 1) * MM_PAGE_SIZE): a block's
+ * page is (p - h) >> MM_PAGE_SHIFT with no base to load, and cmap[page]
+ * (one byte load) says what the page is: a pool page of class c (c <
+ * MM_NCLASS), or one of the MM_C_* marks.
  */
 #ifndef MM_HEAP_INT_H
 #define MM_HEAP_INT_H
@@ -30,90 +36,94 @@
      : (x) == 2048u ? 11u : (x) == 4096u ? 12u : (x) == 8192u ? 13u : 0u)
 #define MM_PAGE_SHIFT MM_LOG2_(MM_PAGE_SIZE)
 
+/* Page marks in cmap (a pool page holds its class, 0..MM_NCLASS-1). */
+#define MM_C_LARGE 0xF0u /* first page of a large block */
+#define MM_C_FREE 0xF1u  /* first page of a free run (indexed) */
+#define MM_C_TAIL 0xF2u  /* last page of a free run of >= 2 pages */
+#define MM_C_NONE 0xF3u  /* any other page: inside a run, or wilderness */
+#define MM_C_META 0xF4u  /* the heap's own pages */
+
 /* TLSF over run lengths in pages: first level = floor(log2 n), second
  * level = the next MM_SL_BITS bits; lengths below MM_SL_COUNT map directly
  * into first level 0. */
 #define MM_SL_BITS 2u
 #define MM_SL_COUNT (1u << MM_SL_BITS)
 #define MM_FL_COUNT 15u /* lengths < 2^16: floor(log2) <= 15 -> fl <= 14 */
-#define MM_FIT_PROBE 4u /* runs of n's own bucket tried when good fit fails */
 
 _Static_assert(MM_SMALL_MAX % 8 == 0 && MM_SMALL_MAX >= 8,
               "MM_SMALL_MAX must be a positive multiple of 8");
-_Static_assert(MM_NCLASS <= 250, "class index must fit a byte");
+_Static_assert(MM_NCLASS < MM_C_LARGE, "class index must stay below the page marks");
 _Static_assert(MM_PAGE_SHIFT != 0, "MM_PAGE_SIZE must be a power of two in 256..8192");
 _Static_assert(MM_SMALL_MAX <= MM_PAGE_SIZE * MM_POOL_MAX_PAGES,
               "the largest class must fit one pool");
 _Static_assert(MM_POOL_MAX_PAGES >= 1 && MM_POOL_MAX_PAGES <= 8,
               "MM_POOL_MAX_PAGES must be 1..8");
-_Static_assert(MM_PAGE_SIZE * MM_POOL_MAX_PAGES <= 32768u,
-              "pool byte offsets must fit 16 bits");
-_Static_assert(MM_POOL_MIN_BLOCKS >= 1, "MM_POOL_MIN_BLOCKS must be >= 1");
 _Static_assert(MM_FL_COUNT <= 16, "first-level bitmap is 16 bits");
 _Static_assert(MM_SL_COUNT <= 8, "second-level bitmaps are 8 bits");
 
 /* ---- page descriptors ---- */
 
-/* Page kinds. INNER: a page inside a run that is neither its head nor (for
- * a free run) its tail; its other fields mean nothing. */
-enum {
-    MM_K_INNER = 0,
-    MM_K_FREE = 1,      /* head of a free run */
-    MM_K_FREE_TAIL = 2, /* last page of a free run of >= 2 pages */
-    MM_K_LARGE = 3,     /* head of a large block */
-    MM_K_POOL = 4,      /* any page of a pool */
-};
-
-/* One per page, 16 bytes on every host (static_assert below). Which fields
- * mean something depends on kind (and on being a run's head):
- *                 FREE head        LARGE head       POOL (head page)
- *   u.link        -                -                first free block (0: full)
- *   u.owner       -                owner slot/NULL  -
- *   u.p.nused     -                -                blocks in use (+1: spare)
- *   u.p.next      next in bucket   -                next non-full pool of class
- *   prev          prev in bucket   -                prev non-full pool of class
- *   count         run length       run length       bump: offset of first
- *                                                   never-used block in pool
- *   head          itself           itself           distance in pages back to
- *                                                   the pool head (all pages)
- *   kind, cls     FREE             LARGE            POOL, class (all pages)
- * A FREE_TAIL page holds head = its run's head. */
-typedef struct mm_page {
+/* One per page; 8 bytes on 32-bit targets (2 pointers elsewhere). What
+ * the fields mean depends on the page's cmap mark:
+ *             FREE head          TAIL          LARGE head      POOL page
+ *   u.l       bucket links       -             -               -
+ *   u.owner   -                  -             owner or NULL   -
+ *   len       run length         -             run length      pages back to
+ *                                                              the pool head
+ *   head      -                  run head      -               scratch (trim)
+ * Other pages' descriptors mean nothing. */
+typedef struct mm_pd {
     union {
         struct {
-            uint32_t link;  /* POOL: byte offset of first free block, 0 = full */
-            uint16_t nused; /* POOL: blocks handed out */
-            uint16_t next;  /* POOL/FREE: next in list, MM_NIL ends */
-        } p;
-        void **owner;       /* LARGE: where the only pointer to it is kept */
+            uint16_t prev; /* previous run in the bucket, MM_NIL at the head */
+            uint16_t next; /* next run in the bucket, MM_NIL ends */
+        } l;
+        void **owner; /* where the only pointer to the large block is kept */
     } u;
-    uint16_t prev;  /* POOL/FREE: previous in list, MM_NIL at the head */
-    uint16_t count; /* FREE/LARGE: pages in run; POOL: bump offset (bytes) */
-    uint16_t head;  /* FREE/FREE_TAIL/LARGE: run head index; POOL: distance */
-    uint8_t kind;   /* MM_K_* */
-    uint8_t cls;    /* POOL: size class */
-} mm_page;
+    uint16_t len;
+    uint16_t head;
+} mm_pd;
 
-_Static_assert(sizeof(mm_page) == 16, "page descriptor must be 16 bytes");
+_Static_assert(sizeof(mm_pd) == 2 * sizeof(void *), "page descriptor size");
 
 /* ---- heap state ---- */
 
+/* A class's hot pair: first free block and blocks handed out. Two adjacent
+ * words, 8-aligned, so that the fast paths load and store both with one
+ * instruction each on Thumb-2 (ldrd/strd). */
+typedef struct {
+    struct {
+        void *head;     /* free list, threaded through the blocks' first word */
+        uintptr_t used; /* blocks of this class handed out now */
+    } s;
+} mm_cls;
+
+/* Thumb-2 (Cortex-M3/M4/M7) loads and stores the pair with one ldrd/strd
+ * each; GCC splits a 64-bit access into two, so the fast paths say it. */
+#if defined(__thumb2__) && defined(__ARM_ARCH_ISA_THUMB) && \
+    !defined(MM_NO_PAIRED_ACCESS)
+#define MM_CLS_PAIRED 1
+#else
+#define MM_CLS_PAIRED 0
+#endif
+
 struct mm_heap {
-    uint32_t magic;        /* MM_MAGIC while the heap is valid */
-    uint32_t npages;       /* pages in the region */
-    char *base;            /* first page (8-aligned) */
+    mm_cls cls[MM_NCLASS]; /* first: indexed straight off h */
     uintptr_t span8;       /* (npages * MM_PAGE_SIZE) / 8, for mm_in_pages */
+    uint32_t magic;        /* MM_MAGIC while the heap is valid */
+    uint32_t npages;       /* pages in the region, the heap's own included */
+    uint32_t meta;         /* the heap's own pages (first usable page) */
+    uint32_t top;          /* first page of the wilderness */
     size_t region_size;    /* bytes given to mm_init */
+    mm_pd *desc;           /* desc[npages] */
     mm_err err;            /* last error */
 
-    /* small blocks, per class (structure of arrays: one indexed load each) */
-    mm_page *avail[MM_NCLASS];   /* first non-full pool, NULL if none */
-    uint16_t full[MM_NCLASS];    /* full pools (in no list); blocks in
-                                    use are counted per pool only, so the
-                                    fast paths touch no class counter */
-    uint16_t pools[MM_NCLASS];   /* pools held */
+    /* per class, cold */
+    char *bump[MM_NCLASS];      /* next never-used block of the newest pool */
+    uint16_t left[MM_NCLASS];   /* never-used blocks from bump on */
+    uint16_t per_pool[MM_NCLASS];
+    uint16_t pools[MM_NCLASS];  /* pools held */
     uint16_t pools_peak[MM_NCLASS];
-    uint16_t limit[MM_NCLASS];   /* blocks_per_pool * block size, bytes */
     uint8_t pool_pages[MM_NCLASS];
 
     /* free runs (TLSF) */
@@ -122,22 +132,15 @@ struct mm_heap {
     uint16_t bucket[MM_FL_COUNT][MM_SL_COUNT];  /* first run, MM_NIL */
 
     /* page accounting (updated only on page-level events) */
-    uint32_t pages_free;
+    uint32_t pages_runs;   /* pages in indexed free runs (wilderness apart) */
     uint32_t pages_pool;
     uint32_t pages_large;
     uint32_t large_blocks;
     uint32_t pages_peak;   /* most pages_pool + pages_large at once */
-    mm_page *spare[MM_NCLASS]; /* per class: the last pool of the class
-                              that became empty, kept listed (may be in use
-                              again; its count is biased by 1, see
-                              mm_pool_live); NULL if none. Every empty pool
-                              is the spare of its class. */
+    uint8_t cmap[];        /* one mark per page */
 };
 
-#define MM_MAGIC 0x6D6D6870u /* "mmhp" */
-
-/* Bytes from the heap state to the first descriptor (kept 8-aligned). */
-#define MM_STATE_SIZE ((sizeof(struct mm_heap) + 7u) & ~(size_t)7u)
+#define MM_MAGIC 0x6D6D6871u /* "mmhq" */
 
 /* Precondition checks of internal helpers: MM_ASSERT in debug builds,
  * nothing otherwise. */
@@ -150,19 +153,19 @@ struct mm_heap {
 
 /* ---- tiny helpers ---- */
 
-static inline mm_page *mm_desc(const mm_heap *h, size_t idx)
+static inline mm_pd *mm_desc(const mm_heap *h, size_t idx)
 {
-    return (mm_page *)(uintptr_t)((const char *)h + MM_STATE_SIZE) + idx;
-}
-
-static inline size_t mm_desc_index(const mm_heap *h, const mm_page *d)
-{
-    return (size_t)(d - mm_desc(h, 0));
+    return h->desc + idx;
 }
 
 static inline char *mm_page_addr(const mm_heap *h, size_t idx)
 {
-    return h->base + (idx << MM_PAGE_SHIFT);
+    return (char *)(uintptr_t)h + (idx << MM_PAGE_SHIFT);
+}
+
+static inline size_t mm_page_of(const mm_heap *h, const void *p)
+{
+    return (size_t)((uintptr_t)p - (uintptr_t)h) >> MM_PAGE_SHIFT;
 }
 
 static inline size_t mm_class_size(size_t cls)
@@ -170,27 +173,7 @@ static inline size_t mm_class_size(size_t cls)
     return (cls + 1u) << 3;
 }
 
-/* A free-list link is 32 bits: the address itself where pointers are 32
- * bits (no arithmetic on the fast paths), else the offset from the heap
- * state. Either way 0 means "none": no block lies at address 0 or at the
- * heap state. */
-static inline void *mm_link_ptr(const mm_heap *h, uint32_t link)
-{
-    if (sizeof(void *) == sizeof(uint32_t)) {
-        return (void *)(uintptr_t)link;
-    }
-    return (void *)(uintptr_t)((const char *)h + link);
-}
-
-static inline uint32_t mm_ptr_link(const mm_heap *h, const void *p)
-{
-    if (sizeof(void *) == sizeof(uint32_t)) {
-        return (uint32_t)(uintptr_t)p;
-    }
-    return (uint32_t)((const char *)p - (const char *)h);
-}
-
-/* True iff off (= p - base) lies inside the pages and is 8-aligned: the
+/* True iff off (= p - h) lies inside the pages and is 8-aligned: the
  * rotation right by 3 moves any low bit to the top, so one unsigned compare
  * checks both (a single `cmp r, r, ror #3` on Thumb-2). */
 static inline bool mm_in_pages(const mm_heap *h, uintptr_t off)
@@ -199,14 +182,9 @@ static inline bool mm_in_pages(const mm_heap *h, uintptr_t off)
     return rot < h->span8;
 }
 
-static inline bool mm_is_free_kind(uint8_t kind)
+static inline bool mm_is_pool(uint8_t mark)
 {
-    return kind == MM_K_FREE || kind == MM_K_FREE_TAIL;
-}
-
-static inline void mm_set_kind(mm_page *d, uint8_t kind)
-{
-    d->kind = kind;
+    return mark < MM_NCLASS;
 }
 
 /* Records a page-level change in pages held and keeps the peak. */
@@ -218,37 +196,35 @@ static inline void mm_note_pages(mm_heap *h)
     }
 }
 
-/* Blocks in use in pool (its head descriptor). The count field holds
- * them plus 1 while the pool is its class's spare: a bias that lets a free
- * empty the spare on the fast path (count 2 -> 1) while a count of 1 still
- * sends the next free to the slow path (double free if the pool is the
- * spare, else the pool empties). */
-static inline uint32_t mm_pool_live(const mm_heap *h, const mm_page *pool)
+/* Free pages: indexed runs plus the wilderness. */
+static inline uint32_t mm_pages_free(const mm_heap *h)
 {
-    return (uint32_t)pool->u.p.nused - (h->spare[pool->cls] == pool ? 1u : 0u);
+    return h->pages_runs + (h->npages - h->top);
 }
 
 /* ---- mm_pages.c: free runs and large blocks ---- */
 
-/* Takes a run of exactly n pages (1 <= n) from the free runs; returns its
- * first page index, or MM_NIL if no free run is long enough. The caller
- * sets the kinds of the run's head and last page. O(1). */
+/* Takes a run of exactly n pages (1 <= n): an indexed free run (good fit)
+ * if one is long enough, else the wilderness. Returns its first page, or
+ * MM_NIL. The pages' marks are left MM_C_NONE; the caller marks them. */
 uint32_t mm_pages_take(mm_heap *h, uint32_t n);
 
-/* Gives pages [idx, idx+n) back as free, coalescing with free neighbours.
- * The caller has set every page of the run that is not INNER-safe (pool
- * pages) to INNER. O(1). */
+/* Takes n pages from the wilderness only; MM_NIL if it is too short. */
+uint32_t mm_pages_take_top(mm_heap *h, uint32_t n);
+
+/* Gives pages [idx, idx+n) back as free, coalescing with free neighbours
+ * and the wilderness. The caller has marked them all MM_C_NONE. */
 void mm_pages_give(mm_heap *h, uint32_t idx, uint32_t n);
 
 /* Large-block paths of the API (size > MM_SMALL_MAX). */
 void *mm_large_alloc(mm_heap *h, size_t size);
 void mm_large_free(mm_heap *h, uint32_t idx);
 /* Resizes large block idx in place to hold size (> MM_SMALL_MAX) bytes:
- * shrinks (freeing surplus pages) or grows into a free run right after it.
+ * shrinks (freeing surplus pages) or grows into free pages right after it.
  * Returns false, changing nothing, if that cannot be done. */
 bool mm_large_resize(mm_heap *h, uint32_t idx, size_t size);
 
-/* Length of the largest free run in pages, 0 if none. */
+/* Length of the largest free run in pages (wilderness included), 0 if none. */
 uint32_t mm_pages_largest(const mm_heap *h);
 
 /* TLSF bucket of a run length (exact mapping, for insertion and checks). */
@@ -256,10 +232,9 @@ void mm_pages_bucket(uint32_t n, uint32_t *fl, uint32_t *sl);
 
 /* ---- mm_heap.c: shared with mm_pages.c and mm_diag.c ---- */
 
-/* Gives every class's spare pool back to the free runs if it is still
- * empty. Returns true iff pages were given back. O(MM_NCLASS): at most one
- * pool release (O(1)) per class. */
-bool mm_spare_release(mm_heap *h);
+/* Gives every pool whose blocks are all free back to the free pages.
+ * Returns true iff it gave any. O(pages + free small blocks). */
+bool mm_pools_reclaim(mm_heap *h);
 
 /* Reports misuse "fn: what ptr" and records err. */
 void mm_misuse(mm_heap *h, const char *file, int line, mm_err err,

@@ -45,30 +45,41 @@
 
 /* ---- the allocators under test ---- */
 
+/* Every allocator is called the same way: alloc(heap, size), free(heap, p).
+ * mm's entry points are called directly; newlib's and the do-nothing
+ * allocator's wrappers ignore the heap argument. */
 typedef struct {
     const char *name;
-    void *(*alloc)(size_t);
-    void (*free)(void *);
+    void *(*alloc)(mm_heap *h, size_t n);
+    void (*free)(mm_heap *h, void *p);
 } allocator;
 
 static mm_heap *heap;
-static void *mm_alloc_one(size_t n) { return mm_alloc(heap, n); }
-static void mm_free_one(void *p) { mm_free(heap, p); }
 
-static void *newlib_alloc(size_t n) { return malloc(n); }
-static void newlib_free(void *p) { free(p); }
+static void *newlib_alloc(mm_heap *h, size_t n) {
+    (void)h;
+    return malloc(n);
+}
+static void newlib_free(mm_heap *h, void *p) {
+    (void)h;
+    free(p);
+}
 
 /* The do-nothing allocator: hands out one scratch block for every request. */
 static uint64_t null_block[4096 / 8 + 1];
-static void *null_alloc(size_t n) {
+static void *null_alloc(mm_heap *h, size_t n) {
+    (void)h;
     (void)n;
     return null_block;
 }
-static void null_free(void *p) { (void)p; }
+static void null_free(mm_heap *h, void *p) {
+    (void)h;
+    (void)p;
+}
 
 static const allocator impls[] = {
     {"null", null_alloc, null_free},
-    {"mm", mm_alloc_one, mm_free_one},
+    {"mm", mm_alloc, mm_free},
     {BENCH_NEWLIB, newlib_alloc, newlib_free},
 };
 #define IMPLS (sizeof impls / sizeof impls[0])
@@ -121,13 +132,13 @@ static uint32_t slot_size[SLOTS];
 static void w1(const allocator *a, run_result *res) {
     lcg_state = 1;
     for (uint32_t i = 0; i < W1_PAIRS; i++) {
-        void *p = a->alloc(small_size(lcg()));
+        void *p = a->alloc(heap, small_size(lcg()));
         if (p == NULL) {
             res->failed = true;
             return;
         }
         *(volatile uint32_t *)p = i;
-        a->free(p);
+        a->free(heap, p);
     }
     res->ops = 2U * W1_PAIRS;
 }
@@ -159,7 +170,7 @@ static void live_set(const allocator *a, run_result *res, uint32_t large_one_in,
                     w4_begin_free_small();
                 }
             }
-            a->free(slots[s]);
+            a->free(heap, slots[s]);
             if (mark) {
                 w4_end();
             }
@@ -178,7 +189,7 @@ static void live_set(const allocator *a, run_result *res, uint32_t large_one_in,
                 w4_begin_alloc_small();
             }
         }
-        void *p = a->alloc(size);
+        void *p = a->alloc(heap, size);
         if (mark) {
             w4_end();
         }
@@ -195,7 +206,7 @@ static void live_set(const allocator *a, run_result *res, uint32_t large_one_in,
         }
     }
     for (uint32_t s = 0; s < SLOTS; s++) {
-        a->free(slots[s]);
+        a->free(heap, slots[s]);
         slots[s] = NULL;
     }
     res->ops = W2_OPS;
