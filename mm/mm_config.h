@@ -30,9 +30,11 @@
 
 /* Most pages one pool may span. A class whose block size does not divide a
  * page well gets the smallest pool (in pages) that wastes at most
- * 1/MM_POOL_WASTE_DIV of it, within this limit. 1: single-page pools. */
+ * 1/MM_POOL_WASTE_DIV of it, within this limit. 1 (default): single-page
+ * pools, the cheapest refill (measured worst small alloc 47 instructions
+ * against 70 with 4; W2 high-water 2.50x against 2.39x the peak live). */
 #ifndef MM_POOL_MAX_PAGES
-#define MM_POOL_MAX_PAGES 4
+#define MM_POOL_MAX_PAGES 1
 #endif
 
 /* Pool tail waste accepted before a class gets a bigger pool (1/N). */

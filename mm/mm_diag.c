@@ -41,7 +41,7 @@ bool mm_get_class_stats(const mm_heap *h, size_t cls, mm_class_stats *out)
     out->pool_pages = h->pool_pages[cls];
     out->in_use = h->cls[cls].s.used;
     out->pools = h->pools[cls];
-    out->pools_peak = h->pools_peak[cls];
+    out->pools_peak = mm_peak_pools(h, cls);
     out->free_blocks = out->pools * per_pool - out->in_use;
     out->bytes = out->in_use * s;
     return true;
@@ -50,7 +50,7 @@ bool mm_get_class_stats(const mm_heap *h, size_t cls, mm_class_stats *out)
 size_t mm_high_water(const mm_heap *h)
 {
     return sizeof(struct mm_heap) +
-           (size_t)h->pages_peak * (MM_PAGE_SIZE + 1u + sizeof(mm_pd));
+           (size_t)mm_peak_pages(h) * (MM_PAGE_SIZE + 1u + sizeof(mm_pd));
 }
 
 size_t mm_largest_free(const mm_heap *h)
@@ -90,7 +90,7 @@ void mm_get_stats(const mm_heap *h, mm_stats *out)
     out->free_bytes = (size_t)out->pages_free << MM_PAGE_SHIFT;
     out->largest_free = mm_largest_free(h);
     out->frag_permille = mm_fragmentation(h);
-    out->peak_bytes = (size_t)h->pages_peak << MM_PAGE_SHIFT;
+    out->peak_bytes = (size_t)mm_peak_pages(h) << MM_PAGE_SHIFT;
     out->high_water = mm_high_water(h);
 }
 
@@ -151,7 +151,7 @@ static const char *check_pool(const mm_heap *h, uint32_t i, uint8_t c, const voi
 {
     uint32_t k = h->pool_pages[c];
     *addr = mm_desc(h, i);
-    if (mm_desc(h, i)->len != 0 || i + k > h->top) {
+    if ((MM_POOL_MAX_PAGES > 1 && mm_desc(h, i)->len != 0) || i + k > h->top) {
         return "pool head: bad distance or past top";
     }
     for (uint32_t j = 1; j < k; j++) {
@@ -204,33 +204,30 @@ static bool check_runs(const mm_heap *h, tally *t, mm_report *r)
     return true;
 }
 
-/* Pass 3: bucket lists and bitmaps. */
+/* Pass 3: bucket lists and the bitmap. */
 static bool check_buckets(const mm_heap *h, const tally *t, mm_report *r)
 {
     uint32_t runs = 0;
-    for (uint32_t f = 0; f < MM_FL_COUNT; f++) {
-        for (uint32_t s = 0; s < MM_SL_COUNT; s++) {
-            uint32_t prev = MM_NIL, fl, sl;
-            uint16_t first = h->bucket[f][s];
-            bool bit = ((h->sl_map[f] >> s) & 1u) != 0;
-            if (bit != (first != MM_NIL)) {
-                return report(r, "second-level bitmap disagrees with bucket", h);
-            }
-            for (uint32_t i = first; i != MM_NIL; i = mm_desc(h, i)->u.l.next) {
-                if (i < h->meta || i >= h->top || h->cmap[i] != MM_C_FREE ||
-                    mm_desc(h, i)->u.l.prev != prev || ++runs > t->free_runs) {
-                    return report(r, "bucket list entry broken",
-                                  i < h->npages ? (const void *)mm_desc(h, i) : h);
-                }
-                mm_pages_bucket(mm_desc(h, i)->len, &fl, &sl);
-                if (fl != f || sl != s) {
-                    return report(r, "free run in the wrong bucket", mm_desc(h, i));
-                }
-                prev = i;
-            }
+    if ((h->bmap >> MM_NBUCKET) != 0) {
+        return report(r, "bucket bitmap has bits past the last bucket", h);
+    }
+    for (uint32_t f = 0; f < MM_NBUCKET; f++) {
+        uint32_t prev = MM_NIL;
+        uint16_t first = h->bucket[f];
+        bool bit = ((h->bmap >> f) & 1u) != 0;
+        if (bit != (first != MM_NIL)) {
+            return report(r, "bucket bitmap disagrees with bucket", h);
         }
-        if (((h->fl_map >> f) & 1u) != (h->sl_map[f] != 0)) {
-            return report(r, "first-level bitmap disagrees", h);
+        for (uint32_t i = first; i != MM_NIL; i = mm_desc(h, i)->u.l.next) {
+            if (i < h->meta || i >= h->top || h->cmap[i] != MM_C_FREE ||
+                mm_desc(h, i)->u.l.prev != prev || ++runs > t->free_runs) {
+                return report(r, "bucket list entry broken",
+                              i < h->npages ? (const void *)mm_desc(h, i) : h);
+            }
+            if (mm_pages_bucket(mm_desc(h, i)->len) != f) {
+                return report(r, "free run in the wrong bucket", mm_desc(h, i));
+            }
+            prev = i;
         }
     }
     if (runs != t->free_runs) {
@@ -248,13 +245,13 @@ static const char *check_block(const mm_heap *h, size_t c, const void *b)
     if (!mm_in_pages(h, off) || h->cmap[off >> MM_PAGE_SHIFT] != c) {
         return "free list block not on a pool page of its class";
     }
-    size_t head = (off >> MM_PAGE_SHIFT) - mm_desc(h, off >> MM_PAGE_SHIFT)->len;
+    size_t head = mm_pool_head(h, off >> MM_PAGE_SHIFT);
     size_t in = off - (head << MM_PAGE_SHIFT), s = mm_class_size(c);
     if (in % s != 0 || in >= (size_t)h->per_pool[c] * s) {
         return "free list block off a block boundary";
     }
     const char *bump = h->bump[c];
-    if (bump != NULL && mm_page_of(h, bump) - mm_desc(h, mm_page_of(h, bump))->len == head &&
+    if (bump != NULL && mm_pool_head(h, mm_page_of(h, bump)) == head &&
         (const char *)b >= bump) {
         return "free list block never handed out (at or above the bump)";
     }
@@ -273,7 +270,7 @@ static bool check_bump(const mm_heap *h, size_t c)
     if (!mm_in_pages(h, off) || h->cmap[off >> MM_PAGE_SHIFT] != c) {
         return false;
     }
-    size_t head = (off >> MM_PAGE_SHIFT) - mm_desc(h, off >> MM_PAGE_SHIFT)->len;
+    size_t head = mm_pool_head(h, off >> MM_PAGE_SHIFT);
     size_t in = off - (head << MM_PAGE_SHIFT), s = mm_class_size(c);
     return in % s == 0 && h->left[c] != 0 && in / s + h->left[c] == h->per_pool[c];
 }
@@ -283,7 +280,7 @@ static bool check_classes(const mm_heap *h, const tally *t, mm_report *r)
 {
     for (size_t c = 0; c < MM_NCLASS; c++) {
         size_t cap = (size_t)h->pools[c] * h->per_pool[c], s = mm_class_size(c);
-        if (t->pools[c] != h->pools[c] || h->pools_peak[c] < h->pools[c]) {
+        if (t->pools[c] != h->pools[c]) {
             return report(r, "class pool counters disagree with the pools", &h->pools[c]);
         }
         if (!check_bump(h, c)) {
@@ -319,9 +316,8 @@ static bool check_state(const mm_heap *h, mm_report *r)
         h->top < h->meta || h->top > h->npages ||
         h->span8 != ((uintptr_t)h->npages << (MM_PAGE_SHIFT - 3u)) ||
         (const char *)h->desc < (const char *)h->cmap + h->npages ||
-        (const char *)(h->desc + h->npages) > mm_page_addr(h, h->meta) ||
-        h->pages_peak < h->pages_pool + h->pages_large) {
-        return report(r, "heap state: bad page counts, top, descriptors or peak", h);
+        (const char *)(h->desc + h->npages) > mm_page_addr(h, h->meta)) {
+        return report(r, "heap state: bad page counts, top or descriptors", h);
     }
     for (uint32_t i = 0; i < h->npages; i++) {
         uint8_t want = i < h->meta ? MM_C_META : MM_C_NONE;

@@ -210,10 +210,8 @@ mm_heap *mm_init(void *region, size_t size)
     for (size_t c = 0; c < MM_NCLASS; c++) {
         class_geometry(h, c);
     }
-    for (size_t f = 0; f < MM_FL_COUNT; f++) {
-        for (size_t s = 0; s < MM_SL_COUNT; s++) {
-            h->bucket[f][s] = MM_NIL;
-        }
+    for (size_t b = 0; b < MM_NBUCKET; b++) {
+        h->bucket[b] = MM_NIL;
     }
     h->magic = MM_MAGIC;
     return h;
@@ -221,32 +219,42 @@ mm_heap *mm_init(void *region, size_t size)
 
 /* ---- pools ---- */
 
+/* Pages for a new pool of k pages when the wilderness has too few: an
+ * indexed free run, else after reclaiming empty pools. MM_NIL if none. */
+static __attribute__((noinline)) uint32_t pool_pages_slow(mm_heap *h, uint32_t k)
+{
+    uint32_t idx = mm_pages_take(h, k);
+    if (idx == MM_NIL && mm_pools_reclaim(h)) {
+        idx = mm_pages_take(h, k);
+    }
+    return idx;
+}
+
 /* A new pool for class c: from the wilderness (no search), else an indexed
  * free run, else after reclaiming empty pools. Returns its first block
  * (the rest are never-used: bump[c] hands them out), NULL if no pages. */
 static char *pool_new(mm_heap *h, size_t c)
 {
     uint32_t k = h->pool_pages[c];
-    uint32_t idx = mm_pages_take_top(h, k);
-    if (idx == MM_NIL) {
-        idx = mm_pages_take(h, k);
-        if (idx == MM_NIL && mm_pools_reclaim(h)) {
-            idx = mm_pages_take(h, k);
-        }
+    uint32_t idx = h->top;
+    if (h->npages - idx >= k) {
+        h->top = idx + k;
+    } else {
+        idx = pool_pages_slow(h, k);
         if (idx == MM_NIL) {
             return NULL;
         }
     }
-    for (uint32_t i = 0; i < k; i++) {
-        h->cmap[idx + i] = (uint8_t)c;
-        mm_desc(h, idx + i)->len = (uint16_t)i; /* distance to the head */
+    if (MM_POOL_MAX_PAGES == 1) {
+        h->cmap[idx] = (uint8_t)c;
+    } else {
+        for (uint32_t i = 0; i < k; i++) {
+            h->cmap[idx + i] = (uint8_t)c;
+            mm_desc(h, idx + i)->len = (uint16_t)i; /* distance to the head */
+        }
     }
-    h->left[c] = h->per_pool[c];
-    if (++h->pools[c] > h->pools_peak[c]) {
-        h->pools_peak[c] = h->pools[c];
-    }
+    h->pools[c]++;     /* peaks: see mm_note_pages */
     h->pages_pool += k;
-    mm_note_pages(h);
     return mm_page_addr(h, idx);
 }
 
@@ -256,13 +264,18 @@ static char *pool_new(mm_heap *h, size_t c)
 static __attribute__((noinline)) void *small_slow(mm_heap *h, size_t c)
 {
     char *b = h->bump[c];
-    if (b == NULL) {
+    uint32_t left;
+    if (b != NULL) {
+        left = h->left[c];
+    } else {
         b = pool_new(h, c);
         if (b == NULL) {
             return fail(h, MM_ENOMEM);
         }
+        left = h->per_pool[c];
     }
-    h->bump[c] = --h->left[c] == 0 ? NULL : b + mm_class_size(c);
+    h->left[c] = --left;
+    h->bump[c] = left == 0 ? NULL : b + mm_class_size(c);
     h->cls[c].s.used++;
     return b;
 }
@@ -341,25 +354,20 @@ static inline void small_free(mm_heap *h, size_t c, void *p)
     cls_store(k, p, used - 1u);
 }
 
-/* The first page of the pool holding page idx. */
-static inline size_t pool_head(const mm_heap *h, size_t idx)
-{
-    return idx - mm_desc(h, idx)->len;
-}
 
 /* Debug-only checks of a small free: block boundary, handed out, not
  * already free. */
 static bool small_free_ok(mm_heap *h, size_t idx, size_t c, const void *p)
 {
     size_t s = mm_class_size(c);
-    size_t head = pool_head(h, idx);
+    size_t head = mm_pool_head(h, idx);
     size_t off = (size_t)((const char *)p - mm_page_addr(h, head));
     if (off % s != 0 || off >= (size_t)h->per_pool[c] * s) {
         mm_misuse(h, __FILE__, __LINE__, MM_EALIGN, "mm_free", "misaligned pointer", p);
         return false;
     }
     const char *bump = h->bump[c];
-    if (bump != NULL && pool_head(h, mm_page_of(h, bump)) == head &&
+    if (bump != NULL && mm_pool_head(h, mm_page_of(h, bump)) == head &&
         (const char *)p >= bump) {
         mm_misuse(h, __FILE__, __LINE__, MM_EFOREIGN, "mm_free", "pointer to no live block", p);
         return false;
@@ -408,10 +416,10 @@ static void pools_count(mm_heap *h)
     }
     for (size_t c = 0; c < MM_NCLASS; c++) {
         for (void *b = h->cls[c].s.head; b != NULL; b = *(void **)b) {
-            mm_desc(h, pool_head(h, mm_page_of(h, b)))->head++;
+            mm_desc(h, mm_pool_head(h, mm_page_of(h, b)))->head++;
         }
         if (h->bump[c] != NULL) {
-            mm_pd *d = mm_desc(h, pool_head(h, mm_page_of(h, h->bump[c])));
+            mm_pd *d = mm_desc(h, mm_pool_head(h, mm_page_of(h, h->bump[c])));
             d->head = (uint16_t)(d->head + h->left[c]);
         }
     }
@@ -424,13 +432,13 @@ static void pools_unthread(mm_heap *h)
         void **link = &h->cls[c].s.head;
         while (*link != NULL) {
             void **b = *link;
-            if (pool_all_free(h, pool_head(h, mm_page_of(h, b)))) {
+            if (pool_all_free(h, mm_pool_head(h, mm_page_of(h, b)))) {
                 *link = *b;
             } else {
                 link = b;
             }
         }
-        if (h->bump[c] != NULL && pool_all_free(h, pool_head(h, mm_page_of(h, h->bump[c])))) {
+        if (h->bump[c] != NULL && pool_all_free(h, mm_pool_head(h, mm_page_of(h, h->bump[c])))) {
             h->bump[c] = NULL;
             h->left[c] = 0;
         }
@@ -452,7 +460,9 @@ bool mm_pools_reclaim(mm_heap *h)
         }
         uint32_t k = h->pool_pages[c];
         memset(h->cmap + i, MM_C_NONE, k);
+        h->pools_peak[c] = mm_peak_pools(h, c);
         h->pools[c]--;
+        mm_note_pages(h);
         h->pages_pool -= k;
         mm_pages_give(h, i, k);
         any = true;
@@ -515,6 +525,9 @@ static size_t usable(const mm_heap *h, size_t idx)
 /* Everything mm_alloc does beyond the unlocked small fast path. */
 static __attribute__((noinline)) void *alloc_slow(mm_heap *h, size_t size)
 {
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && size > MM_SMALL_MAX) {
+        return mm_large_alloc(h, size); /* large fast path */
+    }
     uint32_t st = heap_lock();
     void *p = alloc_unlocked(h, size);
     if (MM_CFG_DEBUG && p != NULL) {
@@ -543,8 +556,9 @@ static void free_unlocked(mm_heap *h, void *p)
     }
     uint8_t mark = h->cmap[idx];
     if (mm_is_pool(mark)) {
-        if (MM_CFG_DEBUG) {
-            if (h->cls[mark].s.used != 0 && !small_free_ok(h, idx, mark, p)) {
+        /* with none in use, small_free reports a double free: no poison */
+        if (MM_CFG_DEBUG && h->cls[mark].s.used != 0) {
+            if (!small_free_ok(h, idx, mark, p)) {
                 return;
             }
             memset((char *)p + sizeof(void *), MM_POISON_FREE,
@@ -562,6 +576,12 @@ static void free_unlocked(mm_heap *h, void *p)
 /* Everything mm_free does beyond the unlocked small fast path. */
 static __attribute__((noinline)) void free_slow(mm_heap *h, void *p)
 {
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h;
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && mm_in_pages(h, off) &&
+        h->cmap[off >> MM_PAGE_SHIFT] == MM_C_LARGE && (off & (MM_PAGE_SIZE - 1u)) == 0) {
+        mm_large_free(h, (uint32_t)(off >> MM_PAGE_SHIFT)); /* large fast path */
+        return;
+    }
     if (p == NULL) {
         return;
     }

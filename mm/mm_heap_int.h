@@ -43,12 +43,9 @@
 #define MM_C_NONE 0xF3u  /* any other page: inside a run, or wilderness */
 #define MM_C_META 0xF4u  /* the heap's own pages */
 
-/* TLSF over run lengths in pages: first level = floor(log2 n), second
- * level = the next MM_SL_BITS bits; lengths below MM_SL_COUNT map directly
- * into first level 0. */
-#define MM_SL_BITS 2u
-#define MM_SL_COUNT (1u << MM_SL_BITS)
-#define MM_FL_COUNT 15u /* lengths < 2^16: floor(log2) <= 15 -> fl <= 14 */
+/* Free runs are indexed by floor(log2 length) (lengths < 2^16): one list
+ * per power of two and one bitmap word, as in o1heap. */
+#define MM_NBUCKET 16u
 
 _Static_assert(MM_SMALL_MAX % 8 == 0 && MM_SMALL_MAX >= 8,
               "MM_SMALL_MAX must be a positive multiple of 8");
@@ -58,8 +55,6 @@ _Static_assert(MM_SMALL_MAX <= MM_PAGE_SIZE * MM_POOL_MAX_PAGES,
               "the largest class must fit one pool");
 _Static_assert(MM_POOL_MAX_PAGES >= 1 && MM_POOL_MAX_PAGES <= 8,
               "MM_POOL_MAX_PAGES must be 1..8");
-_Static_assert(MM_FL_COUNT <= 16, "first-level bitmap is 16 bits");
-_Static_assert(MM_SL_COUNT <= 8, "second-level bitmaps are 8 bits");
 
 /* ---- page descriptors ---- */
 
@@ -70,6 +65,8 @@ _Static_assert(MM_SL_COUNT <= 8, "second-level bitmaps are 8 bits");
  *   u.owner   -                  -             owner or NULL   -
  *   len       run length         -             run length      pages back to
  *                                                              the pool head
+ *                                                              (multi-page
+ *                                                              pools only)
  *   head      -                  run head      -               scratch (trim)
  * Other pages' descriptors mean nothing. */
 typedef struct mm_pd {
@@ -120,23 +117,22 @@ struct mm_heap {
 
     /* per class, cold */
     char *bump[MM_NCLASS];      /* next never-used block of the newest pool */
-    uint16_t left[MM_NCLASS];   /* never-used blocks from bump on */
+    uint32_t left[MM_NCLASS];   /* never-used blocks from bump on */
+    uint32_t pools[MM_NCLASS];  /* pools held */
+    uint32_t pools_peak[MM_NCLASS]; /* recorded at decreases (mm_peak_pools) */
     uint16_t per_pool[MM_NCLASS];
-    uint16_t pools[MM_NCLASS];  /* pools held */
-    uint16_t pools_peak[MM_NCLASS];
     uint8_t pool_pages[MM_NCLASS];
 
-    /* free runs (TLSF) */
-    uint16_t fl_map;                            /* bit f: sl_map[f] != 0 */
-    uint8_t sl_map[MM_FL_COUNT];                /* bit s: bucket non-empty */
-    uint16_t bucket[MM_FL_COUNT][MM_SL_COUNT];  /* first run, MM_NIL */
+    /* free runs, segregated by floor(log2 length) */
+    uint32_t bmap;                 /* bit b: bucket[b] is not empty */
+    uint16_t bucket[MM_NBUCKET];   /* first run, MM_NIL */
 
     /* page accounting (updated only on page-level events) */
     uint32_t pages_runs;   /* pages in indexed free runs (wilderness apart) */
     uint32_t pages_pool;
     uint32_t pages_large;
     uint32_t large_blocks;
-    uint32_t pages_peak;   /* most pages_pool + pages_large at once */
+    uint32_t pages_peak;   /* recorded at decreases (mm_peak_pages) */
     uint8_t cmap[];        /* one mark per page */
 };
 
@@ -187,13 +183,37 @@ static inline bool mm_is_pool(uint8_t mark)
     return mark < MM_NCLASS;
 }
 
-/* Records a page-level change in pages held and keeps the peak. */
+/* The first page of the pool holding pool page idx (single-page pools
+ * keep no distance in the descriptor). */
+static inline size_t mm_pool_head(const mm_heap *h, size_t idx)
+{
+    return MM_POOL_MAX_PAGES == 1 ? idx : idx - h->desc[idx].len;
+}
+
+/* Peaks are kept lazily: a count can only reach a new peak by growing,
+ * and every peak is followed by a decrease (or is the present), so the
+ * paths that decrease a count record the peak first and the readers take
+ * the larger of the record and the present. The growing paths (pool
+ * refill, large alloc) pay nothing for it. */
 static inline void mm_note_pages(mm_heap *h)
 {
     uint32_t held = h->pages_pool + h->pages_large;
     if (held > h->pages_peak) {
         h->pages_peak = held;
     }
+}
+
+/* Most pages held by pools and large blocks at once. */
+static inline uint32_t mm_peak_pages(const mm_heap *h)
+{
+    uint32_t held = h->pages_pool + h->pages_large;
+    return held > h->pages_peak ? held : h->pages_peak;
+}
+
+/* Most pools class c has held at once. */
+static inline uint32_t mm_peak_pools(const mm_heap *h, size_t c)
+{
+    return h->pools[c] > h->pools_peak[c] ? h->pools[c] : h->pools_peak[c];
 }
 
 /* Free pages: indexed runs plus the wilderness. */
@@ -227,8 +247,11 @@ bool mm_large_resize(mm_heap *h, uint32_t idx, size_t size);
 /* Length of the largest free run in pages (wilderness included), 0 if none. */
 uint32_t mm_pages_largest(const mm_heap *h);
 
-/* TLSF bucket of a run length (exact mapping, for insertion and checks). */
-void mm_pages_bucket(uint32_t n, uint32_t *fl, uint32_t *sl);
+/* The bucket of a run length n >= 1: floor(log2 n). */
+static inline uint32_t mm_pages_bucket(uint32_t n)
+{
+    return 31u - (uint32_t)__builtin_clz(n);
+}
 
 /* ---- mm_heap.c: shared with mm_pages.c and mm_diag.c ---- */
 

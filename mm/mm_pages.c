@@ -1,17 +1,16 @@
 /*
- * mm_pages.c - page runs: the free-run index (TLSF), large blocks, and
+ * mm_pages.c - page runs: the free-run index, large blocks, and
  * compaction.
  *
- * Algorithm (Two-Level Segregated Fit over run lengths in pages):
- *  1. A free run of n pages lives in bucket (fl, sl): fl = floor(log2 n)
- *     - MM_SL_BITS + 1 and sl = the MM_SL_BITS bits after the leading one;
- *     lengths below MM_SL_COUNT go to fl 0, sl n. Each bucket is a doubly
- *     linked list of run heads; bit fl of fl_map and bit sl of sl_map[fl]
- *     say which buckets are non-empty.
- *  2. Taking n pages rounds n up to the next bucket boundary, so that any
- *     run in the first non-empty bucket at or above it fits ("good fit");
- *     the bitmaps find that bucket with one or two find-first-set. The
- *     run's surplus goes back as a new free run.
+ * Algorithm (segregated free runs by powers of two, as in o1heap, over
+ * run lengths in pages):
+ *  1. A free run of n pages lives in bucket floor(log2 n): a doubly linked
+ *     list of run heads through their descriptors; bit b of bmap says
+ *     bucket b is not empty.
+ *  2. Taking n pages looks at the first run of n's own bucket, then at the
+ *     first run of the lowest non-empty bucket above it (one find-first-
+ *     set), whose runs are all long enough. The run's surplus goes back as
+ *     a new free run.
  *  3. A run knows its length (head descriptor) and its tail knows its head,
  *     so giving pages back merges with both neighbours in O(1): the right
  *     neighbour's head is the next page, the left neighbour's head is
@@ -29,79 +28,43 @@
  *     and the free run then merges with whatever free run follows.
  * Bounds: take/give O(1) (two bitmap searches, a few list edits). Compact
  * O(pages + bytes moved).
- * Reference: M. Masmano, I. Ripoll, A. Crespo, J. Real, "TLSF: a new
- * dynamic memory allocator for real-time systems", ECRTS 2004.
+ * References: P. Kirienko, o1heap (constant-time allocator for hard
+ * real-time systems), 2020-; M. Masmano et al., "TLSF: a new dynamic memory
+ * allocator for real-time systems", ECRTS 2004.
  */
 #include <string.h>
 
 #include "mm_heap_int.h"
 
-/* ---- bit helpers (x != 0) ---- */
+/* ---- the free-run index ---- */
 
-static inline uint32_t bit_last(uint32_t x)
+/* Links run idx (n pages) at the front of its bucket; marks untouched. */
+static inline void run_link(mm_heap *h, uint32_t idx, uint32_t n)
 {
-    return 31u - (uint32_t)__builtin_clz(x);
-}
-
-static inline uint32_t bit_first(uint32_t x)
-{
-    return (uint32_t)__builtin_ctz(x);
-}
-
-/* ---- buckets ---- */
-
-void mm_pages_bucket(uint32_t n, uint32_t *fl, uint32_t *sl)
-{
-    if (n < MM_SL_COUNT) {
-        *fl = 0;
-        *sl = n;
-        return;
-    }
-    uint32_t f = bit_last(n);
-    *fl = f - MM_SL_BITS + 1u;
-    *sl = (n >> (f - MM_SL_BITS)) - MM_SL_COUNT;
-}
-
-/* Puts pages [idx, idx+n) in as one indexed free run (marks written). */
-static void run_insert(mm_heap *h, uint32_t idx, uint32_t n)
-{
-    MM_DEBUG_ASSERT(n > 0 && idx + n < h->top, "run_insert: run out of range");
-    uint32_t fl, sl;
-    mm_pages_bucket(n, &fl, &sl);
+    uint32_t b = mm_pages_bucket(n);
     mm_pd *d = mm_desc(h, idx);
-    uint16_t first = h->bucket[fl][sl];
-    h->cmap[idx] = MM_C_FREE;
+    uint16_t first = h->bucket[b];
     d->len = (uint16_t)n;
     d->u.l.prev = MM_NIL;
     d->u.l.next = first;
     if (first != MM_NIL) {
         mm_desc(h, first)->u.l.prev = (uint16_t)idx;
     }
-    if (n > 1) {
-        h->cmap[idx + n - 1u] = MM_C_TAIL;
-        mm_desc(h, idx + n - 1u)->head = (uint16_t)idx;
-    }
-    h->bucket[fl][sl] = (uint16_t)idx;
-    h->sl_map[fl] = (uint8_t)(h->sl_map[fl] | (1u << sl));
-    h->fl_map = (uint16_t)(h->fl_map | (1u << fl));
-    h->pages_runs += n;
+    h->bucket[b] = (uint16_t)idx;
+    h->bmap |= 1u << b;
 }
 
-/* Takes free run idx out of its bucket and clears its head and tail marks. */
-static void run_remove(mm_heap *h, uint32_t idx)
+/* Unlinks run idx (n pages) from its bucket; marks untouched. */
+static inline void run_unlink(mm_heap *h, uint32_t idx, uint32_t n)
 {
     mm_pd *d = mm_desc(h, idx);
-    MM_DEBUG_ASSERT(h->cmap[idx] == MM_C_FREE, "run_remove: not a free run head");
-    uint32_t fl, sl, n = d->len;
-    mm_pages_bucket(n, &fl, &sl);
+    MM_DEBUG_ASSERT(h->cmap[idx] == MM_C_FREE && d->len == n, "run_unlink: not a free run head");
     uint16_t next = d->u.l.next, prev = d->u.l.prev;
     if (prev == MM_NIL) {
-        h->bucket[fl][sl] = next;
+        uint32_t b = mm_pages_bucket(n);
+        h->bucket[b] = next;
         if (next == MM_NIL) {
-            h->sl_map[fl] = (uint8_t)(h->sl_map[fl] & ~(1u << sl));
-            if (h->sl_map[fl] == 0) {
-                h->fl_map = (uint16_t)(h->fl_map & ~(1u << fl));
-            }
+            h->bmap &= ~(1u << b);
         }
     } else {
         mm_desc(h, prev)->u.l.next = next;
@@ -109,24 +72,31 @@ static void run_remove(mm_heap *h, uint32_t idx)
     if (next != MM_NIL) {
         mm_desc(h, next)->u.l.prev = prev;
     }
-    h->cmap[idx] = MM_C_NONE;
-    h->cmap[idx + n - 1u] = MM_C_NONE;
-    h->pages_runs -= n;
 }
 
-/* First run in the first non-empty bucket at or above (fl, sl). */
-static uint32_t run_find(const mm_heap *h, uint32_t fl, uint32_t sl)
+/* Writes the head and tail marks of free run [idx, idx+n). */
+static inline void run_mark(mm_heap *h, uint32_t idx, uint32_t n)
 {
-    uint32_t bits = h->sl_map[fl] & (0xFFu << sl);
-    if (bits == 0) {
-        uint32_t fbits = h->fl_map & ~((2u << fl) - 1u);
-        if (fbits == 0) {
-            return MM_NIL;
-        }
-        fl = bit_first(fbits);
-        bits = h->sl_map[fl];
-    }
-    return h->bucket[fl][bit_first(bits)];
+    h->cmap[idx] = MM_C_FREE;
+    h->cmap[idx + n - 1u] = n > 1 ? MM_C_TAIL : MM_C_FREE; /* 1 page: head too */
+    mm_desc(h, idx + n - 1u)->head = (uint16_t)idx;
+}
+
+/* Puts pages [idx, idx+n) in as one indexed free run (marks written). */
+static inline void run_insert(mm_heap *h, uint32_t idx, uint32_t n)
+{
+    MM_DEBUG_ASSERT(n > 0 && idx + n < h->top, "run_insert: run out of range");
+    run_link(h, idx, n);
+    run_mark(h, idx, n);
+}
+
+/* Takes free run idx (n pages) out of its bucket and clears its head and
+ * tail marks. */
+static inline void run_remove(mm_heap *h, uint32_t idx, uint32_t n)
+{
+    run_unlink(h, idx, n);
+    h->cmap[idx] = MM_C_NONE;
+    h->cmap[idx + n - 1u] = MM_C_NONE;
 }
 
 uint32_t mm_pages_take_top(mm_heap *h, uint32_t n)
@@ -141,20 +111,34 @@ uint32_t mm_pages_take_top(mm_heap *h, uint32_t n)
 
 uint32_t mm_pages_take(mm_heap *h, uint32_t n)
 {
-    uint32_t want = n, fl, sl;
-    if (n >= MM_SL_COUNT) {
-        want = n + (1u << (bit_last(n) - MM_SL_BITS)) - 1u; /* round up */
-    }
-    mm_pages_bucket(want, &fl, &sl);
-    uint32_t idx = fl < MM_FL_COUNT ? run_find(h, fl, sl) : MM_NIL;
-    if (idx == MM_NIL) {
-        return mm_pages_take_top(h, n);
+    /* the first run of n's own bucket if it is long enough, else the first
+     * run of the next non-empty bucket up (every run there is longer) */
+    uint32_t b = mm_pages_bucket(n);
+    uint32_t idx = h->bucket[b];
+    if (idx == MM_NIL || mm_desc(h, idx)->len < n) {
+        uint32_t above = h->bmap & ~((2u << b) - 1u);
+        if (above == 0) {
+            return mm_pages_take_top(h, n);
+        }
+        idx = h->bucket[__builtin_ctz(above)];
     }
     uint32_t m = mm_desc(h, idx)->len;
-    run_remove(h, idx);
+    run_unlink(h, idx, m);
+    h->cmap[idx] = MM_C_NONE;
     if (m > n) {
-        run_insert(h, idx + n, m - n);
+        /* [ taken | rest ]: the rest keeps the run's tail page */
+        uint32_t rest = idx + n;
+        run_link(h, rest, m - n);
+        h->cmap[rest] = MM_C_FREE;
+        if (m - n > 1) {
+            mm_desc(h, idx + m - 1u)->head = (uint16_t)rest;
+        } else {
+            mm_desc(h, rest)->head = (uint16_t)rest;
+        }
+    } else {
+        h->cmap[idx + m - 1u] = MM_C_NONE;
     }
+    h->pages_runs -= n;
     return idx;
 }
 
@@ -162,43 +146,49 @@ uint32_t mm_pages_take(mm_heap *h, uint32_t n)
 static inline uint32_t free_before(const mm_heap *h, uint32_t i)
 {
     uint8_t mark = h->cmap[i - 1u]; /* i > meta: page i-1 is no META page */
-    if (mark == MM_C_FREE) {
-        return i - 1u;
-    }
-    return mark == MM_C_TAIL ? mm_desc(h, i - 1u)->head : MM_NIL;
+    return mark == MM_C_TAIL || mark == MM_C_FREE ? mm_desc(h, i - 1u)->head : MM_NIL;
 }
 
 void mm_pages_give(mm_heap *h, uint32_t idx, uint32_t n)
 {
     uint32_t end = idx + n;
+    uint32_t add = n; /* pages that join the indexed runs */
     uint32_t left = idx > h->meta ? free_before(h, idx) : MM_NIL;
     if (left != MM_NIL) {
-        /* [ free ][ this ] => [ ---- free ---- ] */
-        n += mm_desc(h, left)->len;
-        run_remove(h, left);
+        /* [ free ][ this ] => [ ---- free ---- ]: the left run's head stays */
+        uint32_t ln = mm_desc(h, left)->len;
+        run_unlink(h, left, ln);
+        h->cmap[idx - 1u] = MM_C_NONE; /* its old tail (or head, relinked below) */
+        n += ln;
         idx = left;
     }
     if (end == h->top) {
-        h->top = idx; /* [ this ][ wilderness ] => [ wilderness ] */
+        /* [ this ][ wilderness ] => [ wilderness ] */
+        h->top = idx;
+        h->cmap[idx] = MM_C_NONE;
+        h->pages_runs -= n - add;
         return;
     }
     if (h->cmap[end] == MM_C_FREE) {
-        /* [ this ][ free ] => [ ---- this ---- ] */
-        n += mm_desc(h, end)->len;
-        run_remove(h, end);
+        /* [ this ][ free ] => [ ---- this ---- ]: its tail page stays */
+        uint32_t rn = mm_desc(h, end)->len;
+        run_unlink(h, end, rn);
+        h->cmap[end] = MM_C_NONE;
+        n += rn;
     }
-    run_insert(h, idx, n);
+    run_link(h, idx, n);
+    run_mark(h, idx, n);
+    h->pages_runs += add;
 }
 
 uint32_t mm_pages_largest(const mm_heap *h)
 {
     uint32_t best = h->npages - h->top;
-    if (h->fl_map == 0) {
+    if (h->bmap == 0) {
         return best;
     }
-    uint32_t fl = bit_last(h->fl_map);
-    uint32_t sl = bit_last(h->sl_map[fl]);
-    for (uint32_t i = h->bucket[fl][sl]; i != MM_NIL; i = mm_desc(h, i)->u.l.next) {
+    for (uint32_t i = h->bucket[mm_pages_bucket(h->bmap)]; i != MM_NIL;
+         i = mm_desc(h, i)->u.l.next) {
         uint32_t n = mm_desc(h, i)->len;
         best = n > best ? n : best;
     }
@@ -231,9 +221,8 @@ void *mm_large_alloc(mm_heap *h, size_t size)
     h->cmap[idx] = MM_C_LARGE;
     d->len = (uint16_t)n;
     d->u.owner = NULL;
-    h->pages_large += n;
+    h->pages_large += n; /* peak: see mm_note_pages */
     h->large_blocks++;
-    mm_note_pages(h);
     return mm_page_addr(h, idx);
 }
 
@@ -241,6 +230,7 @@ void mm_large_free(mm_heap *h, uint32_t idx)
 {
     MM_DEBUG_ASSERT(h->cmap[idx] == MM_C_LARGE, "mm_large_free: not a large block");
     uint32_t n = mm_desc(h, idx)->len;
+    mm_note_pages(h);
     h->pages_large -= n;
     h->large_blocks--;
     h->cmap[idx] = MM_C_NONE;
@@ -260,14 +250,14 @@ static bool large_grow(mm_heap *h, uint32_t idx, uint32_t n, uint32_t need)
         if (h->cmap[r] != MM_C_FREE || rn < extra) {
             return false;
         }
-        run_remove(h, r);
+        run_remove(h, r, rn);
         if (rn > extra) {
             run_insert(h, r + extra, rn - extra);
         }
+        h->pages_runs -= extra;
     }
     mm_desc(h, idx)->len = (uint16_t)need;
     h->pages_large += extra;
-    mm_note_pages(h);
     return true;
 }
 
@@ -284,6 +274,7 @@ bool mm_large_resize(mm_heap *h, uint32_t idx, size_t size)
     if (need < n) {
         /* [ block ......... ] => [ block ][ free ] */
         d->len = (uint16_t)need;
+        mm_note_pages(h);
         h->pages_large -= n - need;
         mm_pages_give(h, idx + need, n - need);
     }
@@ -299,7 +290,8 @@ static void slide(mm_heap *h, uint32_t i, uint32_t j)
     mm_pd *b = mm_desc(h, j);
     uint32_t n = b->len, gap = j - i;
     void **owner = b->u.owner;
-    run_remove(h, i);
+    run_remove(h, i, gap);
+    h->pages_runs -= gap; /* given back below */
     memmove(mm_page_addr(h, i), mm_page_addr(h, j), (size_t)n << MM_PAGE_SHIFT);
     h->cmap[j] = MM_C_NONE; /* old block head */
     mm_pd *d = mm_desc(h, i);

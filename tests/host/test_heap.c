@@ -1,9 +1,13 @@
 /*
  * test_heap.c - one test per contract of mm.h (the allocator).
  *
- * White-box where a contract is about layout (mm_heap_int.h gives the page
- * size and descriptors so a test can corrupt one on purpose). Every test
- * ends with mm_check() and a balanced port lock.
+ * White-box where a contract is about layout: mm_heap_int.h gives the page
+ * marks (cmap), the page descriptors, the class pairs, the bump pointers,
+ * the free-run index and the wilderness (top), so that a test can say
+ * which pages a request took and can corrupt a structure on purpose. Every
+ * test ends with mm_check() and a balanced port lock. The file is built
+ * both in release and with MM_CFG_DEBUG=1; the misuse tests say which
+ * checks belong to which build.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,6 +38,18 @@ static void assert_heap_ok(const mm_heap *h)
     assert_int_equal(port_lock_depth(), 0);
 }
 
+/* mm_check must fail naming msg (a part of the report's text). */
+static void assert_heap_bad(const mm_heap *h, const char *msg)
+{
+    mm_report r;
+    assert_false(mm_check(h, &r));
+    assert_int_equal(r.code, MM_ECORRUPT);
+    if (strstr(r.msg, msg) == NULL) {
+        print_error("mm_check said '%s', want '%s'\n", r.msg, msg);
+    }
+    assert_non_null(strstr(r.msg, msg));
+}
+
 static mm_heap *fresh(size_t size)
 {
     port_reset_misuse();
@@ -41,6 +57,7 @@ static mm_heap *fresh(size_t size)
     memset(region, 0x5A, sizeof region);
     mm_heap *h = mm_init(region, size);
     assert_non_null(h);
+    assert_ptr_equal(h, region); /* region is 8-aligned */
     assert_heap_ok(h);
     return h;
 }
@@ -52,6 +69,36 @@ static mm_stats stats(const mm_heap *h)
     return s;
 }
 
+static mm_class_stats class_stats(const mm_heap *h, size_t c)
+{
+    mm_class_stats cs;
+    assert_true(mm_get_class_stats(h, c, &cs));
+    return cs;
+}
+
+/* Page index of p (white-box). */
+static size_t page(const mm_heap *h, const void *p)
+{
+    return mm_page_of(h, p);
+}
+
+/* The first page of the pool holding block p. */
+static size_t pool_of(const mm_heap *h, const void *p)
+{
+    return mm_pool_head(h, page(h, p));
+}
+
+static void snapshot(void)
+{
+    memcpy(region_copy, region, sizeof region);
+}
+
+static void restore(const mm_heap *h)
+{
+    memcpy(region, region_copy, sizeof region);
+    assert_heap_ok(h);
+}
+
 /* ---- set-up ---- */
 
 static void test_init_sizes(void **state)
@@ -59,19 +106,42 @@ static void test_init_sizes(void **state)
     (void)state;
     assert_null(mm_init(NULL, 4096));
     assert_null(mm_init(region, 16));
-    assert_null(mm_init(region, MM_STATE_SIZE + MM_PAGE_SIZE)); /* < one pool */
-    mm_heap *h = mm_init(region + 3, 8192); /* unaligned region is accepted */
+    /* the smallest heap holds its own pages and exactly one largest pool */
+    size_t k = 1;
+    while (mm_init(region, k * MM_PAGE_SIZE) == NULL) {
+        k++;
+        assert_true(k < 64);
+    }
+    mm_heap *h = mm_init(region, k * MM_PAGE_SIZE);
+    assert_int_equal(stats(h).pages, MM_POOL_MAX_PAGES);
+    assert_null(mm_init(region, k * MM_PAGE_SIZE - 1u));
+
+    h = mm_init(region + 3, 8192); /* unaligned region is accepted */
     assert_non_null(h);
     assert_int_equal((uintptr_t)h % 8u, 0);
     assert_heap_ok(h);
+    size_t pad = (size_t)((unsigned char *)h - (region + 3));
     mm_stats s = stats(h);
     assert_int_equal(s.region_size, 8192);
     assert_int_equal(s.page_size, MM_PAGE_SIZE);
-    assert_int_equal(s.pages_free, s.pages);
-    assert_true(s.pages * MM_PAGE_SIZE + s.meta_bytes == 8192);
-    assert_true(s.meta_bytes < MM_STATE_SIZE + 8u + (s.pages + 1u) * (MM_PAGE_SIZE + sizeof(mm_page)) - s.pages * MM_PAGE_SIZE);
+    assert_int_equal(h->npages, (8192 - pad) / MM_PAGE_SIZE);
+    assert_int_equal(s.pages, h->npages - h->meta);
+    assert_int_equal(s.pages_free, s.pages); /* all of it wilderness */
+    assert_int_equal(h->top, h->meta);
+    assert_int_equal(h->pages_runs, 0);
+    assert_int_equal(s.meta_bytes, 8192 - s.pages * MM_PAGE_SIZE);
+    /* the heap's own pages: state, one mark and one descriptor per page,
+     * rounded up to a page and no more */
+    size_t own = sizeof(struct mm_heap) + h->npages * (1u + sizeof(mm_pd));
+    assert_true(h->meta * MM_PAGE_SIZE >= own);
+    assert_true(h->meta * MM_PAGE_SIZE < own + sizeof(mm_pd) + MM_PAGE_SIZE);
+    assert_int_equal(s.meta_bytes, pad + h->meta * MM_PAGE_SIZE + (8192 - pad) % MM_PAGE_SIZE);
+    for (size_t i = 0; i < h->npages; i++) {
+        assert_int_equal(h->cmap[i], i < h->meta ? MM_C_META : MM_C_NONE);
+    }
     assert_int_equal(s.largest_free, s.pages * MM_PAGE_SIZE);
     assert_int_equal(s.frag_permille, 0);
+    assert_int_equal(s.high_water, sizeof(struct mm_heap));
     assert_int_equal(mm_last_error(h), MM_OK);
 }
 
@@ -88,6 +158,7 @@ static void test_small_classes(void **state)
         assert_non_null(p[n]);
         assert_int_equal(mm_usable_size(h, p[n]), (n + 7u) & ~(size_t)7u);
         assert_int_equal(mm_size_class(n), (n - 1u) / 8u);
+        assert_int_equal(h->cmap[page(h, p[n])], (n - 1u) / 8u);
         memset(p[n], (int)n, n);
         if (n > keep) {
             mm_free(h, p[n]);
@@ -101,21 +172,37 @@ static void test_small_classes(void **state)
         mm_free(h, p[n]);
     }
     assert_heap_ok(h);
+    /* pools stay with their class after the frees ... */
     mm_stats s = stats(h);
-    size_t cached = 0; /* every class keeps its last empty pool (R4) */
+    size_t held = 0;
     for (size_t c = 0; c < MM_SMALL_MAX / 8; c++) {
-        cached += h->pool_pages[c];
-        mm_class_stats cs;
-        assert_true(mm_get_class_stats(h, c, &cs));
-        assert_int_equal(cs.pools, 1);
+        mm_class_stats cs = class_stats(h, c);
+        held += cs.pool_pages;
+        /* 8 sizes per class were live at once: as many pools as held them */
+        assert_int_equal(cs.pools, (8u + cs.blocks_per_pool - 1u) / cs.blocks_per_pool);
+        assert_int_equal(cs.pools_peak, cs.pools);
         assert_int_equal(cs.in_use, 0);
+        assert_int_equal(cs.free_blocks, cs.pools * cs.blocks_per_pool);
+        held += (cs.pools - 1u) * cs.pool_pages;
+        assert_int_equal(cs.pool_pages, h->pool_pages[c]);
+        assert_true(cs.pool_pages >= 1 && cs.pool_pages <= MM_POOL_MAX_PAGES);
+        assert_true(cs.blocks_per_pool * cs.block_size <= cs.pool_pages * MM_PAGE_SIZE);
     }
-    assert_int_equal(s.pages_pool, cached);
+    assert_int_equal(s.pages_pool, held);
+    assert_int_equal(s.used_bytes, 0);
+    /* ... until mm_trim gives every all-free pool back */
     mm_trim(h);
     assert_heap_ok(h);
     s = stats(h);
-    assert_int_equal(s.pages_free, s.pages); /* every pool went back */
-    assert_int_equal(s.used_bytes, 0);
+    assert_int_equal(s.pages_free, s.pages);
+    assert_int_equal(s.pages_pool, 0);
+    assert_int_equal(h->top, h->meta); /* all back to the wilderness */
+    for (size_t c = 0; c < MM_SMALL_MAX / 8; c++) {
+        assert_int_equal(class_stats(h, c).pools, 0);
+        assert_true(class_stats(h, c).pools_peak >= 1);
+        assert_null(h->bump[c]);
+        assert_null(h->cls[c].s.head);
+    }
     assert_int_equal(port_misuse_count(), 0);
     assert_int_equal(mm_size_class(0), SIZE_MAX);
     assert_int_equal(mm_size_class(MM_SMALL_MAX + 1u), SIZE_MAX);
@@ -161,56 +248,142 @@ static void test_64k_holds_3900_blocks(void **state)
     }
     assert_heap_ok(h);
     mm_trim(h);
+    assert_heap_ok(h);
     assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(stats(h).pages_pool, 0);
 }
 
-static void test_pool_release_and_reuse(void **state)
+/* A new pool's blocks come from the bump pointer in address order; freed
+ * blocks go on ONE list per class across its pools and come back LIFO. */
+static void test_class_lifo_reuse(void **state)
 {
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
-    mm_class_stats cs;
-    void *a = mm_alloc(h, 40);
-    assert_true(mm_get_class_stats(h, 4, &cs));
+    const size_t c = 4; /* 40-byte blocks */
+    mm_class_stats cs = class_stats(h, c);
     assert_int_equal(cs.block_size, 40);
-    assert_int_equal(cs.in_use, 1);
-    assert_int_equal(cs.pools, 1);
-    assert_int_equal(cs.bytes, 40);
-    assert_int_equal(cs.free_blocks, cs.blocks_per_pool - 1u);
-    assert_int_equal(stats(h).pages_pool, cs.pool_pages);
-    /* fill the pool exactly, then one more opens a second pool */
     size_t per = cs.blocks_per_pool;
-    void *q[600];
-    q[0] = a;
-    for (size_t i = 1; i <= per; i++) {
+    char *q[64];
+    assert_true(per + 1u < 64u);
+    q[0] = mm_alloc(h, 40);
+    assert_ptr_equal(q[0], mm_page_addr(h, h->meta)); /* first pool, first block */
+    assert_ptr_equal(h->bump[c], q[0] + 40);
+    assert_int_equal(h->left[c], per - 1u);
+    for (size_t i = 1; i < per; i++) {
         q[i] = mm_alloc(h, 33);
+        assert_ptr_equal(q[i], q[i - 1] + 40); /* bump order */
     }
-    assert_true(mm_get_class_stats(h, 4, &cs));
+    assert_null(h->bump[c]); /* pool 1 handed out entirely */
+    assert_int_equal(h->left[c], 0);
+    q[per] = mm_alloc(h, 40); /* a second pool */
+    assert_int_not_equal(pool_of(h, q[per]), pool_of(h, q[0]));
+    cs = class_stats(h, c);
     assert_int_equal(cs.pools, 2);
-    assert_int_equal(cs.pools_peak, 2);
     assert_int_equal(cs.in_use, per + 1u);
+    assert_int_equal(h->cls[c].s.used, per + 1u);
     assert_heap_ok(h);
+
+    /* free: one in pool 1, one in pool 2, one in pool 1; LIFO back */
+    mm_free(h, q[3]);
+    mm_free(h, q[per]);
+    mm_free(h, q[5]);
+    assert_ptr_equal(h->cls[c].s.head, q[5]);
+    assert_int_equal(h->cls[c].s.used, per - 2u);
+    assert_heap_ok(h);
+    assert_ptr_equal(mm_alloc(h, 40), q[5]);
+    assert_ptr_equal(mm_alloc(h, 40), q[per]);
+    assert_ptr_equal(mm_alloc(h, 40), q[3]);
+    /* list empty again: the second pool's bump serves next */
+    assert_null(h->cls[c].s.head);
+    char *next = mm_alloc(h, 40);
+    assert_ptr_equal(next, q[per] + 40);
+    assert_int_equal(class_stats(h, c).pools, 2);
+    mm_free(h, next);
+    for (size_t i = 0; i <= per; i++) {
+        mm_free(h, q[i]);
+    }
+    assert_int_equal(class_stats(h, c).in_use, 0);
+    assert_heap_ok(h);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
+/* Pools are not given back on free: a class keeps its pools (and serves
+ * from them without a refill) until mm_trim, which gives back exactly the
+ * pools whose blocks are all free, never-used blocks (bump) included. */
+static void test_pools_stay_until_trim(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh(REGION_SIZE);
+    const size_t c = 4;
+    size_t per = class_stats(h, c).blocks_per_pool, k = class_stats(h, c).pool_pages;
+    void *q[64];
+    for (size_t i = 0; i <= per; i++) { /* pool A full, pool B one block */
+        q[i] = mm_alloc(h, 40);
+        assert_non_null(q[i]);
+    }
+    size_t pool_a = pool_of(h, q[0]), pool_b = pool_of(h, q[per]);
     for (size_t i = 0; i <= per; i++) {
         mm_free(h, q[i]);
         assert_heap_ok(h);
     }
-    /* the first pool to empty went back when the second one emptied; the
-     * second is kept as the spare, listed, and serves the class at once */
-    assert_true(mm_get_class_stats(h, 4, &cs));
-    assert_int_equal(cs.pools, 1);
+    mm_class_stats cs = class_stats(h, c);
+    assert_int_equal(cs.pools, 2);
     assert_int_equal(cs.in_use, 0);
-    void *again = mm_alloc(h, 40);
-    assert_true(mm_get_class_stats(h, 4, &cs));
-    assert_int_equal(cs.pools, 1);
-    mm_free(h, again);
-    /* a large request takes the spare's pages when it needs them */
-    void *most = mm_alloc(h, (stats(h).pages - cs.pool_pages + 1u) * MM_PAGE_SIZE);
-    assert_non_null(most);
-    assert_true(mm_get_class_stats(h, 4, &cs));
-    assert_int_equal(cs.pools, 0);
+    assert_int_equal(cs.free_blocks, 2u * per);
+    assert_int_equal(stats(h).pages_pool, 2u * k);
+    size_t peak = stats(h).peak_bytes;
+
+    /* the class serves again from the pools it holds: no new pages */
+    for (size_t i = 0; i <= per; i++) {
+        q[i] = mm_alloc(h, 40);
+        size_t pl = pool_of(h, q[i]);
+        assert_true(pl == pool_a || pl == pool_b);
+    }
+    cs = class_stats(h, c);
+    assert_int_equal(cs.pools, 2);
     assert_int_equal(cs.pools_peak, 2);
-    mm_free(h, most);
+    assert_int_equal(stats(h).pages_pool, 2u * k);
+    assert_int_equal(stats(h).peak_bytes, peak);
+
+    /* trim keeps a pool with a live block, gives back an all-free one */
+    void *keep = NULL;
+    for (size_t i = 0; i <= per; i++) {
+        if (keep == NULL && pool_of(h, q[i]) == pool_b) {
+            keep = q[i];
+        } else {
+            mm_free(h, q[i]);
+        }
+    }
+    assert_non_null(keep);
+    mm_trim(h);
     assert_heap_ok(h);
+    assert_int_equal(class_stats(h, c).pools, 1);
+    assert_int_equal(class_stats(h, c).in_use, 1);
+    assert_true(mm_is_pool(h->cmap[pool_b]));
+    assert_false(mm_is_pool(h->cmap[pool_a]));
+    assert_int_equal(stats(h).pages_pool, k);
+    assert_int_equal(stats(h).pages_free, stats(h).pages - k);
+    /* the free list holds only pool B's blocks now */
+    for (void *b = h->cls[c].s.head; b != NULL; b = *(void **)b) {
+        assert_int_equal(pool_of(h, b), pool_b);
+    }
+    mm_free(h, keep);
+    mm_trim(h);
+    assert_heap_ok(h);
+    assert_int_equal(class_stats(h, c).pools, 0);
+    assert_int_equal(class_stats(h, c).pools_peak, 2);
+
+    /* a pool with never-used blocks (bump) and its handed-out ones free
+     * counts as all free too */
+    void *one = mm_alloc(h, 40);
+    assert_non_null(h->bump[c]);
+    mm_free(h, one);
+    mm_trim(h);
+    assert_heap_ok(h);
+    assert_null(h->bump[c]);
+    assert_int_equal(h->left[c], 0);
     assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(stats(h).pages_pool, 0);
     assert_false(mm_get_class_stats(h, MM_SMALL_MAX / 8, &cs));
     /* the same memory serves large blocks now */
     void *big = mm_alloc(h, stats(h).pages * MM_PAGE_SIZE);
@@ -219,12 +392,235 @@ static void test_pool_release_and_reuse(void **state)
     assert_heap_ok(h);
 }
 
+/* Alternating between classes never refills: each class keeps its pool
+ * and hands the same block out again (LIFO). */
+static void test_classes_keep_pools(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh(REGION_SIZE);
+    const size_t nc = mm_class_count();
+    void *first[MM_SMALL_MAX / 8];
+    for (size_t c = 0; c < nc; c++) {
+        first[c] = mm_alloc(h, mm_class_size(c));
+        assert_non_null(first[c]);
+        mm_free(h, first[c]);
+    }
+    assert_heap_ok(h);
+    mm_stats s0 = stats(h);
+    for (size_t round = 0; round < 100; round++) {
+        for (size_t i = 0; i < nc; i++) {
+            size_t c = (i * 7u + round) % nc;
+            void *p = mm_alloc(h, mm_class_size(c));
+            assert_ptr_equal(p, first[c]);
+            assert_int_equal(class_stats(h, c).in_use, 1);
+            mm_free(h, p);
+        }
+    }
+    assert_heap_ok(h);
+    mm_stats s1 = stats(h);
+    assert_int_equal(s1.pages_pool, s0.pages_pool);
+    assert_int_equal(s1.peak_bytes, s0.peak_bytes);
+    for (size_t c = 0; c < nc; c++) {
+        mm_class_stats cs = class_stats(h, c);
+        assert_int_equal(cs.pools, 1);
+        assert_int_equal(cs.pools_peak, 1);
+        assert_int_equal(cs.in_use, 0);
+    }
+    mm_trim(h);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_heap_ok(h);
+}
+
+/* A pool refill takes the wilderness first (no search), and only when the
+ * wilderness is too short an indexed free run. */
+static void test_refill_wilderness_then_run(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh(REGION_SIZE);
+    const uint32_t m = h->meta;
+    char *l1 = mm_alloc(h, 2 * MM_PAGE_SIZE);
+    char *l2 = mm_alloc(h, MM_PAGE_SIZE);
+    assert_int_equal(page(h, l1), m);
+    assert_int_equal(page(h, l2), m + 2u);
+    assert_int_equal(h->top, m + 3u);
+    mm_free(h, l1); /* an indexed free run of 2 pages below top */
+    assert_int_equal(h->cmap[m], MM_C_FREE);
+    assert_int_equal(h->pages_runs, 2);
+    assert_heap_ok(h);
+    char *a = mm_alloc(h, 16); /* pool from the wilderness, run untouched */
+    assert_int_equal(page(h, a), m + 3u);
+    assert_int_equal(h->top, m + 4u);
+    assert_int_equal(h->pages_runs, 2);
+    /* use up the wilderness, then a refill takes (part of) the run */
+    char *rest = mm_alloc(h, (h->npages - h->top) * MM_PAGE_SIZE);
+    assert_non_null(rest);
+    assert_int_equal(h->top, h->npages);
+    assert_int_equal(h->pages_runs, 2); /* the large block did not take it */
+    char *b = mm_alloc(h, 8);
+    assert_ptr_equal(b, mm_page_addr(h, m));
+    assert_int_equal(h->pool_pages[0], 1);
+    assert_int_equal(h->pages_runs, 1);     /* its surplus stays indexed */
+    assert_int_equal(h->cmap[m + 1u], MM_C_FREE);
+    assert_int_equal(stats(h).pages_free, 1);
+    assert_heap_ok(h);
+    mm_free(h, a);
+    mm_free(h, b);
+    mm_free(h, l2);
+    mm_free(h, rest);
+    mm_trim(h);
+    assert_heap_ok(h);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(h->top, h->meta);
+}
+
+/* A heap full of empty pools of one class still serves another class and
+ * large blocks: the refill or large take that finds no free page reclaims
+ * the all-free pools and retries. Pools with a live block stay. */
+static void test_reclaim_on_demand(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh(REGION_SIZE);
+    static void *p[8192];
+    size_t n = 0;
+    while ((p[n] = mm_alloc(h, 16)) != NULL) {
+        n++;
+    }
+    size_t pools = class_stats(h, 1).pools;
+    assert_int_equal(stats(h).pages_free, 0);
+    for (size_t i = 0; i < n; i++) {
+        mm_free(h, p[i]);
+    }
+    assert_int_equal(class_stats(h, 1).pools, pools); /* all still held */
+    assert_int_equal(stats(h).pages_free, 0);
+    assert_heap_ok(h);
+    void *other = mm_alloc(h, 200); /* another class */
+    assert_non_null(other);
+    assert_int_equal(class_stats(h, 1).pools, 0);
+    assert_int_equal(class_stats(h, 1).pools_peak, pools);
+    assert_int_equal(class_stats(h, mm_size_class(200)).pools, 1);
+    assert_heap_ok(h);
+    mm_free(h, other);
+
+    /* again, with one live block in the first pool: a large block of every
+     * other page succeeds, and the live block's pool stays */
+    n = 0;
+    while ((p[n] = mm_alloc(h, 16)) != NULL) {
+        n++;
+    }
+    void *live = NULL; /* the block on the lowest pool page */
+    for (size_t i = 0; i < n; i++) {
+        if (live == NULL || (char *)p[i] < (char *)live) {
+            live = p[i];
+        }
+    }
+    assert_int_equal(pool_of(h, live), h->meta);
+    memset(live, 0x77, 16);
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != live) {
+            mm_free(h, p[i]);
+        }
+    }
+    assert_int_equal(stats(h).pages_free, 0);
+    size_t live_pool = pool_of(h, live);
+    size_t want = stats(h).pages - h->pool_pages[1];
+    void *big = mm_alloc(h, want * MM_PAGE_SIZE);
+    if (big == NULL) {
+        print_error("large block of %zu pages: %s\n", want, mm_strerror(mm_last_error(h)));
+    }
+    assert_non_null(big);
+    assert_heap_ok(h);
+    assert_int_equal(class_stats(h, 1).pools, 1);
+    assert_int_equal(pool_of(h, live), live_pool);
+    assert_true(mm_is_pool(h->cmap[live_pool]));
+    for (size_t k = 0; k < 16; k++) {
+        assert_int_equal(((unsigned char *)live)[k], 0x77);
+    }
+    assert_int_equal(stats(h).pages_free, 0);
+    assert_null(mm_alloc(h, 8)); /* nothing left to reclaim */
+    assert_int_equal(mm_last_error(h), MM_ENOMEM);
+    assert_heap_ok(h);
+    mm_free(h, big);
+    mm_free(h, live);
+    mm_trim(h);
+    assert_heap_ok(h);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
+/* mm_trim (reclaim) over a random mix of pools of several classes, large
+ * blocks and free runs: afterwards every pool left holds a live block,
+ * every live block is intact, and the free pages are coalesced (mm_check). */
+static void test_trim_random_layout(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {8, 16, 40, 104, 208, 248, 700, 1500, 2600};
+    enum { N = 300 };
+    static unsigned char *live[N];
+    static size_t len[N];
+    static bool has_live[REGION_SIZE / MM_PAGE_SIZE];
+    uint32_t x = 2024u;
+    for (int seed = 0; seed < 8; seed++) {
+        mm_heap *h = fresh(REGION_SIZE - (size_t)seed * 1000u);
+        memset(live, 0, sizeof live);
+        size_t trims = 0;
+        for (int op = 0; op < 3000; op++) {
+            x = x * 1664525u + 1013904223u;
+            size_t i = (x >> 8) % N;
+            if (live[i] == NULL) {
+                len[i] = sizes[(x >> 20) % (sizeof sizes / sizeof sizes[0])];
+                live[i] = mm_alloc(h, len[i]);
+                if (live[i] != NULL) {
+                    memset(live[i], (int)(i & 0xFFu), len[i]);
+                }
+            } else if ((x >> 28) < 11u) {
+                for (size_t k = 0; k < len[i]; k++) {
+                    assert_int_equal(live[i][k], i & 0xFFu);
+                }
+                mm_free(h, live[i]);
+                live[i] = NULL;
+            }
+            if (op % 97 != 96) {
+                continue;
+            }
+            mm_trim(h);
+            trims++;
+            assert_heap_ok(h);
+            memset(has_live, 0, sizeof has_live);
+            for (size_t j = 0; j < N; j++) {
+                if (live[j] != NULL && len[j] <= MM_SMALL_MAX) {
+                    has_live[pool_of(h, live[j])] = true;
+                }
+            }
+            for (uint32_t pg = h->meta; pg < h->top; pg++) {
+                if (mm_is_pool(h->cmap[pg]) && mm_pool_head(h, pg) == pg && !has_live[pg]) {
+                    print_error("seed %d: pool at page %u has no live block after trim\n",
+                                seed, (unsigned)pg);
+                    fail();
+                }
+            }
+            for (size_t c = 0; c < MM_NCLASS; c++) {
+                assert_true(h->bump[c] == NULL || has_live[pool_of(h, h->bump[c])]);
+            }
+        }
+        assert_true(trims > 20);
+        for (size_t j = 0; j < N; j++) {
+            mm_free(h, live[j]);
+        }
+        mm_trim(h);
+        assert_heap_ok(h);
+        assert_int_equal(stats(h).pages_free, stats(h).pages);
+        assert_int_equal(h->top, h->meta);
+        assert_int_equal(port_misuse_count(), 0);
+    }
+}
+
 /* ---- large blocks ---- */
 
 static void test_large_coalescing(void **state)
 {
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
+    const uint32_t m = h->meta;
     size_t pages = stats(h).pages;
     void *a = mm_alloc(h, MM_SMALL_MAX + 1u);
     void *b = mm_alloc(h, 3 * MM_PAGE_SIZE);
@@ -238,23 +634,57 @@ static void test_large_coalescing(void **state)
     assert_int_equal(mm_usable_size(h, c), 2 * MM_PAGE_SIZE);
     assert_int_equal(stats(h).large_blocks, 3);
     assert_int_equal(stats(h).pages_large, 6);
+    assert_int_equal(page(h, b), m + 1u);
+    assert_int_equal(page(h, c), m + 4u);
+    assert_int_equal(h->top, m + 6u);
+    assert_int_equal(h->cmap[m + 1u], MM_C_LARGE);
+    assert_int_equal(h->cmap[m + 2u], MM_C_NONE);
     assert_heap_ok(h);
-    mm_free(h, b);
+    mm_free(h, b); /* an indexed run between two blocks */
+    assert_int_equal(h->cmap[m + 1u], MM_C_FREE);
+    assert_int_equal(h->cmap[m + 3u], MM_C_TAIL);
+    assert_int_equal(h->pages_runs, 3);
     assert_heap_ok(h);
-    mm_free(h, a);
+    mm_free(h, a); /* merges with the run on its right */
+    assert_int_equal(h->cmap[m], MM_C_FREE);
+    assert_int_equal(mm_desc(h, m)->len, 4);
+    assert_int_equal(h->cmap[m + 1u], MM_C_NONE);
+    assert_int_equal(h->pages_runs, 4);
     assert_heap_ok(h);
-    mm_free(h, c);
+    mm_free(h, c); /* merges with the run on its left and the wilderness */
+    assert_int_equal(h->top, m);
+    assert_int_equal(h->pages_runs, 0);
+    assert_int_equal(h->fl_map, 0);
     assert_heap_ok(h);
     mm_stats s = stats(h);
     assert_int_equal(s.pages_free, pages);
     assert_int_equal(s.largest_free, pages * MM_PAGE_SIZE);
     assert_int_equal(s.peak_bytes, 6 * MM_PAGE_SIZE);
+
+    /* the other order: left neighbour first, then a block between two runs */
+    a = mm_alloc(h, MM_PAGE_SIZE);
+    b = mm_alloc(h, MM_PAGE_SIZE);
+    c = mm_alloc(h, MM_PAGE_SIZE);
+    void *d = mm_alloc(h, MM_PAGE_SIZE);
+    mm_free(h, a);
+    mm_free(h, c);
+    assert_int_equal(h->pages_runs, 2);
+    mm_free(h, b); /* [a][b][c] one run of 3 */
+    assert_int_equal(h->cmap[m], MM_C_FREE);
+    assert_int_equal(mm_desc(h, m)->len, 3);
+    assert_int_equal(mm_desc(h, m + 2u)->head, m);
+    assert_heap_ok(h);
+    mm_free(h, d);
+    assert_int_equal(h->top, m);
+    assert_heap_ok(h);
+
     void *all = mm_alloc(h, pages * MM_PAGE_SIZE);
     assert_non_null(all);
     assert_null(mm_alloc(h, 8));
     assert_int_equal(mm_last_error(h), MM_ENOMEM);
     mm_free(h, all);
     assert_heap_ok(h);
+    assert_int_equal(h->top, m);
 }
 
 static void test_bad_sizes(void **state)
@@ -289,12 +719,15 @@ static void test_bad_sizes(void **state)
 
 /* ---- misuse ---- */
 
-/* Frees p, expects one misuse naming what and err, and the heap byte for
- * byte as before (checked on a second, identical misuse so that the error
- * field already holds the same value). */
+/* Frees p and expects one misuse naming what and err, and the region byte
+ * for byte as before except the heap's error field; then the same on a
+ * second, identical misuse. */
 static void expect_free_misuse(mm_heap *h, void *p, const char *what, mm_err err)
 {
     port_reset_misuse();
+    snapshot();
+    size_t err_at = (size_t)((unsigned char *)h - region) + offsetof(struct mm_heap, err);
+    memcpy(region_copy + err_at, &err, sizeof err);
     mm_free(h, p);
     assert_int_equal(port_misuse_count(), 1);
     assert_non_null(strstr(port_last_misuse(), "mm_free: "));
@@ -303,13 +736,16 @@ static void expect_free_misuse(mm_heap *h, void *p, const char *what, mm_err err
     }
     assert_non_null(strstr(port_last_misuse(), what));
     assert_int_equal(mm_last_error(h), err);
-    memcpy(region_copy, region, sizeof region);
+    assert_memory_equal(region_copy, region, sizeof region);
     mm_free(h, p);
     assert_int_equal(port_misuse_count(), 2);
     assert_memory_equal(region_copy, region, sizeof region);
     assert_heap_ok(h);
 }
 
+/* Always checked: foreign, misaligned (not 8-aligned, or inside a large
+ * block), pointer to no live block; in debug builds also a pointer off a
+ * small block's boundary. */
 static void test_misuse_foreign_and_misaligned(void **state)
 {
     (void)state;
@@ -317,16 +753,40 @@ static void test_misuse_foreign_and_misaligned(void **state)
     int local = 0;
     void *small = mm_alloc(h, 24);
     char *large = mm_alloc(h, 3 * MM_PAGE_SIZE);
+    char *gone = mm_alloc(h, 2 * MM_PAGE_SIZE);
+    char *guard = mm_alloc(h, MM_PAGE_SIZE);
+    mm_free(h, gone); /* an indexed free run between two blocks */
+    assert_int_equal(h->cmap[page(h, gone)], MM_C_FREE);
     expect_free_misuse(h, &local, "foreign pointer", MM_EFOREIGN);
     expect_free_misuse(h, region, "foreign pointer", MM_EFOREIGN); /* heap state */
+    expect_free_misuse(h, region + 64, "foreign pointer", MM_EFOREIGN);
+    expect_free_misuse(h, mm_page_addr(h, h->meta - 1u), "foreign pointer", MM_EFOREIGN);
     expect_free_misuse(h, region + sizeof region - 8u, "foreign pointer", MM_EFOREIGN);
     expect_free_misuse(h, (char *)small + 1, "misaligned pointer", MM_EALIGN);
+    expect_free_misuse(h, (char *)small + 4, "misaligned pointer", MM_EALIGN);
     expect_free_misuse(h, large + 8, "misaligned pointer", MM_EALIGN);
+    expect_free_misuse(h, large + 3, "misaligned pointer", MM_EALIGN);
     expect_free_misuse(h, large + MM_PAGE_SIZE, "pointer to no live block", MM_EFOREIGN);
-    /* a page that was never handed out */
-    expect_free_misuse(h, large + 4 * MM_PAGE_SIZE + 8, "pointer to no live block", MM_EFOREIGN);
-    if (MM_CFG_DEBUG) { /* on an 8-aligned address inside a 24-byte block */
+    expect_free_misuse(h, large + 2 * MM_PAGE_SIZE + 64, "pointer to no live block",
+                       MM_EFOREIGN);
+    expect_free_misuse(h, gone + MM_PAGE_SIZE, "pointer to no live block", MM_EFOREIGN);
+    expect_free_misuse(h, gone + 16, "pointer to no live block", MM_EFOREIGN);
+    /* the wilderness: never handed out */
+    expect_free_misuse(h, guard + MM_PAGE_SIZE, "pointer to no live block", MM_EFOREIGN);
+    expect_free_misuse(h, guard + 2 * MM_PAGE_SIZE + 8, "pointer to no live block",
+                       MM_EFOREIGN);
+    if (MM_CFG_DEBUG) {
+        /* on an 8-aligned address inside a 24-byte block */
         expect_free_misuse(h, (char *)small + 8, "misaligned pointer", MM_EALIGN);
+        expect_free_misuse(h, (char *)small + 16, "misaligned pointer", MM_EALIGN);
+        /* in a pool's tail past its last block (40-byte class: 12 blocks,
+         * 32 bytes of tail in a 512-byte pool) */
+        void *w = mm_alloc(h, 40);
+        const size_t c = 4;
+        char *tail = mm_page_addr(h, pool_of(h, w)) + h->per_pool[c] * mm_class_size(c);
+        assert_true(tail < mm_page_addr(h, pool_of(h, w) + h->pool_pages[c]));
+        expect_free_misuse(h, tail, "misaligned pointer", MM_EALIGN);
+        mm_free(h, w);
     }
     /* the message carries the pointer */
     char want[32];
@@ -337,38 +797,106 @@ static void test_misuse_foreign_and_misaligned(void **state)
         print_error("message '%s' lacks %s\n", port_last_misuse(), want);
         fail();
     }
+    port_reset_misuse();
     mm_free(h, small);
     mm_free(h, large);
+    mm_free(h, guard);
+    assert_int_equal(port_misuse_count(), 0);
     assert_heap_ok(h);
+    mm_trim(h);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
 }
 
+/* Double frees: a large block twice (always), a small block into a class
+ * with no block in use (always), one on the class list while the class
+ * has other blocks in use (debug builds; in release it is not caught and
+ * mm_check finds the broken list afterwards), and a never-used block
+ * (debug builds). */
 static void test_misuse_double_free(void **state)
 {
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
     char *a = mm_alloc(h, 2 * MM_PAGE_SIZE);
     char *b = mm_alloc(h, 2 * MM_PAGE_SIZE);
+    char *g = mm_alloc(h, MM_PAGE_SIZE);
     mm_free(h, a);
     expect_free_misuse(h, a, "double free", MM_EDOUBLE); /* large */
-    mm_free(h, b);
-    void *s = mm_alloc(h, 64);
-    mm_free(h, s); /* its pool is empty (kept as the spare) */
+    mm_free(h, b); /* joins a's run: b is no block head any more */
+    expect_free_misuse(h, b, "pointer to no live block", MM_EFOREIGN);
+    expect_free_misuse(h, a, "double free", MM_EDOUBLE);
+    mm_free(h, g); /* all of it joins the wilderness */
+    expect_free_misuse(h, g, "pointer to no live block", MM_EFOREIGN);
+    expect_free_misuse(h, a, "pointer to no live block", MM_EFOREIGN);
+    assert_int_equal(h->top, h->meta);
+
+    /* small, class with no block in use: freed, or never handed out */
+    char *s = mm_alloc(h, 64);
+    mm_free(h, s);
+    assert_int_equal(class_stats(h, 7).in_use, 0);
     expect_free_misuse(h, s, "double free", MM_EDOUBLE);
-    mm_trim(h);    /* now its page is free again */
-    expect_free_misuse(h, s, "double free", MM_EDOUBLE);
-    if (MM_CFG_DEBUG) { /* inside a live pool: found on its free list */
-        char *keep = mm_alloc(h, 16);
-        void *x = mm_alloc(h, 16);
-        mm_free(h, x);
-        expect_free_misuse(h, x, "double free", MM_EDOUBLE);
-        /* a block past the carve mark (MM_CARVE_BATCH at a time) */
-        expect_free_misuse(h, keep + 16 * (MM_CARVE_BATCH + 4), "pointer to no live block",
-                           MM_EFOREIGN);
-        mm_free(h, keep);
+    expect_free_misuse(h, s + 3 * 64, "double free", MM_EDOUBLE);
+
+    /* the same at the end of a full 16-byte pool whose next page is
+     * another class's pool: nothing may be written past the pool */
+    char *q[MM_PAGE_SIZE / 16];
+    for (size_t i = 0; i < MM_PAGE_SIZE / 16; i++) {
+        q[i] = mm_alloc(h, 16);
     }
-    assert_heap_ok(h);
+    assert_null(h->bump[1]);
+    char *z = mm_alloc(h, 8);
+    assert_ptr_equal(z, q[MM_PAGE_SIZE / 16 - 1u] + 16);
+    memset(z, 0x11, 8);
+    for (size_t i = 0; i < MM_PAGE_SIZE / 16; i++) {
+        mm_free(h, q[i]);
+    }
+    assert_int_equal(class_stats(h, 1).in_use, 0);
+    expect_free_misuse(h, q[0], "double free", MM_EDOUBLE);
+    expect_free_misuse(h, q[MM_PAGE_SIZE / 16 - 1u] + 8, "double free", MM_EDOUBLE);
+    for (size_t k = 0; k < 8; k++) {
+        assert_int_equal((unsigned char)z[k], 0x11);
+    }
+
+    /* a pool given back by mm_trim: its first block is the head of a free
+     * run now (a large double free), the others point into it */
+    char *t = mm_alloc(h, 64); /* class 7's pool, all free before */
+    mm_free(h, z);
+    mm_free(h, t);
+    char *pin = mm_alloc(h, 2 * MM_PAGE_SIZE); /* keeps the pool off the top */
     mm_trim(h);
+    assert_heap_ok(h);
+    assert_int_equal(stats(h).pages_pool, 0);
+    assert_true(h->cmap[page(h, t)] == MM_C_FREE || page(h, t) >= h->top);
+    char *run = mm_page_addr(h, h->meta);
+    assert_int_equal(h->cmap[h->meta], MM_C_FREE);
+    expect_free_misuse(h, run, "double free", MM_EDOUBLE);
+    expect_free_misuse(h, run + 64, "pointer to no live block", MM_EFOREIGN);
+    mm_free(h, pin);
+    assert_heap_ok(h);
     assert_int_equal(stats(h).pages_free, stats(h).pages);
+
+    /* a class with other blocks in use */
+    char *keep = mm_alloc(h, 24);
+    char *x = mm_alloc(h, 24);
+    assert_ptr_equal(x, keep + 24);
+    if (MM_CFG_DEBUG) {
+        /* at or above the bump: never handed out */
+        expect_free_misuse(h, keep + 24 * 4, "pointer to no live block", MM_EFOREIGN);
+    }
+    mm_free(h, x);
+    if (MM_CFG_DEBUG) {
+        expect_free_misuse(h, x, "double free", MM_EDOUBLE); /* found on the list */
+        mm_free(h, keep);
+        assert_heap_ok(h);
+        mm_trim(h);
+        assert_int_equal(stats(h).pages_free, stats(h).pages);
+    } else {
+        /* not caught in release: the block goes on the list twice, and
+         * mm_check reports the broken list */
+        port_reset_misuse();
+        mm_free(h, x);
+        assert_int_equal(port_misuse_count(), 0);
+        assert_heap_bad(h, "free list");
+    }
 }
 
 static void test_misuse_other_calls(void **state)
@@ -380,6 +908,7 @@ static void test_misuse_other_calls(void **state)
     assert_int_equal(mm_usable_size(h, &local), 0);
     assert_int_equal(port_misuse_count(), 1);
     assert_non_null(strstr(port_last_misuse(), "mm_usable_size: foreign pointer"));
+    assert_int_equal(mm_last_error(h), MM_OK); /* h is read-only there */
     assert_null(mm_realloc(h, &local, 10));
     assert_int_equal(port_misuse_count(), 2);
     assert_non_null(strstr(port_last_misuse(), "mm_realloc: foreign pointer"));
@@ -389,10 +918,22 @@ static void test_misuse_other_calls(void **state)
     assert_int_equal(port_misuse_count(), 3);
     assert_non_null(strstr(port_last_misuse(), "mm_set_owner: foreign pointer"));
     char *big = mm_alloc(h, 1000);
-    mm_free(h, big);
+    char *guard = mm_alloc(h, MM_PAGE_SIZE);
+    mm_set_owner(h, big + 8, &owner);
+    assert_int_equal(port_misuse_count(), 4);
+    assert_non_null(strstr(port_last_misuse(), "mm_set_owner: misaligned pointer"));
+    assert_null(mm_desc(h, page(h, big))->u.owner);
+    mm_free(h, big); /* the head of a free run */
     assert_null(mm_realloc(h, big, 2000));
     assert_non_null(strstr(port_last_misuse(), "mm_realloc: freed block"));
     assert_int_equal(mm_last_error(h), MM_EDOUBLE);
+    mm_free(h, guard); /* now the wilderness */
+    assert_null(mm_realloc(h, big, 2000));
+    assert_non_null(strstr(port_last_misuse(), "mm_realloc: pointer to no live block"));
+    assert_int_equal(mm_last_error(h), MM_EFOREIGN);
+    assert_int_equal(mm_usable_size(h, big), 0);
+    assert_non_null(strstr(port_last_misuse(), "mm_usable_size: pointer to no live block"));
+    assert_int_equal(port_misuse_count(), 7);
     assert_heap_ok(h);
 }
 
@@ -436,15 +977,19 @@ static void test_realloc_contract(void **state)
     assert_non_null(p);
     fill(p, 20, 1);
     assert_ptr_equal(mm_realloc(h, p, 24), p); /* same class */
+    assert_ptr_equal(mm_realloc(h, p, 17), p);
     char *q = mm_realloc(h, p, 100);           /* other class: moves */
     assert_non_null(q);
     assert_true(same(q, 20, 1));
+    assert_int_equal(class_stats(h, 2).in_use, 0); /* the old block was freed */
+    assert_ptr_equal(h->cls[2].s.head, p);
     fill(q, 100, 2);
     char *r = mm_realloc(h, q, 3 * MM_PAGE_SIZE); /* small -> large */
     assert_true(same(r, 100, 2));
     fill(r, 3 * MM_PAGE_SIZE, 3);
     assert_ptr_equal(mm_realloc(h, r, 2 * MM_PAGE_SIZE), r); /* shrink in place */
     assert_int_equal(mm_usable_size(h, r), 2 * MM_PAGE_SIZE);
+    assert_int_equal(h->top, page(h, r) + 2u); /* the surplus page joined the wilderness */
     assert_heap_ok(h);
     assert_ptr_equal(mm_realloc(h, r, 5 * MM_PAGE_SIZE), r); /* grow in place */
     assert_true(same(r, 2 * MM_PAGE_SIZE, 3));
@@ -469,6 +1014,7 @@ static void test_realloc_contract(void **state)
     assert_null(mm_realloc(h, m, stats(h).pages * MM_PAGE_SIZE));
     assert_int_equal(mm_last_error(h), MM_ENOMEM);
     assert_true(same(m, 2 * MM_PAGE_SIZE, 3));
+    assert_heap_ok(h);
     char *s = mm_realloc(h, m, 16); /* large -> small */
     assert_true(same(s, 16, 3));
     assert_int_equal(mm_usable_size(h, s), 16);
@@ -512,6 +1058,7 @@ static void test_compact_owners(void **state)
     assert_ptr_equal(own_b, hole3); /* into hole3 */
     assert_true(same(own_b, 2 * MM_PAGE_SIZE, 5));
     assert_true(same(pinned, MM_PAGE_SIZE, 6));
+    assert_ptr_equal(mm_desc(h, page(h, own_a))->u.owner, &own_a);
     assert_ptr_equal(mm_alloc(h, 8), (char *)small + 8); /* pool unmoved */
     assert_int_equal(largest, mm_largest_free(h));
     assert_true(mm_fragmentation(h) <= frag_before);
@@ -520,6 +1067,28 @@ static void test_compact_owners(void **state)
     mm_free(h, own_b);
     assert_heap_ok(h);
     assert_int_equal(port_misuse_count(), 0);
+
+    /* mm_compact reclaims an all-free pool first, and an owned block then
+     * slides down into its pages */
+    h = fresh(REGION_SIZE);
+    void *t = mm_alloc(h, 64);
+    char *c = mm_alloc(h, 2 * MM_PAGE_SIZE);
+    char *g = mm_alloc(h, MM_PAGE_SIZE);
+    mm_free(h, t);
+    fill(c, 2 * MM_PAGE_SIZE, 7);
+    void *own_c = c;
+    mm_set_owner(h, c, &own_c);
+    assert_int_equal(class_stats(h, 7).pools, 1);
+    mm_compact(h);
+    assert_heap_ok(h);
+    assert_int_equal(class_stats(h, 7).pools, 0);
+    assert_ptr_equal(own_c, mm_page_addr(h, h->meta));
+    assert_true(same(own_c, 2 * MM_PAGE_SIZE, 7));
+    assert_int_equal(h->cmap[h->meta + 2u], MM_C_FREE); /* the hole before g */
+    mm_free(h, own_c);
+    mm_free(h, g);
+    assert_heap_ok(h);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
 }
 
 /* ---- diagnostics ---- */
@@ -529,6 +1098,7 @@ static void test_stats_and_high_water(void **state)
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
     size_t hw0 = mm_high_water(h);
+    assert_int_equal(hw0, sizeof(struct mm_heap));
     void *p[100];
     for (int i = 0; i < 100; i++) {
         p[i] = mm_alloc(h, (size_t)(8 + i % 5 * 8));
@@ -540,21 +1110,44 @@ static void test_stats_and_high_water(void **state)
         used += mm_usable_size(h, p[i]);
     }
     assert_int_equal(s.used_bytes, used + mm_usable_size(h, big));
+    assert_int_equal(s.pages, h->npages - h->meta);
     assert_int_equal(s.pages_pool + s.pages_large + s.pages_free, s.pages);
+    assert_int_equal(s.pages_large, 4);
+    assert_int_equal(s.large_blocks, 1);
     assert_int_equal(s.free_bytes, s.pages_free * MM_PAGE_SIZE);
+    assert_int_equal(s.pages_free, h->npages - h->top); /* the wilderness only */
     assert_true(s.high_water > hw0);
     assert_int_equal(s.high_water, mm_high_water(h));
     assert_int_equal(s.peak_bytes, (s.pages_pool + s.pages_large) * MM_PAGE_SIZE);
-    size_t hw = s.high_water;
+    assert_int_equal(s.high_water, sizeof(struct mm_heap) +
+                     (s.pages_pool + s.pages_large) * (MM_PAGE_SIZE + 1u + sizeof(mm_pd)));
+    size_t pool_free = 0;
+    for (size_t c = 0; c < 5; c++) {
+        mm_class_stats cs = class_stats(h, c);
+        assert_int_equal(cs.in_use, 20);
+        assert_int_equal(cs.bytes, 20 * cs.block_size);
+        assert_int_equal(cs.free_blocks, cs.pools * cs.blocks_per_pool - 20u);
+        pool_free += cs.free_blocks * cs.block_size;
+    }
+    assert_int_equal(s.pool_free_bytes, pool_free);
+    size_t hw = s.high_water, pool_pages = s.pages_pool;
     for (int i = 0; i < 100; i++) {
         mm_free(h, p[i]);
     }
     mm_free(h, big);
+    s = stats(h);
     assert_int_equal(mm_high_water(h), hw); /* never decreases */
-    assert_int_equal(stats(h).used_bytes, 0);
-    assert_true(stats(h).frag_permille > 0); /* the spare pool splits the free pages */
+    assert_int_equal(s.used_bytes, 0);
+    assert_int_equal(s.pages_pool, pool_pages); /* pools stay */
+    assert_int_equal(s.pages_large, 0);
+    assert_int_equal(s.frag_permille, 0); /* the pools sit below the wilderness */
     mm_trim(h);
-    assert_int_equal(stats(h).frag_permille, 0);
+    s = stats(h);
+    assert_int_equal(s.pages_pool, 0);
+    assert_int_equal(s.pages_free, s.pages);
+    assert_int_equal(s.frag_permille, 0);
+    assert_int_equal(s.high_water, hw);
+    assert_int_equal(s.peak_bytes, (pool_pages + 4u) * MM_PAGE_SIZE);
     assert_heap_ok(h);
 }
 
@@ -573,44 +1166,136 @@ static void test_fragmentation_figure(void **state)
         mm_free(h, p[i]); /* every other page: free runs of one page */
     }
     size_t nfree = (n + 1) / 2;
+    assert_int_equal(stats(h).pages_free, nfree);
     assert_int_equal(mm_largest_free(h), MM_PAGE_SIZE);
     assert_int_equal(mm_fragmentation(h), 1000u - 1000u / nfree);
     assert_heap_ok(h);
 }
 
+/* mm_check reports corruption injected into each structure; the region is
+ * restored after each. */
 static void test_check_finds_corruption(void **state)
 {
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
+    const uint32_t m = h->meta;
     mm_report r;
-    uint32_t *a = mm_alloc(h, 16);
-    uint32_t *b = mm_alloc(h, 16);
+    /* class 2 (24 B) pool at m; run [m+1, m+3); large at m+3..m+5; top m+6 */
+    char *a = mm_alloc(h, 24);
+    char *b = mm_alloc(h, 24);
+    char *c = mm_alloc(h, 24);
+    char *run = mm_alloc(h, 2 * MM_PAGE_SIZE);
+    char *big = mm_alloc(h, 3 * MM_PAGE_SIZE);
+    mm_free(h, run);
     mm_free(h, a);
-    uint32_t saved = a[0];
-    a[0] = 12345; /* write after free into the link word */
+    assert_int_equal(page(h, a), m);
+    assert_int_equal(page(h, run), m + 1u);
+    assert_int_equal(page(h, big), m + 3u);
+    assert_int_equal(h->top, m + 6u);
+    assert_heap_ok(h);
+    snapshot();
+
+    /* a free list link written after free */
+    *(uintptr_t *)(void *)a = 12345;
     assert_false(mm_check(h, &r));
     assert_int_equal(r.code, MM_ECORRUPT);
     assert_non_null(strstr(r.msg, "free list"));
-    assert_ptr_equal(r.addr, a);
-    a[0] = saved;
-    assert_heap_ok(h);
+    assert_ptr_equal(r.addr, (void *)12345);
+    restore(h);
+    /* ... pointing off a block boundary of the same pool */
+    *(char **)(void *)a = c + 8;
+    assert_heap_bad(h, "off a block boundary");
+    restore(h);
+    /* ... into another class's page, and to a block never handed out */
+    *(char **)(void *)a = run;
+    assert_heap_bad(h, "not on a pool page of its class");
+    restore(h);
+    *(char **)(void *)a = c + 3 * 24;
+    assert_heap_bad(h, "never handed out");
+    restore(h);
+    /* a cycle in a class list */
+    mm_free(h, b); /* list: b -> a */
+    snapshot();
+    *(char **)(void *)a = b;
+    assert_heap_bad(h, "cycle");
+    restore(h);
+    /* a wrong count of blocks in use */
+    h->cls[2].s.used++;
+    assert_heap_bad(h, "class counts disagree");
+    restore(h);
+    h->left[2]--;
+    assert_heap_bad(h, "bump");
+    restore(h);
     if (MM_CFG_DEBUG) {
-        a[2] = 0; /* write after free past the link word */
-        assert_false(mm_check(h, &r));
-        assert_non_null(strstr(r.msg, "write after free"));
-        a[2] = 0xDDDDDDDDu;
+        ((unsigned char *)a)[sizeof(void *) + 1u] = 0; /* past the link word */
+        assert_heap_bad(h, "write after free");
+        restore(h);
     }
-    /* a descriptor with a wrong kind */
-    mm_page *d = mm_desc(h, stats(h).pages - 1u);
-    uint8_t kind = d->kind;
-    d->kind = MM_K_LARGE;
+    /* page marks (cmap) */
+    h->cmap[h->npages - 1u] = MM_C_FREE; /* a wilderness page */
+    assert_heap_bad(h, "wrong mark");
+    restore(h);
+    h->cmap[0] = MM_C_NONE; /* a heap page */
+    assert_heap_bad(h, "wrong mark");
+    restore(h);
+    h->cmap[m + 4u] = MM_C_TAIL; /* inside the large block */
+    assert_heap_bad(h, "not marked NONE");
+    restore(h);
+    h->cmap[m] = 3; /* the pool's page says another class */
     assert_false(mm_check(h, &r));
     assert_int_equal(r.code, MM_ECORRUPT);
-    d->kind = kind;
+    restore(h);
+    h->cmap[m + 1u] = MM_C_NONE; /* a free run head lost */
+    assert_false(mm_check(h, &r));
+    restore(h);
+    /* descriptors */
+    mm_desc(h, m + 3u)->len = 0;
+    assert_heap_bad(h, "large block head: bad length");
+    restore(h);
+    mm_desc(h, m + 2u)->head = (uint16_t)m; /* the run's tail names a wrong head */
+    assert_heap_bad(h, "tail");
+    restore(h);
+    h->pages_pool++;
+    assert_heap_bad(h, "page totals");
+    restore(h);
+    /* the free-run index: a bucket bitmap bit with no run, and the reverse */
+    uint32_t fl, sl;
+    mm_pages_bucket(2, &fl, &sl);
+    assert_int_equal(h->bucket[fl][sl], m + 1u);
+    h->sl_map[fl] = (uint8_t)(h->sl_map[fl] | (1u << ((sl + 1u) % MM_SL_COUNT)));
+    assert_heap_bad(h, "second-level bitmap");
+    restore(h);
+    h->sl_map[fl] = (uint8_t)(h->sl_map[fl] & ~(1u << sl));
+    assert_heap_bad(h, "second-level bitmap");
+    restore(h);
+    h->fl_map = (uint16_t)(h->fl_map | (1u << (MM_FL_COUNT - 1u)));
+    assert_heap_bad(h, "first-level bitmap");
+    restore(h);
+    mm_desc(h, m + 1u)->len = 3; /* in the bucket of length 2 */
+    h->cmap[m + 2u] = MM_C_NONE;
+    h->cmap[m + 3u] = MM_C_TAIL;
+    mm_desc(h, m + 3u)->head = (uint16_t)(m + 1u);
+    assert_false(mm_check(h, &r));
+    restore(h);
+    /* a free run touching the wilderness: the large block above it turned
+     * into wilderness without the run merging */
+    h->cmap[m + 3u] = MM_C_NONE;
+    h->top = m + 3u;
+    h->pages_large -= 3;
+    h->large_blocks--;
+    assert_heap_bad(h, "touches the wilderness");
+    restore(h);
+    /* two free runs side by side */
     assert_heap_ok(h);
-    mm_free(h, b);
+    h->magic = 0;
+    assert_heap_bad(h, "magic");
+    restore(h);
+    mm_free(h, c);
+    mm_free(h, big);
     assert_heap_ok(h);
     assert_false(mm_check(NULL, &r));
+    assert_int_equal(r.code, MM_ECORRUPT);
+    assert_false(mm_check(h, NULL) == false);
 }
 
 static void test_dump_map(void **state)
@@ -618,17 +1303,38 @@ static void test_dump_map(void **state)
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
     void *s = mm_alloc(h, 16);
+    void *f = mm_alloc(h, 2 * MM_PAGE_SIZE);
     void *l = mm_alloc(h, 3 * MM_PAGE_SIZE);
+    void *t = mm_alloc(h, 100); /* class 12 ('d'), a pool of 2 pages */
+    assert_int_equal(h->pool_pages[12], 2);
+    mm_free(h, f);
     port_capture_begin();
     mm_dump_map(h);
     const char *out = port_capture_end();
-    assert_non_null(strstr(out, "heap map:"));
-    assert_non_null(strstr(out, ". free"));
-    assert_non_null(strstr(out, "000000: 2L==."));
-    assert_non_null(strstr(out, "2  16 B: 1 pools, 1 in use"));
     assert_int_equal(port_capture_dropped(), 0);
+    assert_non_null(strstr(out, "heap map:"));
+    assert_non_null(strstr(out, "M heap state"));
+    assert_non_null(strstr(out, ". free"));
+    assert_non_null(strstr(out, "- never used"));
+    char want[80];
+    size_t k = 0;
+    k += (size_t)snprintf(want, sizeof want, "000000: ");
+    for (uint32_t i = 0; i < h->meta; i++) {
+        want[k++] = 'M';
+    }
+    snprintf(want + k, sizeof want - k, "2..L==dd---");
+    if (strstr(out, want) == NULL) {
+        print_error("map lacks '%s':\n%s", want, out);
+    }
+    assert_non_null(strstr(out, want));
+    /* one line per 64 pages, the last one ending at the last page */
+    assert_int_equal(h->npages, 128);
+    assert_non_null(strstr(out, "008000: ----------------------------------------------------------------\n"));
+    assert_non_null(strstr(out, "2  16 B: 1 pools, 1 in use, 31 free"));
+    assert_non_null(strstr(out, "d 104 B: 1 pools, 1 in use"));
     mm_free(h, s);
     mm_free(h, l);
+    mm_free(h, t);
     assert_heap_ok(h);
 }
 
@@ -646,7 +1352,7 @@ static void test_debug_poison(void **state)
     }
     memset(p, 0, 48);
     mm_free(h, p);
-    for (size_t i = 4; i < 48; i++) {
+    for (size_t i = sizeof(void *); i < 48; i++) {
         assert_int_equal(p[i], MM_POISON_FREE);
     }
     unsigned char *big = mm_alloc(h, 1000);
@@ -657,120 +1363,6 @@ static void test_debug_poison(void **state)
     assert_heap_ok(h);
 }
 
-/* ---- per-class spares (R4) ---- */
-
-static mm_class_stats class_stats(const mm_heap *h, size_t c)
-{
-    mm_class_stats cs;
-    assert_true(mm_get_class_stats(h, c, &cs));
-    return cs;
-}
-
-/* Makes every class hold one empty pool, its spare. */
-static void make_spares(mm_heap *h, void **first)
-{
-    for (size_t c = 0; c < mm_class_count(); c++) {
-        first[c] = mm_alloc(h, mm_class_size(c));
-        assert_non_null(first[c]);
-        mm_free(h, first[c]);
-    }
-    assert_heap_ok(h);
-}
-
-/* Alternating classes never refills: each class keeps its last empty pool
- * and serves from it (the same block again, LIFO). */
-static void test_class_spares_kept(void **state)
-{
-    (void)state;
-    mm_heap *h = fresh(REGION_SIZE);
-    const size_t nc = mm_class_count();
-    void *first[MM_SMALL_MAX / 8];
-    make_spares(h, first);
-    mm_stats s0 = stats(h);
-    size_t cached = 0;
-    for (size_t c = 0; c < nc; c++) {
-        cached += class_stats(h, c).pool_pages;
-    }
-    assert_int_equal(s0.pages_pool, cached);
-    for (size_t round = 0; round < 100; round++) {
-        for (size_t i = 0; i < nc; i++) {
-            size_t c = (i * 7u + round) % nc;
-            void *p = mm_alloc(h, mm_class_size(c));
-            assert_ptr_equal(p, first[c]);
-            assert_int_equal(class_stats(h, c).in_use, 1);
-            mm_free(h, p);
-        }
-    }
-    assert_heap_ok(h);
-    mm_stats s1 = stats(h);
-    assert_int_equal(s1.pages_pool, s0.pages_pool);
-    assert_int_equal(s1.peak_bytes, s0.peak_bytes);
-    for (size_t c = 0; c < nc; c++) {
-        mm_class_stats cs = class_stats(h, c);
-        assert_int_equal(cs.pools, 1);
-        assert_int_equal(cs.pools_peak, 1);
-        assert_int_equal(cs.in_use, 0);
-        assert_int_equal(cs.free_blocks, cs.blocks_per_pool);
-    }
-    /* a double free into an empty spare is caught, whether the free that
-     * emptied it took the fast path (spare already) or not */
-    void *a = mm_alloc(h, 24), *b = mm_alloc(h, 24);
-    assert_int_equal(class_stats(h, 2).in_use, 2);
-    mm_free(h, a);
-    mm_free(h, b);
-    assert_int_equal(class_stats(h, 2).in_use, 0);
-    expect_free_misuse(h, b, "double free", MM_EDOUBLE);
-    assert_heap_ok(h);
-    mm_trim(h); /* gives every spare back */
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
-    for (size_t c = 0; c < nc; c++) {
-        assert_int_equal(class_stats(h, c).pools, 0);
-    }
-    assert_heap_ok(h);
-}
-
-/* A refill or a large block that finds no free run long enough takes the
- * spares' pages back and retries. */
-static void test_class_spares_on_demand(void **state)
-{
-    (void)state;
-    mm_heap *h = fresh(REGION_SIZE);
-    const size_t nc = mm_class_count(), last = nc - 1u;
-    void *first[MM_SMALL_MAX / 8];
-    make_spares(h, first);
-    mm_class_stats cs = class_stats(h, last);
-    void *full[MM_PAGE_SIZE * MM_POOL_MAX_PAGES / 8];
-    for (size_t i = 0; i < cs.blocks_per_pool; i++) { /* fills its spare */
-        full[i] = mm_alloc(h, cs.block_size);
-        assert_non_null(full[i]);
-    }
-    assert_int_equal(class_stats(h, last).free_blocks, 0);
-    void *big = mm_alloc(h, stats(h).pages_free * MM_PAGE_SIZE);
-    assert_non_null(big);
-    assert_int_equal(stats(h).pages_free, 0);
-    assert_heap_ok(h);
-    void *more = mm_alloc(h, cs.block_size); /* refill: spares go back */
-    assert_non_null(more);
-    assert_int_equal(class_stats(h, last).pools, 2);
-    assert_int_equal(class_stats(h, 0).pools, 0);
-    assert_int_equal(class_stats(h, 0).pools_peak, 1);
-    assert_heap_ok(h);
-    mm_free(h, more);
-    for (size_t i = 0; i < cs.blocks_per_pool; i++) {
-        mm_free(h, full[i]);
-    }
-    mm_free(h, big);
-    assert_heap_ok(h);
-    make_spares(h, first);
-    assert_true(stats(h).pages_pool > 0);
-    void *all = mm_alloc(h, stats(h).pages * MM_PAGE_SIZE); /* large: same */
-    assert_non_null(all);
-    assert_int_equal(stats(h).pages_pool, 0);
-    mm_free(h, all);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
-    assert_heap_ok(h);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -778,7 +1370,12 @@ int main(void)
         cmocka_unit_test(test_small_classes),
         cmocka_unit_test(test_alignment),
         cmocka_unit_test(test_64k_holds_3900_blocks),
-        cmocka_unit_test(test_pool_release_and_reuse),
+        cmocka_unit_test(test_class_lifo_reuse),
+        cmocka_unit_test(test_pools_stay_until_trim),
+        cmocka_unit_test(test_classes_keep_pools),
+        cmocka_unit_test(test_refill_wilderness_then_run),
+        cmocka_unit_test(test_reclaim_on_demand),
+        cmocka_unit_test(test_trim_random_layout),
         cmocka_unit_test(test_large_coalescing),
         cmocka_unit_test(test_bad_sizes),
         cmocka_unit_test(test_misuse_foreign_and_misaligned),
@@ -792,8 +1389,6 @@ int main(void)
         cmocka_unit_test(test_check_finds_corruption),
         cmocka_unit_test(test_dump_map),
         cmocka_unit_test(test_debug_poison),
-        cmocka_unit_test(test_class_spares_kept),
-        cmocka_unit_test(test_class_spares_on_demand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
