@@ -51,12 +51,6 @@ static_assert(MM_CFG_GC_YOUNG_MAX >= 1, "the young table needs an entry");
 static_assert(MM_CFG_GC_RESULT_TYPES >= 2, "room for a type and (other)");
 
 #define GC_OLDEST 2u
-#ifndef GC_PROFILE
-#define GC_PROFILE 0
-#endif
-#if GC_PROFILE
-static uint64_t prof_clear, prof_free;
-#endif
 #define GC_SCANNED MM_HDR_GC_A
 #define GC_REACHED MM_HDR_GC_B
 
@@ -140,6 +134,8 @@ static inline void gen_move(mm_gc *gc, mm_obj *o, uint32_t to)
     mm_gc_set_gen(o, to);
     gc->pop[to]++;
 }
+
+static void track_hook(mm_rt *rt, mm_obj *o, bool born);
 
 /* ------------------------------------------------------------- edges */
 
@@ -408,8 +404,10 @@ static inline __attribute__((always_inline)) int release_body(mm_gc *gc, mm_gc_r
             /* Only the hold: o is freed here as the drain would (hook,
              * clear, destroy, block, slot), without the drain's round trip
              * through the pending list. */
-            if (rt->track_hook != NULL) {
-                rt->track_hook(rt, o, false);
+            if (rt->track_hook == track_hook) {
+                gc->pop[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]--; /* on_free */
+            } else if (rt->track_hook != NULL) {
+                rt->track_hook(rt, o, false); /* a wrapper (tests) */
             }
             t->clear(rt, o);
             if (t->destroy != NULL) {
@@ -528,21 +526,12 @@ static void collect(mm_gc *gc, uint32_t gen, mm_gc_result *res)
     if ((gc->debug & MM_GC_DEBUG_STATS) != 0u) {
         print_start(gc);
     }
-    uint64_t p0 = mm_port_clock();
     res->examined = subtract_internal(gc, res);
-    uint64_t p1 = mm_port_clock();
     res->rescans = mark_reachable(gc);
-    uint64_t p2 = mm_port_clock();
     find_garbage(gc, res);
-    uint64_t p3 = mm_port_clock();
-    if (GC_PROFILE) mm_printf("PROF pre %llu sub %llu mark %llu find %llu\n", (unsigned long long)(p0-t0),(unsigned long long)(p1-p0),(unsigned long long)(p2-p1),(unsigned long long)(p3-p2));
     uint64_t t4 = mm_port_clock();
     (void)release_garbage(gc, res);
     res->release_instructions = mm_port_clock() - t4;
-#if GC_PROFILE
-    mm_printf("PROF release %llu clear %llu free %llu\n", (unsigned long long)res->release_instructions, (unsigned long long)prof_clear, (unsigned long long)prof_free);
-    prof_clear = prof_free = 0;
-#endif
     update_counts(gc, res);
     fill_types(gc, res);
     res->freed = rt->freed - freed0;
