@@ -6,34 +6,44 @@
  * variant of CPython's Modules/gcmodule.c), without CPython's per-object
  * gc_refs word: the slot's own refcount is the scratch. For the set S of
  * tracked objects of generations 0..g, four walks over S:
- *  1. SUBTRACT: every member gets one extra HOLD reference, and for every
- *     edge m -> c with m, c in S: rc(c) -= 1. Now rc(c) - 1 counts only
- *     the references from outside S.                              O(S + E)
- *  2. MARK: every member with rc > 1 is a root. From the roots, follow the
+ *  1. SUBTRACT: for every edge m -> c with m, c in S: rc(c) -= 1. Now
+ *     rc(c) counts only the references from outside S (it may be 0: no
+ *     code but the collector's and the types' refs/traverse runs until
+ *     step 3 has restored it).                                    O(S + E)
+ *  2. MARK: every member with rc > 0 is a root. From the roots, follow the
  *     edges inside S with an explicit stack, flagging REACHED (B) when an
  *     object is first reached and SCANNED (A) when its edges are followed.
  *     Following an edge m -> c also adds 1 back to rc(c): every edge out of
- *     a reachable object is restored here. Stack overflow: the object stays
- *     REACHED and unscanned and the walk over S is repeated (C4). Garbage
- *     keeps rc == 1 (its hold) all along, so "rc > 1 or REACHED" stays the
- *     root test.                                   O((S + E) x (1 + rescans))
- *  3. CLEAR: a reachable member drops its hold (its refcount is exact
- *     again). GARBAGE = members without B: each is counted by type, flagged
- *     A (without B), its edges into S are restored (rc(c) += 1) and it is
- *     clear()ed, which drops them again with everything else it holds.
- *     Restoring before dropping keeps every member's refcount >= 1 (garbage
- *     has its hold), so nothing in S is freed here; objects outside S that
- *     only garbage held die by the refcount drain.          O(S + G + E_G)
+ *     a reachable object is restored here, so a survivor's refcount is
+ *     exact again but for the edges garbage holds on it. Stack overflow:
+ *     the object stays REACHED and unscanned and the walk over S is
+ *     repeated (C4). Garbage keeps rc == 0 all along, so "rc > 0 or
+ *     REACHED" stays the root test.              O((S + E) x (1 + rescans))
+ *  3. FIND: GARBAGE = members without B. Each is flagged A (without B),
+ *     counted by type, gets one HOLD reference (rc 0 -> 1) and its edges
+ *     into S are restored (rc(c) += 1). Now every refcount is exact, plus
+ *     the hold on each garbage object.                    O(S + G + E_G)
  *  4. RELEASE: survivors lose A/B and move to generation min(g+1, 2) (only
- *     now: step 3 tells members from others by generation); each garbage
- *     object, whose refcount is now its hold alone, drops it: rc 1 -> 0,
- *     the drain frees it (its clear() finds it empty).            O(S + G)
+ *     now: step 3 tells members from others by generation). Each garbage
+ *     object is clear()ed (which drops its references: objects outside S
+ *     that only it held die by the refcount drain) and drops its hold.
+ *     When nothing else holds it (the usual case) it is freed right there,
+ *     as the drain would: track hook, clear, destroy, block, slot; else
+ *     the garbage objects still holding it are cleared later in this walk
+ *     and the drain frees it with the last one. The holds keep every
+ *     garbage object alive until it has been cleared.       O(S + G + E_G)
+ * Edges are read straight from the object's handle array when its type
+ * has a refs() fast path (list, instances), else through traverse() and a
+ * visitor. Each walk is compiled twice, for the young table and for the
+ * handle table (WALK_FN), so that its loop carries no per-position test
+ * of which one it walks.
  * Walks over S use the young table for g = 0 (O(young)), the handle table
  * otherwise (O(slots)). Memory: struct mm_gc only (young table, mark
- * stack, per-type counters); nothing per object beyond the header bits.
- * The refcount is biased in the slot (mm_obj.h H3): field = rc - 1, so
- * rc +/- 1 is meta +/- MM_RC_ONE and rc == 0 is the all-ones field; the
- * helpers below do exactly what mm_rc_get/mm_rc_set would, inline.
+ * stack of slot pointers, per-type counters); nothing per object beyond
+ * the header bits. The refcount is biased in the slot (mm_obj.h H3):
+ * field = rc - 1, so rc +/- 1 is meta +/- MM_RC_ONE and rc == 0 is the
+ * all-ones field; the helpers below do exactly what mm_rc_get/mm_rc_set
+ * would, inline.
  */
 #include "mm_gc.h"
 

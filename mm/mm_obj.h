@@ -55,13 +55,18 @@
  *     is the live object or NULL; mm_slot_handle(rt, idx) its handle;
  * (b) children: mm_obj_type(rt, o)->traverse(rt, o, visit, arg) calls
  *     visit once per reference held (NULL traverse: not a container);
+ *     where refs is not NULL it gives the same references as one array
+ *     of handles (list items, instance fields), read without a call per
+ *     child;
  * (c) mm_obj_type(rt, o)->clear(rt, o) drops all references (the object
  *     stays valid and empty); the caller must hold a reference to o across
  *     the call (incref, clear, decref, as CPython's delete_garbage), since
  *     the children it drops may be what kept o alive;
  * (d) mm_rc_get/mm_rc_set read and write the true refcount of a slot
  *     (0 allowed while the collector works; it must restore or free);
- * (e) rt->oom_hook and rt->gc are its to set.
+ * (e) rt->oom_hook and rt->gc are its to set;
+ * (f) mm__slot_release frees the slot of an object the collector has
+ *     freed itself (cleared garbage: track_hook, clear, destroy, block).
  *
  * ---- Checked build ----
  * MM_CFG_CHECKED_HANDLES (mm_config.h, default 1): mm_incref/mm_decref
