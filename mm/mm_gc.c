@@ -152,10 +152,15 @@ static void track_hook(mm_rt *rt, mm_obj *o, bool born);
 /* What one edge m -> c (c a member) does in each walk. */
 enum { EDGE_SUBTRACT, EDGE_MARK, EDGE_RESTORE };
 
+/* Mark stack entries are slot indices; a CONTINUATION is two entries, the
+ * position to resume at, then the container's slot index | GC_CONT. */
+#define GC_CONT 0x80000000u
+static_assert(MM_H_INDEX_MASK < GC_CONT, "slot indices leave bit 31 free");
+
 static inline void push(mm_gc *gc, mm_slot *s)
 {
     if (gc->sp < gc->stack_limit) {
-        gc->stack[gc->sp++] = s;
+        gc->stack[gc->sp++] = (uint32_t)(s - gc->rt->tab);
     } else {
         gc->overflow = true; /* stays REACHED, unscanned: rescan finds it */
     }
@@ -258,13 +263,69 @@ WALK_FN(subtract_internal, subtract_body, uint32_t)
 
 /* ----------------------------------------------------- step 2: mark */
 
-/* Scans objects off the stack until it is empty. */
+/* Follows the edges of reachable o from its child `start` on, o's type
+ * having refs(). Children are pushed as they are first reached; when the
+ * rest would not fit, o's continuation goes under them (two entries), so
+ * that a wide container is scanned in chunks instead of overflowing the
+ * stack: the stack then grows with depth only, and the rescan of C4 is
+ * left to deep graphs (and to stacks of fewer than 3 entries). */
+static inline __attribute__((always_inline)) void scan_refs(mm_gc *gc, mm_slot *os,
+                                                            uint32_t start)
+{
+    mm_rt *rt = gc->rt;
+    mm_obj *o = os->obj;
+    const mm_h *a = NULL;
+    uint32_t n = type_of(gc, o)->refs(rt, o, &a);
+    mm_slot *tab = rt->tab;
+    uint32_t lim = member_lim(gc->gen), sp = gc->sp, limit = gc->stack_limit;
+    uint32_t room = limit - sp;
+    if (n - start <= room || room < 3u) { /* all fit, or no room to chunk */
+        for (uint32_t i = start; i < n; i++) {
+            edge(gc, tab, lim, a[i], EDGE_MARK);
+        }
+        return;
+    }
+    uint32_t base = sp, i = start;
+    sp += 2u; /* the continuation's two entries, filled below */
+    for (; i < n; i++) {
+        mm_slot *c = child_slot(tab, a[i], lim);
+        if (c == NULL) {
+            continue;
+        }
+        mm_obj *co = c->obj;
+        if (!is_reached(co)) {
+            if (sp == limit) {
+                break; /* full: child i is the continuation's first */
+            }
+            mm_gc_set_flag_b(co, true);
+            gc->stack[sp++] = (uint32_t)(c - tab);
+        }
+        rc_inc(c);
+    }
+    gc->stack[base] = i; /* i == n: an empty continuation */
+    gc->stack[base + 1u] = (uint32_t)(os - tab) | GC_CONT;
+    gc->sp = sp;
+}
+
+/* Scans objects (and continuations) off the stack until it is empty. */
 static void drain_stack(mm_gc *gc)
 {
+    mm_slot *tab = gc->rt->tab;
     while (gc->sp > 0) {
-        mm_obj *o = gc->stack[--gc->sp]->obj;
+        uint32_t e = gc->stack[--gc->sp];
+        if ((e & GC_CONT) != 0u) {
+            uint32_t pos = gc->stack[--gc->sp];
+            scan_refs(gc, &tab[e & ~GC_CONT], pos);
+            continue;
+        }
+        mm_slot *s = &tab[e];
+        mm_obj *o = s->obj;
         mm_gc_set_flag_a(o, true);
-        edges(gc, o, EDGE_MARK, visit_mark);
+        if (type_of(gc, o)->refs != NULL) {
+            scan_refs(gc, s, 0);
+        } else {
+            type_of(gc, o)->traverse(gc->rt, o, visit_mark, gc);
+        }
     }
 }
 

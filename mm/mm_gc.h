@@ -190,7 +190,8 @@ typedef struct mm_gc {
     uint64_t dict_classes;       /* type ids of classes with a __dict__ */
     const mm_type *types[MM_TYPE_MAX]; /* type id -> descriptor, cached */
     uint32_t by_type[MM_TYPE_MAX];
-    mm_slot *stack[MM_CFG_GC_STACK]; /* mark stack: slots of reached members */
+    uint32_t stack[MM_CFG_GC_STACK]; /* mark stack: slot indices of reached
+                                        members, and continuations */
     mm_h young[MM_CFG_GC_YOUNG_MAX];
 } mm_gc;
 
