@@ -157,7 +157,7 @@ enum { EDGE_SUBTRACT, EDGE_MARK, EDGE_RESTORE };
 #define GC_CONT 0x80000000u
 static_assert(MM_H_INDEX_MASK < GC_CONT, "slot indices leave bit 31 free");
 
-static inline void push(mm_gc *gc, mm_slot *s)
+static inline void push(mm_gc *gc, const mm_slot *s)
 {
     if (gc->sp < gc->stack_limit) {
         gc->stack[gc->sp++] = (uint32_t)(s - gc->rt->tab);

@@ -35,7 +35,12 @@
  *     garbage awaiting its release). Both flags are clear between
  *     collections.
  * C4. Marking uses an explicit stack of MM_CFG_GC_STACK entries inside
- *     struct mm_gc, never recursion. When it is full, a newly reached
+ *     struct mm_gc (slot indices), never recursion. A container whose
+ *     type has refs() and whose children would not all fit is scanned in
+ *     chunks: as many children as fit are pushed above a CONTINUATION (2
+ *     entries: the container and the position to resume at), so width
+ *     alone never fills the stack (given 3 entries). When it is full all
+ *     the same (depth), a newly reached
  *     object is flagged REACHED but not pushed and an overflow is noted;
  *     the collector then walks the set again and scans every REACHED but
  *     not SCANNED object, until a walk ends without overflow. The result is
@@ -86,20 +91,20 @@
  *
  * ---- Measured (Cortex-M3 -O2, mps2-an385 under QEMU -icount; figures
  * from tests/bench/bench_gc.c, `gc_full`, `gc_young`, `gc_demo3`) ----
- * Full collection of 9,997 lists, half of them garbage in rings of 4: 264
- * instructions per tracked object (was 357), of which 165 are the first
- * three walks (subtract 53, mark 69 including one rescan walk after the
- * 64-entry stack overflows on the 1,249-item root list, find 43) and 99
- * the last walk: promotion, and per garbage object its clear(), destroy()
- * and the two mm_free calls (block and item array) and slot release; 197
- * per garbage object (was 250). 2-slot instances: 296 (was 404). A young
- * collection of 100 objects beside 10,000 old ones: 27,680 instructions
- * (276 per young object; was 34,720), the full one 1,871,800 (67x). The
- * two-node cycle of demo 3: 7,360. The 100-per-object goal of issue #5 is
- * NOT met: at 5,000 garbage objects the release alone (allocator, types'
- * clear/destroy, slots) costs ~99 per tracked object, and each of the
- * four walks over the handle table ~13 per slot before any edge work.
- * Flash: 4.1 KB at -Os (3.3 KB before: each walk is compiled twice, for
+ * Full collection of 9,997 lists, half of them garbage in rings of 4: 252
+ * instructions per tracked object (was 357), of which 153 are the first
+ * three walks (subtract 53, mark 57: no rescan, the 1,249-item root list
+ * is scanned in chunks; find 43) and 99 the last walk: promotion, and per
+ * garbage object its clear(), destroy(), the two mm_free calls (block and
+ * item array) and the slot release: 197 per garbage object (was 250).
+ * 2-slot instances: 285 (was 404). A young collection of 100 objects
+ * beside 10,000 old ones: 28,200 instructions (282 per young object; was
+ * 34,720), the full one 1,604,280 (56x). The two-node cycle of demo 3:
+ * 7,360. The 100-per-object goal of issue #5 is NOT met: with 5,000
+ * garbage objects the release alone (allocator, the types' clear and
+ * destroy, slots) costs ~99 per tracked object, and each of the four
+ * walks over the handle table ~13 per slot before any edge work.
+ * Flash: 4.4 KB at -Os (3.3 KB before: each walk is compiled twice, for
  * the young table and for the handle table).
  *
  * ---- Ownership and time ----
