@@ -92,7 +92,7 @@
 #define MM_CFG_GC_YOUNG_MAX 700
 #endif
 
-/* Entries of the explicit mark stack (one pointer each, inside struct
+/* Entries of the explicit mark stack (4 B each: slot indices, inside struct
  * mm_gc). On overflow the collector rescans the collected set (see mm_gc.h). */
 #ifndef MM_CFG_GC_STACK
 #define MM_CFG_GC_STACK 64

@@ -395,4 +395,4 @@ static size_t dict_bodies(const mm_rt *rt, const mm_obj *o, const void *body[2])
 }
 
 const mm_type mm_type_dict = {"dict", dict_traverse, dict_clear, dict_destroy,
-                              dict_size, dict_bodies};
+                              dict_size, dict_bodies, NULL};

@@ -6,34 +6,44 @@
  * variant of CPython's Modules/gcmodule.c), without CPython's per-object
  * gc_refs word: the slot's own refcount is the scratch. For the set S of
  * tracked objects of generations 0..g, four walks over S:
- *  1. SUBTRACT: every member gets one extra HOLD reference, and for every
- *     edge m -> c with m, c in S: rc(c) -= 1. Now rc(c) - 1 counts only
- *     the references from outside S.                              O(S + E)
- *  2. MARK: every member with rc > 1 is a root. From the roots, follow the
+ *  1. SUBTRACT: for every edge m -> c with m, c in S: rc(c) -= 1. Now
+ *     rc(c) counts only the references from outside S (it may be 0: no
+ *     code but the collector's and the types' refs/traverse runs until
+ *     step 3 has restored it).                                    O(S + E)
+ *  2. MARK: every member with rc > 0 is a root. From the roots, follow the
  *     edges inside S with an explicit stack, flagging REACHED (B) when an
  *     object is first reached and SCANNED (A) when its edges are followed.
  *     Following an edge m -> c also adds 1 back to rc(c): every edge out of
- *     a reachable object is restored here. Stack overflow: the object stays
- *     REACHED and unscanned and the walk over S is repeated (C4). Garbage
- *     keeps rc == 1 (its hold) all along, so "rc > 1 or REACHED" stays the
- *     root test.                                   O((S + E) x (1 + rescans))
- *  3. CLEAR: a reachable member drops its hold (its refcount is exact
- *     again). GARBAGE = members without B: each is counted by type, flagged
- *     A (without B), its edges into S are restored (rc(c) += 1) and it is
- *     clear()ed, which drops them again with everything else it holds.
- *     Restoring before dropping keeps every member's refcount >= 1 (garbage
- *     has its hold), so nothing in S is freed here; objects outside S that
- *     only garbage held die by the refcount drain.          O(S + G + E_G)
+ *     a reachable object is restored here, so a survivor's refcount is
+ *     exact again but for the edges garbage holds on it. Stack overflow:
+ *     the object stays REACHED and unscanned and the walk over S is
+ *     repeated (C4). Garbage keeps rc == 0 all along, so "rc > 0 or
+ *     REACHED" stays the root test.              O((S + E) x (1 + rescans))
+ *  3. FIND: GARBAGE = members without B. Each is flagged A (without B),
+ *     counted by type, gets one HOLD reference (rc 0 -> 1) and its edges
+ *     into S are restored (rc(c) += 1). Now every refcount is exact, plus
+ *     the hold on each garbage object.                    O(S + G + E_G)
  *  4. RELEASE: survivors lose A/B and move to generation min(g+1, 2) (only
- *     now: step 3 tells members from others by generation); each garbage
- *     object, whose refcount is now its hold alone, drops it: rc 1 -> 0,
- *     the drain frees it (its clear() finds it empty).            O(S + G)
+ *     now: step 3 tells members from others by generation). Each garbage
+ *     object is clear()ed (which drops its references: objects outside S
+ *     that only it held die by the refcount drain) and drops its hold.
+ *     When nothing else holds it (the usual case) it is freed right there,
+ *     as the drain would: track hook, clear, destroy, block, slot; else
+ *     the garbage objects still holding it are cleared later in this walk
+ *     and the drain frees it with the last one. The holds keep every
+ *     garbage object alive until it has been cleared.       O(S + G + E_G)
+ * Edges are read straight from the object's handle array when its type
+ * has a refs() fast path (list, instances), else through traverse() and a
+ * visitor. Each walk is compiled twice, for the young table and for the
+ * handle table (WALK_FN), so that its loop carries no per-position test
+ * of which one it walks.
  * Walks over S use the young table for g = 0 (O(young)), the handle table
  * otherwise (O(slots)). Memory: struct mm_gc only (young table, mark
- * stack, per-type counters); nothing per object beyond the header bits.
- * The refcount is biased in the slot (mm_obj.h H3): field = rc - 1, so
- * rc +/- 1 is meta +/- MM_RC_ONE and rc == 0 is the all-ones field; the
- * helpers below do exactly what mm_rc_get/mm_rc_set would, inline.
+ * stack of slot pointers, per-type counters); nothing per object beyond
+ * the header bits. The refcount is biased in the slot (mm_obj.h H3):
+ * field = rc - 1, so rc +/- 1 is meta +/- MM_RC_ONE and rc == 0 is the
+ * all-ones field; the helpers below do exactly what mm_rc_get/mm_rc_set
+ * would, inline.
  */
 #include "mm_gc.h"
 
@@ -56,30 +66,15 @@ static_assert(MM_CFG_GC_RESULT_TYPES >= 2, "room for a type and (other)");
 
 /* ------------------------------------------------------ small helpers */
 
-static inline mm_slot *slot_of(const mm_rt *rt, const mm_obj *o)
-{
-    return &rt->tab[mm_hdr_slot(o)];
-}
-static inline bool rc_is_zero(const mm_slot *s)
-{
-    return (s->meta >> MM_META_RC_SHIFT) == MM_META_RC_ZERO;
-}
-/* rc == 1: during a collection, a member held by its hold alone. */
-static inline bool rc_is_hold_only(const mm_slot *s)
-{
-    return (s->meta >> MM_META_RC_SHIFT) == 0u;
-}
+static inline uint32_t rc_field(uint32_t meta) { return meta >> MM_META_RC_SHIFT; }
+/* rc == 0 (the all-ones field): during marking, a member with no
+ * reference from outside the set (yet). */
+static inline bool rc_is_zero(const mm_slot *s) { return rc_field(s->meta) == MM_META_RC_ZERO; }
 static inline void rc_dec(mm_slot *s) { s->meta -= MM_RC_ONE; }
 static inline void rc_inc(mm_slot *s) { s->meta += MM_RC_ONE; }
 static inline uint32_t slot_gen(const mm_slot *s) { return s->meta & MM_META_GEN_MASK; }
 
 static inline bool is_reached(const mm_obj *o) { return mm_gc_flag_b(o); }
-static inline bool is_scanned(const mm_obj *o) { return mm_gc_flag_a(o); }
-/* After step 4: A without B = garbage waiting for its release. */
-static inline bool is_doomed(const mm_obj *o)
-{
-    return (o->hdr & (GC_SCANNED | GC_REACHED)) == GC_SCANNED;
-}
 
 /* The type of o, from the table cache_types filled (no call). */
 static inline const mm_type *type_of(const mm_gc *gc, const mm_obj *o)
@@ -87,30 +82,50 @@ static inline const mm_type *type_of(const mm_gc *gc, const mm_obj *o)
     return gc->types[mm_hdr_type(o)];
 }
 
-static inline mm_h handle_of(const mm_rt *rt, const mm_obj *o)
+/* Membership in one test: hdr's tracked bit and generation, less the
+ * tracked bit, is at most lim = gen << MM_HDR_GCGEN_SHIFT iff the object
+ * is tracked and of generation <= gen (untracked: the subtraction wraps
+ * to a huge value). */
+static inline uint32_t member_lim(uint32_t gen) { return gen << MM_HDR_GCGEN_SHIFT; }
+static inline bool member_hdr(uint32_t hdr, uint32_t lim)
 {
-    return mm_h_make(mm_hdr_slot(o), slot_gen(slot_of(rt, o)));
+    return (hdr & (MM_HDR_TRACKED | MM_HDR_GCGEN_MASK)) - MM_HDR_TRACKED <= lim;
 }
 
-/* True iff o is tracked and of generation <= gen (a member of the set). */
-static inline bool in_set(const mm_obj *o, uint32_t gen)
+/* The slot of the member named by child handle h, or NULL (untracked,
+ * older generation). The null handle and every immortal handle have index
+ * 0: the sink, whose obj is always NULL (H4), so they need no test of
+ * their own. Children of live containers are live (H2): no generation
+ * check. */
+static inline mm_slot *child_slot(mm_slot *tab, mm_h h, uint32_t lim)
 {
-    return mm_gc_is_tracked(o) && mm_gc_gen(o) <= gen;
+    mm_slot *s = &tab[h & MM_H_INDEX_MASK];
+    const mm_obj *c = s->obj;
+    return (c != NULL && member_hdr(c->hdr, lim)) ? s : NULL;
 }
 
-/* The member named by child handle h (slot in *s), or NULL: null and
- * immortal handles, untracked objects and older generations. */
-static inline mm_obj *child_member(const mm_gc *gc, mm_h h, mm_slot **s)
+/* The slot of the live object at walk position i, or NULL: young entry i
+ * for a young collection (NULL if that object died since: the slot's
+ * generation moved on), slot i otherwise. Callers test membership. No
+ * slot is dying here: collections never run inside a refcount drain.
+ * `young` is a constant in each walk (see WALK), so the test folds. */
+static inline __attribute__((always_inline)) mm_slot *
+set_slot(mm_slot *tab, const mm_h *young_tab, uint32_t i, bool young)
 {
-    if (h == MM_NULL || mm_h_is_immortal(h)) {
-        return NULL;
+    mm_slot *s;
+    if (young) {
+        mm_h h = young_tab[i];
+        s = &tab[mm_h_index(h)];
+        if (slot_gen(s) != mm_h_gen(h)) {
+            return NULL;
+        }
+    } else {
+        s = &tab[i];
     }
-    *s = &gc->rt->tab[mm_h_index(h)];
-    mm_obj *o = (*s)->obj;
-    return (o != NULL && in_set(o, gc->gen)) ? o : NULL;
+    return s->obj != NULL ? s : NULL;
 }
 
-/* Number of positions a walk over the set visits (see set_at). */
+/* Number of positions a walk over the set visits (see set_slot). */
 static inline uint32_t set_span(const mm_gc *gc)
 {
     return gc->gen == 0 ? gc->young_len : gc->rt->fresh;
@@ -123,14 +138,6 @@ static inline mm_obj *young_obj(const mm_rt *rt, mm_h h)
     return (s->obj != NULL && slot_gen(s) == mm_h_gen(h)) ? s->obj : NULL;
 }
 
-/* The live object at walk position i, or NULL: young entry i for a young
- * collection, slot i otherwise. Callers test membership. No slot is dying
- * here: collections never run inside a refcount drain. */
-static inline mm_obj *set_at(const mm_gc *gc, uint32_t i)
-{
-    return gc->gen == 0 ? young_obj(gc->rt, gc->young[i]) : gc->rt->tab[i].obj;
-}
-
 static inline void gen_move(mm_gc *gc, mm_obj *o, uint32_t to)
 {
     gc->pop[mm_gc_gen(o)]--;
@@ -138,95 +145,220 @@ static inline void gen_move(mm_gc *gc, mm_obj *o, uint32_t to)
     gc->pop[to]++;
 }
 
-/* ------------------------------------------------- step 1: subtract */
+static void track_hook(mm_rt *rt, mm_obj *o, bool born);
 
-static void visit_subtract(mm_rt *rt, mm_h h, void *arg)
+/* ------------------------------------------------------------- edges */
+
+/* What one edge m -> c (c a member) does in each walk. */
+enum { EDGE_SUBTRACT, EDGE_MARK, EDGE_RESTORE };
+
+/* Mark stack entries are slot indices; a CONTINUATION is two entries, the
+ * position to resume at, then the container's slot index | GC_CONT. */
+#define GC_CONT 0x80000000u
+static_assert(MM_H_INDEX_MASK < GC_CONT, "slot indices leave bit 31 free");
+
+static inline void push(mm_gc *gc, const mm_slot *s)
 {
-    (void)rt;
-    mm_slot *s = NULL;
-    if (child_member((const mm_gc *)arg, h, &s) != NULL) {
+    if (gc->sp < gc->stack_limit) {
+        gc->stack[gc->sp++] = (uint32_t)(s - gc->rt->tab);
+    } else {
+        gc->overflow = true; /* stays REACHED, unscanned: rescan finds it */
+    }
+}
+
+static inline __attribute__((always_inline)) void edge(mm_gc *gc, mm_slot *tab, uint32_t lim,
+                                                       mm_h h, int op)
+{
+    mm_slot *s = child_slot(tab, h, lim);
+    if (s == NULL) {
+        return;
+    }
+    if (op == EDGE_SUBTRACT) {
         if (MM_CFG_DEBUG) {
             MM_ASSERT(!rc_is_zero(s), "gc: refcount lower than the references held");
         }
         rc_dec(s);
+        return;
+    }
+    rc_inc(s); /* an edge from a reachable or garbage object: restored */
+    if (op == EDGE_MARK) {
+        mm_obj *c = s->obj;
+        if (!is_reached(c)) {
+            mm_gc_set_flag_b(c, true);
+            push(gc, s);
+        }
     }
 }
 
-/* Holds every member and leaves in its refcount, beyond the hold, only
- * its references from outside the set. */
-static uint32_t subtract_internal(mm_gc *gc)
+static void visit_subtract(mm_rt *rt, mm_h h, void *arg)
+{
+    edge((mm_gc *)arg, rt->tab, member_lim(((mm_gc *)arg)->gen), h, EDGE_SUBTRACT);
+}
+static void visit_mark(mm_rt *rt, mm_h h, void *arg)
+{
+    edge((mm_gc *)arg, rt->tab, member_lim(((mm_gc *)arg)->gen), h, EDGE_MARK);
+}
+static void visit_restore(mm_rt *rt, mm_h h, void *arg)
+{
+    edge((mm_gc *)arg, rt->tab, member_lim(((mm_gc *)arg)->gen), h, EDGE_RESTORE);
+}
+
+/* Applies op to every edge of o: straight over its handle array when the
+ * type offers one (refs), else through traverse and a visitor. */
+static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_obj *o, int op,
+                                                        mm_visit_fn visit)
 {
     mm_rt *rt = gc->rt;
-    uint32_t n = 0, span = set_span(gc);
+    const mm_type *t = type_of(gc, o);
+    if (t->refs == NULL) {
+        t->traverse(rt, o, visit, gc);
+        return;
+    }
+    const mm_h *a = NULL;
+    uint32_t n = t->refs(rt, o, &a);
+    mm_slot *tab = rt->tab;
+    uint32_t lim = member_lim(gc->gen);
+    for (uint32_t i = 0; i < n; i++) {
+        edge(gc, tab, lim, a[i], op);
+    }
+}
+
+/* ------------------------------------------------- step 1: subtract */
+
+/* The walks over the set: each is written once as an always-inline body
+ * taking `young`, and WALK_FN makes the function that runs it with the
+ * constant true (young table) or false (handle table), so that every
+ * per-position test and the loads of the loop bounds stay out of the loop. */
+#define WALK_FN(name, body, ret)                                              \
+    static ret name(mm_gc *gc, mm_gc_result *res)                            \
+    {                                                                         \
+        return gc->gen == 0 ? body(gc, res, true) : body(gc, res, false);     \
+    }
+
+/* Leaves in every member's refcount only its references from outside the
+ * set. Returns the number of members. */
+static inline __attribute__((always_inline)) uint32_t
+subtract_body(mm_gc *gc, mm_gc_result *res, bool young)
+{
+    (void)res;
+    mm_slot *tab = gc->rt->tab;
+    const mm_h *yt = gc->young;
+    uint32_t n = 0, span = set_span(gc), lim = member_lim(gc->gen);
     for (uint32_t i = 0; i < span; i++) {
-        mm_obj *o = set_at(gc, i);
-        if (o != NULL && in_set(o, gc->gen)) {
-            MM_ASSERT((o->hdr & (GC_SCANNED | GC_REACHED)) == 0, "gc: stale GC flags");
-            rc_inc(slot_of(rt, o)); /* the hold (C2) */
-            type_of(gc, o)->traverse(rt, o, visit_subtract, gc);
-            n++;
+        mm_slot *s = set_slot(tab, yt, i, young);
+        if (s == NULL) {
+            continue;
         }
+        mm_obj *o = s->obj;
+        if (!member_hdr(o->hdr, lim)) {
+            continue;
+        }
+        MM_ASSERT((o->hdr & (GC_SCANNED | GC_REACHED)) == 0, "gc: stale GC flags");
+        edges(gc, o, EDGE_SUBTRACT, visit_subtract);
+        n++;
     }
     return n;
 }
+WALK_FN(subtract_internal, subtract_body, uint32_t)
 
 /* ----------------------------------------------------- step 2: mark */
 
-static inline void push(mm_gc *gc, mm_obj *o)
-{
-    if (gc->sp < gc->stack_limit) {
-        gc->stack[gc->sp++] = o;
-    } else {
-        gc->overflow = true; /* o stays REACHED, unscanned: rescan finds it */
-    }
-}
-
-/* Edge from a reachable object: restore it, and reach the child. */
-static void visit_mark(mm_rt *rt, mm_h h, void *arg)
-{
-    (void)rt;
-    mm_gc *gc = (mm_gc *)arg;
-    mm_slot *s = NULL;
-    mm_obj *c = child_member(gc, h, &s);
-    if (c != NULL) {
-        rc_inc(s);
-        if (!is_reached(c)) {
-            mm_gc_set_flag_b(c, true);
-            push(gc, c);
-        }
-    }
-}
-
-/* Scans objects off the stack until it is empty. */
-static void drain_stack(mm_gc *gc)
+/* Follows the edges of reachable o from its child `start` on, o's type
+ * having refs(). Children are pushed as they are first reached; when the
+ * rest would not fit, o's continuation goes under them (two entries), so
+ * that a wide container is scanned in chunks instead of overflowing the
+ * stack: the stack then grows with depth only, and the rescan of C4 is
+ * left to deep graphs (and to stacks of fewer than 3 entries). */
+static inline __attribute__((always_inline)) void scan_refs(mm_gc *gc, mm_slot *os,
+                                                            uint32_t start)
 {
     mm_rt *rt = gc->rt;
+    mm_obj *o = os->obj;
+    const mm_h *a = NULL;
+    uint32_t n = type_of(gc, o)->refs(rt, o, &a);
+    mm_slot *tab = rt->tab;
+    uint32_t lim = member_lim(gc->gen), sp = gc->sp, limit = gc->stack_limit;
+    uint32_t room = limit - sp;
+    if (n - start <= room || room < 3u) { /* all fit, or no room to chunk */
+        for (uint32_t i = start; i < n; i++) {
+            edge(gc, tab, lim, a[i], EDGE_MARK);
+        }
+        return;
+    }
+    uint32_t base = sp, i = start;
+    sp += 2u; /* the continuation's two entries, filled below */
+    for (; i < n; i++) {
+        mm_slot *c = child_slot(tab, a[i], lim);
+        if (c == NULL) {
+            continue;
+        }
+        mm_obj *co = c->obj;
+        if (!is_reached(co)) {
+            if (sp == limit) {
+                break; /* full: child i is the continuation's first */
+            }
+            mm_gc_set_flag_b(co, true);
+            gc->stack[sp++] = (uint32_t)(c - tab);
+        }
+        rc_inc(c);
+    }
+    gc->stack[base] = i; /* i == n: an empty continuation */
+    gc->stack[base + 1u] = (uint32_t)(os - tab) | GC_CONT;
+    gc->sp = sp;
+}
+
+/* Scans objects (and continuations) off the stack until it is empty. */
+static void drain_stack(mm_gc *gc)
+{
+    mm_slot *tab = gc->rt->tab;
     while (gc->sp > 0) {
-        mm_obj *o = gc->stack[--gc->sp];
+        uint32_t e = gc->stack[--gc->sp];
+        if ((e & GC_CONT) != 0u) {
+            uint32_t pos = gc->stack[--gc->sp];
+            scan_refs(gc, &tab[e & ~GC_CONT], pos);
+            continue;
+        }
+        mm_slot *s = &tab[e];
+        mm_obj *o = s->obj;
         mm_gc_set_flag_a(o, true);
-        type_of(gc, o)->traverse(rt, o, visit_mark, gc);
+        if (type_of(gc, o)->refs != NULL) {
+            scan_refs(gc, s, 0);
+        } else {
+            type_of(gc, o)->traverse(gc->rt, o, visit_mark, gc);
+        }
     }
 }
 
 /* One walk: scans every root and every reached-but-unscanned member. */
-static void mark_walk(mm_gc *gc)
+static inline __attribute__((always_inline)) int mark_body(mm_gc *gc, mm_gc_result *res,
+                                                           bool young)
 {
-    uint32_t span = set_span(gc);
+    (void)res;
+    mm_slot *tab = gc->rt->tab;
+    const mm_h *yt = gc->young;
+    uint32_t span = set_span(gc), lim = member_lim(gc->gen);
     for (uint32_t i = 0; i < span; i++) {
-        mm_obj *o = set_at(gc, i);
-        if (o == NULL || !in_set(o, gc->gen) || is_scanned(o)) {
+        mm_slot *s = set_slot(tab, yt, i, young);
+        if (s == NULL) {
             continue;
         }
-        if (!is_reached(o)) {
-            if (rc_is_hold_only(slot_of(gc->rt, o))) {
+        mm_obj *o = s->obj;
+        uint32_t hdr = o->hdr;
+        if (!member_hdr(hdr, lim) || (hdr & GC_SCANNED) != 0u) {
+            continue;
+        }
+        if ((hdr & GC_REACHED) == 0u) {
+            if (rc_is_zero(s)) {
                 continue; /* no outside reference (yet): maybe garbage */
             }
-            mm_gc_set_flag_b(o, true);
+            o->hdr = hdr | GC_REACHED;
         }
-        push(gc, o); /* the stack is empty here: this push succeeds */
+        push(gc, s); /* the stack is empty here: this push succeeds */
         drain_stack(gc);
     }
+    return 0;
 }
+WALK_FN(mark_walk, mark_body, int)
 
 /* Marks everything reachable from outside the set (C4). Returns rescans. */
 static uint32_t mark_reachable(mm_gc *gc)
@@ -234,100 +366,132 @@ static uint32_t mark_reachable(mm_gc *gc)
     uint32_t rescans = 0;
     gc->sp = 0;
     gc->overflow = false;
-    mark_walk(gc);
+    (void)mark_walk(gc, NULL);
     while (gc->overflow) {
         gc->overflow = false;
         rescans++;
-        mark_walk(gc);
+        (void)mark_walk(gc, NULL);
     }
     return rescans;
 }
 
 /* -------------------------------------------- garbage bookkeeping */
 
-static void visit_restore(mm_rt *rt, mm_h h, void *arg)
-{
-    (void)rt;
-    mm_slot *s = NULL;
-    if (child_member((const mm_gc *)arg, h, &s) != NULL) {
-        rc_inc(s);
-    }
-}
-
 /* True iff o is an instance whose own __dict__ is garbage too. */
-static bool has_garbage_dict(const mm_gc *gc, const mm_obj *o)
+static bool has_garbage_dict(const mm_gc *gc, const mm_obj *o, mm_h oh)
 {
     if ((gc->dict_classes >> mm_hdr_type(o) & 1u) == 0u) {
         return false;
     }
-    mm_h d = mm_inst_dict_at(gc->rt, handle_of(gc->rt, o), __FILE__, __LINE__);
-    mm_slot *s = NULL;
-    const mm_obj *dobj = child_member(gc, d, &s);
-    return dobj != NULL && !is_reached(dobj);
+    mm_h d = mm_inst_dict_at(gc->rt, oh, __FILE__, __LINE__);
+    const mm_slot *s = child_slot(gc->rt->tab, d, member_lim(gc->gen));
+    return s != NULL && !is_reached(s->obj);
 }
 
-/* Counts garbage object o by type (an instance's own garbage __dict__
- * apart, as CPython 3.11 does not see it). */
-static void count_garbage(mm_gc *gc, const mm_obj *o, mm_gc_result *res)
+/* ------------------------------------------ step 3: find the garbage */
+
+/* GARBAGE = members without REACHED. Each is flagged A (without B),
+ * counted by type, held (rc 0 -> 1) and its edges into the set are
+ * restored. Afterwards every garbage object's refcount is its hold plus
+ * the references of garbage objects, every survivor's is exact. */
+static inline __attribute__((always_inline)) int find_body(mm_gc *gc, mm_gc_result *res,
+                                                           bool young)
 {
-    gc->by_type[mm_hdr_type(o)]++;
-    res->collected++;
-    if (has_garbage_dict(gc, o)) {
-        res->managed_dicts++;
+    mm_slot *tab = gc->rt->tab;
+    const mm_h *yt = gc->young;
+    uint32_t span = set_span(gc), lim = member_lim(gc->gen), n = 0, dicts = 0;
+    for (uint32_t i = 0; i < span; i++) {
+        mm_slot *s = set_slot(tab, yt, i, young);
+        if (s == NULL) {
+            continue;
+        }
+        mm_obj *o = s->obj;
+        uint32_t hdr = o->hdr;
+        if (!member_hdr(hdr, lim) || (hdr & GC_REACHED) != 0u) {
+            continue;
+        }
+        o->hdr = hdr | GC_SCANNED;
+        rc_inc(s); /* the hold (C2) */
+        gc->by_type[mm_hdr_type(o)]++;
+        if (has_garbage_dict(gc, o, mm_h_make(mm_hdr_slot(o), slot_gen(s)))) {
+            dicts++;
+        }
+        edges(gc, o, EDGE_RESTORE, visit_restore);
+        n++;
     }
+    res->collected = n - dicts;
+    res->managed_dicts = dicts;
+    gc->by_type[MM_T_DICT] -= dicts;
+    return 0;
 }
+WALK_FN(find_walk, find_body, int)
 
-/* ---------------------------------------------- steps 3 and 4: free */
-
-/* Unholds survivors; counts, flags and clears garbage (after restoring
- * the edges it holds into the set, which clear() then drops). */
-static void clear_garbage(mm_gc *gc, mm_gc_result *res)
+static void find_garbage(mm_gc *gc, mm_gc_result *res)
 {
-    mm_rt *rt = gc->rt;
-    uint32_t span = set_span(gc);
     memset(gc->by_type, 0, sizeof gc->by_type);
-    for (uint32_t i = 0; i < span; i++) {
-        mm_obj *o = set_at(gc, i);
-        if (o == NULL || !in_set(o, gc->gen) || is_doomed(o)) {
-            continue;
-        }
-        if (is_reached(o)) {
-            rc_dec(slot_of(rt, o)); /* drop the hold: never the last ref */
-            continue;
-        }
-        count_garbage(gc, o, res);
-        mm_gc_set_flag_a(o, true);
-        const mm_type *t = type_of(gc, o);
-        t->traverse(rt, o, visit_restore, gc);
-        t->clear(rt, o);
-    }
-    gc->by_type[MM_T_DICT] -= res->managed_dicts;
-    res->collected -= res->managed_dicts;
+    (void)find_walk(gc, res);
 }
 
-/* Promotes survivors; drops the holds: each garbage object is freed here
- * (C2), the refcount drain running its clear() (empty) and destroy(). */
-static void release_garbage(mm_gc *gc, mm_gc_result *res)
+/* ------------------------------------------------- step 4: release */
+
+/* Survivors lose their flags and move to generation min(g+1, 2); each
+ * garbage object is clear()ed, then drops its hold: freed at once if no
+ * other garbage object still holds it, else by the refcount drain when
+ * the last one that does is cleared (C2). Objects born meanwhile (by a
+ * destroy()) carry no flag and are left alone. */
+static inline __attribute__((always_inline)) int release_body(mm_gc *gc, mm_gc_result *res,
+                                                              bool young)
 {
     mm_rt *rt = gc->rt;
+    mm_slot *tab = rt->tab;
+    const mm_h *yt = gc->young;
     uint32_t to = gc->gen < GC_OLDEST ? gc->gen + 1u : GC_OLDEST;
-    uint32_t span = set_span(gc);
+    uint32_t span = set_span(gc), survivors = 0;
     for (uint32_t i = 0; i < span; i++) {
-        mm_obj *o = set_at(gc, i);
-        if (o == NULL || !mm_gc_is_tracked(o)) {
+        mm_slot *s = set_slot(tab, yt, i, young);
+        if (s == NULL) {
             continue;
         }
-        if (is_reached(o)) {
-            mm_hdr_set_bits(o, GC_SCANNED | GC_REACHED, false);
-            gen_move(gc, o, to);
-            res->survivors++;
-        } else if (is_doomed(o)) {
-            MM_ASSERT(rc_is_hold_only(slot_of(rt, o)), "gc: garbage still referenced after clear");
-            mm_gc_set_flag_a(o, false);
-            mm_decref_fast(rt, handle_of(rt, o)); /* o is freed: not touched again */
+        mm_obj *o = s->obj;
+        uint32_t hdr = o->hdr;
+        if ((hdr & GC_REACHED) != 0u) {
+            uint32_t from = (hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT;
+            o->hdr = (hdr & ~(GC_SCANNED | GC_REACHED | MM_HDR_GCGEN_MASK)) |
+                     to << MM_HDR_GCGEN_SHIFT;
+            if (from != to) {
+                gc->pop[from]--;
+                gc->pop[to]++;
+            }
+            survivors++;
+        } else if ((hdr & GC_SCANNED) != 0u) {
+            const mm_type *t = type_of(gc, o);
+            if (rc_field(s->meta) != 0u) { /* other garbage (or o) holds o */
+                mm_h h = mm_h_make((uint32_t)(s - tab), slot_gen(s));
+                t->clear(rt, o);
+                mm_decref_fast(rt, h); /* the hold: the drain frees o when
+                                          the last garbage holding it clears */
+                continue;
+            }
+            /* Only the hold: o is freed here as the drain would (hook,
+             * clear, destroy, block, slot), without the drain's round trip
+             * through the pending list. */
+            if (rt->track_hook == track_hook) {
+                gc->pop[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]--; /* on_free */
+            } else if (rt->track_hook != NULL) {
+                rt->track_hook(rt, o, false); /* a wrapper (tests) */
+            }
+            t->clear(rt, o);
+            if (t->destroy != NULL) {
+                t->destroy(rt, o);
+            }
+            mm_rt_free(rt, o); /* o is not touched again */
+            mm__slot_release(rt, (uint32_t)(s - tab));
         }
     }
+    res->survivors = survivors;
+    return 0;
 }
+WALK_FN(release_garbage, release_body, int)
 
 /* ------------------------------------------------------ bookkeeping */
 
@@ -433,11 +597,11 @@ static void collect(mm_gc *gc, uint32_t gen, mm_gc_result *res)
     if ((gc->debug & MM_GC_DEBUG_STATS) != 0u) {
         print_start(gc);
     }
-    res->examined = subtract_internal(gc);
+    res->examined = subtract_internal(gc, res);
     res->rescans = mark_reachable(gc);
-    clear_garbage(gc, res);
+    find_garbage(gc, res);
     uint64_t t4 = mm_port_clock();
-    release_garbage(gc, res);
+    (void)release_garbage(gc, res);
     res->release_instructions = mm_port_clock() - t4;
     update_counts(gc, res);
     fill_types(gc, res);
@@ -513,7 +677,7 @@ static void on_born(mm_gc *gc, mm_obj *o)
     if (gc->young_len < MM_CFG_GC_YOUNG_MAX && !gc->running) { /* running: a
         destroy() allocates mid-collection; the young table is being walked */
         gen_move(gc, o, 0);
-        gc->young[gc->young_len++] = handle_of(gc->rt, o);
+        gc->young[gc->young_len++] = mm_obj_handle(gc->rt, o);
     }
 }
 

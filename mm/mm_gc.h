@@ -13,24 +13,34 @@
  *     through objects of the set. Everything else in the set survives and
  *     moves to generation min(g+1, 2). A collection of g = 2 is full.
  * C2. Garbage is freed safely: every garbage object first gets an extra
- *     reference, then every one is clear()ed (drops its references; objects
- *     outside the set that only the garbage held are freed by the ordinary
- *     refcount drain), then the extra references are dropped, which frees
- *     each garbage object exactly once. No object is touched after it is
- *     freed, and an object that survives has the refcount it had, less
- *     the references the garbage held.
+ *     reference (its hold) and every edge between set members is counted
+ *     again, before any garbage object is cleared; then each in turn is
+ *     clear()ed (drops its references; objects outside the set that only
+ *     the garbage held are freed by the ordinary refcount drain) and drops
+ *     its hold, which frees it at once if no garbage object still to be
+ *     cleared holds it, else when the last such one is cleared. So every
+ *     garbage object is cleared before it is destroyed, and freed exactly
+ *     once; no object is touched after it is freed, and an object that
+ *     survives has the refcount it had, less the references the garbage
+ *     held.
  * C3. Refcounts are exact when no collection is running. During one, a
- *     set member's slot refcount is used as CPython's gc_refs scratch (its
- *     external references, plus the extra one) and is restored edge by
- *     edge: a survivor's when marking reaches it, a garbage object's edges
- *     just before its clear() drops them (mm_obj.h (d)); it never reaches
- *     0 while the collection runs. Nothing else is stored per object: the
+ *     set member's slot refcount is used as CPython's gc_refs scratch:
+ *     while marking, its references from outside the set (it may read 0;
+ *     only the collector and the types' refs()/traverse() run then), and
+ *     it is restored edge by edge: a survivor's when marking reaches it,
+ *     the rest once marking is over, before any clear() runs (mm_obj.h
+ *     (d)). Nothing else is stored per object: the
  *     header's GC bits (mm_obj.h) hold the generation (2 bits), REACHED
  *     (flag B) and SCANNED (flag A; after marking, A without B marks
  *     garbage awaiting its release). Both flags are clear between
  *     collections.
  * C4. Marking uses an explicit stack of MM_CFG_GC_STACK entries inside
- *     struct mm_gc, never recursion. When it is full, a newly reached
+ *     struct mm_gc (slot indices), never recursion. A container whose
+ *     type has refs() and whose children would not all fit is scanned in
+ *     chunks: as many children as fit are pushed above a CONTINUATION (2
+ *     entries: the container and the position to resume at), so width
+ *     alone never fills the stack (given 3 entries). When it is full all
+ *     the same (depth), a newly reached
  *     object is flagged REACHED but not pushed and an overflow is noted;
  *     the collector then walks the set again and scans every REACHED but
  *     not SCANNED object, until a walk ends without overflow. The result is
@@ -80,16 +90,22 @@
  * count[0]); 2: a full collection. Disabled collectors are left alone.
  *
  * ---- Measured (Cortex-M3 -O2, mps2-an385 under QEMU -icount; figures
- * from tests/bench/bench_gc.c and tests/target/test_gc.c) ----
- * Full collection of 9,997 lists, half of them garbage in rings of 4: 361
- * instructions per tracked object, of which 129 are the last walk, mostly
- * the refcount drain freeing the garbage (258 per garbage object: types'
- * clear/destroy, the allocator, the handle slots) and 232 the collector's
- * own walks; 2-slot instances: 406, of which 127 in the last walk. The
- * 100-per-object goal of issue #5 is not met. A young collection of 100
- * objects beside 10,000 old ones: 35,200 instructions (352 per young
- * object), the full one 2,386,480 (67x). A 50,000-instance ring: 454 per
- * object. Flash: 3.3 KB at -Os.
+ * from tests/bench/bench_gc.c, `gc_full`, `gc_young`, `gc_demo3`) ----
+ * Full collection of 9,997 lists, half of them garbage in rings of 4: 252
+ * instructions per tracked object (was 357), of which 153 are the first
+ * three walks (subtract 53, mark 57: no rescan, the 1,249-item root list
+ * is scanned in chunks; find 43) and 99 the last walk: promotion, and per
+ * garbage object its clear(), destroy(), the two mm_free calls (block and
+ * item array) and the slot release: 197 per garbage object (was 250).
+ * 2-slot instances: 285 (was 404). A young collection of 100 objects
+ * beside 10,000 old ones: 28,200 instructions (282 per young object; was
+ * 34,720), the full one 1,604,280 (56x). The two-node cycle of demo 3:
+ * 7,360. The 100-per-object goal of issue #5 is NOT met: with 5,000
+ * garbage objects the release alone (allocator, the types' clear and
+ * destroy, slots) costs ~99 per tracked object, and each of the four
+ * walks over the handle table ~13 per slot before any edge work.
+ * Flash: 4.4 KB at -Os (3.3 KB before: each walk is compiled twice, for
+ * the young table and for the handle table).
  *
  * ---- Ownership and time ----
  * Handles are not involved: the collector frees only garbage, which C code
@@ -179,7 +195,8 @@ typedef struct mm_gc {
     uint64_t dict_classes;       /* type ids of classes with a __dict__ */
     const mm_type *types[MM_TYPE_MAX]; /* type id -> descriptor, cached */
     uint32_t by_type[MM_TYPE_MAX];
-    mm_obj *stack[MM_CFG_GC_STACK];
+    uint32_t stack[MM_CFG_GC_STACK]; /* mark stack: slot indices of reached
+                                        members, and continuations */
     mm_h young[MM_CFG_GC_YOUNG_MAX];
 } mm_gc;
 

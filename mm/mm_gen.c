@@ -152,4 +152,5 @@ static size_t gen_size(const mm_rt *rt, const mm_obj *o)
     return sizeof(gen_obj);
 }
 
-const mm_type mm_type_gen = {"generator", gen_traverse, gen_clear, NULL, gen_size, NULL};
+const mm_type mm_type_gen = {"generator", gen_traverse, gen_clear, NULL, gen_size, NULL,
+                             NULL};

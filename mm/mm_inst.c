@@ -165,6 +165,13 @@ static void inst_traverse(mm_rt *rt, mm_obj *o, mm_visit_fn visit, void *arg)
     }
 }
 
+/* The fields are one array of handles: the collector reads it directly. */
+static uint32_t inst_refs(const mm_rt *rt, const mm_obj *o, const mm_h **out)
+{
+    *out = ((const inst_obj *)(const void *)o)->f;
+    return nfields(class_of(rt, o));
+}
+
 static void inst_clear(mm_rt *rt, mm_obj *o)
 {
     uint32_t n = nfields(class_of(rt, o));
@@ -181,4 +188,4 @@ static size_t inst_size(const mm_rt *rt, const mm_obj *o)
 }
 
 const mm_type mm_type_inst = {"instance", inst_traverse, inst_clear, NULL,
-                              inst_size, NULL};
+                              inst_size, NULL, inst_refs};

@@ -96,7 +96,7 @@ static size_t int_size(const mm_rt *rt, const mm_obj *o)
     return sizeof(int_obj);
 }
 
-const mm_type mm_type_int = {"int", NULL, NULL, NULL, int_size, NULL};
+const mm_type mm_type_int = {"int", NULL, NULL, NULL, int_size, NULL, NULL};
 
 /* ------------------------------------------------------------------ API */
 

@@ -180,6 +180,15 @@ static void list_traverse(mm_rt *rt, mm_obj *o, mm_visit_fn visit, void *arg)
     }
 }
 
+/* The items are one array of handles: the collector reads it directly. */
+static uint32_t list_refs(const mm_rt *rt, const mm_obj *o, const mm_h **out)
+{
+    (void)rt;
+    const list_obj *l = as_clist(o);
+    *out = items(l);
+    return l->len;
+}
+
 /* Drops items from the end; len is updated before each decref, so a
  * re-entrant look at the list (collector) sees a consistent list. */
 static void list_clear(mm_rt *rt, mm_obj *o)
@@ -213,4 +222,4 @@ static size_t list_bodies(const mm_rt *rt, const mm_obj *o, const void *body[2])
 }
 
 const mm_type mm_type_list = {"list", list_traverse, list_clear, list_destroy,
-                              list_size, list_bodies};
+                              list_size, list_bodies, list_refs};

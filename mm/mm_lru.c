@@ -267,4 +267,4 @@ static size_t lru_bodies(const mm_rt *rt, const mm_obj *o, const void *body[2])
 }
 
 const mm_type mm_type_lru = {"lru_cache", lru_traverse, lru_clear, lru_destroy,
-                             lru_size, lru_bodies};
+                             lru_size, lru_bodies, NULL};

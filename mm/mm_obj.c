@@ -218,6 +218,11 @@ static inline void slot_release(mm_rt *rt, uint32_t idx)
     rt->free_head = idx;
 }
 
+void mm__slot_release(mm_rt *rt, uint32_t idx)
+{
+    slot_release(rt, idx);
+}
+
 /* ------------------------------------------------------ allocation route */
 
 /* Registers owner for p; the heap ignores small blocks (they never move). */

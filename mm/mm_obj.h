@@ -55,13 +55,18 @@
  *     is the live object or NULL; mm_slot_handle(rt, idx) its handle;
  * (b) children: mm_obj_type(rt, o)->traverse(rt, o, visit, arg) calls
  *     visit once per reference held (NULL traverse: not a container);
+ *     where refs is not NULL it gives the same references as one array
+ *     of handles (list items, instance fields), read without a call per
+ *     child;
  * (c) mm_obj_type(rt, o)->clear(rt, o) drops all references (the object
  *     stays valid and empty); the caller must hold a reference to o across
  *     the call (incref, clear, decref, as CPython's delete_garbage), since
  *     the children it drops may be what kept o alive;
  * (d) mm_rc_get/mm_rc_set read and write the true refcount of a slot
  *     (0 allowed while the collector works; it must restore or free);
- * (e) rt->oom_hook and rt->gc are its to set.
+ * (e) rt->oom_hook and rt->gc are its to set;
+ * (f) mm__slot_release frees the slot of an object the collector has
+ *     freed itself (cleared garbage: track_hook, clear, destroy, block).
  *
  * ---- Checked build ----
  * MM_CFG_CHECKED_HANDLES (mm_config.h, default 1): mm_incref/mm_decref
@@ -249,6 +254,11 @@ typedef struct mm_type {
     /* Free body pointers held in the object (for getsizeof's block
      * figure). Writes up to 2 into body[]; returns how many. May be NULL. */
     size_t (*bodies)(const mm_rt *rt, const mm_obj *o, const void *body[2]);
+    /* Collector fast path (may be NULL): when every reference the object
+     * holds sits in one array of handles, points *out at it and returns
+     * the count; the collector then reads the array instead of calling
+     * traverse. NULL: the collector uses traverse. O(1). */
+    uint32_t (*refs)(const mm_rt *rt, const mm_obj *o, const mm_h **out);
 } mm_type;
 
 /* Builtin type ids (header bits 20..25). */
@@ -430,6 +440,12 @@ bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line);
 #define mm_incref(rt, h) mm_incref_fast((rt), (h))
 #define mm_decref(rt, h) mm_decref_fast((rt), (h))
 #endif
+
+/* Internal, for the collector (issue #5): frees live slot idx, whose
+ * object the caller has just freed itself (clear, destroy, block) outside
+ * any drain, as the drain does last: the slot's generation is bumped (or
+ * the slot retired) and the object counted freed. No hook runs. O(1). */
+void mm__slot_release(mm_rt *rt, uint32_t idx);
 
 /* Collector access to the true refcount of slot idx (a live slot).
  * mm_rc_set accepts 0..MM_RC_MAX and never frees. O(1). */

@@ -195,4 +195,4 @@ static size_t str_size(const mm_rt *rt, const mm_obj *o)
     return sizeof(str_obj) + as_cstr(o)->len + 1u;
 }
 
-const mm_type mm_type_str = {"str", NULL, NULL, NULL, str_size, NULL};
+const mm_type mm_type_str = {"str", NULL, NULL, NULL, str_size, NULL, NULL};

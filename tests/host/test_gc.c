@@ -419,6 +419,49 @@ static void test_mark_stack_overflow(void **state)
     run_comb(g, 3, 500);
 }
 
+/* A wide list: a root holding 1,000 rings of 3 (and itself), kept, then
+ * dropped. Its items outnumber the mark stack: it is scanned in chunks
+ * (continuations), without a rescan as long as the stack has 3 entries;
+ * the result is the same with 1 entry (overflow and rescans). */
+static void run_wide(gcfx *g, uint32_t limit)
+{
+    mm_rt *rt = &g->fx.rt;
+    mm_gc_result r;
+    mm_gc_set_stack_limit(&g->gc, limit);
+    mm_h root = mm_list_new(rt, 0);
+    mm_list_append(rt, root, root);
+    for (int i = 0; i < 1000; i++) {
+        mm_h ring = list_ring(rt, 3);
+        mm_list_append(rt, root, ring);
+        if (i % 7 == 0) {
+            mm_list_append(rt, root, ring); /* reached twice */
+        }
+        mm_decref(rt, ring);
+    }
+    assert_int_equal(collect(g, 2, &r), 0);
+    assert_int_equal(r.survivors, 3001);
+    if (limit >= 3u) {
+        assert_int_equal(r.rescans, 0);
+    } else {
+        assert_true(r.rescans > 0);
+    }
+    CHECK(g, root);
+    mm_decref(rt, root);
+    assert_int_equal(collect(g, 2, &r), 3001);
+    CHECK(g);
+    assert_int_equal(mm_rt_live(rt), 0);
+    mm_gc_set_stack_limit(&g->gc, MM_CFG_GC_STACK);
+}
+
+static void test_wide_list(void **state)
+{
+    gcfx *g = (gcfx *)*state;
+    run_wide(g, MM_CFG_GC_STACK);
+    run_wide(g, 3);
+    run_wide(g, 4);
+    run_wide(g, 1);
+}
+
 /* A 10,000-deep chain of lists, kept then made cyclic and dropped. */
 static void test_deep_chain(void **state)
 {
@@ -973,6 +1016,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_young_points_at_old, setup, teardown),
         cmocka_unit_test_setup_teardown(test_young_is_proportional, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mark_stack_overflow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wide_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deep_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_graphs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_automatic, setup, teardown),
