@@ -302,12 +302,15 @@ struct mm_rt {
     mm_slot *tab;          /* handle table; slot 0 is the sink (H4) */
     mm_heap *heap;         /* where every object block and body comes from */
     uint32_t cap;          /* slots in tab, sink included (<= MM_MAX_SLOTS) */
-    uint32_t free_head;    /* first free slot, 0 = none */
     uint32_t fresh;        /* slots [fresh, cap) never used yet */
-    uint32_t live_peak;    /* high-water mark of live, never decreased */
-    uint32_t live;         /* live objects (immortals not counted) */
-    uint32_t freed;        /* objects ever freed, never decreased (objects
-                              ever created = freed + live) */
+    uint32_t live_peak;    /* high-water mark of live, never decreased
+                              (updated when a fresh slot is taken: a slot
+                              from the free list never makes a new peak) */
+    /* created, free_head, freed: adjacent, so that a create and a free
+     * each read and write their pair with one ldrd / strd. */
+    uint32_t created;      /* objects ever created (immortals not counted) */
+    uint32_t free_head;    /* first free slot, 0 = none */
+    uint32_t freed;        /* objects ever freed; live = created - freed */
     uint32_t retired;      /* slots retired at generation wrap */
     uint32_t pending;      /* head of the pending-free list, 0 = empty */
     bool draining;         /* a drain loop is running (H5) */
@@ -345,7 +348,7 @@ static inline mm_status mm_rt_error(const mm_rt *rt) { return rt->err; }
 
 /* Slots in the table (sink included), live objects. O(1). */
 static inline uint32_t mm_rt_slots(const mm_rt *rt) { return rt->cap; }
-static inline uint32_t mm_rt_live(const mm_rt *rt) { return rt->live; }
+static inline uint32_t mm_rt_live(const mm_rt *rt) { return rt->created - rt->freed; }
 
 /* The one allocation route for objects (H6).
  * body == NULL: returns a new block of size bytes, or NULL (rt->err =
@@ -377,6 +380,40 @@ mm_h mm_obj_new(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
  * used to write every field before the next allocation. */
 mm_h mm__obj_new_leaf(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
 
+/* Internal, the creation fast path of mm__obj_new_leaf and of instances
+ * (inline so that those two callers pay no further call): when no
+ * alloc_hook is attached and the free list has a slot, takes it, gets a
+ * small block of size bytes (size <= MM_SMALL_MAX) straight from the heap
+ * and binds both: header = hdr | slot index (hdr: type << 20, and
+ * MM_HDR_TRACKED for a container), refcount 1, rt->err = MMO_OK. Nothing
+ * after the header is written. Returns the NEW handle and the borrowed
+ * object in *out; MM_NULL, with nothing changed, when the fast path cannot
+ * serve (the caller then takes the general path, which may run hooks, the
+ * collector or report MemoryError). O(1) + A. */
+static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj **out)
+{
+    uint32_t idx = rt->free_head;
+    if (idx == 0 || rt->alloc_hook != NULL) {
+        return MM_NULL;
+    }
+    mm_slot *s = &rt->tab[idx];
+    uint32_t m = s->meta; /* free slot: next << 12 | gen of this occupant */
+    rt->free_head = m >> MM_META_RC_SHIFT;
+    mm_obj *o = (mm_obj *)mm_alloc(rt->heap, size);
+    if (o == NULL) {
+        rt->free_head = idx; /* the list is as it was: m still links on */
+        return MM_NULL;
+    }
+    uint32_t gen = m & MM_META_GEN_MASK;
+    s->meta = gen; /* refcount 1, not dying */
+    s->obj = o;
+    o->hdr = hdr | idx;
+    rt->created++;
+    rt->err = MMO_OK;
+    *out = o;
+    return mm_h_make(idx, gen);
+}
+
 /* Type descriptor of an object (NULL if the type id is not known). O(1). */
 const mm_type *mm_obj_type(const mm_rt *rt, const mm_obj *o);
 const mm_type *mm_type_of_id(const mm_rt *rt, uint32_t id);
@@ -404,6 +441,8 @@ static inline void mm_incref_fast(mm_rt *rt, mm_h h)
 {
     rt->tab[h & MM_H_INDEX_MASK].meta += MM_RC_ONE;
 }
+/* The slow path of mm_decref_fast: the slot word of h went negative. (It
+ * takes h, not the slot: the fast path then needs no slot address.) */
 void mm__decref_slow(mm_rt *rt, mm_h h);
 static inline void mm_decref_fast(mm_rt *rt, mm_h h)
 {
