@@ -15,7 +15,9 @@
  *    list threaded through the slot words (the dead refcount field holds the
  *    link) and a single drain loop pops, clears (children may push
  *    themselves), destroys and frees. Stack: O(1); time: O(objects freed +
- *    references dropped). Leaves (int, str) skip all of it: freed at once.
+ *    references dropped). Leaves (int, str) skip all of it: freed at once;
+ *    so are slots instances whose fields can be dropped in place without a
+ *    child reaching zero (no collector hook attached).
  * 4. Hot paths (create, destroy, checked incref/decref) decide from the type
  *    id alone (LEAF_TYPES / CONTAINER_TYPES masks, checked against the
  *    descriptors at init), keep rare cases (hooks, OOM, slot retirement,
@@ -597,13 +599,15 @@ static inline void free_now(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen,
                             mm_obj *o)
 {
     uint32_t next_gen = gen + 1u;
-    rt->freed++;
+    uint32_t head = rt->free_head, freed = rt->freed + 1u; /* one ldrd */
     if (next_gen > MM_H_GEN_MAX) {
         slot_retire(rt, s);
+        rt->freed = freed;
     } else {
-        s->meta = meta_make(rt->free_head, false, next_gen);
+        s->meta = meta_make(head, false, next_gen);
         s->obj = NULL;
-        rt->free_head = idx;
+        rt->free_head = idx; /* one strd */
+        rt->freed = freed;
     }
     mm_free(rt->heap, o);
 }

@@ -25,8 +25,10 @@
  *     no branch for them and never write to an immortal object (those live
  *     in flash: the small ints -5..256, handles with bit 31 set).
  * H5. When a refcount reaches zero, a leaf (int, str: holds nothing, owns
- *     no body) is freed at once: block, then slot. Any other object is
- *     marked dying; if no drain is running it is freed at once and then
+ *     no body) is freed at once: slot, then block. So is a slots instance
+ *     when no collector hook is attached and dropping its fields in place
+ *     takes no child to zero (unset and immortal fields cost one test).
+ *     Any other object is marked dying; if no drain is running it is freed at once and then
  *     the pending-free list (threaded through the dying slots' meta words)
  *     is drained in a loop; inside a drain it is pushed on that list.
  *     Freeing: clear() drops the children (whose own zero frees or pushes
@@ -81,15 +83,21 @@
  * ---- Measured (mps2-an385, Cortex-M3, -O2, instructions under -icount;
  * tests/bench/bench_obj.c, `make bench`; steady state: one other block of
  * the class stays live, so no pool empties and is re-carved per op) ----
- * raw mm_alloc(12)+mm_free pair: 56. Create+destroy of a boxed int: 170
- * checked / 162 unchecked (ratio 3.0 / 2.9; it was 240 / 211 before the
- * fast paths of issue #4); of a 2-slot instance: 301 / 291 (5.4 / 5.2;
- * was 338 / 309). What the object layer adds per object life, besides the
- * allocator's pair: slot take/bind/release (~25), the int's range test and
- * value (~14), decref-to-zero dispatch and leaf test (~20), statistics and
- * hook tests (~12), asserts and err (~8), call frames (~25); an instance
- * adds zeroing, the type lookup and its clear() call. incref/decref: 5 / 6
- * inline (unchecked), 24 / 31 checked out of line.
+ * raw mm_alloc(12)+mm_free pair: 46. Create+destroy of a boxed int: 106
+ * checked (mm_decref_at) / 102 unchecked (mm_decref_fast), ratio 2.30 /
+ * 2.22 (was 160 / 152); of a 2-slot instance: 165 / 162, ratio 3.59 /
+ * 3.52 (was 291 / 281); 387 with the collector attached (was 437).
+ * What the object layer adds per int life, besides the allocator's pair
+ * (60 / 56, read off the Thumb-2): create, inline in mm_int_new (~25):
+ * hook and free-list tests 4, slot take 4, header, slot, created count,
+ * err and value 13, handle 1, spill 2; destroy, checked (~35): call 5 and
+ * frame 3, validation 10, leaf test 4, generation bump or retire 3, slot
+ * back on the free list and freed count 7, block-free call 3; unchecked
+ * destroy is the 6-instruction inline decref, then ~25 instructions in
+ * and around mm__decref_slow. A 2-slot instance adds an out-of-line call and the class lookup,
+ * its two null stores and the track_hook test at creation, and at death
+ * the track_hook test, the class lookup and one test per unset slot.
+ * incref/decref: 5 / 6 inline (unchecked), 23 / 27 checked out of line.
  *
  * ---- Ownership (CPython's convention) ----
  * NEW: the caller owns one reference and must mm_decref it.
@@ -346,7 +354,8 @@ void mm_rt_fini(mm_rt *rt);
 /* Last error (MMO_OK after a success). O(1). */
 static inline mm_status mm_rt_error(const mm_rt *rt) { return rt->err; }
 
-/* Slots in the table (sink included), live objects. O(1). */
+/* Slots in the table (sink included), live objects (created - freed).
+ * O(1). */
 static inline uint32_t mm_rt_slots(const mm_rt *rt) { return rt->cap; }
 static inline uint32_t mm_rt_live(const mm_rt *rt) { return rt->created - rt->freed; }
 
@@ -392,23 +401,24 @@ mm_h mm__obj_new_leaf(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
  * collector or report MemoryError). O(1) + A. */
 static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj **out)
 {
-    uint32_t idx = rt->free_head;
+    uint32_t created = rt->created, idx = rt->free_head; /* one ldrd */
     if (idx == 0 || rt->alloc_hook != NULL) {
         return MM_NULL;
     }
     mm_slot *s = &rt->tab[idx];
     uint32_t m = s->meta; /* free slot: next << 12 | gen of this occupant */
-    rt->free_head = m >> MM_META_RC_SHIFT;
+    /* The heap never calls back into the runtime, so the slot is taken
+     * after the block is had: a failed allocation leaves all as it was. */
     mm_obj *o = (mm_obj *)mm_alloc(rt->heap, size);
     if (o == NULL) {
-        rt->free_head = idx; /* the list is as it was: m still links on */
         return MM_NULL;
     }
+    rt->created = created + 1u; /* one strd */
+    rt->free_head = m >> MM_META_RC_SHIFT;
     uint32_t gen = m & MM_META_GEN_MASK;
     s->meta = gen; /* refcount 1, not dying */
     s->obj = o;
     o->hdr = hdr | idx;
-    rt->created++;
     rt->err = MMO_OK;
     *out = o;
     return mm_h_make(idx, gen);
