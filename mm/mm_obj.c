@@ -630,7 +630,7 @@ static inline bool inst_drop_fields(mm_rt *rt, mm_obj *o, uint32_t t)
         return false;
     }
     mm_h *f = mm__inst_fields(o);
-    for (mm_h *end = f + c->nslots; f != end; f++) {
+    for (const mm_h *end = f + c->nslots; f != end; f++) {
         mm_h x = *f;
         if (__builtin_expect(x != MM_NULL, 0)) { /* unset slots: one test */
             mm_slot *cs = &rt->tab[mm_h_index(x)];
