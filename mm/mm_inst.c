@@ -12,6 +12,7 @@
  */
 #include "mm_types.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "mm_port.h"
@@ -22,6 +23,9 @@ typedef struct inst_obj {
 } inst_obj;
 
 static_assert(sizeof(inst_obj) == 4, "instance = header + 4 B per field");
+static_assert(offsetof(inst_obj, f) == sizeof(mm_obj), "mm__inst_fields");
+static_assert(sizeof(inst_obj) + MM_CFG_MAX_SLOTS * sizeof(mm_h) <= MM_SMALL_MAX,
+              "a slots instance is a small block (mm__obj_new_fast)");
 
 static inline inst_obj *as_inst(mm_obj *o) { return (inst_obj *)(void *)o; }
 
@@ -34,14 +38,41 @@ static const mm_class *class_of(const mm_rt *rt, const mm_obj *o)
 
 mm_h mm_inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line)
 {
-    const mm_class *c = mm_class_of_id(rt, cls);
-    if (c == NULL) {
+    uint32_t k = cls - (uint32_t)MM_T_CLASS0; /* ids below wrap: too big */
+    if (k >= rt->nclasses) {
         mm_port_misuse(file, line, "mm_inst_new: not a registered class id");
         rt->err = MMO_TYPE;
         return MM_NULL;
     }
-    mm_h h = mm_obj_new(rt, cls, sizeof(inst_obj) + nfields(c) * sizeof(mm_h), NULL);
-    if (h == MM_NULL || !c->has_dict) {
+    const mm_class *c = rt->classes[k]; /* as mm_class_of_id, known valid */
+    if (!c->has_dict) {
+        size_t size = sizeof(inst_obj) + c->nslots * sizeof(mm_h);
+        mm_obj *o;
+        mm_h h = mm__obj_new_fast(rt, mm_hdr_make(cls, 0) | MM_HDR_TRACKED, size, &o);
+        if (h == MM_NULL) {
+            return mm_obj_new(rt, cls, size, NULL); /* hooks, MemoryError */
+        }
+        /* Every slot MM_NULL, in whole 8 B granules (the allocator rounds
+         * each block up to 8 B, so this stays inside it): the second word
+         * of the first granule, then whole granules; up to 3 slots, no
+         * loop is entered (a 2-slot instance: a store and a doubleword). */
+        uint32_t *w = (uint32_t *)(void *)o;
+        w[1] = 0;
+        if (size > 8u) {
+            w[2] = 0;
+            w[3] = 0;
+            for (size_t g = 16; g < size; g += 8) {
+                w[g / 4u] = 0;
+                w[g / 4u + 1u] = 0;
+            }
+        }
+        if (rt->track_hook != NULL) {
+            rt->track_hook(rt, o, true); /* collector accounting (issue #5) */
+        }
+        return h;
+    }
+    mm_h h = mm_obj_new(rt, cls, sizeof(inst_obj) + sizeof(mm_h), NULL);
+    if (h == MM_NULL) {
         return h;
     }
     mm_h d = mm_dict_new(rt);

@@ -15,7 +15,9 @@
  *    list threaded through the slot words (the dead refcount field holds the
  *    link) and a single drain loop pops, clears (children may push
  *    themselves), destroys and frees. Stack: O(1); time: O(objects freed +
- *    references dropped). Leaves (int, str) skip all of it: freed at once.
+ *    references dropped). Leaves (int, str) skip all of it: freed at once;
+ *    so are slots instances whose fields can be dropped in place without a
+ *    child reaching zero (no collector hook attached).
  * 4. Hot paths (create, destroy, checked incref/decref) decide from the type
  *    id alone (LEAF_TYPES / CONTAINER_TYPES masks, checked against the
  *    descriptors at init), keep rare cases (hooks, OOM, slot retirement,
@@ -108,6 +110,13 @@ static inline bool type_is_leaf(uint32_t id)
     return id - (uint32_t)MM_T_INT <= (uint32_t)(MM_T_STR - MM_T_INT);
 }
 
+/* The same for the id of a live object, which is never 0 (MM_T_INVALID:
+ * obj_new refuses it): one compare. */
+static inline bool live_type_is_leaf(uint32_t id)
+{
+    return id <= (uint32_t)MM_T_STR;
+}
+
 /* Do the masks say what the descriptors say? (Checked once, at init.) */
 static bool type_masks_agree(void)
 {
@@ -176,6 +185,14 @@ static uint32_t slot_take(mm_rt *rt)
         idx = rt->fresh++;
         rt->tab[idx].meta = meta_make(0, false, 1);
         rt->tab[idx].obj = NULL;
+        /* live + free + retired + 1 == fresh at all times, so live can
+         * reach a new high only now, when the free list is empty and fresh
+         * grows (a take from the list leaves live below an earlier fresh
+         * take's count): live_peak needs no test on the fast paths. */
+        uint32_t live = mm_rt_live(rt) + 1u;
+        if (live > rt->live_peak) {
+            rt->live_peak = live;
+        }
         return idx;
     }
     return 0;
@@ -188,10 +205,7 @@ static mm_h slot_bind(mm_rt *rt, uint32_t idx, mm_obj *o)
     uint32_t gen = meta_gen(s->meta);
     s->meta = meta_make(0, false, gen);
     s->obj = o;
-    rt->live++;
-    if (rt->live > rt->live_peak) {
-        rt->live_peak = rt->live;
-    }
+    rt->created++;
     return mm_h_make(idx, gen);
 }
 
@@ -207,7 +221,6 @@ static inline void slot_release(mm_rt *rt, uint32_t idx)
 {
     mm_slot *s = &rt->tab[idx];
     uint32_t gen = meta_gen(s->meta);
-    rt->live--;
     rt->freed++;
     if (gen == MM_H_GEN_MAX) {
         slot_retire(rt, s);
@@ -434,8 +447,8 @@ static_assert((MM_H_IMMORTAL >> MM_H_INDEX_BITS) == MM_META_FLAG,
 static inline bool live_fast(const mm_rt *rt, mm_h h)
 {
     uint32_t idx = mm_h_index(h);
-    if (idx - 1u >= rt->fresh - 1u) {
-        return false; /* index 0 or never used */
+    if (idx >= rt->fresh) {
+        return false; /* never used (index 0, the sink, has obj NULL) */
     }
     const mm_slot *s = &rt->tab[idx];
     return s->obj != NULL &&
@@ -583,16 +596,73 @@ static __attribute__((noinline)) void queue_dying(mm_rt *rt, uint32_t idx)
     rt->draining = false;
 }
 
-/* Object in slot idx (live, not dying) reached refcount zero. A leaf holds
- * no reference and owns no body, so it is freed at once, even inside a
- * drain (nothing of the pending list is touched): no type lookup, no
- * indirect call. Anything else goes through the pending list. */
-static inline void zero_reached(mm_rt *rt, uint32_t idx)
+/* Frees object o of slot s (index idx; its meta is gen: refcount 1, not
+ * dying), which holds no reference and owns no body: the slot goes back
+ * on the free list with the next generation (or is retired at the wrap),
+ * then the block is freed. No type lookup, no indirect call, no drain. */
+static inline void free_now(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen,
+                            mm_obj *o)
 {
-    mm_obj *o = rt->tab[idx].obj;
-    if (type_is_leaf(mm_hdr_type(o))) {
-        mm_free(rt->heap, o);
-        slot_release(rt, idx);
+    uint32_t next_gen = gen + 1u;
+    uint32_t head = rt->free_head, freed = rt->freed + 1u; /* one ldrd */
+    if (next_gen > MM_H_GEN_MAX) {
+        slot_retire(rt, s);
+        rt->freed = freed;
+    } else {
+        s->meta = meta_make(head, false, next_gen);
+        s->obj = NULL;
+        rt->free_head = idx; /* one strd */
+        rt->freed = freed;
+    }
+    mm_free(rt->heap, o);
+}
+
+/* A slots instance o (type id t) reached zero and no collector hook is
+ * attached: drops its fields in place as long as each child's refcount
+ * stays above zero (a null field costs one test; an immortal child lands
+ * on the sink, H4). True: every field is now null, o holds nothing and
+ * can be freed at once. False: o is no slots instance, or a child would
+ * reach zero; the general path (clear() in a drain) then frees o, and the
+ * fields already dropped are null, so nothing is dropped twice. */
+static inline bool inst_drop_fields(mm_rt *rt, mm_obj *o, uint32_t t)
+{
+    uint32_t k = t - (uint32_t)MM_T_CLASS0; /* builtin ids wrap: too big */
+    if (k >= rt->nclasses) {
+        return false;
+    }
+    const mm_class *c = rt->classes[k]; /* never NULL once registered */
+    if (c->has_dict) {
+        return false;
+    }
+    mm_h *f = mm__inst_fields(o);
+    for (const mm_h *end = f + c->nslots; f != end; f++) {
+        mm_h x = *f;
+        if (__builtin_expect(x != MM_NULL, 0)) { /* unset slots: one test */
+            mm_slot *cs = &rt->tab[mm_h_index(x)];
+            uint32_t cm = cs->meta - MM_RC_ONE;
+            if ((cm & MM_META_SIGN) != 0) {
+                return false;
+            }
+            cs->meta = cm;
+            *f = MM_NULL;
+        }
+    }
+    return true;
+}
+
+/* Object o in slot s (index idx, live, not dying, meta = gen) reached
+ * refcount zero. A leaf (int, str) holds no reference and owns no body,
+ * and neither does a slots instance once its fields are dropped without
+ * any child reaching zero: freed at once, even inside a drain (nothing of
+ * the pending list is touched). Anything else, and any instance while a
+ * collector hook is attached (it must hear of the death before clear),
+ * goes through the pending list. */
+static inline void zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen,
+                                mm_obj *o)
+{
+    uint32_t t = mm_hdr_type(o);
+    if (live_type_is_leaf(t) || (rt->track_hook == NULL && inst_drop_fields(rt, o, t))) {
+        free_now(rt, s, idx, gen, o);
         return;
     }
     queue_dying(rt, idx);
@@ -601,10 +671,9 @@ static inline void zero_reached(mm_rt *rt, uint32_t idx)
 /* The odd cases of an unchecked decref whose word went negative: the sink
  * drifted to the edge, a free or dying slot (an unchecked misuse), or a
  * refcount of 2^19 or more (the sign bit is part of the count). */
-static __attribute__((noinline)) void decref_odd(mm_rt *rt, uint32_t idx)
+static __attribute__((noinline)) void decref_odd(mm_rt *rt, mm_slot *s)
 {
-    mm_slot *s = &rt->tab[idx];
-    if (idx == 0) {
+    if (s == &rt->tab[0]) {
         s->meta = SINK_META; /* re-centre the sink */
         return;
     }
@@ -617,12 +686,15 @@ static __attribute__((noinline)) void decref_odd(mm_rt *rt, uint32_t idx)
 void mm__decref_slow(mm_rt *rt, mm_h h)
 {
     uint32_t idx = mm_h_index(h);
-    const mm_slot *s = &rt->tab[idx];
-    if (s->meta < MM_META_FLAG && idx != 0 && s->obj != NULL) {
-        zero_reached(rt, idx); /* field 0 (refcount 1), not dying */
+    mm_slot *s = &rt->tab[idx];
+    uint32_t m = s->meta;
+    mm_obj *o = s->obj;
+    if (m < MM_META_FLAG && o != NULL) { /* field 0 (refcount 1), not dying;
+                                            the sink's obj is NULL */
+        zero_reached(rt, s, idx, m, o);
         return;
     }
-    decref_odd(rt, idx);
+    decref_odd(rt, s);
 }
 
 /* Validation and reports of a checked incref/decref that did not take the
@@ -680,19 +752,29 @@ bool mm_incref_at(mm_rt *rt, mm_h h, const char *file, int line)
     return incref_checked_slow(rt, h, file, line);
 }
 
-/* Fast path: a live handle with refcount 1 (freed here) or 2..MM_RC_MAX. */
+/* Fast path: a live handle with refcount 1 (freed here) or 2..MM_RC_MAX.
+ * The live_fast test, unrolled: d = meta ^ (h >> 20) is 0 exactly for
+ * refcount 1, same generation, not dying, h not immortal (bit 11 of h >> 20
+ * is h's immortal bit, facing the DYING flag); its low 12 bits are 0 for
+ * any refcount of a live object of h's generation. */
 bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line)
 {
-    if (live_fast(rt, h)) {
-        uint32_t idx = mm_h_index(h);
-        uint32_t m = rt->tab[idx].meta;
-        if (m < MM_RC_ONE) { /* field 0: refcount 1 (live_fast: not dying) */
-            zero_reached(rt, idx);
-            return true;
-        }
-        if (meta_field(m) != MM_META_RC_ZERO) {
-            rt->tab[idx].meta = m - MM_RC_ONE;
-            return true;
+    uint32_t idx = mm_h_index(h);
+    if (idx < rt->fresh) { /* the sink (index 0) has obj NULL */
+        mm_slot *s = &rt->tab[idx];
+        uint32_t m = s->meta;
+        mm_obj *o = s->obj;
+        uint32_t d = m ^ (h >> MM_H_INDEX_BITS);
+        if (o != NULL) {
+            if (d == 0) {
+                zero_reached(rt, s, idx, m, o);
+                return true;
+            }
+            if ((d & (MM_META_GEN_MASK | MM_META_FLAG)) == 0 &&
+                meta_field(m) != MM_META_RC_ZERO) {
+                s->meta = m - MM_RC_ONE;
+                return true;
+            }
         }
     }
     return decref_checked_slow(rt, h, file, line);
@@ -857,7 +939,7 @@ mm_status mm_obj_check(mm_rt *rt, const mm_h *ext, size_t n_ext,
             }
         }
     }
-    if (nlive != rt->live || nlive + nfree + rt->retired + 1u != rt->fresh) {
+    if (nlive != mm_rt_live(rt) || nlive + nfree + rt->retired + 1u != rt->fresh) {
         fail(rep, MM_NULL, "slot counts disagree (live/free/retired)");
         return rep->status;
     }

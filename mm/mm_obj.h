@@ -25,8 +25,10 @@
  *     no branch for them and never write to an immortal object (those live
  *     in flash: the small ints -5..256, handles with bit 31 set).
  * H5. When a refcount reaches zero, a leaf (int, str: holds nothing, owns
- *     no body) is freed at once: block, then slot. Any other object is
- *     marked dying; if no drain is running it is freed at once and then
+ *     no body) is freed at once: slot, then block. So is a slots instance
+ *     when no collector hook is attached and dropping its fields in place
+ *     takes no child to zero (unset and immortal fields cost one test).
+ *     Any other object is marked dying; if no drain is running it is freed at once and then
  *     the pending-free list (threaded through the dying slots' meta words)
  *     is drained in a loop; inside a drain it is pushed on that list.
  *     Freeing: clear() drops the children (whose own zero frees or pushes
@@ -86,15 +88,21 @@
  * ---- Measured (mps2-an385, Cortex-M3, -O2, instructions under -icount;
  * tests/bench/bench_obj.c, `make bench`; steady state: one other block of
  * the class stays live, so no pool empties and is re-carved per op) ----
- * raw mm_alloc(12)+mm_free pair: 56. Create+destroy of a boxed int: 170
- * checked / 162 unchecked (ratio 3.0 / 2.9; it was 240 / 211 before the
- * fast paths of issue #4); of a 2-slot instance: 301 / 291 (5.4 / 5.2;
- * was 338 / 309). What the object layer adds per object life, besides the
- * allocator's pair: slot take/bind/release (~25), the int's range test and
- * value (~14), decref-to-zero dispatch and leaf test (~20), statistics and
- * hook tests (~12), asserts and err (~8), call frames (~25); an instance
- * adds zeroing, the type lookup and its clear() call. incref/decref: 5 / 6
- * inline (unchecked), 24 / 31 checked out of line.
+ * raw mm_alloc(12)+mm_free pair: 46. Create+destroy of a boxed int: 106
+ * checked (mm_decref_at) / 102 unchecked (mm_decref_fast), ratio 2.30 /
+ * 2.22 (was 160 / 152); of a 2-slot instance: 165 / 162, ratio 3.59 /
+ * 3.52 (was 291 / 281); 387 with the collector attached (was 437).
+ * What the object layer adds per int life, besides the allocator's pair
+ * (60 / 56, read off the Thumb-2): create, inline in mm_int_new (~25):
+ * hook and free-list tests 4, slot take 4, header, slot, created count,
+ * err and value 13, handle 1, spill 2; destroy, checked (~35): call 5 and
+ * frame 3, validation 10, leaf test 4, generation bump or retire 3, slot
+ * back on the free list and freed count 7, block-free call 3; unchecked
+ * destroy is the 6-instruction inline decref, then ~25 instructions in
+ * and around mm__decref_slow. A 2-slot instance adds an out-of-line call and the class lookup,
+ * its two null stores and the track_hook test at creation, and at death
+ * the track_hook test, the class lookup and one test per unset slot.
+ * incref/decref: 5 / 6 inline (unchecked), 23 / 27 checked out of line.
  *
  * ---- Ownership (CPython's convention) ----
  * NEW: the caller owns one reference and must mm_decref it.
@@ -312,12 +320,15 @@ struct mm_rt {
     mm_slot *tab;          /* handle table; slot 0 is the sink (H4) */
     mm_heap *heap;         /* where every object block and body comes from */
     uint32_t cap;          /* slots in tab, sink included (<= MM_MAX_SLOTS) */
-    uint32_t free_head;    /* first free slot, 0 = none */
     uint32_t fresh;        /* slots [fresh, cap) never used yet */
-    uint32_t live_peak;    /* high-water mark of live, never decreased */
-    uint32_t live;         /* live objects (immortals not counted) */
-    uint32_t freed;        /* objects ever freed, never decreased (objects
-                              ever created = freed + live) */
+    uint32_t live_peak;    /* high-water mark of live, never decreased
+                              (updated when a fresh slot is taken: a slot
+                              from the free list never makes a new peak) */
+    /* created, free_head, freed: adjacent, so that a create and a free
+     * each read and write their pair with one ldrd / strd. */
+    uint32_t created;      /* objects ever created (immortals not counted) */
+    uint32_t free_head;    /* first free slot, 0 = none */
+    uint32_t freed;        /* objects ever freed; live = created - freed */
     uint32_t retired;      /* slots retired at generation wrap */
     uint32_t pending;      /* head of the pending-free list, 0 = empty */
     bool draining;         /* a drain loop is running (H5) */
@@ -353,9 +364,10 @@ void mm_rt_fini(mm_rt *rt);
 /* Last error (MMO_OK after a success). O(1). */
 static inline mm_status mm_rt_error(const mm_rt *rt) { return rt->err; }
 
-/* Slots in the table (sink included), live objects. O(1). */
+/* Slots in the table (sink included), live objects (created - freed).
+ * O(1). */
 static inline uint32_t mm_rt_slots(const mm_rt *rt) { return rt->cap; }
-static inline uint32_t mm_rt_live(const mm_rt *rt) { return rt->live; }
+static inline uint32_t mm_rt_live(const mm_rt *rt) { return rt->created - rt->freed; }
 
 /* The one allocation route for objects (H6).
  * body == NULL: returns a new block of size bytes, or NULL (rt->err =
@@ -387,6 +399,41 @@ mm_h mm_obj_new(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
  * used to write every field before the next allocation. */
 mm_h mm__obj_new_leaf(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
 
+/* Internal, the creation fast path of mm__obj_new_leaf and of instances
+ * (inline so that those two callers pay no further call): when no
+ * alloc_hook is attached and the free list has a slot, takes it, gets a
+ * small block of size bytes (size <= MM_SMALL_MAX) straight from the heap
+ * and binds both: header = hdr | slot index (hdr: type << 20, and
+ * MM_HDR_TRACKED for a container), refcount 1, rt->err = MMO_OK. Nothing
+ * after the header is written. Returns the NEW handle and the borrowed
+ * object in *out; MM_NULL, with nothing changed, when the fast path cannot
+ * serve (the caller then takes the general path, which may run hooks, the
+ * collector or report MemoryError). O(1) + A. */
+static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj **out)
+{
+    uint32_t created = rt->created, idx = rt->free_head; /* one ldrd */
+    if (idx == 0 || rt->alloc_hook != NULL) {
+        return MM_NULL;
+    }
+    mm_slot *s = &rt->tab[idx];
+    uint32_t m = s->meta; /* free slot: next << 12 | gen of this occupant */
+    /* The heap never calls back into the runtime, so the slot is taken
+     * after the block is had: a failed allocation leaves all as it was. */
+    mm_obj *o = (mm_obj *)mm_alloc(rt->heap, size);
+    if (o == NULL) {
+        return MM_NULL;
+    }
+    rt->created = created + 1u; /* one strd */
+    rt->free_head = m >> MM_META_RC_SHIFT;
+    uint32_t gen = m & MM_META_GEN_MASK;
+    s->meta = gen; /* refcount 1, not dying */
+    s->obj = o;
+    o->hdr = hdr | idx;
+    rt->err = MMO_OK;
+    *out = o;
+    return mm_h_make(idx, gen);
+}
+
 /* Type descriptor of an object (NULL if the type id is not known). O(1). */
 const mm_type *mm_obj_type(const mm_rt *rt, const mm_obj *o);
 const mm_type *mm_type_of_id(const mm_rt *rt, uint32_t id);
@@ -414,6 +461,8 @@ static inline void mm_incref_fast(mm_rt *rt, mm_h h)
 {
     rt->tab[h & MM_H_INDEX_MASK].meta += MM_RC_ONE;
 }
+/* The slow path of mm_decref_fast: the slot word of h went negative. (It
+ * takes h, not the slot: the fast path then needs no slot address.) */
 void mm__decref_slow(mm_rt *rt, mm_h h);
 static inline void mm_decref_fast(mm_rt *rt, mm_h h)
 {

@@ -56,13 +56,22 @@ mm_h mm__int_box(mm_rt *rt, int64_t v);
  * else a fresh box (so two calls with 257 give two objects: `is` fails).
  * MM_NULL on MemoryError. O(1) + A. Inline: the range test folds away
  * for a constant v. */
+#define MM__INT_SIZE 12u /* header, value low word, value high word */
 static inline mm_h mm_int_new(mm_rt *rt, int64_t v)
 {
     if (v >= MM_SMALL_INT_MIN && v <= MM_SMALL_INT_MAX) {
         rt->err = MMO_OK;
         return mm_small_int((int32_t)v);
     }
-    return mm__int_box(rt, v);
+    mm_obj *o;
+    mm_h h = mm__obj_new_fast(rt, (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT, MM__INT_SIZE, &o);
+    if (h == MM_NULL) {
+        return mm__int_box(rt, v); /* general path: hooks, MemoryError */
+    }
+    uint32_t *w = (uint32_t *)(void *)o;
+    w[1] = (uint32_t)((uint64_t)v & 0xFFFFFFFFu);
+    w[2] = (uint32_t)((uint64_t)v >> 32);
+    return h;
 }
 
 /* True iff h is a valid int handle (no report). */
@@ -184,6 +193,13 @@ bool mm_dict_next_at(const mm_rt *rt, mm_h d, size_t *pos, mm_h *key, mm_h *valu
 #define mm_dict_next(...) mm_dict_next_at(__VA_ARGS__, MM_HERE)
 
 /* ==== class instances ==== */
+
+/* Internal (mm_inst.c, mm_obj.c): the fields of an instance, right after
+ * its header: nslots handles, or the handle of its dict. */
+static inline mm_h *mm__inst_fields(mm_obj *o)
+{
+    return (mm_h *)(void *)(o + 1);
+}
 
 /* NEW instance of registered class id `cls` (see mm_class_register); a
  * dict class gets its (empty) dict at once. MM_NULL on MemoryError or

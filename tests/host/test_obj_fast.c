@@ -9,7 +9,10 @@
  *   - the checked incref/decref fast paths stop at the same boundaries as
  *     the slow ones (refcount 0, MM_RC_MAX, double decref, null, immortal);
  *   - the collector's track_hook sees every container birth and death and
- *     no leaf; live/freed/live_peak counters agree.
+ *     no leaf; live/freed/live_peak counters agree (live_peak exactly,
+ *     though it is only kept when a never-used slot is taken);
+ *   - an instance freed with its fields dropped in place (no drain) leaves
+ *     every refcount right, whether a child reaches zero or not.
  */
 #include "obj_fixture.h"
 
@@ -66,6 +69,17 @@ static void test_container_bodies_zeroed(void **state)
         mm_sizeof s;
         assert_int_equal(mm_getsizeof(rt, o, &s), MMO_OK);
         assert_int_equal(s.requested, 4u + 4u * n);
+        fx_check(&F, o);
+        mm_decref(rt, o);
+        /* again over a dirty block, now with a slot on the free list: the
+         * creation fast path (mm__obj_new_fast) zeroes the slots too */
+        dirty_class(4u + 4u * n);
+        o = mm_inst_new(rt, id);
+        assert_true(o != MM_NULL);
+        for (uint32_t i = 0; i < n; i++) {
+            assert_int_equal(mm_inst_get_slot(rt, o, i), MM_NULL);
+        }
+        assert_true(mm_gc_is_tracked(mm_deref(rt, o)));
         fx_check(&F, o);
         mm_decref(rt, o);
     }
@@ -273,6 +287,94 @@ static void test_track_hook_and_counters(void **state)
     assert_true(rt->live_peak >= live0 + 5u);
 }
 
+/* An instance reaching zero with no collector hook drops its fields in
+ * place while no child reaches zero, and is then freed at once (also
+ * inside a drain); a child that would reach zero sends it to the general
+ * path, which must not drop the fields already dropped a second time. */
+static void test_inst_fields_dropped_inline(void **state)
+{
+    (void)state;
+    mm_rt *rt = &F.rt;
+    static const mm_class Trio = {"Trio", 3, NULL, false};
+    uint32_t trio = mm_class_register(rt, &Trio);
+    uint32_t freed0 = rt->freed;
+    mm_h a = mm_int_new(rt, 4242); /* shared: ours plus the instances' */
+    /* fields: shared a, an immortal, unset -> freed at once */
+    mm_h p = mm_inst_new(rt, trio);
+    assert_int_equal(mm_inst_set_slot(rt, p, 0, a), MMO_OK);
+    assert_int_equal(mm_inst_set_slot(rt, p, 1, mm_small_int(7)), MMO_OK);
+    assert_int_equal(mm_refcount(rt, a), 2);
+    mm_decref(rt, p);
+    assert_int_equal(mm_refcount(rt, a), 1);
+    assert_int_equal(rt->freed - freed0, 1);
+    assert_int_equal(rt->pending, 0);
+    fx_check(&F, a);
+    /* fields: shared a (dropped inline), then x held only here (reaches
+     * zero: general path), then an immortal */
+    mm_h q = mm_inst_new(rt, trio), x = mm_str_from(rt, "only here");
+    assert_int_equal(mm_inst_set_slot(rt, q, 0, a), MMO_OK);
+    assert_int_equal(mm_inst_set_slot(rt, q, 1, x), MMO_OK);
+    assert_int_equal(mm_inst_set_slot(rt, q, 2, mm_small_int(-1)), MMO_OK);
+    mm_decref(rt, x);
+    mm_decref(rt, q);
+    assert_int_equal(mm_refcount(rt, a), 1);
+    assert_int_equal(rt->freed - freed0, 3);
+    fx_check(&F, a);
+    /* inside a drain: a list holds the only reference to an instance that
+     * holds a; freeing the list frees the instance from the drain */
+    mm_h l = mm_list_new(rt, 0), r = mm_inst_new(rt, trio);
+    assert_int_equal(mm_inst_set_slot(rt, r, 2, a), MMO_OK);
+    assert_int_equal(mm_list_append(rt, l, r), MMO_OK);
+    mm_decref(rt, r);
+    assert_int_equal(mm_refcount(rt, a), 2);
+    mm_decref(rt, l);
+    assert_int_equal(mm_refcount(rt, a), 1);
+    assert_int_equal(rt->freed - freed0, 5);
+    assert_int_equal(rt->pending, 0);
+    assert_false(rt->draining);
+    fx_check(&F, a);
+    mm_decref(rt, a);
+    assert_int_equal(mm_rt_live(rt), 0);
+    assert_int_equal(port_misuse_count(), 0);
+    fx_check(&F, MM_NULL);
+}
+
+/* live_peak is kept only when a never-used slot is taken: it must still be
+ * the exact high-water mark of live objects. */
+static void test_live_peak_exact(void **state)
+{
+    (void)state;
+    mm_rt *rt = &F.rt;
+    assert_int_equal(mm_rt_live(rt), 0);
+    assert_int_equal(rt->live_peak, 0);
+    static const mm_class Empty = {"Empty", 0, NULL, false};
+    uint32_t empty = mm_class_register(rt, &Empty);
+    mm_h h[5];
+    for (int i = 0; i < 3; i++) {
+        h[i] = mm_int_new(rt, 1000 + i);
+    }
+    assert_int_equal(rt->live_peak, 3);
+    for (int i = 0; i < 3; i++) {
+        mm_decref(rt, h[i]);
+    }
+    h[0] = mm_int_new(rt, 1); /* immortal: not live */
+    h[1] = mm_int_new(rt, 1000); /* from the free list: no new peak */
+    h[2] = mm_inst_new(rt, empty);
+    assert_int_equal(mm_rt_live(rt), 2);
+    assert_int_equal(rt->live_peak, 3);
+    h[3] = mm_str_from(rt, "three");
+    h[4] = mm_list_new(rt, 0); /* live 4: a fresh slot, a new peak */
+    assert_int_equal(mm_rt_live(rt), 4);
+    assert_int_equal(rt->live_peak, 4);
+    for (int i = 1; i < 5; i++) {
+        mm_decref(rt, h[i]);
+    }
+    assert_int_equal(mm_rt_live(rt), 0);
+    assert_int_equal(rt->live_peak, 4);
+    assert_int_equal(rt->created - rt->freed, 0);
+    fx_check(&F, MM_NULL);
+}
+
 static void test_class_of_id(void **state)
 {
     (void)state;
@@ -298,6 +400,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_checked_boundaries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checked_frees_container, setup, teardown),
         cmocka_unit_test_setup_teardown(test_track_hook_and_counters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inst_fields_dropped_inline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_live_peak_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_class_of_id, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
