@@ -5,98 +5,86 @@
  * THIS HEADER IS THE CONTRACT.
  *
  * ---- Layout and invariants, in words ----
- * R1. mm_init lays out the region as [heap state][page descriptors][pages].
- *     The heap state and one 16-byte descriptor per page are the only
- *     metadata; there is no per-block header. Pages are MM_PAGE_SIZE bytes
- *     (mm_config.h); bytes after the last whole page are not used.
- * R2. Every page is in exactly one run: a FREE run (any length, coalesced:
- *     two free runs are never adjacent), a POOL (1..MM_POOL_MAX_PAGES pages,
- *     length fixed per size class), or a LARGE block (any length). Pools and
- *     large blocks share all pages; there is no fixed split.
- * R3. Small requests (1..MM_SMALL_MAX bytes) are served from the pool of
- *     their size class: class i holds blocks of 8*(i+1) bytes. A block's
- *     pool is found from its address alone (subtract, shift, one load;
- *     a pool of several pages is found through the page's distance to the
- *     pool's first page). Free blocks of a pool form a list threaded
- *     through their first word (32-bit offsets); blocks never handed out
- *     are carved lazily, MM_CARVE_BATCH at a time. A pool spans the fewest
- *     pages (<= MM_POOL_MAX_PAGES) whose tail waste is at most
- *     1/MM_POOL_WASTE_DIV (default 1/8) and that hold at least
- *     MM_POOL_MIN_BLOCKS blocks (default 1); failing both, the least
- *     wasteful length.
- * R4. Each class keeps the pools that still have a free block in a doubly
- *     linked list; full pools are in no list. When a pool's last block is
- *     freed the pool becomes its class's SPARE (one per class): it stays
- *     listed, so the class reuses it at once (no refill/release thrash at a
- *     pool boundary, nor when sizes alternate between classes), and the
- *     class's previous spare, if still empty, goes back to the free runs
- *     (coalesced). Every empty pool is the spare of its class, so at most
- *     one empty pool per class (MM_SMALL_MAX / 8 in all) is ever held.
- *     Spares are given back on demand: when a pool refill or a large block
- *     finds no free run long enough, every class's empty spare goes back
- *     (at most MM_SMALL_MAX / 8 releases, each O(1)) and the take is retried
- *     once; mm_compact and mm_trim give them all back too. The statistics
- *     count a spare among its class's pools and pages_pool.
- * R5. Free runs are kept in segregated lists by length with two-level
- *     bitmaps (TLSF, Masmano et al. 2004), so finding, splitting and
- *     coalescing a run is O(1).
+ * R1. mm_init cuts the region (from its first 8-aligned byte) into pages of
+ *     MM_PAGE_SIZE bytes (mm_config.h). The first pages hold the heap
+ *     state, one mark byte and one descriptor (8 bytes on 32-bit targets)
+ *     per page; that is all the metadata: there is no per-block header.
+ *     Bytes after the last whole page are not used.
+ * R2. Every other page is a POOL page (pools are 1..MM_POOL_MAX_PAGES
+ *     pages, 1 by default), part of a LARGE block, part of an indexed FREE
+ *     run (coalesced: two free runs are never adjacent), or in the
+ *     WILDERNESS: the free pages above every page in use, which a fresh
+ *     heap is made of. Pools and large blocks share all pages; there is no
+ *     fixed split.
+ * R3. Small requests (1..MM_SMALL_MAX bytes) are served by their size
+ *     class: class i holds blocks of 8*(i+1) bytes. Each class keeps one
+ *     free list over all its pools, threaded through the blocks' first
+ *     word, and a count of blocks in use. A block's class is read from its
+ *     page's mark: (p - heap) >> page shift, one byte load. A new pool's
+ *     blocks are handed out by a bump pointer, so a pool costs O(1) to set
+ *     up.
+ * R4. Pools are not given back when their blocks are freed (that would
+ *     need a count per pool on both fast paths). A class keeps its pools,
+ *     and reuses its freed blocks LIFO, until mm_pools_reclaim runs: on
+ *     mm_trim and mm_compact, and when a pool refill or a large block finds
+ *     no free page. It gives back every pool whose blocks are all free.
+ * R5. A new pool comes from the wilderness when it has room (no search),
+ *     else from the indexed free runs. Large blocks come from the indexed
+ *     free runs (first run of the length's power-of-two bucket if long
+ *     enough, else the first run of the next non-empty bucket up), else
+ *     from the wilderness. A run given back next to the wilderness joins
+ *     it.
  * R6. A large block is a page run; its payload starts on a page boundary.
  *     A large block with a registered owner (mm_set_owner) may be moved by
- *     mm_compact, which then rewrites *owner. Pools and unowned large blocks
- *     never move.
+ *     mm_compact, which then rewrites *owner. Pools and unowned large
+ *     blocks never move.
  * R7. Every pointer handed out is 8-byte aligned (pages are 8-byte aligned
  *     and every block size is a multiple of 8).
  *
- * ---- Time bounds (no loop depends on the heap's contents) ----
- * mm_alloc, mm_free: O(1). Small fast path: no call, no loop. Slow paths:
- * carving (<= MM_CARVE_BATCH blocks threaded), pool refill (one TLSF take
- * + split, the pool's <= MM_POOL_MAX_PAGES descriptors), pool release (one
- * TLSF give with coalescing on both sides). Measured on the Cortex-M3
- * Thumb-2 code (-O2, default config, instructions executed inside the
- * allocator, call and argument set-up excluded; qemu-arm -singlestep),
- * Cortex-M0 (no CLZ: bit scans go through libgcc) in brackets:
- *     small alloc: fast path 16 [18] (counted on the disassembly, return
- *                  included); carving a batch of 8 99 [127]; pool becomes
- *                  full 58 [83]; refill from the free runs 236 [433]
- *     small free:  fast path 23 [30] (counted likewise; also when it empties
- *                  its class's spare); pool was full 53 [67]; a pool other
- *                  than the spare empties and the class's previous spare is
- *                  released (coalescing both sides) 164 [245]
- *     large alloc (TLSF take + split) 197 [407]; large free (coalescing
- *                  both sides) 179 [267]
- *     (slow-path figures measured before the per-class spare; they changed
- *     by a few instructions at most.) A failing refill or large take first
- *     gives back the spares: at most MM_SMALL_MAX / 8 pool releases.
- *     Bench firmware (tests/bench, mps2-an385, net instructions per call
- *     including the call): alloc+free pairs of random class 22.7 per call;
- *     random live set of 512 blocks 44.3; the same with 1 in 64 large 46.1.
+ * ---- Time bounds ----
+ * Measured instructions, Cortex-M3 Thumb-2, -O2, default configuration,
+ * each call counted exactly from a QEMU instruction trace (make bench,
+ * W4; the call and argument set-up are the harness's):
+ *     small alloc: fast path 12 (pop + count); worst 47 (a new pool from
+ *                  the wilderness)
+ *     small free:  fast path 15 (push + count); that is also the worst case
+ *     large alloc: worst 118, mean 82 (find a run, split it)
+ *     large free:  worst 150, mean 108 (coalesce both sides, index)
+ * All four are O(1) with no loop, except these slow paths:
+ *   - a refill or large request that finds neither a long enough indexed
+ *     run nor room in the wilderness runs mm_pools_reclaim once:
+ *     O(pages + free small blocks), then one more O(1) take;
+ *   - with MM_POOL_MAX_PAGES > 1 a refill marks the pool's pages (a loop of
+ *     at most MM_POOL_MAX_PAGES).
  * With MM_CFG_DEBUG=1 add the poison fill (linear in block size) and, in
- * mm_free, the double-free walk of the pool's free list (linear in the
- * pool's block count). mm_realloc: one alloc + copy + free at most.
+ * mm_free, the double-free walk of the class's free list (linear in its
+ * free blocks). mm_realloc: one alloc + copy + free at most.
  *
  * ---- Concurrency ----
  * With MM_CFG_LOCK=1, mm_alloc, mm_free, mm_realloc, mm_usable_size,
  * mm_set_owner, mm_trim and mm_compact run inside mm_port_lock/unlock and
- * (except mm_compact, which is linear) are ISR-safe. The statistics,
- * mm_check and mm_dump_map read without the lock: call them where no
- * allocation can interrupt. With MM_CFG_LOCK=0 (default) nothing is
- * ISR-safe; the caller serializes.
+ * (except mm_trim and mm_compact, which are linear) are ISR-safe. The
+ * statistics, mm_check and mm_dump_map read without the lock: call them
+ * where no allocation can interrupt. With MM_CFG_LOCK=0 (default) nothing
+ * is ISR-safe; the caller serializes.
  *
  * ---- Misuse ----
  * mm_free, mm_realloc, mm_usable_size and mm_set_owner validate their
  * pointer. Always checked (a few instructions): inside this heap's pages,
- * 8-byte aligned, on a live pool page or at the start of a live large block
- * (which also catches a large block freed twice, and any block whose pool
- * is empty or gone). With MM_CFG_DEBUG=1 also: on a block boundary of its
- * pool, handed out (below the carve mark), and not already on the pool's
- * free list. A failed check calls mm_port_misuse(__FILE__, __LINE__,
- * "<function>: <what> 0x<ptr>") with <what> one of "foreign pointer",
- * "misaligned pointer", "pointer to no live block", "double free" (mm_free)
- * or "freed block" (the others), sets mm_last_error (MM_EFOREIGN,
- * MM_EALIGN, MM_EFOREIGN, MM_EDOUBLE) and changes nothing else.
- * Not caught without MM_CFG_DEBUG: a second free of a small block whose
- * pool still holds other live blocks, and an 8-aligned pointer into the
- * middle of a small block; both corrupt the pool's free list.
+ * 8-byte aligned, on a pool page or at the start of a live large block
+ * (which also catches a large block freed twice); and mm_free of a small
+ * block whose class has no block in use. With MM_CFG_DEBUG=1 also: on a
+ * block boundary of its pool, handed out (below the pool's bump pointer),
+ * and not already on the class's free list. A failed check calls
+ * mm_port_misuse(__FILE__, __LINE__, "<function>: <what> 0x<ptr>") with
+ * <what> one of "foreign pointer", "misaligned pointer", "pointer to no
+ * live block", "double free" (mm_free) or "freed block" (the others), sets
+ * mm_last_error (MM_EFOREIGN, MM_EALIGN, MM_EFOREIGN, MM_EDOUBLE) and
+ * changes nothing else.
+ * Not caught without MM_CFG_DEBUG: a second free of a small block while
+ * its class has other blocks in use, and an 8-aligned pointer into the
+ * middle of a small block; both corrupt the class's free list (mm_check
+ * finds it).
  *
  * ---- Debug poison (MM_CFG_DEBUG=1) ----
  * A block handed out by mm_alloc is filled with MM_POISON_FRESH (0xCD); a
@@ -131,12 +119,12 @@ typedef enum {
 const char *mm_strerror(mm_err e);
 
 /* Lay a heap over [region, region+size). The region need not be aligned.
- * Returns NULL iff region is NULL or too small to hold the heap's own state
- * and MM_POOL_MAX_PAGES pages (so that every size class can get a pool).
- * At most 65534 pages are used; bytes beyond them are left alone.
- * Metadata: about 0.7 KiB of state (32-bit, default config) plus 16 bytes
- * per page. A 64 KiB region holds 3904 16-byte blocks (measured).
- * O(pages) (clears the descriptors). Not ISR-safe. */
+ * Returns NULL iff region is NULL or too small to hold the heap's own
+ * pages and MM_POOL_MAX_PAGES more. At most 65534 pages are used; bytes
+ * beyond them are left alone. Metadata: about 1.1 KiB of state (32-bit,
+ * default config) plus 9 bytes per page, rounded up to whole pages. A 64
+ * KiB region holds 3968 16-byte blocks (measured). O(pages) (clears the
+ * metadata). Not ISR-safe. */
 mm_heap *mm_init(void *region, size_t size);
 
 /* Returns an 8-byte aligned block of at least size bytes, or NULL with
@@ -185,14 +173,15 @@ mm_err mm_last_error(const mm_heap *h);
  * it in a small block, a pinned large block or static memory). O(1). */
 void mm_set_owner(mm_heap *h, void *p, void **owner);
 
-/* Gives every class's spare pool (see R4) back to the free runs if it is
- * empty. After freeing everything and mm_trim, all pages are free.
- * O(MM_SMALL_MAX / 8): one O(1) release at most per class. */
+/* Gives back every pool whose blocks are all free (R4). After freeing
+ * everything and mm_trim, all pages are free. O(pages + free small
+ * blocks). Not ISR-safe. */
 void mm_trim(mm_heap *h);
 
-/* Slides owned large blocks down into the free runs before them to merge
- * holes, rewriting each moved block's *owner. Pools and unowned large
- * blocks stay (a hole before one is kept). Returns the size in bytes of the
+/* Gives back the all-free pools (as mm_trim), then slides owned large
+ * blocks down into the free runs before them to merge holes, rewriting
+ * each moved block's *owner. Pools and unowned large blocks stay (a hole
+ * before one is kept). Returns the size in bytes of the
  * largest free run afterwards. O(pages + bytes moved). Not ISR-safe. */
 size_t mm_compact(mm_heap *h);
 
@@ -209,8 +198,9 @@ typedef struct {
     size_t pool_pages;   /* pages per pool of this class */
     size_t in_use;       /* blocks handed out now */
     size_t free_blocks;  /* free blocks inside this class's pools */
-    size_t pools;        /* pools held now (including the spare, R4) */
-    size_t pools_peak;   /* most pools held at once; never decreases */
+    size_t pools;        /* pools held now (kept until reclaimed, R4) */
+    size_t pools_peak;   /* the class's high-water: most pools held at once;
+                            never decreases */
     size_t bytes;        /* in_use * block_size */
 } mm_class_stats;
 
@@ -222,8 +212,8 @@ typedef struct {
     size_t region_size;     /* bytes given to mm_init */
     size_t meta_bytes;      /* heap state + descriptors + alignment/tail */
     size_t page_size;       /* MM_PAGE_SIZE */
-    size_t pages;           /* pages in the region */
-    size_t pages_free;      /* pages in free runs */
+    size_t pages;           /* pages for blocks (the heap's own excluded) */
+    size_t pages_free;      /* pages in free runs and the wilderness */
     size_t pages_pool;      /* pages held by pools */
     size_t pages_large;     /* pages held by large blocks */
     size_t large_blocks;    /* live large blocks */
@@ -237,13 +227,15 @@ typedef struct {
     size_t high_water;      /* mm_high_water() */
 } mm_stats;
 
-/* Fills *out. O(classes + free runs of the largest length bucket). */
+/* Fills *out. O(classes + free runs of the largest length bucket). The
+ * peaks are exact: they are recorded whenever a count decreases (see
+ * mm_note_pages in mm_heap_int.h). */
 void mm_get_stats(const mm_heap *h, mm_stats *out);
 
 /* The most bytes of the region ever in use: heap state plus, at the busiest
- * moment, the pages held by pools and large blocks with their descriptors
- * (the size of the smallest region that could have held that moment if its
- * free pages were contiguous). Never decreases. O(1). */
+ * moment, the pages held by pools and large blocks with their mark and
+ * descriptor (about the size of the smallest region that could have held
+ * that moment if its free pages were contiguous). Never decreases. O(1). */
 size_t mm_high_water(const mm_heap *h);
 
 /* Largest free run in bytes, and fragmentation in permille: 1000 * (1 -

@@ -274,7 +274,7 @@ static __attribute__((noinline)) void *small_slow(mm_heap *h, size_t c)
         }
         left = h->per_pool[c];
     }
-    h->left[c] = --left;
+    h->left[c] = (uint16_t)--left;
     h->bump[c] = left == 0 ? NULL : b + mm_class_size(c);
     h->cls[c].s.used++;
     return b;

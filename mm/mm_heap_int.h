@@ -117,9 +117,9 @@ struct mm_heap {
 
     /* per class, cold */
     char *bump[MM_NCLASS];      /* next never-used block of the newest pool */
-    uint32_t left[MM_NCLASS];   /* never-used blocks from bump on */
-    uint32_t pools[MM_NCLASS];  /* pools held */
-    uint32_t pools_peak[MM_NCLASS]; /* recorded at decreases (mm_peak_pools) */
+    uint16_t left[MM_NCLASS];   /* never-used blocks from bump on */
+    uint16_t pools[MM_NCLASS];  /* pools held */
+    uint16_t pools_peak[MM_NCLASS]; /* recorded at decreases (mm_peak_pools) */
     uint16_t per_pool[MM_NCLASS];
     uint8_t pool_pages[MM_NCLASS];
 
@@ -211,7 +211,7 @@ static inline uint32_t mm_peak_pages(const mm_heap *h)
 }
 
 /* Most pools class c has held at once. */
-static inline uint32_t mm_peak_pools(const mm_heap *h, size_t c)
+static inline uint16_t mm_peak_pools(const mm_heap *h, size_t c)
 {
     return h->pools[c] > h->pools_peak[c] ? h->pools[c] : h->pools_peak[c];
 }

@@ -309,7 +309,7 @@ size_t mm_compact(mm_heap *h)
     uint32_t i = h->meta;
     while (i < h->top) {
         uint8_t mark = h->cmap[i];
-        uint32_t n = mm_is_pool(mark) ? h->pool_pages[mark] : mm_desc(h, i)->len;
+        uint32_t n = mark < MM_NCLASS ? h->pool_pages[mark] : mm_desc(h, i)->len;
         if (mark == MM_C_FREE) {
             uint32_t j = i + n;
             if (j < h->top && h->cmap[j] == MM_C_LARGE && mm_desc(h, j)->u.owner != NULL) {
