@@ -91,16 +91,16 @@
  *
  * ---- Measured (Cortex-M3 -O2, mps2-an385 under QEMU -icount; figures
  * from tests/bench/bench_gc.c, `gc_full`, `gc_young`, `gc_demo3`) ----
- * Full collection of 9,997 lists, half of them garbage in rings of 4: 252
+ * Full collection of 9,997 lists, half of them garbage in rings of 4: 238
  * instructions per tracked object (was 357), of which 153 are the first
  * three walks (subtract 53, mark 57: no rescan, the 1,249-item root list
- * is scanned in chunks; find 43) and 99 the last walk: promotion, and per
+ * is scanned in chunks; find 43) and 85 the last walk: promotion, and per
  * garbage object its clear(), destroy(), the two mm_free calls (block and
- * item array) and the slot release: 197 per garbage object (was 250).
- * 2-slot instances: 285 (was 404). A young collection of 100 objects
- * beside 10,000 old ones: 28,200 instructions (282 per young object; was
- * 34,720), the full one 1,604,280 (56x). The two-node cycle of demo 3:
- * 7,360. The 100-per-object goal of issue #5 is NOT met: with 5,000
+ * item array) and the slot release: 169 per garbage object (was 250).
+ * 2-slot instances: 278 (was 404). A young collection of 100 objects
+ * beside 10,000 old ones: 26,840 instructions (268 per young object; was
+ * 34,720), the full one 1,604,320 (59x). The two-node cycle of demo 3:
+ * 7,080. The 100-per-object goal of issue #5 is NOT met: with 5,000
  * garbage objects the release alone (allocator, the types' clear and
  * destroy, slots) costs ~99 per tracked object, and each of the four
  * walks over the handle table ~13 per slot before any edge work.

@@ -88,10 +88,11 @@
  * ---- Measured (mps2-an385, Cortex-M3, -O2, instructions under -icount;
  * tests/bench/bench_obj.c, `make bench`; steady state: one other block of
  * the class stays live, so no pool empties and is re-carved per op) ----
- * raw mm_alloc(12)+mm_free pair: 46. Create+destroy of a boxed int: 106
- * checked (mm_decref_at) / 102 unchecked (mm_decref_fast), ratio 2.30 /
- * 2.22 (was 160 / 152); of a 2-slot instance: 165 / 162, ratio 3.59 /
- * 3.52 (was 291 / 281); 387 with the collector attached (was 437).
+ * raw mm_alloc(12)+mm_free pair: 33. Create+destroy of a boxed int: 93
+ * checked (mm_decref_at) / 89 unchecked (mm_decref_fast), ratio 2.82 /
+ * 2.70 (was 160 / 152 over a 46-instruction pair); of a 2-slot instance:
+ * 152 / 149, ratio 4.61 / 4.52 (was 291 / 281); 368 with the collector
+ * attached (was 437).
  * What the object layer adds per int life, besides the allocator's pair
  * (60 / 56, read off the Thumb-2): create, inline in mm_int_new (~25):
  * hook and free-list tests 4, slot take 4, header, slot, created count,

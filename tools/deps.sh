@@ -26,7 +26,9 @@ if [ "$what" = test ]; then
         || missing+=(libclang-rt-dev)
     have gdb-multiarch || missing+=(gdb-multiarch)
     if [ "$(uname -m)" = x86_64 ]; then
-        [ -f "$(gcc -m32 -print-libgcc-file-name 2>/dev/null)" ] || missing+=(gcc-multilib)
+        # -print-libgcc-file-name answers even without multilib: link a test
+        printf 'int main(void) { return 0; }\n' | gcc -m32 -x c - -o /dev/null 2>/dev/null \
+            || missing+=(gcc-multilib)
         if [ ! -f /usr/lib/i386-linux-gnu/libcmocka.so ]; then
             missing+=(libcmocka-dev:i386)
             need_i386=1

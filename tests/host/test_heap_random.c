@@ -338,30 +338,30 @@ static void high_water_case(size_t target, bool churn, size_t limit_percent,
 }
 
 /* The contract figure (<= 1.25x) holds for a built live set of 256 KiB
- * (measured 1.167 at -m64, 1.148 at -m32, 512-byte pages). The other
- * limits are regression guards set a few percent above the figures
- * measured when this test was written (the larger of -m64 and -m32; the
- * heap state and descriptors are larger at -m64):
- *   built 16 KiB 1.957, 48 KiB 1.329: smaller sets pay for one partly
+ * (measured 1.243 at -m64, 1.223 at -m32, 512-byte single-page pools).
+ * The other limits are regression guards set a few percent above the
+ * figures measured when this test was written (the larger of -m64 and
+ * -m32; the heap state and descriptors are larger at -m64):
+ *   built 16 KiB 1.745, 48 KiB 1.355: smaller sets pay for one partly
  *   filled pool per class (32 classes x about half a pool);
- *   churned 48 KiB 2.102, 256 KiB 1.418: pools are not given back on free,
+ *   churned 48 KiB 2.223, 256 KiB 1.521: pools are not given back on free,
  *   so each class keeps the most pools it ever needed until mm_trim (or a
  *   reclaim on demand, which this 1 MiB region never needs): the high
  *   water is the sum of the per-class peaks, not the peak of the sum.
  * Pool pages over live bytes after mm_trim (measured): built 256 KiB
- * 1.125, 16 KiB 1.808, 48 KiB 1.258 (nothing to give back: that is what a
- * packed live set needs); churned 48 KiB 1.926 (2.147 before the trim),
- * 256 KiB 1.360 (1.374): mm_trim gives back only pools with no live block,
+ * 1.199, 16 KiB 1.621, 48 KiB 1.289 (nothing to give back: that is what a
+ * packed live set needs); churned 48 KiB 1.876 (2.277 before the trim),
+ * 256 KiB 1.438 (1.474): mm_trim gives back only pools with no live block,
  * and random frees leave a live block in most pools, so after churn the
  * pools stay emptier than a packed set's. */
 static void test_high_water_ratio(void **state)
 {
     (void)state;
-    high_water_case(262144, false, 125, 116);
-    high_water_case(16384, false, 203, 186);
-    high_water_case(49152, false, 137, 130);
-    high_water_case(49152, true, 217, 198);
-    high_water_case(262144, true, 146, 140);
+    high_water_case(262144, false, 125, 124);
+    high_water_case(16384, false, 180, 167);
+    high_water_case(49152, false, 140, 133);
+    high_water_case(49152, true, 229, 193);
+    high_water_case(262144, true, 157, 148);
 }
 
 int main(void)
