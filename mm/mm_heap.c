@@ -280,80 +280,11 @@ static __attribute__((noinline)) void *small_slow(mm_heap *h, size_t c)
     return b;
 }
 
-/* The class pair in one ldrd and one strd (Thumb-2 only; see mm_cls). */
-static inline void cls_load(const mm_cls *k, void **head, uintptr_t *used)
-{
-#if MM_CLS_PAIRED
-    __asm__("ldrd %0, %1, [%2]" : "=r"(*head), "=r"(*used) : "r"(k), "m"(*k));
-#else
-    *head = k->s.head;
-    *used = k->s.used;
-#endif
-}
-
-/* The same for mm_free, into scratch registers: left to itself GCC picks
- * a callee-saved one there, and the fast path would need a push. */
-static inline void cls_load_scratch(const mm_cls *k, void **head, uintptr_t *used)
-{
-#if MM_CLS_PAIRED
-    register void *hd __asm__("r12");
-    register uintptr_t us __asm__("r2");
-    __asm__("ldrd %0, %1, [%2]" : "=r"(hd), "=r"(us) : "r"(k), "m"(*k));
-    *head = hd;
-    *used = us;
-#else
-    cls_load(k, head, used);
-#endif
-}
-
-static inline void cls_store(mm_cls *k, void *head, uintptr_t used)
-{
-#if MM_CLS_PAIRED
-    __asm__("strd %1, %2, [%3]" : "=m"(*k) : "r"(head), "r"(used), "r"(k));
-#else
-    k->s.head = head;
-    k->s.used = used;
-#endif
-}
-
-/* Pops the first free block of class c; NULL if its list is empty. */
-static inline void *small_fast(mm_heap *h, size_t c)
-{
-    mm_cls *k = &h->cls[c];
-    void *b;
-    uintptr_t used;
-    cls_load(k, &b, &used);
-    if (b != NULL) {
-        cls_store(k, *(void **)b, used + 1u);
-    }
-    return b;
-}
-
-/* A small free into a class with no block in use: p cannot be live. The
- * heap is found from the class pair (cls[] is its first member), so that
- * the fast path keeps no extra register alive for this. */
-static __attribute__((noinline)) void small_double_free(mm_cls *k, size_t c, void *p)
+void mm__small_double_free(mm_cls *k, size_t c, void *p)
 {
     mm_heap *h = (mm_heap *)(void *)(k - c);
     mm_misuse(h, __FILE__, __LINE__, MM_EDOUBLE, "mm_free", "double free", p);
 }
-
-/* Pushes block p of class c; a class with none in use reports a double
- * free instead (one instruction on the fast path). */
-static inline void small_free(mm_heap *h, size_t c, void *p)
-{
-    mm_cls *k = &h->cls[c];
-    void *head;
-    uintptr_t used;
-    cls_load_scratch(k, &head, &used);
-    if (used == 0) {
-        small_double_free(k, c, p);
-        return;
-    }
-    *(void **)p = head;
-    cls_store(k, p, used - 1u);
-}
-
 
 /* Debug-only checks of a small free: block boundary, handed out, not
  * already free. */
@@ -484,7 +415,7 @@ static void *alloc_unlocked(mm_heap *h, size_t size)
 {
     size_t c = (size - 1u) >> 3; /* size 0 wraps: not small */
     if (c < MM_NCLASS) {
-        void *b = small_fast(h, c);
+        void *b = mm__small_fast(h, c);
         return b != NULL ? b : small_slow(h, c);
     }
     if (size == 0) {
@@ -541,7 +472,7 @@ void *mm_alloc(mm_heap *h, size_t size)
 {
     size_t c = (size - 1u) >> 3;
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG && c < MM_NCLASS) {
-        void *b = small_fast(h, c);
+        void *b = mm__small_fast(h, c);
         return b != NULL ? b : small_slow(h, c);
     }
     return alloc_slow(h, size);
@@ -564,7 +495,7 @@ static void free_unlocked(mm_heap *h, void *p)
             memset((char *)p + sizeof(void *), MM_POISON_FREE,
                    mm_class_size(mark) - sizeof(void *));
         }
-        small_free(h, mark, p);
+        mm__small_free(h, mark, p);
         return;
     }
     if (MM_CFG_DEBUG) {
@@ -597,7 +528,7 @@ void mm_free(mm_heap *h, void *p)
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG && mm_in_pages(h, off)) {
         size_t c = h->cmap[off >> MM_PAGE_SHIFT];
         if (c < MM_NCLASS) {
-            small_free(h, c, p);
+            mm__small_free(h, c, p);
             return;
         }
     }

@@ -222,6 +222,108 @@ static inline uint32_t mm_pages_free(const mm_heap *h)
     return h->pages_runs + (h->npages - h->top);
 }
 
+/* ---- the small fast paths, inline (mm_heap.c; the object layer) ---- */
+
+/* A small free into a class with no block in use: p cannot be live. The
+ * heap is found from the class pair (cls[] is its first member), so that
+ * the fast path keeps no extra register alive for this. */
+__attribute__((noinline)) void mm__small_double_free(mm_cls *k, size_t c, void *p);
+
+/* The class pair in one ldrd and one strd (Thumb-2 only; see mm_cls). */
+static inline void mm__cls_load(const mm_cls *k, void **head, uintptr_t *used)
+{
+#if MM_CLS_PAIRED
+    __asm__("ldrd %0, %1, [%2]" : "=r"(*head), "=r"(*used) : "r"(k), "m"(*k));
+#else
+    *head = k->s.head;
+    *used = k->s.used;
+#endif
+}
+
+/* The same for mm_free, into scratch registers: left to itself GCC picks
+ * a callee-saved one there, and the fast path would need a push. */
+static inline void mm__cls_load_scratch(const mm_cls *k, void **head, uintptr_t *used)
+{
+#if MM_CLS_PAIRED
+    register void *hd __asm__("r12");
+    register uintptr_t us __asm__("r2");
+    __asm__("ldrd %0, %1, [%2]" : "=r"(hd), "=r"(us) : "r"(k), "m"(*k));
+    *head = hd;
+    *used = us;
+#else
+    mm__cls_load(k, head, used);
+#endif
+}
+
+static inline void mm__cls_store(mm_cls *k, void *head, uintptr_t used)
+{
+#if MM_CLS_PAIRED
+    __asm__("strd %1, %2, [%3]" : "=m"(*k) : "r"(head), "r"(used), "r"(k));
+#else
+    k->s.head = head;
+    k->s.used = used;
+#endif
+}
+
+/* Pops the first free block of class c; NULL if its list is empty. */
+static inline void *mm__small_fast(mm_heap *h, size_t c)
+{
+    mm_cls *k = &h->cls[c];
+    void *b;
+    uintptr_t used;
+    mm__cls_load(k, &b, &used);
+    if (b != NULL) {
+        mm__cls_store(k, *(void **)b, used + 1u);
+    }
+    return b;
+}
+
+/* Pushes block p of class c; a class with none in use reports a double
+ * free instead (one instruction on the fast path). */
+static inline void mm__small_free(mm_heap *h, size_t c, void *p)
+{
+    mm_cls *k = &h->cls[c];
+    void *head;
+    uintptr_t used;
+    mm__cls_load_scratch(k, &head, &used);
+    if (used == 0) {
+        mm__small_double_free(k, c, p);
+        return;
+    }
+    *(void **)p = head;
+    mm__cls_store(k, p, used - 1u);
+}
+
+
+/* mm_alloc with its small fast path inlined at the call site (same
+ * contract; falls back to mm_alloc). For the library's own hot paths. */
+static inline void *mm_alloc_inline(mm_heap *h, size_t size)
+{
+    size_t c = (size - 1u) >> 3;
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && c < MM_NCLASS) {
+        void *b = mm__small_fast(h, c);
+        if (b != NULL) {
+            return b;
+        }
+    }
+    return mm_alloc(h, size);
+}
+
+/* mm_free with its small fast path inlined at the call site (same
+ * contract; falls back to mm_free). */
+static inline void mm_free_inline(mm_heap *h, void *p)
+{
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h;
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && mm_in_pages(h, off)) {
+        size_t c = h->cmap[off >> MM_PAGE_SHIFT];
+        if (c < MM_NCLASS) {
+            mm__small_free(h, c, p);
+            return;
+        }
+    }
+    mm_free(h, p);
+}
+
 /* ---- mm_pages.c: free runs and large blocks ---- */
 
 /* Takes a run of exactly n pages (1 <= n): an indexed free run (good fit)
