@@ -526,7 +526,7 @@ void mm_free(mm_heap *h, void *p)
     /* NULL wraps to a huge offset and takes the slow path too */
     uintptr_t off = (uintptr_t)p - (uintptr_t)h;
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG && mm_in_pages(h, off)) {
-        size_t c = h->cmap[off >> MM_PAGE_SHIFT];
+        uint32_t c = h->cmap[off >> MM_PAGE_SHIFT];
         if (c < MM_NCLASS) {
             mm__small_free(h, c, p);
             return;

@@ -28,7 +28,7 @@
 /* ---- derived constants ---- */
 
 #define MM_NCLASS (MM_SMALL_MAX / 8)
-#define MM_NIL 0xFFFFu           /* "no page" in 16-bit page links */
+#define MM_NIL 0u /* "no page" in page links: page 0 always holds the heap state */
 #define MM_MAX_PAGES 0xFFFEu     /* page indices and counts fit in 16 bits */
 
 #define MM_LOG2_(x)                                                         \
