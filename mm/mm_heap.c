@@ -523,16 +523,9 @@ static __attribute__((noinline)) void free_slow(mm_heap *h, void *p)
 
 void mm_free(mm_heap *h, void *p)
 {
-    /* NULL wraps to a huge offset and takes the slow path too */
-    uintptr_t off = (uintptr_t)p - (uintptr_t)h;
-    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && mm_in_pages(h, off)) {
-        uint32_t c = h->cmap[off >> MM_PAGE_SHIFT];
-        if (c < MM_NCLASS) {
-            mm__small_free(h, c, p);
-            return;
-        }
+    if (!mm__free_fast(h, p)) {
+        free_slow(h, p);
     }
-    free_slow(h, p);
 }
 
 size_t mm_usable_size(const mm_heap *h, const void *p)

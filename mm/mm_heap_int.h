@@ -295,33 +295,47 @@ static inline void mm__small_free(mm_heap *h, size_t c, void *p)
 }
 
 
+/* The small alloc fast path: NULL when it cannot serve (not small, an
+ * empty class list, or a build with locks or debug checks). */
+static inline void *mm__alloc_fast(mm_heap *h, size_t size)
+{
+    size_t c = (size - 1u) >> 3; /* size 0 wraps: not small */
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && c < MM_NCLASS) {
+        return mm__small_fast(h, c);
+    }
+    return NULL;
+}
+
+/* The small free fast path: false when it cannot serve (NULL, foreign,
+ * misaligned or large pointers, or a build with locks or debug checks). */
+static inline bool mm__free_fast(mm_heap *h, void *p)
+{
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h; /* NULL wraps: not inside */
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && mm_in_pages(h, off)) {
+        uint32_t c = h->cmap[off >> MM_PAGE_SHIFT];
+        if (c < MM_NCLASS) {
+            mm__small_free(h, c, p);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* mm_alloc with its small fast path inlined at the call site (same
  * contract; falls back to mm_alloc). For the library's own hot paths. */
 static inline void *mm_alloc_inline(mm_heap *h, size_t size)
 {
-    size_t c = (size - 1u) >> 3;
-    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && c < MM_NCLASS) {
-        void *b = mm__small_fast(h, c);
-        if (b != NULL) {
-            return b;
-        }
-    }
-    return mm_alloc(h, size);
+    void *b = mm__alloc_fast(h, size);
+    return b != NULL ? b : mm_alloc(h, size);
 }
 
 /* mm_free with its small fast path inlined at the call site (same
  * contract; falls back to mm_free). */
 static inline void mm_free_inline(mm_heap *h, void *p)
 {
-    uintptr_t off = (uintptr_t)p - (uintptr_t)h;
-    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && mm_in_pages(h, off)) {
-        size_t c = h->cmap[off >> MM_PAGE_SHIFT];
-        if (c < MM_NCLASS) {
-            mm__small_free(h, c, p);
-            return;
-        }
+    if (!mm__free_fast(h, p)) {
+        mm_free(h, p);
     }
-    mm_free(h, p);
 }
 
 /* ---- mm_pages.c: free runs and large blocks ---- */
