@@ -193,7 +193,9 @@ typedef struct mm_gc {
     uint32_t sp, stack_limit;    /* mark stack depth and usable entries */
     uint32_t young_len;          /* entries used in young[] */
     uint64_t dict_classes;       /* type ids of classes with a __dict__ */
+    uint32_t garbage;            /* head of the garbage list (mm_gc.c) */
     const mm_type *types[MM_TYPE_MAX]; /* type id -> descriptor, cached */
+    uint16_t fast[MM_TYPE_MAX];  /* type id -> fast path code, cached */
     uint32_t by_type[MM_TYPE_MAX];
     uint32_t stack[MM_CFG_GC_STACK]; /* mark stack: slot indices of reached
                                         members, and continuations */
