@@ -5,7 +5,8 @@
  * Algorithm: trial deletion (Christopher 1984; Bacon & Rajan 2001; the
  * variant of CPython's Modules/gcmodule.c), without CPython's per-object
  * gc_refs word: the slot's own refcount is the scratch. For the set S of
- * tracked objects of generations 0..g, four walks over S:
+ * tracked objects of generations 0..g, three walks over S, then two over
+ * the garbage only:
  *  1. SUBTRACT: for every edge m -> c with m, c in S: rc(c) -= 1. Now
  *     rc(c) counts only the references from outside S (it may be 0: no
  *     code but the collector's and the types' refs/traverse runs until
@@ -20,21 +21,28 @@
  *     repeated (C4). Garbage keeps rc == 0 all along, so "rc > 0 or
  *     REACHED" stays the root test.              O((S + E) x (1 + rescans))
  *  3. FIND: GARBAGE = members without B. Each is flagged A (without B),
- *     counted by type, gets one HOLD reference (rc 0 -> 1) and its edges
- *     into S are restored (rc(c) += 1). Now every refcount is exact, plus
- *     the hold on each garbage object.                    O(S + G + E_G)
- *  4. RELEASE: survivors lose A/B and move to generation min(g+1, 2) (only
- *     now: step 3 tells members from others by generation). Each garbage
- *     object is clear()ed (which drops its references: objects outside S
- *     that only it held die by the refcount drain) and drops its hold.
- *     When nothing else holds it (the usual case) it is freed right there,
- *     as the drain would: track hook, clear, destroy, block, slot; else
- *     the garbage objects still holding it are cleared later in this walk
- *     and the drain frees it with the last one. The holds keep every
- *     garbage object alive until it has been cleared.       O(S + G + E_G)
- * Edges are read straight from the object's handle array when its type
- * has a refs() fast path (list, instances), else through traverse() and a
- * visitor. Each walk is compiled twice, for the young table and for the
+ *     counted by type, gets one HOLD reference (rc 0 -> 1), its edges
+ *     into S are restored (rc(c) += 1) and it is pushed on the garbage
+ *     list (threaded through the back-link bits of its header, C3). Now
+ *     every refcount is exact, plus the hold on each garbage object. In a
+ *     full collection the survivors are promoted in this same walk (they
+ *     stay members at generation 2); for generations 0 and 1 a PROMOTE
+ *     walk follows (promotion there would take a survivor out of the set
+ *     before the garbage edges to it are restored).       O(S + G + E_G)
+ *  4. RELEASE, two passes over the garbage list: (a) every garbage object
+ *     is clear()ed: the references it drops to other garbage leave their
+ *     holds, so no garbage object is freed; objects outside S (or
+ *     survivors) that only garbage held die by the refcount drain; (b)
+ *     each garbage object, now held by its hold alone, gets its back-link
+ *     back and is destroyed and freed with its slot, as the drain would
+ *     (track hook, destroy, block, slot), reading its link first. Every
+ *     garbage object is thus cleared before any is destroyed, and none is
+ *     touched after it is freed.                             O(G + E_G)
+ * Edges of lists and instances are read straight from their handle
+ * arrays (gc->fast, per type id: no call), of other types with refs()
+ * from the array it gives, else through traverse() and a visitor; lists
+ * and instances are also cleared and freed inline (the allocator's
+ * mm_free_inline), other types through their clear and destroy. Each walk is compiled twice, for the young table and for the
  * handle table (WALK_FN), so that its loop carries no per-position test
  * of which one it walks.
  * Walks over S use the young table for g = 0 (O(young)), the handle table
