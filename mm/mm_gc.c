@@ -5,7 +5,8 @@
  * Algorithm: trial deletion (Christopher 1984; Bacon & Rajan 2001; the
  * variant of CPython's Modules/gcmodule.c), without CPython's per-object
  * gc_refs word: the slot's own refcount is the scratch. For the set S of
- * tracked objects of generations 0..g, four walks over S:
+ * tracked objects of generations 0..g, three walks over S, then two over
+ * the garbage only:
  *  1. SUBTRACT: for every edge m -> c with m, c in S: rc(c) -= 1. Now
  *     rc(c) counts only the references from outside S (it may be 0: no
  *     code but the collector's and the types' refs/traverse runs until
@@ -20,21 +21,28 @@
  *     repeated (C4). Garbage keeps rc == 0 all along, so "rc > 0 or
  *     REACHED" stays the root test.              O((S + E) x (1 + rescans))
  *  3. FIND: GARBAGE = members without B. Each is flagged A (without B),
- *     counted by type, gets one HOLD reference (rc 0 -> 1) and its edges
- *     into S are restored (rc(c) += 1). Now every refcount is exact, plus
- *     the hold on each garbage object.                    O(S + G + E_G)
- *  4. RELEASE: survivors lose A/B and move to generation min(g+1, 2) (only
- *     now: step 3 tells members from others by generation). Each garbage
- *     object is clear()ed (which drops its references: objects outside S
- *     that only it held die by the refcount drain) and drops its hold.
- *     When nothing else holds it (the usual case) it is freed right there,
- *     as the drain would: track hook, clear, destroy, block, slot; else
- *     the garbage objects still holding it are cleared later in this walk
- *     and the drain frees it with the last one. The holds keep every
- *     garbage object alive until it has been cleared.       O(S + G + E_G)
- * Edges are read straight from the object's handle array when its type
- * has a refs() fast path (list, instances), else through traverse() and a
- * visitor. Each walk is compiled twice, for the young table and for the
+ *     counted by type, gets one HOLD reference (rc 0 -> 1), its edges
+ *     into S are restored (rc(c) += 1) and it is pushed on the garbage
+ *     list (threaded through the back-link bits of its header, C3). Now
+ *     every refcount is exact, plus the hold on each garbage object. In a
+ *     full collection the survivors are promoted in this same walk (they
+ *     stay members at generation 2); for generations 0 and 1 a PROMOTE
+ *     walk follows (promotion there would take a survivor out of the set
+ *     before the garbage edges to it are restored).       O(S + G + E_G)
+ *  4. RELEASE, two passes over the garbage list: (a) every garbage object
+ *     is clear()ed: the references it drops to other garbage leave their
+ *     holds, so no garbage object is freed; objects outside S (or
+ *     survivors) that only garbage held die by the refcount drain; (b)
+ *     each garbage object, now held by its hold alone, gets its back-link
+ *     back and is destroyed and freed with its slot, as the drain would
+ *     (track hook, destroy, block, slot), reading its link first. Every
+ *     garbage object is thus cleared before any is destroyed, and none is
+ *     touched after it is freed.                             O(G + E_G)
+ * Edges of lists and instances are read straight from their handle
+ * arrays (gc->fast, per type id: no call), of other types with refs()
+ * from the array it gives, else through traverse() and a visitor; lists
+ * and instances are also cleared and freed inline (the allocator's
+ * mm_free_inline), other types through their clear and destroy. Each walk is compiled twice, for the young table and for the
  * handle table (WALK_FN), so that its loop carries no per-position test
  * of which one it walks.
  * Walks over S use the young table for g = 0 (O(young)), the handle table
@@ -50,6 +58,7 @@
 #include <string.h>
 
 #include "mm_fmt.h"
+#include "mm_heap_int.h"
 #include "mm_port.h"
 #include "mm_types.h"
 
@@ -157,6 +166,14 @@ enum { EDGE_SUBTRACT, EDGE_MARK, EDGE_RESTORE };
 #define GC_CONT 0x80000000u
 static_assert(MM_H_INDEX_MASK < GC_CONT, "slot indices leave bit 31 free");
 
+/* gc->fast[type id]: how the collector reads and frees objects of a type
+ * without an indirect call. 0: through the descriptor (refs or traverse,
+ * clear, destroy); GC_FAST_LIST: a list (mm__list); else 1 + the number
+ * of handle fields of an instance (mm__inst_fields). Filled per
+ * collection by cache_types. */
+#define GC_FAST_LIST 0xFFFFu
+static_assert(MM_CFG_MAX_SLOTS + 1u < GC_FAST_LIST, "field counts fit below the list code");
+
 static inline void push(mm_gc *gc, const mm_slot *s)
 {
     if (gc->sp < gc->stack_limit) {
@@ -203,20 +220,45 @@ static void visit_restore(mm_rt *rt, mm_h h, void *arg)
     edge((mm_gc *)arg, rt->tab, member_lim(((mm_gc *)arg)->gen), h, EDGE_RESTORE);
 }
 
-/* Applies op to every edge of o: straight over its handle array when the
- * type offers one (refs), else through traverse and a visitor. */
+/* The references of o as one array of handles: *a and *n, read straight
+ * from a list or an instance (no call), else from the type's refs().
+ * False when the type offers only traverse(). */
+static inline __attribute__((always_inline)) bool ref_array(const mm_gc *gc, mm_obj *o,
+                                                            const mm_h **a, uint32_t *n)
+{
+    uint32_t t = mm_hdr_type(o), f = gc->fast[t];
+    if (f == GC_FAST_LIST) {
+        const mm__list *l = (const mm__list *)(const void *)o;
+        *n = l->len;
+        *a = (const mm_h *)l->body;
+        return true;
+    }
+    if (f != 0u) {
+        *n = f - 1u;
+        *a = mm__inst_fields(o);
+        return true;
+    }
+    const mm_type *ty = gc->types[t];
+    if (ty->refs == NULL) {
+        return false;
+    }
+    *a = NULL;
+    *n = ty->refs(gc->rt, o, a);
+    return true;
+}
+
+/* Applies op to every edge of o (see ref_array; traverse and a visitor
+ * for the other types). */
 static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_obj *o, int op,
                                                         mm_visit_fn visit)
 {
-    mm_rt *rt = gc->rt;
-    const mm_type *t = type_of(gc, o);
-    if (t->refs == NULL) {
-        t->traverse(rt, o, visit, gc);
+    const mm_h *a;
+    uint32_t n;
+    if (!ref_array(gc, o, &a, &n)) {
+        type_of(gc, o)->traverse(gc->rt, o, visit, gc);
         return;
     }
-    const mm_h *a = NULL;
-    uint32_t n = t->refs(rt, o, &a);
-    mm_slot *tab = rt->tab;
+    mm_slot *tab = gc->rt->tab;
     uint32_t lim = member_lim(gc->gen);
     for (uint32_t i = 0; i < n; i++) {
         edge(gc, tab, lim, a[i], op);
@@ -263,23 +305,38 @@ WALK_FN(subtract_internal, subtract_body, uint32_t)
 
 /* ----------------------------------------------------- step 2: mark */
 
-/* Follows the edges of reachable o from its child `start` on, o's type
- * having refs(). Children are pushed as they are first reached; when the
- * rest would not fit, o's continuation goes under them (two entries), so
- * that a wide container is scanned in chunks instead of overflowing the
- * stack: the stack then grows with depth only, and the rescan of C4 is
- * left to deep graphs (and to stacks of fewer than 3 entries). */
-static inline __attribute__((always_inline)) void scan_refs(mm_gc *gc, mm_slot *os,
-                                                            uint32_t start)
+/* Follows the edges of reachable o (slot os, references a[0..n)) from
+ * child `start` on. Children are pushed as they are first reached; when
+ * the rest would not fit, o's continuation goes under them (two entries),
+ * so that a wide container is scanned in chunks instead of overflowing
+ * the stack: the stack then grows with depth only, and the rescan of C4
+ * is left to deep graphs (and to stacks of fewer than 3 entries). */
+static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, const mm_slot *os,
+                                                             const mm_h *a, uint32_t n,
+                                                             uint32_t start)
 {
-    mm_rt *rt = gc->rt;
-    mm_obj *o = os->obj;
-    const mm_h *a = NULL;
-    uint32_t n = type_of(gc, o)->refs(rt, o, &a);
-    mm_slot *tab = rt->tab;
+    mm_slot *tab = gc->rt->tab;
     uint32_t lim = member_lim(gc->gen), sp = gc->sp, limit = gc->stack_limit;
+    uint32_t *stack = gc->stack;
     uint32_t room = limit - sp;
-    if (n - start <= room || room < 3u) { /* all fit, or no room to chunk */
+    if (n - start <= room) { /* all fit: no overflow test per push */
+        for (uint32_t i = start; i < n; i++) {
+            mm_slot *c = child_slot(tab, a[i], lim);
+            if (c == NULL) {
+                continue;
+            }
+            rc_inc(c);
+            mm_obj *co = c->obj;
+            uint32_t ch = co->hdr;
+            if ((ch & GC_REACHED) == 0u) {
+                co->hdr = ch | GC_REACHED;
+                stack[sp++] = (uint32_t)(c - tab);
+            }
+        }
+        gc->sp = sp;
+        return;
+    }
+    if (room < 3u) { /* no room to chunk: overflow, rescanned later */
         for (uint32_t i = start; i < n; i++) {
             edge(gc, tab, lim, a[i], EDGE_MARK);
         }
@@ -298,12 +355,12 @@ static inline __attribute__((always_inline)) void scan_refs(mm_gc *gc, mm_slot *
                 break; /* full: child i is the continuation's first */
             }
             mm_gc_set_flag_b(co, true);
-            gc->stack[sp++] = (uint32_t)(c - tab);
+            stack[sp++] = (uint32_t)(c - tab);
         }
         rc_inc(c);
     }
-    gc->stack[base] = i; /* i == n: an empty continuation */
-    gc->stack[base + 1u] = (uint32_t)(os - tab) | GC_CONT;
+    stack[base] = i; /* i == n: an empty continuation */
+    stack[base + 1u] = (uint32_t)(os - tab) | GC_CONT;
     gc->sp = sp;
 }
 
@@ -313,19 +370,21 @@ static void drain_stack(mm_gc *gc)
     mm_slot *tab = gc->rt->tab;
     while (gc->sp > 0) {
         uint32_t e = gc->stack[--gc->sp];
+        uint32_t start = 0;
         if ((e & GC_CONT) != 0u) {
-            uint32_t pos = gc->stack[--gc->sp];
-            scan_refs(gc, &tab[e & ~GC_CONT], pos);
-            continue;
+            start = gc->stack[--gc->sp];
+            e &= ~GC_CONT;
         }
         mm_slot *s = &tab[e];
         mm_obj *o = s->obj;
-        mm_gc_set_flag_a(o, true);
-        if (type_of(gc, o)->refs != NULL) {
-            scan_refs(gc, s, 0);
-        } else {
+        o->hdr |= GC_SCANNED;
+        const mm_h *a;
+        uint32_t n;
+        if (!ref_array(gc, o, &a, &n)) {
             type_of(gc, o)->traverse(gc->rt, o, visit_mark, gc);
+            continue;
         }
+        scan_array(gc, s, a, n, start);
     }
 }
 
@@ -360,7 +419,8 @@ static inline __attribute__((always_inline)) int mark_body(mm_gc *gc, mm_gc_resu
 }
 WALK_FN(mark_walk, mark_body, int)
 
-/* Marks everything reachable from outside the set (C4). Returns rescans. */
+/* Marks everything reachable from outside the set (C4). Returns rescans.
+ * Afterwards every REACHED member is SCANNED too. */
 static uint32_t mark_reachable(mm_gc *gc)
 {
     uint32_t rescans = 0;
@@ -375,31 +435,48 @@ static uint32_t mark_reachable(mm_gc *gc)
     return rescans;
 }
 
-/* -------------------------------------------- garbage bookkeeping */
+/* ------------------------------------------ step 3: find the garbage */
 
-/* True iff o is an instance whose own __dict__ is garbage too. */
-static bool has_garbage_dict(const mm_gc *gc, const mm_obj *o, mm_h oh)
+/* Flags after marking: survivors A|B, garbage none. The find walk flags
+ * each garbage object A alone; in a full collection it also settles each
+ * survivor (flags cleared, generation 2), so a member it has already
+ * passed reads no flag, and one still ahead reads A|B or none. */
+#define GC_FLAGS (GC_SCANNED | GC_REACHED)
+
+/* True iff o (walk position i) is an instance whose own __dict__ is
+ * garbage too (see GC_FLAGS; `settled`: survivors the walk passed read
+ * no flag, so a flagless dict is garbage only when still ahead). */
+static inline bool has_garbage_dict(const mm_gc *gc, mm_obj *o, uint32_t i, bool settled)
 {
     if ((gc->dict_classes >> mm_hdr_type(o) & 1u) == 0u) {
         return false;
     }
-    mm_h d = mm_inst_dict_at(gc->rt, oh, __FILE__, __LINE__);
+    mm_h d = mm__inst_fields(o)[0];
     const mm_slot *s = child_slot(gc->rt->tab, d, member_lim(gc->gen));
-    return s != NULL && !is_reached(s->obj);
+    if (s == NULL) {
+        return false;
+    }
+    uint32_t fl = s->obj->hdr & GC_FLAGS;
+    return fl == GC_SCANNED || (fl == 0u && (!settled || mm_h_index(d) > i));
 }
 
-/* ------------------------------------------ step 3: find the garbage */
-
 /* GARBAGE = members without REACHED. Each is flagged A (without B),
- * counted by type, held (rc 0 -> 1) and its edges into the set are
- * restored. Afterwards every garbage object's refcount is its hold plus
- * the references of garbage objects, every survivor's is exact. */
+ * counted by type, held (rc 0 -> 1), its edges into the set are restored,
+ * and it is put on the garbage list (C3: threaded through the slot-index
+ * bits of the garbage objects' headers, the back-link, which the release
+ * restores before anything else looks at the object; gc->garbage is the
+ * head, 0 the end). Afterwards every garbage object's refcount is its
+ * hold plus the references of garbage objects, every survivor's is exact.
+ * `settled` (full collections, over the handle table): survivors also
+ * lose their flags and move to generation 2 here, since a member stays a
+ * member whatever its flags (generation 2 <= 2): no walk of its own. */
 static inline __attribute__((always_inline)) int find_body(mm_gc *gc, mm_gc_result *res,
-                                                           bool young)
+                                                           bool young, bool settled)
 {
     mm_slot *tab = gc->rt->tab;
     const mm_h *yt = gc->young;
     uint32_t span = set_span(gc), lim = member_lim(gc->gen), n = 0, dicts = 0;
+    uint32_t head = 0, survivors = 0, from[MM_GC_GENERATIONS] = {0, 0, 0};
     for (uint32_t i = 0; i < span; i++) {
         mm_slot *s = set_slot(tab, yt, i, young);
         if (s == NULL) {
@@ -407,46 +484,64 @@ static inline __attribute__((always_inline)) int find_body(mm_gc *gc, mm_gc_resu
         }
         mm_obj *o = s->obj;
         uint32_t hdr = o->hdr;
-        if (!member_hdr(hdr, lim) || (hdr & GC_REACHED) != 0u) {
+        if (!member_hdr(hdr, lim)) {
             continue;
         }
-        o->hdr = hdr | GC_SCANNED;
-        rc_inc(s); /* the hold (C2) */
-        gc->by_type[mm_hdr_type(o)]++;
-        if (has_garbage_dict(gc, o, mm_h_make(mm_hdr_slot(o), slot_gen(s)))) {
+        if ((hdr & GC_REACHED) != 0u) {
+            if (settled) {
+                from[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++;
+                o->hdr = (hdr & ~(GC_FLAGS | MM_HDR_GCGEN_MASK)) |
+                         GC_OLDEST << MM_HDR_GCGEN_SHIFT;
+                survivors++;
+            }
+            continue;
+        }
+        uint32_t idx = (uint32_t)(s - tab);
+        if (has_garbage_dict(gc, o, idx, settled)) {
             dicts++;
         }
+        rc_inc(s); /* the hold (C2) */
+        gc->by_type[mm_hdr_type(o)]++;
         edges(gc, o, EDGE_RESTORE, visit_restore);
+        o->hdr = (hdr & ~MM_HDR_SLOT_MASK) | GC_SCANNED | head;
+        head = idx;
         n++;
+    }
+    gc->garbage = head;
+    if (settled) {
+        gc->pop[0] -= from[0];
+        gc->pop[1] -= from[1];
+        gc->pop[GC_OLDEST] += from[0] + from[1];
+        res->survivors = survivors;
     }
     res->collected = n - dicts;
     res->managed_dicts = dicts;
     gc->by_type[MM_T_DICT] -= dicts;
     return 0;
 }
-WALK_FN(find_walk, find_body, int)
 
 static void find_garbage(mm_gc *gc, mm_gc_result *res)
 {
     memset(gc->by_type, 0, sizeof gc->by_type);
-    (void)find_walk(gc, res);
+    if (gc->gen == 0) {
+        (void)find_body(gc, res, true, false);
+    } else if (gc->gen < GC_OLDEST) {
+        (void)find_body(gc, res, false, false);
+    } else {
+        (void)find_body(gc, res, false, true);
+    }
 }
 
-/* ------------------------------------------------- step 4: release */
-
-/* Survivors lose their flags and move to generation min(g+1, 2); each
- * garbage object is clear()ed, then drops its hold: freed at once if no
- * other garbage object still holds it, else by the refcount drain when
- * the last one that does is cleared (C2). Objects born meanwhile (by a
- * destroy()) carry no flag and are left alone. */
-static inline __attribute__((always_inline)) int release_body(mm_gc *gc, mm_gc_result *res,
+/* Collections of generations 0 and 1: survivors lose their flags and move
+ * to generation gen + 1 (after the find walk, which tells members from
+ * others by generation). Garbage is A alone: left to the release. */
+static inline __attribute__((always_inline)) int promote_body(mm_gc *gc, mm_gc_result *res,
                                                               bool young)
 {
-    mm_rt *rt = gc->rt;
-    mm_slot *tab = rt->tab;
+    mm_slot *tab = gc->rt->tab;
     const mm_h *yt = gc->young;
-    uint32_t to = gc->gen < GC_OLDEST ? gc->gen + 1u : GC_OLDEST;
-    uint32_t span = set_span(gc), survivors = 0;
+    uint32_t to = gc->gen + 1u, span = set_span(gc), survivors = 0, lim = member_lim(gc->gen);
+    uint32_t from[MM_GC_GENERATIONS] = {0, 0, 0};
     for (uint32_t i = 0; i < span; i++) {
         mm_slot *s = set_slot(tab, yt, i, young);
         if (s == NULL) {
@@ -454,44 +549,130 @@ static inline __attribute__((always_inline)) int release_body(mm_gc *gc, mm_gc_r
         }
         mm_obj *o = s->obj;
         uint32_t hdr = o->hdr;
-        if ((hdr & GC_REACHED) != 0u) {
-            uint32_t from = (hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT;
-            o->hdr = (hdr & ~(GC_SCANNED | GC_REACHED | MM_HDR_GCGEN_MASK)) |
-                     to << MM_HDR_GCGEN_SHIFT;
-            if (from != to) {
-                gc->pop[from]--;
-                gc->pop[to]++;
-            }
-            survivors++;
-        } else if ((hdr & GC_SCANNED) != 0u) {
-            const mm_type *t = type_of(gc, o);
-            if (rc_field(s->meta) != 0u) { /* other garbage (or o) holds o */
-                mm_h h = mm_h_make((uint32_t)(s - tab), slot_gen(s));
-                t->clear(rt, o);
-                mm_decref_fast(rt, h); /* the hold: the drain frees o when
-                                          the last garbage holding it clears */
-                continue;
-            }
-            /* Only the hold: o is freed here as the drain would (hook,
-             * clear, destroy, block, slot), without the drain's round trip
-             * through the pending list. */
-            if (rt->track_hook == track_hook) {
-                gc->pop[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]--; /* on_free */
-            } else if (rt->track_hook != NULL) {
-                rt->track_hook(rt, o, false); /* a wrapper (tests) */
-            }
-            t->clear(rt, o);
-            if (t->destroy != NULL) {
-                t->destroy(rt, o);
-            }
-            mm_rt_free(rt, o); /* o is not touched again */
-            mm__slot_release(rt, (uint32_t)(s - tab));
+        if (!member_hdr(hdr, lim) || (hdr & GC_REACHED) == 0u) {
+            continue;
         }
+        from[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++;
+        o->hdr = (hdr & ~(GC_FLAGS | MM_HDR_GCGEN_MASK)) | to << MM_HDR_GCGEN_SHIFT;
+        survivors++;
+    }
+    for (uint32_t g = 0; g < to; g++) {
+        gc->pop[g] -= from[g];
+        gc->pop[to] += from[g];
     }
     res->survivors = survivors;
     return 0;
 }
-WALK_FN(release_garbage, release_body, int)
+WALK_FN(promote_walk, promote_body, int)
+
+/* ------------------------------------------------- step 4: release */
+
+/* Frees slot s (index idx) of an object just freed, as mm__slot_release
+ * does (generation bumped, slot on the free list, counted freed), inline
+ * but for the generation wrap. */
+static inline void slot_free(mm_rt *rt, mm_slot *s, uint32_t idx)
+{
+    uint32_t gen = slot_gen(s);
+    if (gen == MM_H_GEN_MAX) {
+        mm__slot_release(rt, idx); /* retired */
+        return;
+    }
+    s->meta = rt->free_head << MM_META_RC_SHIFT | (gen + 1u);
+    s->obj = NULL;
+    rt->free_head = idx;
+    rt->freed++;
+}
+
+/* Drops every reference garbage object o (header hdr) holds: its type's
+ * clear(), inline for lists and instances. A garbage child loses one
+ * reference but keeps its hold, so no garbage object is freed here; a
+ * survivor or outsider may be (it is then no longer reachable). */
+static inline __attribute__((always_inline)) void clear_garbage(mm_gc *gc, mm_obj *o,
+                                                                uint32_t hdr)
+{
+    mm_rt *rt = gc->rt;
+    uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT, f = gc->fast[t];
+    if (f == GC_FAST_LIST) { /* list_clear */
+        mm__list *l = (mm__list *)(void *)o;
+        const mm_h *a = (const mm_h *)l->body;
+        for (uint32_t n = l->len; n > 0;) {
+            l->len = --n;
+            mm_decref_fast(rt, a[n]);
+        }
+    } else if (f != 0u) { /* inst_clear */
+        mm_h *a = mm__inst_fields(o);
+        for (uint32_t i = 0; i < f - 1u; i++) {
+            mm_h x = a[i];
+            a[i] = MM_NULL;
+            mm_decref_fast(rt, x);
+        }
+    } else {
+        gc->types[t]->clear(rt, o);
+    }
+}
+
+/* Frees cleared garbage object o of slot s (index idx, refcount: its hold
+ * alone), as the drain would (hook, destroy, block, slot), lists and
+ * instances without an indirect call. */
+static inline __attribute__((always_inline)) void free_garbage(mm_gc *gc, mm_slot *s,
+                                                               uint32_t idx, mm_obj *o,
+                                                               uint32_t hdr)
+{
+    mm_rt *rt = gc->rt;
+    MM_ASSERT(rc_field(s->meta) == 0u, "gc: cleared garbage still referenced");
+    if (rt->track_hook != track_hook && rt->track_hook != NULL) {
+        o->hdr = hdr;                 /* its back-link, for the hook */
+        rt->track_hook(rt, o, false); /* a wrapper (tests) */
+    }
+    uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT, f = gc->fast[t];
+    if (f == GC_FAST_LIST) { /* list_destroy */
+        void *body = ((mm__list *)(void *)o)->body;
+        if (body != NULL) {
+            mm_free_inline(rt->heap, body);
+        }
+    } else if (f == 0u) {
+        const mm_type *ty = gc->types[t];
+        if (ty->destroy != NULL) {
+            o->hdr = hdr;
+            ty->destroy(rt, o);
+        }
+    }
+    mm_free_inline(rt->heap, o); /* o is not touched again */
+    slot_free(rt, s, idx);
+}
+
+/* Two passes over the garbage list (C2): every garbage object is
+ * clear()ed first (each keeps its hold, so none is freed and the list
+ * stays intact), then each, now held by its hold alone, is destroyed and
+ * freed with its slot, its link read before. The back-links are restored
+ * where a type's destroy or a hook may look. */
+static void release_garbage(mm_gc *gc)
+{
+    mm_rt *rt = gc->rt;
+    mm_slot *tab = rt->tab;
+    for (uint32_t idx = gc->garbage; idx != 0u;) {
+        mm_obj *o = tab[idx].obj;
+        uint32_t hdr = o->hdr;
+        clear_garbage(gc, o, hdr);
+        idx = hdr & MM_HDR_SLOT_MASK;
+    }
+    uint32_t popd[MM_GC_GENERATIONS] = {0, 0, 0};
+    bool own_hook = rt->track_hook == track_hook;
+    for (uint32_t idx = gc->garbage; idx != 0u;) {
+        mm_slot *s = &tab[idx];
+        mm_obj *o = s->obj;
+        uint32_t hdr = o->hdr, next = hdr & MM_HDR_SLOT_MASK;
+        popd[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++; /* on_free */
+        free_garbage(gc, s, idx, o, (hdr & ~(MM_HDR_SLOT_MASK | GC_FLAGS)) | idx);
+        idx = next;
+    }
+    if (own_hook) {
+        for (uint32_t g = 0; g < MM_GC_GENERATIONS; g++) {
+            gc->pop[g] -= popd[g];
+        }
+    }
+    gc->garbage = 0;
+}
 
 /* ------------------------------------------------------ bookkeeping */
 
@@ -573,10 +754,17 @@ static void cache_types(mm_gc *gc)
     const mm_rt *rt = gc->rt;
     for (uint32_t id = 0; id < MM_T_BUILTIN_END; id++) {
         gc->types[id] = mm_type_of_id(rt, id);
+        gc->fast[id] = 0;
+    }
+    if (gc->types[MM_T_LIST] == &mm_type_list) {
+        gc->fast[MM_T_LIST] = GC_FAST_LIST;
     }
     gc->dict_classes = 0;
     for (uint32_t id = MM_T_CLASS0; id < MM_T_CLASS0 + rt->nclasses; id++) {
         gc->types[id] = mm_type_of_id(rt, id);
+        gc->fast[id] = gc->types[id] == &mm_type_inst
+                           ? (uint16_t)(1u + mm__class_nfields(mm_class_of_id(rt, id)))
+                           : 0u;
         if (mm_class_of_id(rt, id)->has_dict) {
             gc->dict_classes |= (uint64_t)1u << id;
         }
@@ -600,8 +788,11 @@ static void collect(mm_gc *gc, uint32_t gen, mm_gc_result *res)
     res->examined = subtract_internal(gc, res);
     res->rescans = mark_reachable(gc);
     find_garbage(gc, res);
+    if (gen < GC_OLDEST) {
+        (void)promote_walk(gc, res);
+    }
     uint64_t t4 = mm_port_clock();
-    (void)release_garbage(gc, res);
+    release_garbage(gc);
     res->release_instructions = mm_port_clock() - t4;
     update_counts(gc, res);
     fill_types(gc, res);

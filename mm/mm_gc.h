@@ -14,15 +14,15 @@
  *     moves to generation min(g+1, 2). A collection of g = 2 is full.
  * C2. Garbage is freed safely: every garbage object first gets an extra
  *     reference (its hold) and every edge between set members is counted
- *     again, before any garbage object is cleared; then each in turn is
- *     clear()ed (drops its references; objects outside the set that only
- *     the garbage held are freed by the ordinary refcount drain) and drops
- *     its hold, which frees it at once if no garbage object still to be
- *     cleared holds it, else when the last such one is cleared. So every
- *     garbage object is cleared before it is destroyed, and freed exactly
- *     once; no object is touched after it is freed, and an object that
- *     survives has the refcount it had, less the references the garbage
- *     held.
+ *     again, before any garbage object is cleared; then every garbage
+ *     object is clear()ed (drops its references: objects outside the set
+ *     that only the garbage held are freed by the ordinary refcount
+ *     drain; garbage objects keep their holds, so none is freed), and
+ *     only then is each, held by its hold alone, destroyed and freed with
+ *     its slot. So every garbage object is cleared before any is
+ *     destroyed, and freed exactly once; no object is touched after it is
+ *     freed, and an object that survives has the refcount it had, less
+ *     the references the garbage held.
  * C3. Refcounts are exact when no collection is running. During one, a
  *     set member's slot refcount is used as CPython's gc_refs scratch:
  *     while marking, its references from outside the set (it may read 0;
@@ -33,7 +33,11 @@
  *     header's GC bits (mm_obj.h) hold the generation (2 bits), REACHED
  *     (flag B) and SCANNED (flag A; after marking, A without B marks
  *     garbage awaiting its release). Both flags are clear between
- *     collections.
+ *     collections. Once marking is over, the garbage objects are chained
+ *     into the GARBAGE LIST through their headers' slot-index bits (the
+ *     back-link; head in struct mm_gc): no type's traverse/clear reads
+ *     the back-link, and the release puts each one back before a type's
+ *     destroy() or a track_hook wrapper sees the object.
  * C4. Marking uses an explicit stack of MM_CFG_GC_STACK entries inside
  *     struct mm_gc (slot indices), never recursion. A container whose
  *     type has refs() and whose children would not all fit is scanned in
@@ -91,21 +95,25 @@
  *
  * ---- Measured (Cortex-M3 -O2, mps2-an385 under QEMU -icount; figures
  * from tests/bench/bench_gc.c, `gc_full`, `gc_young`, `gc_demo3`) ----
- * Full collection of 9,997 lists, half of them garbage in rings of 4: 238
- * instructions per tracked object (was 357), of which 153 are the first
- * three walks (subtract 53, mark 57: no rescan, the 1,249-item root list
- * is scanned in chunks; find 43) and 85 the last walk: promotion, and per
- * garbage object its clear(), destroy(), the two mm_free calls (block and
- * item array) and the slot release: 169 per garbage object (was 250).
- * 2-slot instances: 278 (was 404). A young collection of 100 objects
- * beside 10,000 old ones: 26,840 instructions (268 per young object; was
- * 34,720), the full one 1,604,320 (59x). The two-node cycle of demo 3:
- * 7,080. The 100-per-object goal of issue #5 is NOT met: with 5,000
- * garbage objects the release alone (allocator, the types' clear and
- * destroy, slots) costs ~99 per tracked object, and each of the four
- * walks over the handle table ~13 per slot before any edge work.
- * Flash: 4.4 KB at -Os (3.3 KB before: each walk is compiled twice, for
- * the young table and for the handle table).
+ * Full collection of 9,997 lists, half of them garbage in rings of 4: 211
+ * instructions per tracked object (238 before this version, 357 at
+ * first), of which 153 are the three walks over the handle table
+ * (subtract, mark: no rescan, the 1,249-item root list is scanned in
+ * chunks; find, which in a full collection also promotes the survivors)
+ * and 58 the release: 116 per garbage object (was 169), walking the
+ * garbage list twice (clear all, then destroy, free block and item array
+ * with the allocator's inline fast path, free the slot inline), with no
+ * pass over the survivors. 2-slot instances: 226 (was 278; release 109
+ * per garbage object). A young collection of 100 objects beside 10,000
+ * old ones: 26,120 instructions (261 per young object; was 26,840), the
+ * full one 1,512,600 (57x). The two-node cycle of demo 3: 6,920.
+ * The 100-per-object goal of issue #5 is NOT met: the three walks over
+ * the handle table still cost ~150 per slot of a tracked object (each
+ * ~10 per slot before any edge work, each edge touched in all three),
+ * and the release ~58 per tracked object here.
+ * Flash: 5.3 KB at -Os (4.5 KB before: list and instance fast paths
+ * inline in every walk, and each walk compiled for the young table and
+ * for the handle table).
  *
  * ---- Ownership and time ----
  * Handles are not involved: the collector frees only garbage, which C code
@@ -172,9 +180,9 @@ typedef struct mm_gc_gen_stats {
 
 /* The collector's state. Lives where the caller puts it (static RAM or a
  * heap block); its size is fixed by mm_config.h: 4*MM_CFG_GC_YOUNG_MAX +
- * 4*MM_CFG_GC_STACK + 8*MM_TYPE_MAX + about 140 bytes on Cortex-M, i.e.
- * 3,688 B with the defaults (a 16 KiB board may want
- * -DMM_CFG_GC_YOUNG_MAX=128: 1,400 B). All fields are private to mm_gc.c. */
+ * 4*MM_CFG_GC_STACK + 10*MM_TYPE_MAX + about 140 bytes on Cortex-M, i.e.
+ * 3,820 B with the defaults (a 16 KiB board may want
+ * -DMM_CFG_GC_YOUNG_MAX=128: 1,532 B). All fields are private to mm_gc.c. */
 typedef struct mm_gc {
     mm_rt *rt;
     uint32_t threshold[MM_GC_GENERATIONS];
@@ -193,7 +201,9 @@ typedef struct mm_gc {
     uint32_t sp, stack_limit;    /* mark stack depth and usable entries */
     uint32_t young_len;          /* entries used in young[] */
     uint64_t dict_classes;       /* type ids of classes with a __dict__ */
+    uint32_t garbage;            /* head of the garbage list (mm_gc.c) */
     const mm_type *types[MM_TYPE_MAX]; /* type id -> descriptor, cached */
+    uint16_t fast[MM_TYPE_MAX];  /* type id -> fast path code, cached */
     uint32_t by_type[MM_TYPE_MAX];
     uint32_t stack[MM_CFG_GC_STACK]; /* mark stack: slot indices of reached
                                         members, and continuations */

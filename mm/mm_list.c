@@ -12,6 +12,7 @@
  */
 #include "mm_types.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "mm_port.h"
@@ -27,6 +28,11 @@ static_assert(sizeof(mm_h) == 4, "a list holds 4-byte handles");
 static_assert(sizeof(list_obj) == 12 + sizeof(void *) ||
                   sizeof(list_obj) == 16 + sizeof(void *),
               "list object: header, len, cap, body pointer");
+
+static_assert(sizeof(list_obj) == sizeof(mm__list) &&
+                  offsetof(list_obj, len) == offsetof(mm__list, len) &&
+                  offsetof(list_obj, body) == offsetof(mm__list, body),
+              "mm__list (mm_types.h) is the collector's view of list_obj");
 
 static inline list_obj *as_list(mm_obj *o) { return (list_obj *)(void *)o; }
 static inline const list_obj *as_clist(const mm_obj *o)

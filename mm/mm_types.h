@@ -194,6 +194,22 @@ bool mm_dict_next_at(const mm_rt *rt, mm_h d, size_t *pos, mm_h *key, mm_h *valu
 
 /* ==== class instances ==== */
 
+/* Internal (mm_list.c, the collector's per-type fast path): the fixed part
+ * of a list object; body holds len handles (cap allocated), or is NULL. */
+typedef struct mm__list {
+    mm_obj head;
+    uint32_t len;
+    uint32_t cap;
+    void *body;
+} mm__list;
+
+/* Internal (the collector): the handle fields of an instance of class c,
+ * as mm_inst.c lays them out: the dict handle, or nslots slots. */
+static inline uint32_t mm__class_nfields(const mm_class *c)
+{
+    return c->has_dict ? 1u : c->nslots;
+}
+
 /* Internal (mm_inst.c, mm_obj.c): the fields of an instance, right after
  * its header: nslots handles, or the handle of its dict. */
 static inline mm_h *mm__inst_fields(mm_obj *o)
