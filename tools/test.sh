@@ -2,7 +2,8 @@
 # test.sh [all|host|target|fuzz|lint|nomalloc] - what `make test` runs.
 #
 #   host     cmocka tests of mm/: gcc -m64 and -m32, ASan+UBSan, in the
-#            release and the debug (MM_CFG_DEBUG=1) configuration
+#            release and the debug (MM_CFG_DEBUG=1) configuration, and the
+#            allocator's tests again with 4-page pools (-m64, debug)
 #   target   the on-target test firmware on every board under QEMU (with a
 #            timeout each), every crash case in its own QEMU, the demos on
 #            every board, and the same under the collector's torture mode
@@ -51,11 +52,17 @@ host_tests() {
     runner32=$(i386_runner) || { bad "host: gcc -m32 cannot link (gcc-multilib missing?)"; runner32=SKIP; }
     for bits in 64 32; do
         [ $bits = 32 ] && [ "$runner32" = SKIP ] && continue
-        for cfg in release debug; do
-            local dir=build/host$bits-$cfg defs=""
+        for cfg in release debug pool4; do
+            local dir=build/host$bits-$cfg defs="" srcs=(tests/host/test_*.c)
             [ $cfg = debug ] && defs="-DMM_CFG_DEBUG=1"
+            if [ $cfg = pool4 ]; then
+                # multi-page pools (not the default): the allocator's tests, in debug
+                [ $bits = 64 ] || continue
+                defs="-DMM_POOL_MAX_PAGES=4 -DMM_CFG_DEBUG=1"
+                srcs=(tests/host/test_heap*.c)
+            fi
             mkdir -p $dir
-            for src in tests/host/test_*.c; do
+            for src in "${srcs[@]}"; do
                 local name
                 name=$(basename "$src" .c)
                 local exe=$dir/$name log=$LOG/host$bits-$cfg-$name.log
