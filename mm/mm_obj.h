@@ -72,7 +72,8 @@
  *
  * ---- Checked build ----
  * MM_CFG_CHECKED_HANDLES (mm_config.h, default 1): mm_incref/mm_decref
- * are out-of-line, validate the handle (forged, stale, double decref,
+ * (mm_incref_at out of line; mm_decref_at's common case inline, its
+ * reports out of line) validate the handle (forged, stale, double decref,
  * refcount overflow) and report the CALLER's file:line through
  * mm_port_misuse(); on a misuse nothing is changed.
  * With 0 they are the inline fast paths (incref 5, decref 6 Thumb-2
@@ -88,22 +89,25 @@
  * ---- Measured (mps2-an385, Cortex-M3, -O2, instructions under -icount;
  * tests/bench/bench_obj.c, `make bench`; steady state: one other block of
  * the class stays live, so no pool empties and is re-carved per op) ----
- * raw mm_alloc(12)+mm_free pair: 33. Create+destroy of a boxed int: 93
- * checked (mm_decref_at) / 89 unchecked (mm_decref_fast), ratio 2.82 /
- * 2.70 (was 160 / 152 over a 46-instruction pair); of a 2-slot instance:
- * 152 / 149, ratio 4.61 / 4.52 (was 291 / 281); 368 with the collector
- * attached (was 437).
- * What the object layer adds per int life, besides the allocator's pair
- * (60 / 56, read off the Thumb-2): create, inline in mm_int_new (~25):
- * hook and free-list tests 4, slot take 4, header, slot, created count,
- * err and value 13, handle 1, spill 2; destroy, checked (~35): call 5 and
- * frame 3, validation 10, leaf test 4, generation bump or retire 3, slot
- * back on the free list and freed count 7, block-free call 3; unchecked
- * destroy is the 6-instruction inline decref, then ~25 instructions in
- * and around mm__decref_slow. A 2-slot instance adds an out-of-line call and the class lookup,
- * its two null stores and the track_hook test at creation, and at death
- * the track_hook test, the class lookup and one test per unset slot.
- * incref/decref: 5 / 6 inline (unchecked), 23 / 27 checked out of line.
+ * raw mm_alloc(12)+mm_free pair: 33. Create+destroy of a boxed int: 67
+ * checked (mm_decref_at) / 63 unchecked (mm_decref_fast), ratio 2.03 /
+ * 1.91 (was 93 / 89, and 160 / 152 over the old 46-instruction pair); of
+ * a 2-slot instance: 147 / 143, ratio 4.45 / 4.33 (was 152 / 149); 366
+ * with the collector attached (was 368).
+ * Where an int life goes (read off the Thumb-2): create, inline in
+ * mm_int_new (29): free-list test 2, table and heap 1, the allocator's
+ * inline pop 7, slot word and counters 6 (two strd), header, err, value
+ * 5, handle 1, loop layout 2; checked destroy (15 inline in the caller:
+ * range 4, slot ldrd 2, null and d tests 5, call 3, layout 1) and
+ * mm__decref_last (26: frame 2, type test 4, generation test 2, slot
+ * back on the free list and freed count 8 (ldrd/strd), block push on its
+ * known class 7, register moves 3). The unchecked destroy is the
+ * 6-instruction inline decref and the same death in mm__decref_slow.
+ * A 2-slot instance still pays its out-of-line create (class lookup,
+ * null stores, track_hook test) and, at death, zero_other (hook test,
+ * class lookup, one test per unset slot, the page lookup of mm_free).
+ * incref/decref: 5 / 6 inline (unchecked); checked: incref 23 out of line,
+ * decref 19 (inline common case).
  *
  * ---- Ownership (CPython's convention) ----
  * NEW: the caller owns one reference and must mm_decref it.
