@@ -92,7 +92,7 @@
  * raw mm_alloc(12)+mm_free pair: 33. Create+destroy of a boxed int: 67
  * checked (mm_decref_at) / 63 unchecked (mm_decref_fast), ratio 2.03 /
  * 1.91 (was 93 / 89, and 160 / 152 over the old 46-instruction pair); of
- * a 2-slot instance: 147 / 143, ratio 4.45 / 4.33 (was 152 / 149); 366
+ * a 2-slot instance: 143 / 143, ratio 4.33 / 4.33 (was 152 / 149); 362
  * with the collector attached (was 368).
  * Where an int life goes (read off the Thumb-2): create, inline in
  * mm_int_new (29): free-list test 2, table and heap 1, the allocator's
