@@ -339,7 +339,7 @@ obj_new(mm_rt *rt, uint32_t type, size_t size, mm_obj **out, bool leaf)
                   "mm_obj_new: bad size or type");
     }
     mm_obj *o = NULL;
-    if (rt->alloc_hook == NULL) { /* fast path: straight to the pools */
+    if (!MM_ALLOC_HOOK_ON(rt)) { /* fast path: straight to the pools */
         o = (mm_obj *)mm_alloc(rt->heap, size);
     }
     if (o == NULL && (o = obj_alloc_slow(rt, size)) == NULL) {
@@ -596,25 +596,46 @@ static __attribute__((noinline)) void queue_dying(mm_rt *rt, uint32_t idx)
     rt->draining = false;
 }
 
-/* Frees object o of slot s (index idx; its meta is gen: refcount 1, not
- * dying), which holds no reference and owns no body: the slot goes back
- * on the free list with the next generation (or is retired at the wrap),
- * then the block is freed. No type lookup, no indirect call, no drain. */
-static inline void free_now(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen,
-                            mm_obj *o)
+/* Slot s (index idx; its meta is gen: refcount 1, not dying) whose
+ * object has just died goes back on the free list with the next
+ * generation, and the object is counted freed. False, with nothing
+ * done, when the generation would wrap: the caller then calls
+ * retire_free (out of line, so that the common path needs no frame). */
+static inline bool slot_free_now(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen)
 {
     uint32_t next_gen = gen + 1u;
-    uint32_t head = rt->free_head, freed = rt->freed + 1u; /* one ldrd */
     if (next_gen > MM_H_GEN_MAX) {
-        slot_retire(rt, s);
-        rt->freed = freed;
-    } else {
-        s->meta = meta_make(head, false, next_gen);
-        s->obj = NULL;
-        rt->free_head = idx; /* one strd */
-        rt->freed = freed;
+        return false;
     }
+    uint32_t head, freed;
+    mm__pair_load(&rt->free_head, &head, &freed);
+    mm__slot_store(s, meta_make(head, false, next_gen), NULL);
+    mm__pair_store(&rt->free_head, idx, freed + 1u); /* freed */
+    return true;
+}
+
+/* The rest of slot_free_now at the generation wrap: the slot is retired,
+ * the object counted freed, and its block o freed. */
+static __attribute__((noinline)) void retire_free(mm_rt *rt, mm_slot *s, mm_obj *o)
+{
+    slot_retire(rt, s);
+    rt->freed++;
     mm_free(rt->heap, o);
+}
+
+/* Frees the block o of an object whose type fixes its size (<=
+ * MM_SMALL_MAX): a small block of class (size - 1) / 8, which the heap
+ * never moves nor serves from another class, goes straight back on its
+ * class's free list (the allocator's own fast path, double-free test
+ * included, without the page lookup that finds the class). A locked or
+ * debug heap takes mm_free and all its checks. */
+static inline void block_free_small(mm_heap *h, mm_obj *o, size_t size)
+{
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG) {
+        mm__small_free(h, (size - 1u) >> 3, o);
+    } else {
+        mm_free(h, o);
+    }
 }
 
 /* A slots instance o (type id t) reached zero and no collector hook is
@@ -651,21 +672,43 @@ static inline bool inst_drop_fields(mm_rt *rt, mm_obj *o, uint32_t t)
 }
 
 /* Object o in slot s (index idx, live, not dying, meta = gen) reached
- * refcount zero. A leaf (int, str) holds no reference and owns no body,
- * and neither does a slots instance once its fields are dropped without
- * any child reaching zero: freed at once, even inside a drain (nothing of
- * the pending list is touched). Anything else, and any instance while a
- * collector hook is attached (it must hear of the death before clear),
- * goes through the pending list. */
-static inline void zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen,
-                                mm_obj *o)
+ * refcount zero and is no int (zero_reached). A str holds no reference
+ * and owns no body, and neither does a slots instance once its fields are
+ * dropped without any child reaching zero: freed at once, even inside a
+ * drain (nothing of the pending list is touched). Anything else, and any
+ * instance while a collector hook is attached (it must hear of the death
+ * before clear), goes through the pending list. */
+static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_slot *s, uint32_t idx,
+                                                 mm_obj *o)
 {
+    uint32_t gen = s->meta;
     uint32_t t = mm_hdr_type(o);
     if (live_type_is_leaf(t) || (rt->track_hook == NULL && inst_drop_fields(rt, o, t))) {
-        free_now(rt, s, idx, gen, o);
+        if (slot_free_now(rt, s, idx, gen)) {
+            mm_free_inline(rt->heap, o);
+        } else {
+            retire_free(rt, s, o);
+        }
         return;
     }
     queue_dying(rt, idx);
+}
+
+/* Object o in slot s (index idx, live, not dying, meta = gen) reached
+ * refcount zero. An int (the commonest death) is freed right here: no
+ * type lookup, no indirect call, no drain; anything else: zero_other. */
+static inline __attribute__((always_inline)) void
+zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen, mm_obj *o)
+{
+    if ((o->hdr & MM_HDR_TYPE_MASK) == (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT) {
+        if (slot_free_now(rt, s, idx, gen)) {
+            block_free_small(rt->heap, o, MM__INT_SIZE);
+        } else {
+            retire_free(rt, s, o);
+        }
+        return;
+    }
+    zero_other(rt, s, idx, o);
 }
 
 /* The odd cases of an unchecked decref whose word went negative: the sink
@@ -719,8 +762,7 @@ static __attribute__((noinline)) bool incref_checked_slow(mm_rt *rt, mm_h h,
     return true;
 }
 
-static __attribute__((noinline)) bool decref_checked_slow(mm_rt *rt, mm_h h,
-                                                          const char *file, int line)
+bool mm__decref_at_slow(mm_rt *rt, mm_h h, const char *file, int line)
 {
     hclass c = classify(rt, h);
     if (c == HC_NULL || c == HC_IMMORTAL) {
@@ -752,32 +794,24 @@ bool mm_incref_at(mm_rt *rt, mm_h h, const char *file, int line)
     return incref_checked_slow(rt, h, file, line);
 }
 
-/* Fast path: a live handle with refcount 1 (freed here) or 2..MM_RC_MAX.
- * The live_fast test, unrolled: d = meta ^ (h >> 20) is 0 exactly for
- * refcount 1, same generation, not dying, h not immortal (bit 11 of h >> 20
- * is h's immortal bit, facing the DYING flag); its low 12 bits are 0 for
- * any refcount of a live object of h's generation. */
-bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line)
+/* Refcount 1 -> 0 of validated live slot s, index idx (mm_decref_at's
+ * inline path): the slot word is the generation alone (refcount 1, not
+ * dying). An int is freed here; anything else: zero_other. */
+void mm__decref_last(mm_rt *rt, mm_slot *s, uint32_t idx)
 {
-    uint32_t idx = mm_h_index(h);
-    if (idx < rt->fresh) { /* the sink (index 0) has obj NULL */
-        mm_slot *s = &rt->tab[idx];
-        uint32_t m = s->meta;
-        mm_obj *o = s->obj;
-        uint32_t d = m ^ (h >> MM_H_INDEX_BITS);
-        if (o != NULL) {
-            if (d == 0) {
-                zero_reached(rt, s, idx, m, o);
-                return true;
-            }
-            if ((d & (MM_META_GEN_MASK | MM_META_FLAG)) == 0 &&
-                meta_field(m) != MM_META_RC_ZERO) {
-                s->meta = m - MM_RC_ONE;
-                return true;
-            }
-        }
+    uint32_t gen;
+    mm_obj *o;
+    mm__slot_load(s, &gen, &o);
+    if ((o->hdr & MM_HDR_TYPE_MASK) != (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT) {
+        zero_other(rt, s, idx, o);
+        return;
     }
-    return decref_checked_slow(rt, h, file, line);
+    mm_heap *heap = rt->heap;
+    if (!slot_free_now(rt, s, idx, gen)) {
+        retire_free(rt, s, o);
+        return;
+    }
+    block_free_small(heap, o, MM__INT_SIZE);
 }
 
 /* ----------------------------------------------------- slots for the GC */

@@ -72,7 +72,8 @@
  *
  * ---- Checked build ----
  * MM_CFG_CHECKED_HANDLES (mm_config.h, default 1): mm_incref/mm_decref
- * are out-of-line, validate the handle (forged, stale, double decref,
+ * (mm_incref_at out of line; mm_decref_at's common case inline, its
+ * reports out of line) validate the handle (forged, stale, double decref,
  * refcount overflow) and report the CALLER's file:line through
  * mm_port_misuse(); on a misuse nothing is changed.
  * With 0 they are the inline fast paths (incref 5, decref 6 Thumb-2
@@ -88,22 +89,25 @@
  * ---- Measured (mps2-an385, Cortex-M3, -O2, instructions under -icount;
  * tests/bench/bench_obj.c, `make bench`; steady state: one other block of
  * the class stays live, so no pool empties and is re-carved per op) ----
- * raw mm_alloc(12)+mm_free pair: 33. Create+destroy of a boxed int: 93
- * checked (mm_decref_at) / 89 unchecked (mm_decref_fast), ratio 2.82 /
- * 2.70 (was 160 / 152 over a 46-instruction pair); of a 2-slot instance:
- * 152 / 149, ratio 4.61 / 4.52 (was 291 / 281); 368 with the collector
- * attached (was 437).
- * What the object layer adds per int life, besides the allocator's pair
- * (60 / 56, read off the Thumb-2): create, inline in mm_int_new (~25):
- * hook and free-list tests 4, slot take 4, header, slot, created count,
- * err and value 13, handle 1, spill 2; destroy, checked (~35): call 5 and
- * frame 3, validation 10, leaf test 4, generation bump or retire 3, slot
- * back on the free list and freed count 7, block-free call 3; unchecked
- * destroy is the 6-instruction inline decref, then ~25 instructions in
- * and around mm__decref_slow. A 2-slot instance adds an out-of-line call and the class lookup,
- * its two null stores and the track_hook test at creation, and at death
- * the track_hook test, the class lookup and one test per unset slot.
- * incref/decref: 5 / 6 inline (unchecked), 23 / 27 checked out of line.
+ * raw mm_alloc(12)+mm_free pair: 33. Create+destroy of a boxed int: 67
+ * checked (mm_decref_at) / 63 unchecked (mm_decref_fast), ratio 2.03 /
+ * 1.91 (was 93 / 89, and 160 / 152 over the old 46-instruction pair); of
+ * a 2-slot instance: 143 / 143, ratio 4.33 / 4.33 (was 152 / 149); 362
+ * with the collector attached (was 368).
+ * Where an int life goes (read off the Thumb-2): create, inline in
+ * mm_int_new (29): free-list test 2, table and heap 1, the allocator's
+ * inline pop 7, slot word and counters 6 (two strd), header, err, value
+ * 5, handle 1, loop layout 2; checked destroy (15 inline in the caller:
+ * range 4, slot ldrd 2, null and d tests 5, call 3, layout 1) and
+ * mm__decref_last (26: frame 2, type test 4, generation test 2, slot
+ * back on the free list and freed count 8 (ldrd/strd), block push on its
+ * known class 7, register moves 3). The unchecked destroy is the
+ * 6-instruction inline decref and the same death in mm__decref_slow.
+ * A 2-slot instance still pays its out-of-line create (class lookup,
+ * null stores, track_hook test) and, at death, zero_other (hook test,
+ * class lookup, one test per unset slot, the page lookup of mm_free).
+ * incref/decref: 5 / 6 inline (unchecked); checked: incref 23 out of line,
+ * decref 19 (inline common case).
  *
  * ---- Ownership (CPython's convention) ----
  * NEW: the caller owns one reference and must mm_decref it.
@@ -124,6 +128,7 @@
 
 #include "mm.h"
 #include "mm_config.h"
+#include "mm_heap_int.h" /* the allocator's inline small paths */
 
 /* ==== handles ==== */
 
@@ -241,6 +246,53 @@ typedef struct mm_slot {
 static_assert(MM_META_GEN_MASK == MM_H_GEN_MAX, "slot gen = handle gen");
 static_assert(MM_META_FLAG == MM_H_GEN_MAX + 1u, "flag right above gen");
 
+/* Two adjacent words (a slot; the runtime's counter pairs) loaded or
+ * stored with one ldrd / strd on Thumb-2, which GCC otherwise splits (as
+ * the allocator's class pairs, mm_heap_int.h). p is 4-aligned. */
+static inline void mm__pair_load(const void *p, uint32_t *a, uint32_t *b)
+{
+#if MM_CLS_PAIRED
+    __asm__("ldrd %0, %1, [%2]" : "=r"(*a), "=r"(*b)
+            : "r"(p), "m"(*(const uint32_t(*)[2])p));
+#else
+    const uint32_t *w = (const uint32_t *)p;
+    *a = w[0];
+    *b = w[1];
+#endif
+}
+
+static inline void mm__pair_store(void *p, uint32_t a, uint32_t b)
+{
+#if MM_CLS_PAIRED
+    __asm__("strd %1, %2, [%3]" : "=m"(*(uint32_t(*)[2])p) : "r"(a), "r"(b), "r"(p));
+#else
+    uint32_t *w = (uint32_t *)p;
+    w[0] = a;
+    w[1] = b;
+#endif
+}
+
+/* A slot's two words with one ldrd / strd (32-bit Thumb-2). */
+static inline void mm__slot_load(const mm_slot *s, uint32_t *meta, mm_obj **obj)
+{
+#if MM_CLS_PAIRED
+    __asm__("ldrd %0, %1, [%2]" : "=r"(*meta), "=r"(*obj) : "r"(s), "m"(*s));
+#else
+    *meta = s->meta;
+    *obj = s->obj;
+#endif
+}
+
+static inline void mm__slot_store(mm_slot *s, uint32_t meta, mm_obj *obj)
+{
+#if MM_CLS_PAIRED
+    __asm__("strd %1, %2, [%3]" : "=m"(*s) : "r"(meta), "r"(obj), "r"(s));
+#else
+    s->meta = meta;
+    s->obj = obj;
+#endif
+}
+
 /* ==== types ==== */
 
 typedef struct mm_rt mm_rt;
@@ -343,12 +395,22 @@ struct mm_rt {
      * track_hook(rt, o, true): tracked object o was just created (end of
      * mm_obj_new; may run a collection). track_hook(rt, o, false): tracked
      * o is being freed (drain, before clear; must not allocate).
-     * alloc_hook: called first thing in every mm_rt_alloc (torture mode). */
+     * alloc_hook: called first thing in every mm_rt_alloc (torture mode).
+     * Only a MM_CFG_GC_TORTURE build sets it (mm_gc_init) and only such a
+     * build tests it on the creation fast paths (MM_ALLOC_HOOK_ON). */
     void (*track_hook)(mm_rt *rt, mm_obj *o, bool born);
     void (*alloc_hook)(mm_rt *rt);
     uint32_t nclasses;
     const mm_class *classes[MM_CFG_MAX_CLASSES];
 };
+
+/* Is an alloc_hook attached? Only the collector's torture mode attaches
+ * one (mm_gc_init, MM_CFG_GC_TORTURE), so other builds test nothing. */
+#define MM_ALLOC_HOOK_ON(rt) (MM_CFG_GC_TORTURE && (rt)->alloc_hook != NULL)
+
+static_assert(offsetof(mm_rt, free_head) == offsetof(mm_rt, created) + 4u &&
+              offsetof(mm_rt, freed) == offsetof(mm_rt, free_head) + 4u,
+              "created, free_head, freed: word pairs (mm__pair_load/store)");
 
 /* Lays a runtime over heap. The handle table is table_mem (table_bytes,
  * pinned, caller-owned) or, if table_mem is NULL, a table_bytes block from
@@ -412,23 +474,22 @@ mm_h mm__obj_new_leaf(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
  * collector or report MemoryError). O(1) + A. */
 static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj **out)
 {
-    uint32_t created = rt->created, idx = rt->free_head; /* one ldrd */
-    if (idx == 0 || rt->alloc_hook != NULL) {
+    uint32_t created, idx;
+    mm__pair_load(&rt->created, &created, &idx); /* created, free_head */
+    if (idx == 0 || MM_ALLOC_HOOK_ON(rt)) {
         return MM_NULL;
     }
     mm_slot *s = &rt->tab[idx];
     uint32_t m = s->meta; /* free slot: next << 12 | gen of this occupant */
     /* The heap never calls back into the runtime, so the slot is taken
      * after the block is had: a failed allocation leaves all as it was. */
-    mm_obj *o = (mm_obj *)mm_alloc(rt->heap, size);
+    mm_obj *o = (mm_obj *)mm_alloc_inline(rt->heap, size);
     if (o == NULL) {
         return MM_NULL;
     }
-    rt->created = created + 1u; /* one strd */
-    rt->free_head = m >> MM_META_RC_SHIFT;
+    mm__pair_store(&rt->created, created + 1u, m >> MM_META_RC_SHIFT); /* free_head */
     uint32_t gen = m & MM_META_GEN_MASK;
-    s->meta = gen; /* refcount 1, not dying */
-    s->obj = o;
+    mm__slot_store(s, gen, o); /* refcount 1, not dying */
     o->hdr = hdr | idx;
     rt->err = MMO_OK;
     *out = o;
@@ -481,7 +542,46 @@ static inline void mm_decref_fast(mm_rt *rt, mm_h h)
  * freed object (double decref) or a refcount overflow; then nothing is
  * changed. Return true iff h was valid. O(1) (+ dealloc drain on zero). */
 bool mm_incref_at(mm_rt *rt, mm_h h, const char *file, int line);
-bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line);
+
+/* Internal, the parts of mm_decref_at: the out-of-line validation and
+ * reports (any handle; does the decref if h turns out valid), and the
+ * death of live slot s (index idx) whose refcount is 1 and not dying
+ * (validated). */
+bool mm__decref_at_slow(mm_rt *rt, mm_h h, const char *file, int line);
+void mm__decref_last(mm_rt *rt, mm_slot *s, uint32_t idx);
+
+/* The common case inline, file:line passed only to the slow path: a live
+ * handle of refcount 1 (freed) or 2..MM_RC_MAX. d = meta ^ (h >> 20) is 0
+ * exactly for refcount 1, same generation, not dying, h not immortal (bit
+ * 11 of h >> 20 is h's immortal bit, facing the DYING flag); its low 12
+ * bits are 0 for any refcount of a live object of h's generation
+ * (refcount 0, field all ones, only while the collector works: slow
+ * path). A free slot has obj NULL; slots from `fresh` on were never
+ * written; the sink has obj NULL. */
+static inline bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line)
+{
+    uint32_t idx = h & MM_H_INDEX_MASK;
+    if (idx < rt->fresh) {
+        mm_slot *s = &rt->tab[idx];
+        uint32_t m;
+        mm_obj *o;
+        mm__slot_load(s, &m, &o);
+        uint32_t d = m ^ (h >> MM_H_INDEX_BITS);
+        __asm__("" : "+r"(d)); /* one eors, whose flags serve d == 0 */
+        if (o != NULL) {
+            if (d == 0) {
+                mm__decref_last(rt, s, idx);
+                return true;
+            }
+            static_assert((MM_META_GEN_MASK | MM_META_FLAG) == 0xFFFu, "low 12 bits");
+            if ((d << 20) == 0 && m < (MM_META_RC_ZERO << MM_META_RC_SHIFT)) {
+                s->meta = m - MM_RC_ONE;
+                return true;
+            }
+        }
+    }
+    return mm__decref_at_slow(rt, h, file, line);
+}
 
 #if MM_CFG_CHECKED_HANDLES
 #define mm_incref(rt, h) ((void)mm_incref_at((rt), (h), MM_HERE))
