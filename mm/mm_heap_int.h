@@ -96,9 +96,11 @@ typedef struct {
 } mm_cls;
 
 /* Thumb-2 (Cortex-M3/M4/M7) loads and stores the pair with one ldrd/strd
- * each; GCC splits a 64-bit access into two, so the fast paths say it. */
+ * each; GCC splits a 64-bit access into two, so the fast paths say it.
+ * Optimized builds only: the offset forms (mm__small_free_const, the
+ * object layer's pair helpers) need their offsets folded to constants. */
 #if defined(__thumb2__) && defined(__ARM_ARCH_ISA_THUMB) && \
-    !defined(MM_NO_PAIRED_ACCESS)
+    defined(__OPTIMIZE__) && !defined(MM_NO_PAIRED_ACCESS)
 #define MM_CLS_PAIRED 1
 #else
 #define MM_CLS_PAIRED 0
@@ -294,6 +296,27 @@ static inline void mm__small_free(mm_heap *h, size_t c, void *p)
     mm__cls_store(k, p, used - 1u);
 }
 
+
+/* mm__small_free for a class c known at compile time: the pair is
+ * addressed as [h, #8c], which saves the address arithmetic. */
+static inline void mm__small_free_const(mm_heap *h, size_t c, void *p)
+{
+#if MM_CLS_PAIRED
+    void *head;
+    uintptr_t used;
+    __asm__("ldrd %0, %1, [%2, %3]" : "=r"(head), "=r"(used)
+            : "r"(h), "i"(c * sizeof(mm_cls)), "m"(h->cls[c]));
+    if (used == 0) {
+        mm__small_double_free(&h->cls[c], c, p);
+        return;
+    }
+    *(void **)p = head;
+    __asm__("strd %1, %2, [%3, %4]" : "=m"(h->cls[c])
+            : "r"(p), "r"(used - 1u), "r"(h), "i"(c * sizeof(mm_cls)));
+#else
+    mm__small_free(h, c, p);
+#endif
+}
 
 /* The small alloc fast path: NULL when it cannot serve (not small, an
  * empty class list, or a build with locks or debug checks). */

@@ -608,9 +608,9 @@ static inline bool slot_free_now(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t g
         return false;
     }
     uint32_t head, freed;
-    mm__pair_load(&rt->free_head, &head, &freed);
+    MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, free_head), head, freed);
     mm__slot_store(s, meta_make(head, false, next_gen), NULL);
-    mm__pair_store(&rt->free_head, idx, freed + 1u); /* freed */
+    MM__PAIR_STORE_AT(rt, offsetof(mm_rt, free_head), idx, freed + 1u); /* freed */
     return true;
 }
 
@@ -632,7 +632,7 @@ static __attribute__((noinline)) void retire_free(mm_rt *rt, mm_slot *s, mm_obj 
 static inline void block_free_small(mm_heap *h, mm_obj *o, size_t size)
 {
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG) {
-        mm__small_free(h, (size - 1u) >> 3, o);
+        mm__small_free_const(h, (size - 1u) >> 3, o);
     } else {
         mm_free(h, o);
     }

@@ -272,6 +272,21 @@ static inline void mm__pair_store(void *p, uint32_t a, uint32_t b)
 #endif
 }
 
+/* The same at base + off, off a compile-time constant: [base, #off] saves
+ * the address arithmetic. */
+#if MM_CLS_PAIRED
+#define MM__PAIR_LOAD_AT(base, off, a, b)                                        \
+    __asm__("ldrd %0, %1, [%2, %3]" : "=r"(a), "=r"(b)                           \
+            : "r"(base), "i"(off), "m"(*(const uint32_t(*)[2])(const void *)((const char *)(base) + (off))))
+#define MM__PAIR_STORE_AT(base, off, a, b)                                       \
+    __asm__("strd %1, %2, [%3, %4]" : "=m"(*(uint32_t(*)[2])(void *)((char *)(base) + (off))) \
+            : "r"(a), "r"(b), "r"(base), "i"(off))
+#else
+#define MM__PAIR_LOAD_AT(base, off, a, b)                                        \
+    mm__pair_load((const char *)(base) + (off), &(a), &(b))
+#define MM__PAIR_STORE_AT(base, off, a, b) mm__pair_store((char *)(base) + (off), (a), (b))
+#endif
+
 /* A slot's two words with one ldrd / strd (32-bit Thumb-2). */
 static inline void mm__slot_load(const mm_slot *s, uint32_t *meta, mm_obj **obj)
 {
@@ -475,7 +490,7 @@ mm_h mm__obj_new_leaf(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
 static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj **out)
 {
     uint32_t created, idx;
-    mm__pair_load(&rt->created, &created, &idx); /* created, free_head */
+    MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, created), created, idx); /* created, free_head */
     if (idx == 0 || MM_ALLOC_HOOK_ON(rt)) {
         return MM_NULL;
     }
@@ -487,7 +502,8 @@ static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj
     if (o == NULL) {
         return MM_NULL;
     }
-    mm__pair_store(&rt->created, created + 1u, m >> MM_META_RC_SHIFT); /* free_head */
+    MM__PAIR_STORE_AT(rt, offsetof(mm_rt, created), created + 1u,
+                      m >> MM_META_RC_SHIFT); /* free_head */
     uint32_t gen = m & MM_META_GEN_MASK;
     mm__slot_store(s, gen, o); /* refcount 1, not dying */
     o->hdr = hdr | idx;
