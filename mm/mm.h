@@ -45,11 +45,11 @@
  * Measured instructions, Cortex-M3 Thumb-2, -O2, default configuration,
  * each call counted exactly from a QEMU instruction trace (make bench,
  * W4; the call and argument set-up are the harness's):
- *     small alloc: fast path 12 (pop + count); worst 47 (a new pool from
+ *     small alloc: fast path 12 (pop + count); worst 49 (a new pool from
  *                  the wilderness)
  *     small free:  fast path 15 (push + count); that is also the worst case
- *     large alloc: worst 118, mean 82 (find a run, split it)
- *     large free:  worst 150, mean 108 (coalesce both sides, index)
+ *     large alloc: worst 110, mean 80 (find a run, split it)
+ *     large free:  worst 146, mean 105 (coalesce both sides, index)
  * All four are O(1) with no loop, except these slow paths:
  *   - a refill or large request that finds neither a long enough indexed
  *     run nor room in the wilderness runs mm_pools_reclaim once:
