@@ -83,7 +83,6 @@ static inline void rc_dec(mm_slot *s) { s->meta -= MM_RC_ONE; }
 static inline void rc_inc(mm_slot *s) { s->meta += MM_RC_ONE; }
 static inline uint32_t slot_gen(const mm_slot *s) { return s->meta & MM_META_GEN_MASK; }
 
-static inline bool is_reached(const mm_obj *o) { return mm_gc_flag_b(o); }
 
 /* The type of o, from the table cache_types filled (no call). */
 static inline const mm_type *type_of(const mm_gc *gc, const mm_obj *o)
@@ -174,6 +173,21 @@ static_assert(MM_H_INDEX_MASK < GC_CONT, "slot indices leave bit 31 free");
 #define GC_FAST_LIST 0xFFFFu
 static_assert(MM_CFG_MAX_SLOTS + 1u < GC_FAST_LIST, "field counts fit below the list code");
 
+#define GC_FLAGS (GC_SCANNED | GC_REACHED)
+
+/* True iff member header ch (slot index idx), reached by an edge from a
+ * reachable object, must now be flagged REACHED and scanned: it is not
+ * REACHED yet, and it is TENTATIVE (A alone: passed by the mark walk
+ * with no outside reference) or not yet passed by the walk (idx > pos;
+ * a flagless member at or below pos is a settled survivor, already
+ * scanned; pos is 0 when nothing is settled, see mark_find). */
+static inline bool must_reach(uint32_t ch, uint32_t idx, uint32_t pos)
+{
+    return (ch & GC_REACHED) == 0u && ((ch & GC_SCANNED) != 0u || idx > pos);
+}
+/* The header once reached: REACHED alone (TENTATIVE's A dropped). */
+static inline uint32_t reached_hdr(uint32_t ch) { return (ch & ~GC_SCANNED) | GC_REACHED; }
+
 static inline void push(mm_gc *gc, const mm_slot *s)
 {
     if (gc->sp < gc->stack_limit) {
@@ -200,8 +214,9 @@ static inline __attribute__((always_inline)) void edge(mm_gc *gc, mm_slot *tab, 
     rc_inc(s); /* an edge from a reachable or garbage object: restored */
     if (op == EDGE_MARK) {
         mm_obj *c = s->obj;
-        if (!is_reached(c)) {
-            mm_gc_set_flag_b(c, true);
+        uint32_t ch = c->hdr;
+        if (must_reach(ch, (uint32_t)(s - tab), gc->pos)) {
+            c->hdr = reached_hdr(ch);
             push(gc, s);
         }
     }
@@ -316,7 +331,7 @@ static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, const mm
                                                              uint32_t start)
 {
     mm_slot *tab = gc->rt->tab;
-    uint32_t lim = member_lim(gc->gen), sp = gc->sp, limit = gc->stack_limit;
+    uint32_t lim = member_lim(gc->gen), sp = gc->sp, limit = gc->stack_limit, pos = gc->pos;
     uint32_t *stack = gc->stack;
     uint32_t room = limit - sp;
     if (n - start <= room) { /* all fit: no overflow test per push */
@@ -327,10 +342,10 @@ static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, const mm
             }
             rc_inc(c);
             mm_obj *co = c->obj;
-            uint32_t ch = co->hdr;
-            if ((ch & GC_REACHED) == 0u) {
-                co->hdr = ch | GC_REACHED;
-                stack[sp++] = (uint32_t)(c - tab);
+            uint32_t ch = co->hdr, ci = (uint32_t)(c - tab);
+            if (must_reach(ch, ci, pos)) {
+                co->hdr = reached_hdr(ch);
+                stack[sp++] = ci;
             }
         }
         gc->sp = sp;
@@ -350,12 +365,13 @@ static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, const mm
             continue;
         }
         mm_obj *co = c->obj;
-        if (!is_reached(co)) {
+        uint32_t ch = co->hdr, ci = (uint32_t)(c - tab);
+        if (must_reach(ch, ci, pos)) {
             if (sp == limit) {
                 break; /* full: child i is the continuation's first */
             }
-            mm_gc_set_flag_b(co, true);
-            stack[sp++] = (uint32_t)(c - tab);
+            co->hdr = reached_hdr(ch);
+            stack[sp++] = ci;
         }
         rc_inc(c);
     }
@@ -388,95 +404,25 @@ static void drain_stack(mm_gc *gc)
     }
 }
 
-/* One walk: scans every root and every reached-but-unscanned member. */
-static inline __attribute__((always_inline)) int mark_body(mm_gc *gc, mm_gc_result *res,
-                                                           bool young)
-{
-    (void)res;
-    mm_slot *tab = gc->rt->tab;
-    const mm_h *yt = gc->young;
-    uint32_t span = set_span(gc), lim = member_lim(gc->gen);
-    for (uint32_t i = 0; i < span; i++) {
-        mm_slot *s = set_slot(tab, yt, i, young);
-        if (s == NULL) {
-            continue;
-        }
-        mm_obj *o = s->obj;
-        uint32_t hdr = o->hdr;
-        if (!member_hdr(hdr, lim) || (hdr & GC_SCANNED) != 0u) {
-            continue;
-        }
-        if ((hdr & GC_REACHED) == 0u) {
-            if (rc_is_zero(s)) {
-                continue; /* no outside reference (yet): maybe garbage */
-            }
-            o->hdr = hdr | GC_REACHED;
-        }
-        push(gc, s); /* the stack is empty here: this push succeeds */
-        drain_stack(gc);
-    }
-    return 0;
-}
-WALK_FN(mark_walk, mark_body, int)
-
-/* Marks everything reachable from outside the set (C4). Returns rescans.
- * Afterwards every REACHED member is SCANNED too. */
-static uint32_t mark_reachable(mm_gc *gc)
-{
-    uint32_t rescans = 0;
-    gc->sp = 0;
-    gc->overflow = false;
-    (void)mark_walk(gc, NULL);
-    while (gc->overflow) {
-        gc->overflow = false;
-        rescans++;
-        (void)mark_walk(gc, NULL);
-    }
-    return rescans;
-}
-
-/* ------------------------------------------ step 3: find the garbage */
-
-/* Flags after marking: survivors A|B, garbage none. The find walk flags
- * each garbage object A alone; in a full collection it also settles each
- * survivor (flags cleared, generation 2), so a member it has already
- * passed reads no flag, and one still ahead reads A|B or none. */
-#define GC_FLAGS (GC_SCANNED | GC_REACHED)
-
-/* True iff o (walk position i) is an instance whose own __dict__ is
- * garbage too (see GC_FLAGS; `settled`: survivors the walk passed read
- * no flag, so a flagless dict is garbage only when still ahead). */
-static inline bool has_garbage_dict(const mm_gc *gc, mm_obj *o, uint32_t i, bool settled)
-{
-    if ((gc->dict_classes >> mm_hdr_type(o) & 1u) == 0u) {
-        return false;
-    }
-    mm_h d = mm__inst_fields(o)[0];
-    const mm_slot *s = child_slot(gc->rt->tab, d, member_lim(gc->gen));
-    if (s == NULL) {
-        return false;
-    }
-    uint32_t fl = s->obj->hdr & GC_FLAGS;
-    return fl == GC_SCANNED || (fl == 0u && (!settled || mm_h_index(d) > i));
-}
-
-/* GARBAGE = members without REACHED. Each is flagged A (without B),
- * counted by type, held (rc 0 -> 1), its edges into the set are restored,
- * and it is put on the garbage list (C3: threaded through the slot-index
- * bits of the garbage objects' headers, the back-link, which the release
- * restores before anything else looks at the object; gc->garbage is the
- * head, 0 the end). Afterwards every garbage object's refcount is its
- * hold plus the references of garbage objects, every survivor's is exact.
- * `settled` (full collections, over the handle table): survivors also
- * lose their flags and move to generation 2 here, since a member stays a
- * member whatever its flags (generation 2 <= 2): no walk of its own. */
-static inline __attribute__((always_inline)) int find_body(mm_gc *gc, mm_gc_result *res,
-                                                           bool young, bool settled)
+/* The mark walk, one pass over the set (C4): a member with an outside
+ * reference (rc > 0) and not yet REACHED is a root: it is flagged REACHED
+ * and everything reachable from it is scanned off the stack there and
+ * then. A member passed with rc == 0 and not REACHED is TENTATIVE (A
+ * alone) and goes on the tentative list, threaded through its header's
+ * back-link bits (C3; head returned): a later root may still reach it
+ * (must_reach: it becomes REACHED, and stays on the list). A member
+ * passed REACHED but unscanned (the stack was full when it was reached)
+ * goes on the list too, for rescan_pending. `settled` (full collections,
+ * over the handle table): every member passed scanned is settled at
+ * once (flags cleared, generation 2) and gc->pos, the walk position,
+ * tells a settled member (at or below it, flagless) from one not yet
+ * passed; otherwise gc->pos stays 0 and the promote walk settles. */
+static inline __attribute__((always_inline)) uint32_t
+mark_body(mm_gc *gc, uint32_t *survivors, bool young, bool settled)
 {
     mm_slot *tab = gc->rt->tab;
     const mm_h *yt = gc->young;
-    uint32_t span = set_span(gc), lim = member_lim(gc->gen), n = 0, dicts = 0;
-    uint32_t head = 0, survivors = 0, from[MM_GC_GENERATIONS] = {0, 0, 0};
+    uint32_t span = set_span(gc), lim = member_lim(gc->gen), head = 0, settled_n = 0;
     for (uint32_t i = 0; i < span; i++) {
         mm_slot *s = set_slot(tab, yt, i, young);
         if (s == NULL) {
@@ -487,49 +433,139 @@ static inline __attribute__((always_inline)) int find_body(mm_gc *gc, mm_gc_resu
         if (!member_hdr(hdr, lim)) {
             continue;
         }
-        if ((hdr & GC_REACHED) != 0u) {
-            if (settled) {
-                from[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++;
-                o->hdr = (hdr & ~(GC_FLAGS | MM_HDR_GCGEN_MASK)) |
-                         GC_OLDEST << MM_HDR_GCGEN_SHIFT;
-                survivors++;
+        uint32_t idx = (uint32_t)(s - tab), fl = hdr & GC_FLAGS;
+        if (fl == 0u) {
+            if (rc_is_zero(s)) { /* no outside reference (yet) */
+                o->hdr = (hdr & ~MM_HDR_SLOT_MASK) | GC_SCANNED | head;
+                head = idx;
+                continue;
             }
+            o->hdr = hdr | GC_REACHED; /* a root */
+            if (settled) {
+                gc->pos = idx;
+            }
+            gc->stack[0] = idx; /* the stack is empty here */
+            gc->sp = 1;
+            drain_stack(gc);
+            hdr = o->hdr;
+        } else if (fl == GC_REACHED) { /* unscanned: left to the rescan */
+            o->hdr = (hdr & ~MM_HDR_SLOT_MASK) | head;
+            head = idx;
             continue;
         }
-        uint32_t idx = (uint32_t)(s - tab);
-        if (has_garbage_dict(gc, o, idx, settled)) {
+        if (settled) {
+            o->hdr = (hdr & ~(GC_FLAGS | MM_HDR_GCGEN_MASK)) | GC_OLDEST << MM_HDR_GCGEN_SHIFT;
+            settled_n++;
+        }
+    }
+    *survivors = settled_n;
+    return head;
+}
+
+static uint32_t mark_walk_young(mm_gc *gc, uint32_t *sv) { return mark_body(gc, sv, true, false); }
+static uint32_t mark_walk_mid(mm_gc *gc, uint32_t *sv) { return mark_body(gc, sv, false, false); }
+static uint32_t mark_walk_full(mm_gc *gc, uint32_t *sv) { return mark_body(gc, sv, false, true); }
+
+/* After a mark walk with a stack overflow: scans the members of the
+ * tentative list (head) that are REACHED but not SCANNED, again until a
+ * pass ends without overflow. Returns the passes (rescans). */
+static uint32_t rescan_pending(mm_gc *gc, uint32_t head)
+{
+    mm_slot *tab = gc->rt->tab;
+    uint32_t rescans = 0;
+    gc->pos = UINT32_MAX; /* every flagless member is settled (or none is) */
+    while (gc->overflow) {
+        gc->overflow = false;
+        rescans++;
+        for (uint32_t idx = head; idx != 0u;) {
+            uint32_t hdr = tab[idx].obj->hdr;
+            if ((hdr & GC_FLAGS) == GC_REACHED) {
+                gc->stack[0] = idx;
+                gc->sp = 1;
+                drain_stack(gc);
+            }
+            idx = hdr & MM_HDR_SLOT_MASK;
+        }
+    }
+    return rescans;
+}
+
+/* ------------------------------------------ step 3: find the garbage */
+
+/* True iff o is an instance whose own __dict__ is garbage too (a member
+ * with A alone once marking is over). */
+static inline bool has_garbage_dict(const mm_gc *gc, mm_obj *o)
+{
+    if ((gc->dict_classes >> mm_hdr_type(o) & 1u) == 0u) {
+        return false;
+    }
+    const mm_slot *s = child_slot(gc->rt->tab, mm__inst_fields(o)[0], member_lim(gc->gen));
+    return s != NULL && (s->obj->hdr & GC_FLAGS) == GC_SCANNED;
+}
+
+/* Steps 2 and 3: the mark walk, the rescans, then one pass over the
+ * tentative list: a REACHED entry survives (its back-link is put back, it
+ * is unlinked; settled at once in a full collection), the others are
+ * the GARBAGE. Each is counted by type, held (rc 0 -> 1, C2), its edges
+ * into the set are restored, and it stays linked: the list is then the
+ * garbage list (C3, gc->garbage). Afterwards every garbage object's
+ * refcount is its hold plus the references of garbage objects, every
+ * survivor's is exact. */
+static void mark_find(mm_gc *gc, mm_gc_result *res)
+{
+    bool settled = gc->gen == GC_OLDEST;
+    uint32_t survivors = 0;
+    memset(gc->by_type, 0, sizeof gc->by_type);
+    gc->sp = 0;
+    gc->pos = 0;
+    gc->overflow = false;
+    uint32_t head = gc->gen == 0 ? mark_walk_young(gc, &survivors)
+                    : settled    ? mark_walk_full(gc, &survivors)
+                                 : mark_walk_mid(gc, &survivors);
+    res->rescans = rescan_pending(gc, head);
+    mm_slot *tab = gc->rt->tab;
+    mm_obj *prev = NULL;
+    uint32_t n = 0, dicts = 0, garb[MM_GC_GENERATIONS] = {0, 0, 0}, first = head;
+    for (uint32_t idx = head; idx != 0u;) {
+        mm_slot *s = &tab[idx];
+        mm_obj *o = s->obj;
+        uint32_t hdr = o->hdr, next = hdr & MM_HDR_SLOT_MASK;
+        if ((hdr & GC_REACHED) != 0u) { /* reached after all: unlink */
+            hdr = (hdr & ~MM_HDR_SLOT_MASK) | idx;
+            if (settled) {
+                hdr = (hdr & ~(GC_FLAGS | MM_HDR_GCGEN_MASK)) | GC_OLDEST << MM_HDR_GCGEN_SHIFT;
+                survivors++;
+            }
+            o->hdr = hdr;
+            if (prev != NULL) {
+                prev->hdr = (prev->hdr & ~MM_HDR_SLOT_MASK) | next;
+            } else {
+                first = next;
+            }
+            idx = next;
+            continue;
+        }
+        if (has_garbage_dict(gc, o)) {
             dicts++;
         }
         rc_inc(s); /* the hold (C2) */
         gc->by_type[mm_hdr_type(o)]++;
+        garb[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++;
         edges(gc, o, EDGE_RESTORE, visit_restore);
-        o->hdr = (hdr & ~MM_HDR_SLOT_MASK) | GC_SCANNED | head;
-        head = idx;
         n++;
+        prev = o;
+        idx = next;
     }
-    gc->garbage = head;
-    if (settled) {
-        gc->pop[0] -= from[0];
-        gc->pop[1] -= from[1];
-        gc->pop[GC_OLDEST] += from[0] + from[1];
+    gc->garbage = first;
+    if (settled) { /* every member is garbage or a survivor now in generation 2 */
+        gc->pop[0] = garb[0];
+        gc->pop[1] = garb[1];
+        gc->pop[GC_OLDEST] = survivors + garb[GC_OLDEST];
         res->survivors = survivors;
     }
     res->collected = n - dicts;
     res->managed_dicts = dicts;
     gc->by_type[MM_T_DICT] -= dicts;
-    return 0;
-}
-
-static void find_garbage(mm_gc *gc, mm_gc_result *res)
-{
-    memset(gc->by_type, 0, sizeof gc->by_type);
-    if (gc->gen == 0) {
-        (void)find_body(gc, res, true, false);
-    } else if (gc->gen < GC_OLDEST) {
-        (void)find_body(gc, res, false, false);
-    } else {
-        (void)find_body(gc, res, false, true);
-    }
 }
 
 /* Collections of generations 0 and 1: survivors lose their flags and move
@@ -786,8 +822,7 @@ static void collect(mm_gc *gc, uint32_t gen, mm_gc_result *res)
         print_start(gc);
     }
     res->examined = subtract_internal(gc, res);
-    res->rescans = mark_reachable(gc);
-    find_garbage(gc, res);
+    mark_find(gc, res);
     if (gen < GC_OLDEST) {
         (void)promote_walk(gc, res);
     }

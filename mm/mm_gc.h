@@ -199,6 +199,7 @@ typedef struct mm_gc {
     bool overflow;               /* the mark stack overflowed this walk */
     uint32_t gen;                /* generation being collected */
     uint32_t sp, stack_limit;    /* mark stack depth and usable entries */
+    uint32_t pos;                /* mark walk position (full collections) */
     uint32_t young_len;          /* entries used in young[] */
     uint64_t dict_classes;       /* type ids of classes with a __dict__ */
     uint32_t garbage;            /* head of the garbage list (mm_gc.c) */
