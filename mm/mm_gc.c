@@ -5,30 +5,35 @@
  * Algorithm: trial deletion (Christopher 1984; Bacon & Rajan 2001; the
  * variant of CPython's Modules/gcmodule.c), without CPython's per-object
  * gc_refs word: the slot's own refcount is the scratch. For the set S of
- * tracked objects of generations 0..g, three walks over S, then two over
- * the garbage only:
+ * tracked objects of generations 0..g, two walks over S, one over the
+ * tentative list, then two over the garbage only:
  *  1. SUBTRACT: for every edge m -> c with m, c in S: rc(c) -= 1. Now
  *     rc(c) counts only the references from outside S (it may be 0: no
  *     code but the collector's and the types' refs/traverse runs until
  *     step 3 has restored it).                                    O(S + E)
- *  2. MARK: every member with rc > 0 is a root. From the roots, follow the
- *     edges inside S with an explicit stack, flagging REACHED (B) when an
- *     object is first reached and SCANNED (A) when its edges are followed.
- *     Following an edge m -> c also adds 1 back to rc(c): every edge out of
- *     a reachable object is restored here, so a survivor's refcount is
- *     exact again but for the edges garbage holds on it. Stack overflow:
- *     the object stays REACHED and unscanned and the walk over S is
- *     repeated (C4). Garbage keeps rc == 0 all along, so "rc > 0 or
- *     REACHED" stays the root test.              O((S + E) x (1 + rescans))
- *  3. FIND: GARBAGE = members without B. Each is flagged A (without B),
- *     counted by type, gets one HOLD reference (rc 0 -> 1), its edges
- *     into S are restored (rc(c) += 1) and it is pushed on the garbage
- *     list (threaded through the back-link bits of its header, C3). Now
- *     every refcount is exact, plus the hold on each garbage object. In a
- *     full collection the survivors are promoted in this same walk (they
- *     stay members at generation 2); for generations 0 and 1 a PROMOTE
- *     walk follows (promotion there would take a survivor out of the set
- *     before the garbage edges to it are restored).       O(S + G + E_G)
+ *  2. MARK, one walk (mark_body, after CPython's move_unreachable): a
+ *     member passed with rc > 0 and not REACHED (B) is a root: it and
+ *     everything reachable from it are scanned there and then with an
+ *     explicit stack (REACHED when first reached, A too once scanned);
+ *     following an edge m -> c adds 1 back to rc(c), so a survivor's
+ *     refcount is exact again but for the edges garbage holds on it. A
+ *     member passed with rc == 0 and not REACHED is TENTATIVE (A alone)
+ *     and goes on the tentative list (back-link bits, C3); a later root
+ *     may reach it (A alone -> B, scanned; it stays on the list). In a
+ *     full collection each member the walk passes scanned is settled at
+ *     once (flags cleared, generation 2); gc->pos, the walk position,
+ *     tells a settled flagless member from one not yet passed. Stack
+ *     overflow: the object stays REACHED and unscanned, is on the list
+ *     or goes there when the walk passes it, and the list is walked
+ *     again (rescan_pending, C4).         O(S + E + rescans x (T + E_T))
+ *  3. FIND, one pass over the tentative list: a REACHED entry survives
+ *     (back-link restored, unlinked; settled in a full collection); the
+ *     others are GARBAGE: counted by type, one HOLD reference each (rc 0
+ *     -> 1), their edges into S restored (rc(c) += 1), left linked: the
+ *     list is now the garbage list. Every refcount is exact, plus the
+ *     hold on each garbage object. For generations 0 and 1 a PROMOTE
+ *     walk follows (promotion there would take a survivor out of the
+ *     set before the garbage edges to it are restored).     O(T + E_T)
  *  4. RELEASE, two passes over the garbage list: (a) every garbage object
  *     is clear()ed: the references it drops to other garbage leave their
  *     holds, so no garbage object is freed; objects outside S (or
@@ -42,9 +47,11 @@
  * arrays (gc->fast, per type id: no call), of other types with refs()
  * from the array it gives, else through traverse() and a visitor; lists
  * and instances are also cleared and freed inline (the allocator's
- * mm_free_inline), other types through their clear and destroy. Each walk is compiled twice, for the young table and for the
- * handle table (WALK_FN), so that its loop carries no per-position test
- * of which one it walks.
+ * mm_free_inline), other types through their clear and destroy. Each
+ * walk is compiled per generation (WALK_FN: young table, handle table
+ * for generation 1, handle table for full collections, where membership
+ * is the tracked bit alone), so that its loop carries no per-position
+ * test of which one it walks.
  * Walks over S use the young table for g = 0 (O(young)), the handle table
  * otherwise (O(slots)). Memory: struct mm_gc only (young table, mark
  * stack of slot pointers, per-type counters); nothing per object beyond
@@ -97,6 +104,9 @@ static inline const mm_type *type_of(const mm_gc *gc, const mm_obj *o)
 static inline uint32_t member_lim(uint32_t gen) { return gen << MM_HDR_GCGEN_SHIFT; }
 static inline bool member_hdr(uint32_t hdr, uint32_t lim)
 {
+    if (__builtin_constant_p(lim) && lim >= member_lim(2u)) {
+        return (hdr & MM_HDR_TRACKED) != 0u; /* every tracked object */
+    }
     return (hdr & (MM_HDR_TRACKED | MM_HDR_GCGEN_MASK)) - MM_HDR_TRACKED <= lim;
 }
 
@@ -264,8 +274,8 @@ static inline __attribute__((always_inline)) bool ref_array(const mm_gc *gc, mm_
 
 /* Applies op to every edge of o (see ref_array; traverse and a visitor
  * for the other types). */
-static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_obj *o, int op,
-                                                        mm_visit_fn visit)
+static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_slot *tab, uint32_t lim,
+                                                        mm_obj *o, int op, mm_visit_fn visit)
 {
     const mm_h *a;
     uint32_t n;
@@ -273,8 +283,6 @@ static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_obj *o, in
         type_of(gc, o)->traverse(gc->rt, o, visit, gc);
         return;
     }
-    mm_slot *tab = gc->rt->tab;
-    uint32_t lim = member_lim(gc->gen);
     for (uint32_t i = 0; i < n; i++) {
         edge(gc, tab, lim, a[i], op);
     }
@@ -287,20 +295,33 @@ static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_obj *o, in
  * constant true (young table) or false (handle table), so that every
  * per-position test and the loads of the loop bounds stay out of the loop. */
 #define WALK_FN(name, body, ret)                                              \
+    static ret name##_young(mm_gc *gc, mm_gc_result *res)                    \
+    {                                                                         \
+        return body(gc, res, true, member_lim(0u));                           \
+    }                                                                         \
+    static ret name##_mid(mm_gc *gc, mm_gc_result *res)                      \
+    {                                                                         \
+        return body(gc, res, false, member_lim(1u));                          \
+    }                                                                         \
+    static ret name##_full(mm_gc *gc, mm_gc_result *res)                     \
+    {                                                                         \
+        return body(gc, res, false, member_lim(2u));                          \
+    }                                                                         \
     static ret name(mm_gc *gc, mm_gc_result *res)                            \
     {                                                                         \
-        return gc->gen == 0 ? body(gc, res, true) : body(gc, res, false);     \
+        return gc->gen == 0 ? name##_young(gc, res)                           \
+               : gc->gen == 1 ? name##_mid(gc, res) : name##_full(gc, res);  \
     }
 
 /* Leaves in every member's refcount only its references from outside the
  * set. Returns the number of members. */
 static inline __attribute__((always_inline)) uint32_t
-subtract_body(mm_gc *gc, mm_gc_result *res, bool young)
+subtract_body(mm_gc *gc, mm_gc_result *res, bool young, uint32_t lim)
 {
     (void)res;
     mm_slot *tab = gc->rt->tab;
     const mm_h *yt = gc->young;
-    uint32_t n = 0, span = set_span(gc), lim = member_lim(gc->gen);
+    uint32_t n = 0, span = set_span(gc);
     for (uint32_t i = 0; i < span; i++) {
         mm_slot *s = set_slot(tab, yt, i, young);
         if (s == NULL) {
@@ -311,7 +332,7 @@ subtract_body(mm_gc *gc, mm_gc_result *res, bool young)
             continue;
         }
         MM_ASSERT((o->hdr & (GC_SCANNED | GC_REACHED)) == 0, "gc: stale GC flags");
-        edges(gc, o, EDGE_SUBTRACT, visit_subtract);
+        edges(gc, tab, lim, o, EDGE_SUBTRACT, visit_subtract);
         n++;
     }
     return n;
@@ -326,12 +347,13 @@ WALK_FN(subtract_internal, subtract_body, uint32_t)
  * so that a wide container is scanned in chunks instead of overflowing
  * the stack: the stack then grows with depth only, and the rescan of C4
  * is left to deep graphs (and to stacks of fewer than 3 entries). */
-static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, const mm_slot *os,
+static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, mm_slot *tab,
+                                                             uint32_t lim, uint32_t pos,
+                                                             const mm_slot *os,
                                                              const mm_h *a, uint32_t n,
                                                              uint32_t start)
 {
-    mm_slot *tab = gc->rt->tab;
-    uint32_t lim = member_lim(gc->gen), sp = gc->sp, limit = gc->stack_limit, pos = gc->pos;
+    uint32_t sp = gc->sp, limit = gc->stack_limit;
     uint32_t *stack = gc->stack;
     uint32_t room = limit - sp;
     if (n - start <= room) { /* all fit: no overflow test per push */
@@ -384,6 +406,7 @@ static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, const mm
 static void drain_stack(mm_gc *gc)
 {
     mm_slot *tab = gc->rt->tab;
+    uint32_t lim = member_lim(gc->gen), pos = gc->pos; /* constant while draining */
     while (gc->sp > 0) {
         uint32_t e = gc->stack[--gc->sp];
         uint32_t start = 0;
@@ -400,7 +423,7 @@ static void drain_stack(mm_gc *gc)
             type_of(gc, o)->traverse(gc->rt, o, visit_mark, gc);
             continue;
         }
-        scan_array(gc, s, a, n, start);
+        scan_array(gc, tab, lim, pos, s, a, n, start);
     }
 }
 
@@ -422,7 +445,8 @@ mark_body(mm_gc *gc, uint32_t *survivors, bool young, bool settled)
 {
     mm_slot *tab = gc->rt->tab;
     const mm_h *yt = gc->young;
-    uint32_t span = set_span(gc), lim = member_lim(gc->gen), head = 0, settled_n = 0;
+    uint32_t lim = member_lim(young ? 0u : settled ? 2u : 1u);
+    uint32_t span = set_span(gc), head = 0, settled_n = 0;
     for (uint32_t i = 0; i < span; i++) {
         mm_slot *s = set_slot(tab, yt, i, young);
         if (s == NULL) {
@@ -524,6 +548,7 @@ static void mark_find(mm_gc *gc, mm_gc_result *res)
                                  : mark_walk_mid(gc, &survivors);
     res->rescans = rescan_pending(gc, head);
     mm_slot *tab = gc->rt->tab;
+    uint32_t gc_lim = member_lim(gc->gen);
     mm_obj *prev = NULL;
     uint32_t n = 0, dicts = 0, garb[MM_GC_GENERATIONS] = {0, 0, 0}, first = head;
     for (uint32_t idx = head; idx != 0u;) {
@@ -551,7 +576,7 @@ static void mark_find(mm_gc *gc, mm_gc_result *res)
         rc_inc(s); /* the hold (C2) */
         gc->by_type[mm_hdr_type(o)]++;
         garb[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++;
-        edges(gc, o, EDGE_RESTORE, visit_restore);
+        edges(gc, tab, gc_lim, o, EDGE_RESTORE, visit_restore);
         n++;
         prev = o;
         idx = next;
@@ -572,11 +597,11 @@ static void mark_find(mm_gc *gc, mm_gc_result *res)
  * to generation gen + 1 (after the find walk, which tells members from
  * others by generation). Garbage is A alone: left to the release. */
 static inline __attribute__((always_inline)) int promote_body(mm_gc *gc, mm_gc_result *res,
-                                                              bool young)
+                                                              bool young, uint32_t lim)
 {
     mm_slot *tab = gc->rt->tab;
     const mm_h *yt = gc->young;
-    uint32_t to = gc->gen + 1u, span = set_span(gc), survivors = 0, lim = member_lim(gc->gen);
+    uint32_t to = gc->gen + 1u, span = set_span(gc), survivors = 0;
     uint32_t from[MM_GC_GENERATIONS] = {0, 0, 0};
     for (uint32_t i = 0; i < span; i++) {
         mm_slot *s = set_slot(tab, yt, i, young);
@@ -599,7 +624,18 @@ static inline __attribute__((always_inline)) int promote_body(mm_gc *gc, mm_gc_r
     res->survivors = survivors;
     return 0;
 }
-WALK_FN(promote_walk, promote_body, int)
+static int promote_young(mm_gc *gc, mm_gc_result *res)
+{
+    return promote_body(gc, res, true, member_lim(0u));
+}
+static int promote_mid(mm_gc *gc, mm_gc_result *res)
+{
+    return promote_body(gc, res, false, member_lim(1u));
+}
+static int promote_walk(mm_gc *gc, mm_gc_result *res)
+{
+    return gc->gen == 0 ? promote_young(gc, res) : promote_mid(gc, res);
+}
 
 /* ------------------------------------------------- step 4: release */
 
