@@ -5,30 +5,35 @@
  * Algorithm: trial deletion (Christopher 1984; Bacon & Rajan 2001; the
  * variant of CPython's Modules/gcmodule.c), without CPython's per-object
  * gc_refs word: the slot's own refcount is the scratch. For the set S of
- * tracked objects of generations 0..g, three walks over S, then two over
- * the garbage only:
+ * tracked objects of generations 0..g, two walks over S, one over the
+ * tentative list, then two over the garbage only:
  *  1. SUBTRACT: for every edge m -> c with m, c in S: rc(c) -= 1. Now
  *     rc(c) counts only the references from outside S (it may be 0: no
  *     code but the collector's and the types' refs/traverse runs until
  *     step 3 has restored it).                                    O(S + E)
- *  2. MARK: every member with rc > 0 is a root. From the roots, follow the
- *     edges inside S with an explicit stack, flagging REACHED (B) when an
- *     object is first reached and SCANNED (A) when its edges are followed.
- *     Following an edge m -> c also adds 1 back to rc(c): every edge out of
- *     a reachable object is restored here, so a survivor's refcount is
- *     exact again but for the edges garbage holds on it. Stack overflow:
- *     the object stays REACHED and unscanned and the walk over S is
- *     repeated (C4). Garbage keeps rc == 0 all along, so "rc > 0 or
- *     REACHED" stays the root test.              O((S + E) x (1 + rescans))
- *  3. FIND: GARBAGE = members without B. Each is flagged A (without B),
- *     counted by type, gets one HOLD reference (rc 0 -> 1), its edges
- *     into S are restored (rc(c) += 1) and it is pushed on the garbage
- *     list (threaded through the back-link bits of its header, C3). Now
- *     every refcount is exact, plus the hold on each garbage object. In a
- *     full collection the survivors are promoted in this same walk (they
- *     stay members at generation 2); for generations 0 and 1 a PROMOTE
- *     walk follows (promotion there would take a survivor out of the set
- *     before the garbage edges to it are restored).       O(S + G + E_G)
+ *  2. MARK, one walk (mark_body, after CPython's move_unreachable): a
+ *     member passed with rc > 0 and not REACHED (B) is a root: it and
+ *     everything reachable from it are scanned there and then with an
+ *     explicit stack (REACHED when first reached, A too once scanned);
+ *     following an edge m -> c adds 1 back to rc(c), so a survivor's
+ *     refcount is exact again but for the edges garbage holds on it. A
+ *     member passed with rc == 0 and not REACHED is TENTATIVE (A alone)
+ *     and goes on the tentative list (back-link bits, C3); a later root
+ *     may reach it (A alone -> B, scanned; it stays on the list). In a
+ *     full collection each member the walk passes scanned is settled at
+ *     once (flags cleared, generation 2); gc->pos, the walk position,
+ *     tells a settled flagless member from one not yet passed. Stack
+ *     overflow: the object stays REACHED and unscanned, is on the list
+ *     or goes there when the walk passes it, and the list is walked
+ *     again (rescan_pending, C4).         O(S + E + rescans x (T + E_T))
+ *  3. FIND, one pass over the tentative list: a REACHED entry survives
+ *     (back-link restored, unlinked; settled in a full collection); the
+ *     others are GARBAGE: counted by type, one HOLD reference each (rc 0
+ *     -> 1), their edges into S restored (rc(c) += 1), left linked: the
+ *     list is now the garbage list. Every refcount is exact, plus the
+ *     hold on each garbage object. For generations 0 and 1 a PROMOTE
+ *     walk follows (promotion there would take a survivor out of the
+ *     set before the garbage edges to it are restored).     O(T + E_T)
  *  4. RELEASE, two passes over the garbage list: (a) every garbage object
  *     is clear()ed: the references it drops to other garbage leave their
  *     holds, so no garbage object is freed; objects outside S (or
@@ -42,9 +47,11 @@
  * arrays (gc->fast, per type id: no call), of other types with refs()
  * from the array it gives, else through traverse() and a visitor; lists
  * and instances are also cleared and freed inline (the allocator's
- * mm_free_inline), other types through their clear and destroy. Each walk is compiled twice, for the young table and for the
- * handle table (WALK_FN), so that its loop carries no per-position test
- * of which one it walks.
+ * mm_free_inline), other types through their clear and destroy. Each
+ * walk is compiled per generation (WALK_FN: young table, handle table
+ * for generation 1, handle table for full collections, where membership
+ * is the tracked bit alone), so that its loop carries no per-position
+ * test of which one it walks.
  * Walks over S use the young table for g = 0 (O(young)), the handle table
  * otherwise (O(slots)). Memory: struct mm_gc only (young table, mark
  * stack of slot pointers, per-type counters); nothing per object beyond
@@ -83,7 +90,6 @@ static inline void rc_dec(mm_slot *s) { s->meta -= MM_RC_ONE; }
 static inline void rc_inc(mm_slot *s) { s->meta += MM_RC_ONE; }
 static inline uint32_t slot_gen(const mm_slot *s) { return s->meta & MM_META_GEN_MASK; }
 
-static inline bool is_reached(const mm_obj *o) { return mm_gc_flag_b(o); }
 
 /* The type of o, from the table cache_types filled (no call). */
 static inline const mm_type *type_of(const mm_gc *gc, const mm_obj *o)
@@ -98,6 +104,9 @@ static inline const mm_type *type_of(const mm_gc *gc, const mm_obj *o)
 static inline uint32_t member_lim(uint32_t gen) { return gen << MM_HDR_GCGEN_SHIFT; }
 static inline bool member_hdr(uint32_t hdr, uint32_t lim)
 {
+    if (__builtin_constant_p(lim) && lim >= member_lim(2u)) {
+        return (hdr & MM_HDR_TRACKED) != 0u; /* every tracked object */
+    }
     return (hdr & (MM_HDR_TRACKED | MM_HDR_GCGEN_MASK)) - MM_HDR_TRACKED <= lim;
 }
 
@@ -174,6 +183,21 @@ static_assert(MM_H_INDEX_MASK < GC_CONT, "slot indices leave bit 31 free");
 #define GC_FAST_LIST 0xFFFFu
 static_assert(MM_CFG_MAX_SLOTS + 1u < GC_FAST_LIST, "field counts fit below the list code");
 
+#define GC_FLAGS (GC_SCANNED | GC_REACHED)
+
+/* True iff member header ch (slot index idx), reached by an edge from a
+ * reachable object, must now be flagged REACHED and scanned: it is not
+ * REACHED yet, and it is TENTATIVE (A alone: passed by the mark walk
+ * with no outside reference) or not yet passed by the walk (idx > pos;
+ * a flagless member at or below pos is a settled survivor, already
+ * scanned; pos is 0 when nothing is settled, see mark_find). */
+static inline bool must_reach(uint32_t ch, uint32_t idx, uint32_t pos)
+{
+    return (ch & GC_REACHED) == 0u && ((ch & GC_SCANNED) != 0u || idx > pos);
+}
+/* The header once reached: REACHED alone (TENTATIVE's A dropped). */
+static inline uint32_t reached_hdr(uint32_t ch) { return (ch & ~GC_SCANNED) | GC_REACHED; }
+
 static inline void push(mm_gc *gc, const mm_slot *s)
 {
     if (gc->sp < gc->stack_limit) {
@@ -200,8 +224,9 @@ static inline __attribute__((always_inline)) void edge(mm_gc *gc, mm_slot *tab, 
     rc_inc(s); /* an edge from a reachable or garbage object: restored */
     if (op == EDGE_MARK) {
         mm_obj *c = s->obj;
-        if (!is_reached(c)) {
-            mm_gc_set_flag_b(c, true);
+        uint32_t ch = c->hdr;
+        if (must_reach(ch, (uint32_t)(s - tab), gc->pos)) {
+            c->hdr = reached_hdr(ch);
             push(gc, s);
         }
     }
@@ -249,8 +274,8 @@ static inline __attribute__((always_inline)) bool ref_array(const mm_gc *gc, mm_
 
 /* Applies op to every edge of o (see ref_array; traverse and a visitor
  * for the other types). */
-static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_obj *o, int op,
-                                                        mm_visit_fn visit)
+static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_slot *tab, uint32_t lim,
+                                                        mm_obj *o, int op, mm_visit_fn visit)
 {
     const mm_h *a;
     uint32_t n;
@@ -258,8 +283,6 @@ static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_obj *o, in
         type_of(gc, o)->traverse(gc->rt, o, visit, gc);
         return;
     }
-    mm_slot *tab = gc->rt->tab;
-    uint32_t lim = member_lim(gc->gen);
     for (uint32_t i = 0; i < n; i++) {
         edge(gc, tab, lim, a[i], op);
     }
@@ -272,20 +295,33 @@ static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_obj *o, in
  * constant true (young table) or false (handle table), so that every
  * per-position test and the loads of the loop bounds stay out of the loop. */
 #define WALK_FN(name, body, ret)                                              \
+    static ret name##_young(mm_gc *gc, mm_gc_result *res)                    \
+    {                                                                         \
+        return body(gc, res, true, member_lim(0u));                           \
+    }                                                                         \
+    static ret name##_mid(mm_gc *gc, mm_gc_result *res)                      \
+    {                                                                         \
+        return body(gc, res, false, member_lim(1u));                          \
+    }                                                                         \
+    static ret name##_full(mm_gc *gc, mm_gc_result *res)                     \
+    {                                                                         \
+        return body(gc, res, false, member_lim(2u));                          \
+    }                                                                         \
     static ret name(mm_gc *gc, mm_gc_result *res)                            \
     {                                                                         \
-        return gc->gen == 0 ? body(gc, res, true) : body(gc, res, false);     \
+        return gc->gen == 0 ? name##_young(gc, res)                           \
+               : gc->gen == 1 ? name##_mid(gc, res) : name##_full(gc, res);  \
     }
 
 /* Leaves in every member's refcount only its references from outside the
  * set. Returns the number of members. */
 static inline __attribute__((always_inline)) uint32_t
-subtract_body(mm_gc *gc, mm_gc_result *res, bool young)
+subtract_body(mm_gc *gc, mm_gc_result *res, bool young, uint32_t lim)
 {
     (void)res;
     mm_slot *tab = gc->rt->tab;
     const mm_h *yt = gc->young;
-    uint32_t n = 0, span = set_span(gc), lim = member_lim(gc->gen);
+    uint32_t n = 0, span = set_span(gc);
     for (uint32_t i = 0; i < span; i++) {
         mm_slot *s = set_slot(tab, yt, i, young);
         if (s == NULL) {
@@ -296,7 +332,7 @@ subtract_body(mm_gc *gc, mm_gc_result *res, bool young)
             continue;
         }
         MM_ASSERT((o->hdr & (GC_SCANNED | GC_REACHED)) == 0, "gc: stale GC flags");
-        edges(gc, o, EDGE_SUBTRACT, visit_subtract);
+        edges(gc, tab, lim, o, EDGE_SUBTRACT, visit_subtract);
         n++;
     }
     return n;
@@ -311,12 +347,13 @@ WALK_FN(subtract_internal, subtract_body, uint32_t)
  * so that a wide container is scanned in chunks instead of overflowing
  * the stack: the stack then grows with depth only, and the rescan of C4
  * is left to deep graphs (and to stacks of fewer than 3 entries). */
-static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, const mm_slot *os,
+static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, mm_slot *tab,
+                                                             uint32_t lim, uint32_t pos,
+                                                             const mm_slot *os,
                                                              const mm_h *a, uint32_t n,
                                                              uint32_t start)
 {
-    mm_slot *tab = gc->rt->tab;
-    uint32_t lim = member_lim(gc->gen), sp = gc->sp, limit = gc->stack_limit;
+    uint32_t sp = gc->sp, limit = gc->stack_limit;
     uint32_t *stack = gc->stack;
     uint32_t room = limit - sp;
     if (n - start <= room) { /* all fit: no overflow test per push */
@@ -327,10 +364,10 @@ static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, const mm
             }
             rc_inc(c);
             mm_obj *co = c->obj;
-            uint32_t ch = co->hdr;
-            if ((ch & GC_REACHED) == 0u) {
-                co->hdr = ch | GC_REACHED;
-                stack[sp++] = (uint32_t)(c - tab);
+            uint32_t ch = co->hdr, ci = (uint32_t)(c - tab);
+            if (must_reach(ch, ci, pos)) {
+                co->hdr = reached_hdr(ch);
+                stack[sp++] = ci;
             }
         }
         gc->sp = sp;
@@ -350,12 +387,13 @@ static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, const mm
             continue;
         }
         mm_obj *co = c->obj;
-        if (!is_reached(co)) {
+        uint32_t ch = co->hdr, ci = (uint32_t)(c - tab);
+        if (must_reach(ch, ci, pos)) {
             if (sp == limit) {
                 break; /* full: child i is the continuation's first */
             }
-            mm_gc_set_flag_b(co, true);
-            stack[sp++] = (uint32_t)(c - tab);
+            co->hdr = reached_hdr(ch);
+            stack[sp++] = ci;
         }
         rc_inc(c);
     }
@@ -368,6 +406,7 @@ static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, const mm
 static void drain_stack(mm_gc *gc)
 {
     mm_slot *tab = gc->rt->tab;
+    uint32_t lim = member_lim(gc->gen), pos = gc->pos; /* constant while draining */
     while (gc->sp > 0) {
         uint32_t e = gc->stack[--gc->sp];
         uint32_t start = 0;
@@ -384,99 +423,30 @@ static void drain_stack(mm_gc *gc)
             type_of(gc, o)->traverse(gc->rt, o, visit_mark, gc);
             continue;
         }
-        scan_array(gc, s, a, n, start);
+        scan_array(gc, tab, lim, pos, s, a, n, start);
     }
 }
 
-/* One walk: scans every root and every reached-but-unscanned member. */
-static inline __attribute__((always_inline)) int mark_body(mm_gc *gc, mm_gc_result *res,
-                                                           bool young)
-{
-    (void)res;
-    mm_slot *tab = gc->rt->tab;
-    const mm_h *yt = gc->young;
-    uint32_t span = set_span(gc), lim = member_lim(gc->gen);
-    for (uint32_t i = 0; i < span; i++) {
-        mm_slot *s = set_slot(tab, yt, i, young);
-        if (s == NULL) {
-            continue;
-        }
-        mm_obj *o = s->obj;
-        uint32_t hdr = o->hdr;
-        if (!member_hdr(hdr, lim) || (hdr & GC_SCANNED) != 0u) {
-            continue;
-        }
-        if ((hdr & GC_REACHED) == 0u) {
-            if (rc_is_zero(s)) {
-                continue; /* no outside reference (yet): maybe garbage */
-            }
-            o->hdr = hdr | GC_REACHED;
-        }
-        push(gc, s); /* the stack is empty here: this push succeeds */
-        drain_stack(gc);
-    }
-    return 0;
-}
-WALK_FN(mark_walk, mark_body, int)
-
-/* Marks everything reachable from outside the set (C4). Returns rescans.
- * Afterwards every REACHED member is SCANNED too. */
-static uint32_t mark_reachable(mm_gc *gc)
-{
-    uint32_t rescans = 0;
-    gc->sp = 0;
-    gc->overflow = false;
-    (void)mark_walk(gc, NULL);
-    while (gc->overflow) {
-        gc->overflow = false;
-        rescans++;
-        (void)mark_walk(gc, NULL);
-    }
-    return rescans;
-}
-
-/* ------------------------------------------ step 3: find the garbage */
-
-/* Flags after marking: survivors A|B, garbage none. The find walk flags
- * each garbage object A alone; in a full collection it also settles each
- * survivor (flags cleared, generation 2), so a member it has already
- * passed reads no flag, and one still ahead reads A|B or none. */
-#define GC_FLAGS (GC_SCANNED | GC_REACHED)
-
-/* True iff o (walk position i) is an instance whose own __dict__ is
- * garbage too (see GC_FLAGS; `settled`: survivors the walk passed read
- * no flag, so a flagless dict is garbage only when still ahead). */
-static inline bool has_garbage_dict(const mm_gc *gc, mm_obj *o, uint32_t i, bool settled)
-{
-    if ((gc->dict_classes >> mm_hdr_type(o) & 1u) == 0u) {
-        return false;
-    }
-    mm_h d = mm__inst_fields(o)[0];
-    const mm_slot *s = child_slot(gc->rt->tab, d, member_lim(gc->gen));
-    if (s == NULL) {
-        return false;
-    }
-    uint32_t fl = s->obj->hdr & GC_FLAGS;
-    return fl == GC_SCANNED || (fl == 0u && (!settled || mm_h_index(d) > i));
-}
-
-/* GARBAGE = members without REACHED. Each is flagged A (without B),
- * counted by type, held (rc 0 -> 1), its edges into the set are restored,
- * and it is put on the garbage list (C3: threaded through the slot-index
- * bits of the garbage objects' headers, the back-link, which the release
- * restores before anything else looks at the object; gc->garbage is the
- * head, 0 the end). Afterwards every garbage object's refcount is its
- * hold plus the references of garbage objects, every survivor's is exact.
- * `settled` (full collections, over the handle table): survivors also
- * lose their flags and move to generation 2 here, since a member stays a
- * member whatever its flags (generation 2 <= 2): no walk of its own. */
-static inline __attribute__((always_inline)) int find_body(mm_gc *gc, mm_gc_result *res,
-                                                           bool young, bool settled)
+/* The mark walk, one pass over the set (C4): a member with an outside
+ * reference (rc > 0) and not yet REACHED is a root: it is flagged REACHED
+ * and everything reachable from it is scanned off the stack there and
+ * then. A member passed with rc == 0 and not REACHED is TENTATIVE (A
+ * alone) and goes on the tentative list, threaded through its header's
+ * back-link bits (C3; head returned): a later root may still reach it
+ * (must_reach: it becomes REACHED, and stays on the list). A member
+ * passed REACHED but unscanned (the stack was full when it was reached)
+ * goes on the list too, for rescan_pending. `settled` (full collections,
+ * over the handle table): every member passed scanned is settled at
+ * once (flags cleared, generation 2) and gc->pos, the walk position,
+ * tells a settled member (at or below it, flagless) from one not yet
+ * passed; otherwise gc->pos stays 0 and the promote walk settles. */
+static inline __attribute__((always_inline)) uint32_t
+mark_body(mm_gc *gc, uint32_t *survivors, bool young, bool settled)
 {
     mm_slot *tab = gc->rt->tab;
     const mm_h *yt = gc->young;
-    uint32_t span = set_span(gc), lim = member_lim(gc->gen), n = 0, dicts = 0;
-    uint32_t head = 0, survivors = 0, from[MM_GC_GENERATIONS] = {0, 0, 0};
+    uint32_t lim = member_lim(young ? 0u : settled ? 2u : 1u);
+    uint32_t span = set_span(gc), head = 0, settled_n = 0;
     for (uint32_t i = 0; i < span; i++) {
         mm_slot *s = set_slot(tab, yt, i, young);
         if (s == NULL) {
@@ -487,60 +457,151 @@ static inline __attribute__((always_inline)) int find_body(mm_gc *gc, mm_gc_resu
         if (!member_hdr(hdr, lim)) {
             continue;
         }
-        if ((hdr & GC_REACHED) != 0u) {
-            if (settled) {
-                from[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++;
-                o->hdr = (hdr & ~(GC_FLAGS | MM_HDR_GCGEN_MASK)) |
-                         GC_OLDEST << MM_HDR_GCGEN_SHIFT;
-                survivors++;
+        uint32_t idx = (uint32_t)(s - tab), fl = hdr & GC_FLAGS;
+        if (fl == 0u) {
+            if (rc_is_zero(s)) { /* no outside reference (yet) */
+                o->hdr = (hdr & ~MM_HDR_SLOT_MASK) | GC_SCANNED | head;
+                head = idx;
+                continue;
             }
+            o->hdr = hdr | GC_REACHED; /* a root */
+            if (settled) {
+                gc->pos = idx;
+            }
+            gc->stack[0] = idx; /* the stack is empty here */
+            gc->sp = 1;
+            drain_stack(gc);
+            hdr = o->hdr;
+        } else if (fl == GC_REACHED) { /* unscanned: left to the rescan */
+            o->hdr = (hdr & ~MM_HDR_SLOT_MASK) | head;
+            head = idx;
             continue;
         }
-        uint32_t idx = (uint32_t)(s - tab);
-        if (has_garbage_dict(gc, o, idx, settled)) {
+        if (settled) {
+            o->hdr = (hdr & ~(GC_FLAGS | MM_HDR_GCGEN_MASK)) | GC_OLDEST << MM_HDR_GCGEN_SHIFT;
+            settled_n++;
+        }
+    }
+    *survivors = settled_n;
+    return head;
+}
+
+static uint32_t mark_walk_young(mm_gc *gc, uint32_t *sv) { return mark_body(gc, sv, true, false); }
+static uint32_t mark_walk_mid(mm_gc *gc, uint32_t *sv) { return mark_body(gc, sv, false, false); }
+static uint32_t mark_walk_full(mm_gc *gc, uint32_t *sv) { return mark_body(gc, sv, false, true); }
+
+/* After a mark walk with a stack overflow: scans the members of the
+ * tentative list (head) that are REACHED but not SCANNED, again until a
+ * pass ends without overflow. Returns the passes (rescans). */
+static uint32_t rescan_pending(mm_gc *gc, uint32_t head)
+{
+    mm_slot *tab = gc->rt->tab;
+    uint32_t rescans = 0;
+    gc->pos = UINT32_MAX; /* every flagless member is settled (or none is) */
+    while (gc->overflow) {
+        gc->overflow = false;
+        rescans++;
+        for (uint32_t idx = head; idx != 0u;) {
+            uint32_t hdr = tab[idx].obj->hdr;
+            if ((hdr & GC_FLAGS) == GC_REACHED) {
+                gc->stack[0] = idx;
+                gc->sp = 1;
+                drain_stack(gc);
+            }
+            idx = hdr & MM_HDR_SLOT_MASK;
+        }
+    }
+    return rescans;
+}
+
+/* ------------------------------------------ step 3: find the garbage */
+
+/* True iff o is an instance whose own __dict__ is garbage too (a member
+ * with A alone once marking is over). */
+static inline bool has_garbage_dict(const mm_gc *gc, mm_obj *o)
+{
+    if ((gc->dict_classes >> mm_hdr_type(o) & 1u) == 0u) {
+        return false;
+    }
+    const mm_slot *s = child_slot(gc->rt->tab, mm__inst_fields(o)[0], member_lim(gc->gen));
+    return s != NULL && (s->obj->hdr & GC_FLAGS) == GC_SCANNED;
+}
+
+/* Steps 2 and 3: the mark walk, the rescans, then one pass over the
+ * tentative list: a REACHED entry survives (its back-link is put back, it
+ * is unlinked; settled at once in a full collection), the others are
+ * the GARBAGE. Each is counted by type, held (rc 0 -> 1, C2), its edges
+ * into the set are restored, and it stays linked: the list is then the
+ * garbage list (C3, gc->garbage). Afterwards every garbage object's
+ * refcount is its hold plus the references of garbage objects, every
+ * survivor's is exact. */
+static void mark_find(mm_gc *gc, mm_gc_result *res)
+{
+    bool settled = gc->gen == GC_OLDEST;
+    uint32_t survivors = 0;
+    memset(gc->by_type, 0, sizeof gc->by_type);
+    gc->sp = 0;
+    gc->pos = 0;
+    gc->overflow = false;
+    uint32_t head = gc->gen == 0 ? mark_walk_young(gc, &survivors)
+                    : settled    ? mark_walk_full(gc, &survivors)
+                                 : mark_walk_mid(gc, &survivors);
+    res->rescans = rescan_pending(gc, head);
+    mm_slot *tab = gc->rt->tab;
+    uint32_t gc_lim = member_lim(gc->gen);
+    mm_obj *prev = NULL;
+    uint32_t n = 0, dicts = 0, garb[MM_GC_GENERATIONS] = {0, 0, 0}, first = head;
+    for (uint32_t idx = head; idx != 0u;) {
+        mm_slot *s = &tab[idx];
+        mm_obj *o = s->obj;
+        uint32_t hdr = o->hdr, next = hdr & MM_HDR_SLOT_MASK;
+        if ((hdr & GC_REACHED) != 0u) { /* reached after all: unlink */
+            hdr = (hdr & ~MM_HDR_SLOT_MASK) | idx;
+            if (settled) {
+                hdr = (hdr & ~(GC_FLAGS | MM_HDR_GCGEN_MASK)) | GC_OLDEST << MM_HDR_GCGEN_SHIFT;
+                survivors++;
+            }
+            o->hdr = hdr;
+            if (prev != NULL) {
+                prev->hdr = (prev->hdr & ~MM_HDR_SLOT_MASK) | next;
+            } else {
+                first = next;
+            }
+            idx = next;
+            continue;
+        }
+        if (has_garbage_dict(gc, o)) {
             dicts++;
         }
         rc_inc(s); /* the hold (C2) */
         gc->by_type[mm_hdr_type(o)]++;
-        edges(gc, o, EDGE_RESTORE, visit_restore);
-        o->hdr = (hdr & ~MM_HDR_SLOT_MASK) | GC_SCANNED | head;
-        head = idx;
+        garb[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++;
+        edges(gc, tab, gc_lim, o, EDGE_RESTORE, visit_restore);
         n++;
+        prev = o;
+        idx = next;
     }
-    gc->garbage = head;
-    if (settled) {
-        gc->pop[0] -= from[0];
-        gc->pop[1] -= from[1];
-        gc->pop[GC_OLDEST] += from[0] + from[1];
+    gc->garbage = first;
+    if (settled) { /* every member is garbage or a survivor now in generation 2 */
+        gc->pop[0] = garb[0];
+        gc->pop[1] = garb[1];
+        gc->pop[GC_OLDEST] = survivors + garb[GC_OLDEST];
         res->survivors = survivors;
     }
     res->collected = n - dicts;
     res->managed_dicts = dicts;
     gc->by_type[MM_T_DICT] -= dicts;
-    return 0;
-}
-
-static void find_garbage(mm_gc *gc, mm_gc_result *res)
-{
-    memset(gc->by_type, 0, sizeof gc->by_type);
-    if (gc->gen == 0) {
-        (void)find_body(gc, res, true, false);
-    } else if (gc->gen < GC_OLDEST) {
-        (void)find_body(gc, res, false, false);
-    } else {
-        (void)find_body(gc, res, false, true);
-    }
 }
 
 /* Collections of generations 0 and 1: survivors lose their flags and move
  * to generation gen + 1 (after the find walk, which tells members from
  * others by generation). Garbage is A alone: left to the release. */
 static inline __attribute__((always_inline)) int promote_body(mm_gc *gc, mm_gc_result *res,
-                                                              bool young)
+                                                              bool young, uint32_t lim)
 {
     mm_slot *tab = gc->rt->tab;
     const mm_h *yt = gc->young;
-    uint32_t to = gc->gen + 1u, span = set_span(gc), survivors = 0, lim = member_lim(gc->gen);
+    uint32_t to = gc->gen + 1u, span = set_span(gc), survivors = 0;
     uint32_t from[MM_GC_GENERATIONS] = {0, 0, 0};
     for (uint32_t i = 0; i < span; i++) {
         mm_slot *s = set_slot(tab, yt, i, young);
@@ -563,7 +624,18 @@ static inline __attribute__((always_inline)) int promote_body(mm_gc *gc, mm_gc_r
     res->survivors = survivors;
     return 0;
 }
-WALK_FN(promote_walk, promote_body, int)
+static int promote_young(mm_gc *gc, mm_gc_result *res)
+{
+    return promote_body(gc, res, true, member_lim(0u));
+}
+static int promote_mid(mm_gc *gc, mm_gc_result *res)
+{
+    return promote_body(gc, res, false, member_lim(1u));
+}
+static int promote_walk(mm_gc *gc, mm_gc_result *res)
+{
+    return gc->gen == 0 ? promote_young(gc, res) : promote_mid(gc, res);
+}
 
 /* ------------------------------------------------- step 4: release */
 
@@ -786,8 +858,7 @@ static void collect(mm_gc *gc, uint32_t gen, mm_gc_result *res)
         print_start(gc);
     }
     res->examined = subtract_internal(gc, res);
-    res->rescans = mark_reachable(gc);
-    find_garbage(gc, res);
+    mark_find(gc, res);
     if (gen < GC_OLDEST) {
         (void)promote_walk(gc, res);
     }

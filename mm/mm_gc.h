@@ -31,14 +31,26 @@
  *     the rest once marking is over, before any clear() runs (mm_obj.h
  *     (d)). Nothing else is stored per object: the
  *     header's GC bits (mm_obj.h) hold the generation (2 bits), REACHED
- *     (flag B) and SCANNED (flag A; after marking, A without B marks
+ *     (flag B) and flag A (SCANNED with B; alone, TENTATIVE: passed by
+ *     the mark walk without an outside reference, and after marking,
  *     garbage awaiting its release). Both flags are clear between
- *     collections. Once marking is over, the garbage objects are chained
- *     into the GARBAGE LIST through their headers' slot-index bits (the
- *     back-link; head in struct mm_gc): no type's traverse/clear reads
- *     the back-link, and the release puts each one back before a type's
- *     destroy() or a track_hook wrapper sees the object.
- * C4. Marking uses an explicit stack of MM_CFG_GC_STACK entries inside
+ *     collections. The single mark walk (C4) chains the tentative
+ *     members, and those reached but not yet scanned, into the TENTATIVE
+ *     LIST through their headers' slot-index bits (the back-link); once
+ *     marking is over, its reached entries get their back-links back and
+ *     are unlinked, and what is left is the GARBAGE LIST (head in struct
+ *     mm_gc). No type's traverse/clear reads the back-link, and the
+ *     release puts each one back before a type's destroy() or a
+ *     track_hook wrapper sees the object.
+ * C4. Marking is ONE walk over the set (as CPython's move_unreachable):
+ *     a member passed with an outside reference and not yet REACHED is a
+ *     root, and everything reachable from it is scanned there and then; a
+ *     member passed without one goes on the tentative list (C3), where a
+ *     later root may still reach it. In a full collection a member is
+ *     settled (flags cleared, generation 2) as soon as the walk has
+ *     passed it scanned; an edge to a flagless member the walk has
+ *     already passed is known to lead to a settled survivor.
+ *     It uses an explicit stack of MM_CFG_GC_STACK entries inside
  *     struct mm_gc (slot indices), never recursion. A container whose
  *     type has refs() and whose children would not all fit is scanned in
  *     chunks: as many children as fit are pushed above a CONTINUATION (2
@@ -46,9 +58,12 @@
  *     alone never fills the stack (given 3 entries). When it is full all
  *     the same (depth), a newly reached
  *     object is flagged REACHED but not pushed and an overflow is noted;
- *     the collector then walks the set again and scans every REACHED but
- *     not SCANNED object, until a walk ends without overflow. The result is
- *     the same whatever the stack size (a test runs with a 1-entry stack).
+ *     the walk puts such an object on the tentative list when it passes
+ *     it (or it is there already), and once the walk is over the
+ *     collector walks that list again (a RESCAN: not the whole set) and
+ *     scans every REACHED but not SCANNED entry, until a pass ends
+ *     without overflow. The result is the same whatever the stack size (a
+ *     test runs with a 1-entry stack).
  * C5. Generation 0 is indexed by the YOUNG TABLE: the handles of the
  *     tracked objects created since the last collection, a fixed array of
  *     MM_CFG_GC_YOUNG_MAX entries inside struct mm_gc (a table of fixed
@@ -95,22 +110,23 @@
  *
  * ---- Measured (Cortex-M3 -O2, mps2-an385 under QEMU -icount; figures
  * from tests/bench/bench_gc.c, `gc_full`, `gc_young`, `gc_demo3`) ----
- * Full collection of 9,997 lists, half of them garbage in rings of 4: 211
- * instructions per tracked object (238 before this version, 357 at
- * first), of which 153 are the three walks over the handle table
- * (subtract, mark: no rescan, the 1,249-item root list is scanned in
- * chunks; find, which in a full collection also promotes the survivors)
- * and 58 the release: 116 per garbage object (was 169), walking the
- * garbage list twice (clear all, then destroy, free block and item array
- * with the allocator's inline fast path, free the slot inline), with no
- * pass over the survivors. 2-slot instances: 226 (was 278; release 109
- * per garbage object). A young collection of 100 objects beside 10,000
- * old ones: 26,120 instructions (261 per young object; was 26,840), the
- * full one 1,512,600 (57x). The two-node cycle of demo 3: 6,920.
- * The 100-per-object goal of issue #5 is NOT met: the three walks over
- * the handle table still cost ~150 per slot of a tracked object (each
- * ~10 per slot before any edge work, each edge touched in all three),
- * and the release ~58 per tracked object here.
+ * Full collection of 9,997 lists, half of them garbage in rings of 4: 187
+ * instructions per tracked object (211 before this version, 357 at
+ * first), of which 129 are the two walks over the handle table
+ * (subtract; mark, which also settles the survivors: no rescan, the
+ * 1,249-item root list is scanned in chunks) and the pass over the
+ * tentative list (hold, count and restore the garbage), and 58 the
+ * release: 115 per garbage object, walking the garbage list twice
+ * (clear all, then destroy, free block and item array with the
+ * allocator's inline fast path, free the slot inline). 2-slot
+ * instances: 202 (was 226; release 108 per garbage object). A young
+ * collection of 100 objects beside 10,000 old ones: 23,840 instructions
+ * (238 per young object; was 26,120), the full one 1,230,800 (51x). The
+ * two-node cycle of demo 3: 6,800.
+ * The 100-per-object goal of issue #5 is NOT met: the subtract and mark
+ * walks still cost ~45 and ~55 per tracked object here (each ~10 per
+ * slot before any edge work, each edge touched in both, and again when
+ * garbage is restored and cleared), and the release ~58.
  * Flash: 5.3 KB at -Os (4.5 KB before: list and instance fast paths
  * inline in every walk, and each walk compiled for the young table and
  * for the handle table).
@@ -160,7 +176,8 @@ typedef struct mm_gc_result {
     uint32_t freed;        /* objects freed in all: collected, their dicts,
                               and untracked objects only the garbage held */
     uint32_t survivors;    /* members promoted to the next generation */
-    uint32_t rescans;      /* extra walks after a mark-stack overflow */
+    uint32_t rescans;      /* passes over the tentative list after a
+                              mark-stack overflow (C4) */
     uint64_t instructions; /* mm_port_clock() over the whole collection */
     uint64_t release_instructions; /* of which the last walk: promotion
                               and the refcount drain freeing the garbage
@@ -199,6 +216,7 @@ typedef struct mm_gc {
     bool overflow;               /* the mark stack overflowed this walk */
     uint32_t gen;                /* generation being collected */
     uint32_t sp, stack_limit;    /* mark stack depth and usable entries */
+    uint32_t pos;                /* mark walk position (full collections) */
     uint32_t young_len;          /* entries used in young[] */
     uint64_t dict_classes;       /* type ids of classes with a __dict__ */
     uint32_t garbage;            /* head of the garbage list (mm_gc.c) */
@@ -226,7 +244,8 @@ void mm_gc_fini(mm_gc *gc);
  * collection or a refcount drain runs; generation > 2: misuse reported,
  * 0, MM_GC_BADGEN. Never allocates, never fails otherwise.
  * Time: O(young + their references) for generation 0; O(slots + set +
- * references) otherwise, times (1 + rescans) for the marking. */
+ * references) otherwise; plus, per rescan, O(tentative list + its
+ * references). */
 uint32_t mm_gc_collect(mm_gc *gc, uint32_t generation, mm_gc_result *res);
 
 /* gc.enable / gc.disable / gc.isenabled: automatic (threshold and
