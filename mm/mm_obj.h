@@ -414,6 +414,12 @@ struct mm_rt {
      * Only a MM_CFG_GC_TORTURE build sets it (mm_gc_init) and only such a
      * build tests it on the creation fast paths (MM_ALLOC_HOOK_ON). */
     void (*track_hook)(mm_rt *rt, mm_obj *o, bool born);
+    /* The slots classes whose instances take the inline create and free
+     * (mm_inst_new_at, mm__decref_last): bit 31 - id is set for class id
+     * 16..31 without a dict and with 2 or 3 slots (a 16 B block). Set by
+     * mm_class_register. Right after track_hook: one ldrd reads both
+     * (mm__inst16_load). */
+    uint32_t inst16;
     void (*alloc_hook)(mm_rt *rt);
     uint32_t nclasses;
     const mm_class *classes[MM_CFG_MAX_CLASSES];
@@ -426,6 +432,26 @@ struct mm_rt {
 static_assert(offsetof(mm_rt, free_head) == offsetof(mm_rt, created) + 4u &&
               offsetof(mm_rt, freed) == offsetof(mm_rt, free_head) + 4u,
               "created, free_head, freed: word pairs (mm__pair_load/store)");
+
+/* Internal (slots instances' inline paths): rt->track_hook (as a word:
+ * zero iff no collector hook is attached) and rt->inst16, with one ldrd
+ * on Thumb-2. A class id t (< 32) is in the mask iff
+ * (inst16 << t) & MM_META_SIGN. */
+#define MM__INST16_SIZE 16u /* the block of those instances */
+static inline void mm__inst16_load(const mm_rt *rt, uint32_t *hook, uint32_t *mask)
+{
+#if MM_CLS_PAIRED
+    static_assert(offsetof(mm_rt, inst16) == offsetof(mm_rt, track_hook) + 4u &&
+                  sizeof(void (*)(void)) == 4u, "track_hook, inst16: a word pair");
+    uint32_t a, b;
+    MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, track_hook), a, b);
+    *hook = a;
+    *mask = b;
+#else
+    *hook = rt->track_hook != NULL;
+    *mask = rt->inst16;
+#endif
+}
 
 /* Lays a runtime over heap. The handle table is table_mem (table_bytes,
  * pinned, caller-owned) or, if table_mem is NULL, a table_bytes block from
