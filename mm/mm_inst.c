@@ -6,7 +6,11 @@
  * pointer is stored. Layout: [header][field 0]...[field n-1], 4 B each:
  * a slots class has n = nslots handles (2 slots: 12 B requested, a 16 B
  * block); a dict class has n = 1, the handle of its __dict__ (8 B block,
- * plus the dict object). Unset slots hold MM_NULL.
+ * plus the dict object). Unset slots hold MM_NULL, and so does the
+ * block's fourth word for 2 slots (the inline free path, mm_obj.c's
+ * inst16_bare, reads it as a field). Classes of 2 or 3 slots (one 16 B
+ * block) are created inline (mm_inst_new_at, mm_types.h); this file's
+ * mm__inst_new_at is the general path.
  * Bounds: new O(nslots) + A (+ a dict); slot access O(1); attribute by
  * name O(nslots) string compares, or a dict lookup.
  */

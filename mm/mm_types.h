@@ -234,7 +234,7 @@ static inline mm_h mm_inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int
     mm__inst16_load(rt, &hook, &mask);
     if (cls < 32u && hook == 0 && ((mask << cls) & MM_META_SIGN) != 0) {
         mm_obj *o;
-        mm_h h = mm__obj_new_fast(rt, (cls << MM_HDR_TYPE_SHIFT) | MM_HDR_TRACKED,
+        mm_h h = mm__obj_new_fast(rt, (cls | (MM_HDR_TRACKED >> MM_HDR_TYPE_SHIFT)) << MM_HDR_TYPE_SHIFT,
                                   MM__INST16_SIZE, &o);
         if (h != MM_NULL) {
             uint32_t *w = (uint32_t *)(void *)o;
