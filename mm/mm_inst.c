@@ -6,7 +6,11 @@
  * pointer is stored. Layout: [header][field 0]...[field n-1], 4 B each:
  * a slots class has n = nslots handles (2 slots: 12 B requested, a 16 B
  * block); a dict class has n = 1, the handle of its __dict__ (8 B block,
- * plus the dict object). Unset slots hold MM_NULL.
+ * plus the dict object). Unset slots hold MM_NULL, and so does the
+ * block's fourth word for 2 slots (the inline free path, mm_obj.c's
+ * inst16_bare, reads it as a field). Classes of 2 or 3 slots (one 16 B
+ * block) are created inline (mm_inst_new_at, mm_types.h); this file's
+ * mm__inst_new_at is the general path.
  * Bounds: new O(nslots) + A (+ a dict); slot access O(1); attribute by
  * name O(nslots) string compares, or a dict lookup.
  */
@@ -24,6 +28,8 @@ typedef struct inst_obj {
 
 static_assert(sizeof(inst_obj) == 4, "instance = header + 4 B per field");
 static_assert(offsetof(inst_obj, f) == sizeof(mm_obj), "mm__inst_fields");
+static_assert(sizeof(inst_obj) + 3u * sizeof(mm_h) == MM__INST16_SIZE,
+              "3 slots fill the 16 B block of rt->inst16 classes");
 static_assert(sizeof(inst_obj) + MM_CFG_MAX_SLOTS * sizeof(mm_h) <= MM_SMALL_MAX,
               "a slots instance is a small block (mm__obj_new_fast)");
 
@@ -36,7 +42,7 @@ static const mm_class *class_of(const mm_rt *rt, const mm_obj *o)
     return mm_class_of_id(rt, mm_hdr_type(o));
 }
 
-mm_h mm_inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line)
+mm_h mm__inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line)
 {
     uint32_t k = cls - (uint32_t)MM_T_CLASS0; /* ids below wrap: too big */
     if (k >= rt->nclasses) {

@@ -416,6 +416,10 @@ uint32_t mm_class_register(mm_rt *rt, const mm_class *cls)
         return 0;
     }
     rt->classes[rt->nclasses] = cls;
+    uint32_t id = MM_T_CLASS0 + rt->nclasses;
+    if (!cls->has_dict && cls->nslots - 2u <= 1u && id < 32u) {
+        rt->inst16 |= 0x80000000u >> id; /* 2 or 3 slots: a 16 B block */
+    }
     rt->err = MMO_OK;
     return MM_T_CLASS0 + rt->nclasses++;
 }
@@ -694,13 +698,37 @@ static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_slot *s, uint32_t
     queue_dying(rt, idx);
 }
 
+/* Is o (header hdr, refcount just reached zero) an instance of a class
+ * of rt->inst16, no collector hook attached, whose three field words (the
+ * third is the block's null tail for 2 slots) are all null or immortal?
+ * Then it holds nothing (immortal children live on the sink, H4) and is
+ * freed as an int: same 16 B block, no field dropped. One ldrd for the
+ * hook and the mask, a shift for the class bit, one ldrd and an ldr for
+ * the fields. */
+static_assert((MM__INT_SIZE - 1u) >> 3 == (MM__INST16_SIZE - 1u) >> 3,
+              "ints and inst16 instances share a block class");
+static inline bool inst16_bare(const mm_rt *rt, const mm_obj *o, uint32_t hdr)
+{
+    uint32_t hook, mask;
+    mm__inst16_load(rt, &hook, &mask);
+    if (hook != 0 || ((mask << ((hdr >> MM_HDR_TYPE_SHIFT) & 31u)) & MM_META_SIGN) == 0) {
+        return false; /* type ids 32.. alias 0..15: never in the mask */
+    }
+    uint32_t f0, f1;
+    MM__PAIR_LOAD_AT(o, 4, f0, f1);
+    uint32_t f2 = ((const uint32_t *)(const void *)o)[3];
+    return ((f0 | f1 | f2) & MM_H_INDEX_MASK) == 0;
+}
+
 /* Object o in slot s (index idx, live, not dying, meta = gen) reached
  * refcount zero. An int (the commonest death) is freed right here: no
  * type lookup, no indirect call, no drain; anything else: zero_other. */
 static inline __attribute__((always_inline)) void
 zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen, mm_obj *o)
 {
-    if ((o->hdr & MM_HDR_TYPE_MASK) == (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT) {
+    uint32_t hdr = o->hdr;
+    if ((hdr & MM_HDR_TYPE_MASK) == (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT ||
+        inst16_bare(rt, o, hdr)) {
         if (slot_free_now(rt, s, idx, gen)) {
             block_free_small(rt->heap, o, MM__INT_SIZE);
         } else {
@@ -802,7 +830,9 @@ void mm__decref_last(mm_rt *rt, mm_slot *s, uint32_t idx)
     uint32_t gen;
     mm_obj *o;
     mm__slot_load(s, &gen, &o);
-    if ((o->hdr & MM_HDR_TYPE_MASK) != (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT) {
+    uint32_t hdr = o->hdr;
+    if ((hdr & MM_HDR_TYPE_MASK) != (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT &&
+        !inst16_bare(rt, o, hdr)) {
         zero_other(rt, s, idx, o);
         return;
     }

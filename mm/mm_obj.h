@@ -27,7 +27,9 @@
  * H5. When a refcount reaches zero, a leaf (int, str: holds nothing, owns
  *     no body) is freed at once: slot, then block. So is a slots instance
  *     when no collector hook is attached and dropping its fields in place
- *     takes no child to zero (unset and immortal fields cost one test).
+ *     takes no child to zero (unset and immortal fields cost one test);
+ *     one of 2 or 3 slots (rt->inst16) whose fields are all unset or
+ *     immortal is freed like an int, straight from mm__decref_last.
  *     Any other object is marked dying; if no drain is running it is freed at once and then
  *     the pending-free list (threaded through the dying slots' meta words)
  *     is drained in a loop; inside a drain it is pushed on that list.
@@ -89,25 +91,30 @@
  * ---- Measured (mps2-an385, Cortex-M3, -O2, instructions under -icount;
  * tests/bench/bench_obj.c, `make bench`; steady state: one other block of
  * the class stays live, so no pool empties and is re-carved per op) ----
- * raw mm_alloc(12)+mm_free pair: 33. Create+destroy of a boxed int: 67
- * checked (mm_decref_at) / 63 unchecked (mm_decref_fast), ratio 2.03 /
- * 1.91 (was 93 / 89, and 160 / 152 over the old 46-instruction pair); of
- * a 2-slot instance: 143 / 143, ratio 4.33 / 4.33 (was 152 / 149); 362
- * with the collector attached (was 368).
+ * raw mm_alloc(12)+mm_free pair: 33. Create+destroy of a boxed int: 60
+ * checked (mm_decref_at) / 61 unchecked (mm_decref_fast), ratio 1.82 /
+ * 1.85 (was 65 / 61, 93 / 89, and 160 / 152 over the old 46-instruction
+ * pair); of a 2-slot instance: 81 / 82, ratio 2.46 / 2.48 (was 139 / 138,
+ * 152 / 149); 363 with the collector attached (was 357: the inline tests
+ * that send it to the general path).
  * Where an int life goes (read off the Thumb-2): create, inline in
- * mm_int_new (29): free-list test 2, table and heap 1, the allocator's
- * inline pop 7, slot word and counters 6 (two strd), header, err, value
- * 5, handle 1, loop layout 2; checked destroy (15 inline in the caller:
- * range 4, slot ldrd 2, null and d tests 5, call 3, layout 1) and
+ * mm_int_new: free-list test 2, table and heap 1 (one ldrd: rt->tab and
+ * rt->heap are adjacent), the allocator's inline pop 7, slot word and
+ * counters 6 (two strd), header, err, value 5, handle 1, loop layout 2;
+ * checked destroy (14 inline in the caller: rt->fresh and rt->tab in one
+ * ldrd, range 3, slot ldrd 2, null and d tests 5, call 3) and
  * mm__decref_last (26: frame 2, type test 4, generation test 2, slot
  * back on the free list and freed count 8 (ldrd/strd), block push on its
  * known class 7, register moves 3). The unchecked destroy is the
  * 6-instruction inline decref and the same death in mm__decref_slow.
- * A 2-slot instance still pays its out-of-line create (class lookup,
- * null stores, track_hook test) and, at death, zero_other (hook test,
- * class lookup, one test per unset slot, the page lookup of mm_free).
+ * A 2-slot instance takes the same paths (mm_inst_new_at inline): on
+ * top of the int's, at create the class test 6 (one ldrd of track_hook
+ * and the rt->inst16 mask, class id < 32, hook, mask bit), the header
+ * 2-3, null fields 2 (str, strd); at death, after the failed int test,
+ * hook and mask 5, the three field words null-or-immortal 6. Its block
+ * class is the int's (16 B), pushed back as a compile-time constant.
  * incref/decref: 5 / 6 inline (unchecked); checked: incref 23 out of line,
- * decref 19 (inline common case).
+ * decref 18 (inline common case; was 19).
  *
  * ---- Ownership (CPython's convention) ----
  * NEW: the caller owns one reference and must mm_decref it.
@@ -385,10 +392,12 @@ typedef struct mm_class {
 /* All fields are private to mm_obj*.c and the collector; they are in the
  * header only so that the fast paths can be inline. */
 struct mm_rt {
-    mm_slot *tab;          /* handle table; slot 0 is the sink (H4) */
-    mm_heap *heap;         /* where every object block and body comes from */
+    /* cap, fresh, tab, heap in this order: a checked decref reads fresh
+     * and tab, a create tab and heap, each pair with one ldrd. */
     uint32_t cap;          /* slots in tab, sink included (<= MM_MAX_SLOTS) */
     uint32_t fresh;        /* slots [fresh, cap) never used yet */
+    mm_slot *tab;          /* handle table; slot 0 is the sink (H4) */
+    mm_heap *heap;         /* where every object block and body comes from */
     uint32_t live_peak;    /* high-water mark of live, never decreased
                               (updated when a fresh slot is taken: a slot
                               from the free list never makes a new peak) */
@@ -414,6 +423,12 @@ struct mm_rt {
      * Only a MM_CFG_GC_TORTURE build sets it (mm_gc_init) and only such a
      * build tests it on the creation fast paths (MM_ALLOC_HOOK_ON). */
     void (*track_hook)(mm_rt *rt, mm_obj *o, bool born);
+    /* The slots classes whose instances take the inline create and free
+     * (mm_inst_new_at, mm__decref_last): bit 31 - id is set for class id
+     * 16..31 without a dict and with 2 or 3 slots (a 16 B block). Set by
+     * mm_class_register. Right after track_hook: one ldrd reads both
+     * (mm__inst16_load). */
+    uint32_t inst16;
     void (*alloc_hook)(mm_rt *rt);
     uint32_t nclasses;
     const mm_class *classes[MM_CFG_MAX_CLASSES];
@@ -423,9 +438,61 @@ struct mm_rt {
  * one (mm_gc_init, MM_CFG_GC_TORTURE), so other builds test nothing. */
 #define MM_ALLOC_HOOK_ON(rt) (MM_CFG_GC_TORTURE && (rt)->alloc_hook != NULL)
 
+static_assert(sizeof(void *) != 4u ||
+              (offsetof(mm_rt, tab) == offsetof(mm_rt, fresh) + 4u &&
+               offsetof(mm_rt, heap) == offsetof(mm_rt, tab) + 4u),
+              "fresh, tab, heap: word pairs (mm_decref_at, mm__obj_new_fast)");
 static_assert(offsetof(mm_rt, free_head) == offsetof(mm_rt, created) + 4u &&
               offsetof(mm_rt, freed) == offsetof(mm_rt, free_head) + 4u,
               "created, free_head, freed: word pairs (mm__pair_load/store)");
+
+/* Internal (slots instances' inline paths): rt->track_hook (as a word:
+ * zero iff no collector hook is attached) and rt->inst16, with one ldrd
+ * on Thumb-2. A class id t (< 32) is in the mask iff
+ * (inst16 << t) & MM_META_SIGN. */
+#define MM__INST16_SIZE 16u /* the block of those instances */
+static inline void mm__inst16_load(const mm_rt *rt, uint32_t *hook, uint32_t *mask)
+{
+#if MM_CLS_PAIRED
+    static_assert(offsetof(mm_rt, inst16) == offsetof(mm_rt, track_hook) + 4u &&
+                  sizeof(void (*)(void)) == 4u, "track_hook, inst16: a word pair");
+    uint32_t a, b;
+    MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, track_hook), a, b);
+    *hook = a;
+    *mask = b;
+#else
+    *hook = rt->track_hook != NULL;
+    *mask = rt->inst16;
+#endif
+}
+
+/* Internal: rt->tab and rt->heap / rt->fresh and rt->tab with one ldrd
+ * on Thumb-2 (plain loads elsewhere). */
+static inline void mm__rt_tab_heap(const mm_rt *rt, mm_slot **tab, mm_heap **heap)
+{
+#if MM_CLS_PAIRED
+    uint32_t a, b;
+    MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, tab), a, b);
+    *tab = (mm_slot *)(uintptr_t)a;
+    *heap = (mm_heap *)(uintptr_t)b;
+#else
+    *tab = rt->tab;
+    *heap = rt->heap;
+#endif
+}
+
+static inline void mm__rt_fresh_tab(const mm_rt *rt, uint32_t *fresh, mm_slot **tab)
+{
+#if MM_CLS_PAIRED
+    uint32_t a, b;
+    MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, fresh), a, b);
+    *fresh = a;
+    *tab = (mm_slot *)(uintptr_t)b;
+#else
+    *fresh = rt->fresh;
+    *tab = rt->tab;
+#endif
+}
 
 /* Lays a runtime over heap. The handle table is table_mem (table_bytes,
  * pinned, caller-owned) or, if table_mem is NULL, a table_bytes block from
@@ -494,11 +561,14 @@ static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj
     if (idx == 0 || MM_ALLOC_HOOK_ON(rt)) {
         return MM_NULL;
     }
-    mm_slot *s = &rt->tab[idx];
+    mm_slot *tab;
+    mm_heap *heap;
+    mm__rt_tab_heap(rt, &tab, &heap);
+    mm_slot *s = &tab[idx];
     uint32_t m = s->meta; /* free slot: next << 12 | gen of this occupant */
     /* The heap never calls back into the runtime, so the slot is taken
      * after the block is had: a failed allocation leaves all as it was. */
-    mm_obj *o = (mm_obj *)mm_alloc_inline(rt->heap, size);
+    mm_obj *o = (mm_obj *)mm_alloc_inline(heap, size);
     if (o == NULL) {
         return MM_NULL;
     }
@@ -577,8 +647,11 @@ void mm__decref_last(mm_rt *rt, mm_slot *s, uint32_t idx);
 static inline bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line)
 {
     uint32_t idx = h & MM_H_INDEX_MASK;
-    if (idx < rt->fresh) {
-        mm_slot *s = &rt->tab[idx];
+    uint32_t fresh;
+    mm_slot *tab;
+    mm__rt_fresh_tab(rt, &fresh, &tab);
+    if (idx < fresh) {
+        mm_slot *s = &tab[idx];
         uint32_t m;
         mm_obj *o;
         mm__slot_load(s, &m, &o);

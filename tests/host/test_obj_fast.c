@@ -13,6 +13,9 @@
  *     though it is only kept when a never-used slot is taken);
  *   - an instance freed with its fields dropped in place (no drain) leaves
  *     every refcount right, whether a child reaches zero or not.
+ *   - the inline create and free of 2/3-slot instances (rt->inst16):
+ *     only those classes, null fields over a reused block, freed at once
+ *     only with null or immortal fields and no hook, stale handles caught.
  */
 #include "obj_fixture.h"
 
@@ -339,6 +342,97 @@ static void test_inst_fields_dropped_inline(void **state)
     fx_check(&F, MM_NULL);
 }
 
+/* The inline create and free of instances of rt->inst16 classes (2 or 3
+ * slots, no dict): only those classes are in the mask; their field words
+ * (the block's tail too) start null, also in a reused block; an instance
+ * whose fields are null or immortal is freed at once, one with a live
+ * child, or any while a collector hook is attached, takes the general
+ * path; a stale handle of a freed one is still caught. */
+static void test_inst16_fast_paths(void **state)
+{
+    (void)state;
+    mm_rt *rt = &F.rt;
+    static const mm_class One = {"One", 1, NULL, false};
+    static const mm_class Pair2 = {"Pair2", 2, NULL, false};
+    static const mm_class Trio3 = {"Trio3", 3, NULL, false};
+    static const mm_class Quad = {"Quad", 4, NULL, false};
+    static const mm_class Dicty = {"Dicty", 0, NULL, true};
+    uint32_t one = mm_class_register(rt, &One), pair = mm_class_register(rt, &Pair2);
+    uint32_t trio = mm_class_register(rt, &Trio3), quad = mm_class_register(rt, &Quad);
+    uint32_t dicty = mm_class_register(rt, &Dicty);
+    const uint32_t ids[5] = {one, pair, trio, quad, dicty};
+    const bool in16[5] = {false, true, true, false, false};
+    for (size_t k = 0; k < 5; k++) {
+        assert_true(ids[k] >= MM_T_CLASS0 && ids[k] < 32u);
+        assert_int_equal((rt->inst16 << ids[k]) >> 31, in16[k] ? 1u : 0u);
+    }
+    assert_int_equal(rt->inst16 >> 16, 0u); /* builtin ids never */
+    /* fields set to immortals, the block freed, then reused: all null */
+    for (uint32_t c = pair; c <= trio; c++) {
+        uint32_t n = c == pair ? 2u : 3u, freed0 = rt->freed;
+        mm_h p = mm_inst_new(rt, c);
+        assert_int_not_equal(p, MM_NULL);
+        for (uint32_t i = 0; i < n; i++) {
+            assert_int_equal(mm_inst_set_slot(rt, p, i, mm_small_int((int32_t)i)), MMO_OK);
+        }
+        mm_sizeof sz;
+        assert_int_equal(mm_getsizeof(rt, p, &sz), MMO_OK);
+        assert_int_equal(sz.block, 16);
+        assert_int_equal(sz.requested, 4u + 4u * n);
+        mm_decref(rt, p); /* immortal fields: freed at once */
+        assert_int_equal(rt->freed - freed0, 1);
+        assert_int_equal(rt->pending, 0);
+        mm_h q = mm_inst_new(rt, c);
+        for (uint32_t i = 0; i < n; i++) {
+            assert_int_equal(mm_inst_get_slot(rt, q, i), MM_NULL);
+        }
+        mm_decref(rt, q);
+        fx_check(&F, MM_NULL);
+    }
+    /* a field set to a live child then unset: freed at once */
+    mm_h a = mm_int_new(rt, 777777);
+    mm_h p = mm_inst_new(rt, pair);
+    assert_int_equal(mm_inst_set_slot(rt, p, 1, a), MMO_OK);
+    assert_int_equal(mm_inst_set_slot(rt, p, 1, MM_NULL), MMO_OK);
+    assert_int_equal(mm_refcount(rt, a), 1);
+    mm_decref(rt, p);
+    assert_int_equal(mm_refcount(rt, a), 1);
+    /* a live child: the general path drops it once (and frees it when
+     * that was the last reference) */
+    p = mm_inst_new(rt, pair);
+    assert_int_equal(mm_inst_set_slot(rt, p, 0, a), MMO_OK);
+    mm_decref(rt, p);
+    assert_int_equal(mm_refcount(rt, a), 1);
+    p = mm_inst_new(rt, trio);
+    assert_int_equal(mm_inst_set_slot(rt, p, 2, a), MMO_OK);
+    mm_decref(rt, a); /* p holds the only reference */
+    uint32_t live1 = mm_rt_live(rt);
+    mm_decref(rt, p);
+    assert_int_equal(mm_rt_live(rt), live1 - 2u);
+    fx_check(&F, MM_NULL);
+    /* a hook attached after the birth still hears of the death; births
+     * while it is attached are heard too */
+    born_seen = died_seen = 0;
+    p = mm_inst_new(rt, pair);
+    rt->track_hook = count_hook;
+    mm_h q = mm_inst_new(rt, trio);
+    assert_int_equal(born_seen, 1);
+    mm_decref(rt, p);
+    mm_decref(rt, q);
+    assert_int_equal(died_seen, 2);
+    rt->track_hook = NULL;
+    /* a stale handle of an instance freed inline: caught, nothing changed */
+    p = mm_inst_new(rt, pair);
+    mm_decref(rt, p);
+    assert_int_equal(port_misuse_count(), 0);
+    uint32_t live2 = mm_rt_live(rt);
+    assert_false(mm_decref_at(rt, p, MM_HERE)); /* double decref */
+    assert_int_equal(mm_rt_live(rt), live2);
+    assert_misuse("double decref");
+    assert_int_equal(mm_rt_live(rt), 0);
+    fx_check(&F, MM_NULL);
+}
+
 /* live_peak is kept only when a never-used slot is taken: it must still be
  * the exact high-water mark of live objects. */
 static void test_live_peak_exact(void **state)
@@ -401,6 +495,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_checked_frees_container, setup, teardown),
         cmocka_unit_test_setup_teardown(test_track_hook_and_counters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inst_fields_dropped_inline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inst16_fast_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_peak_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_class_of_id, setup, teardown),
     };
