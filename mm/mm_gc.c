@@ -143,6 +143,21 @@ set_slot(mm_slot *tab, const mm_h *young_tab, uint32_t i, bool young)
     return s->obj != NULL ? s : NULL;
 }
 
+/* The slot of the member of the set at walk position i, with its object's
+ * header in *hdr, or NULL (no live object there, or not a member: see
+ * member_hdr). The one loop head of every walk over the set. */
+static inline __attribute__((always_inline)) mm_slot *
+set_member(mm_slot *tab, const mm_h *young_tab, uint32_t i, bool young, uint32_t lim,
+           uint32_t *hdr)
+{
+    mm_slot *s = set_slot(tab, young_tab, i, young);
+    if (s == NULL) {
+        return NULL;
+    }
+    *hdr = s->obj->hdr;
+    return member_hdr(*hdr, lim) ? s : NULL;
+}
+
 /* Number of positions a walk over the set visits (see set_slot). */
 static inline uint32_t set_span(const mm_gc *gc)
 {
@@ -323,15 +338,13 @@ subtract_body(mm_gc *gc, mm_gc_result *res, bool young, uint32_t lim)
     const mm_h *yt = gc->young;
     uint32_t n = 0, span = set_span(gc);
     for (uint32_t i = 0; i < span; i++) {
-        mm_slot *s = set_slot(tab, yt, i, young);
+        uint32_t hdr;
+        mm_slot *s = set_member(tab, yt, i, young, lim, &hdr);
         if (s == NULL) {
             continue;
         }
         mm_obj *o = s->obj;
-        if (!member_hdr(o->hdr, lim)) {
-            continue;
-        }
-        MM_ASSERT((o->hdr & (GC_SCANNED | GC_REACHED)) == 0, "gc: stale GC flags");
+        MM_ASSERT((hdr & (GC_SCANNED | GC_REACHED)) == 0, "gc: stale GC flags");
         edges(gc, tab, lim, o, EDGE_SUBTRACT, visit_subtract);
         n++;
     }
@@ -448,15 +461,12 @@ mark_body(mm_gc *gc, uint32_t *survivors, bool young, bool settled)
     uint32_t lim = member_lim(young ? 0u : settled ? 2u : 1u);
     uint32_t span = set_span(gc), head = 0, settled_n = 0;
     for (uint32_t i = 0; i < span; i++) {
-        mm_slot *s = set_slot(tab, yt, i, young);
+        uint32_t hdr;
+        mm_slot *s = set_member(tab, yt, i, young, lim, &hdr);
         if (s == NULL) {
             continue;
         }
         mm_obj *o = s->obj;
-        uint32_t hdr = o->hdr;
-        if (!member_hdr(hdr, lim)) {
-            continue;
-        }
         uint32_t idx = (uint32_t)(s - tab), fl = hdr & GC_FLAGS;
         if (fl == 0u) {
             if (rc_is_zero(s)) { /* no outside reference (yet) */
@@ -604,15 +614,12 @@ static inline __attribute__((always_inline)) int promote_body(mm_gc *gc, mm_gc_r
     uint32_t to = gc->gen + 1u, span = set_span(gc), survivors = 0;
     uint32_t from[MM_GC_GENERATIONS] = {0, 0, 0};
     for (uint32_t i = 0; i < span; i++) {
-        mm_slot *s = set_slot(tab, yt, i, young);
-        if (s == NULL) {
+        uint32_t hdr;
+        mm_slot *s = set_member(tab, yt, i, young, lim, &hdr);
+        if (s == NULL || (hdr & GC_REACHED) == 0u) {
             continue;
         }
         mm_obj *o = s->obj;
-        uint32_t hdr = o->hdr;
-        if (!member_hdr(hdr, lim) || (hdr & GC_REACHED) == 0u) {
-            continue;
-        }
         from[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++;
         o->hdr = (hdr & ~(GC_FLAGS | MM_HDR_GCGEN_MASK)) | to << MM_HDR_GCGEN_SHIFT;
         survivors++;
