@@ -45,7 +45,7 @@
  * Measured instructions, Cortex-M3 Thumb-2, -O2, default configuration,
  * each call counted exactly from a QEMU instruction trace (make bench,
  * W4; the call and argument set-up are the harness's):
- *     small alloc: fast path 12 (pop + count); worst 49 (a new pool from
+ *     small alloc: fast path 12 (pop + count); worst 48 (a new pool from
  *                  the wilderness)
  *     small free:  fast path 15 (push + count); that is also the worst case
  *     large alloc: worst 110, mean 80 (find a run, split it)

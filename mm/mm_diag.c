@@ -236,17 +236,28 @@ static bool check_buckets(const mm_heap *h, const tally *t, mm_report *r)
     return true;
 }
 
+/* Where p lies in a pool of class c: false if not on a pool page of c,
+ * else the pool's first page in *head and p's byte offset from it in *in. */
+static bool pool_place(const mm_heap *h, size_t c, const void *p, size_t *head, size_t *in)
+{
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h;
+    if (!mm_in_pages(h, off) || h->cmap[off >> MM_PAGE_SHIFT] != c) {
+        return false;
+    }
+    *head = mm_pool_head(h, off >> MM_PAGE_SHIFT);
+    *in = off - (*head << MM_PAGE_SHIFT);
+    return true;
+}
+
 /* Where block b of class c sits: NULL if fine, else what is wrong. The
  * block must lie on a pool page of c, on a block boundary, and (listed
  * blocks) below the bump of its pool. */
 static const char *check_block(const mm_heap *h, size_t c, const void *b)
 {
-    uintptr_t off = (uintptr_t)b - (uintptr_t)h;
-    if (!mm_in_pages(h, off) || h->cmap[off >> MM_PAGE_SHIFT] != c) {
+    size_t head, in, s = mm_class_size(c);
+    if (!pool_place(h, c, b, &head, &in)) {
         return "free list block not on a pool page of its class";
     }
-    size_t head = mm_pool_head(h, off >> MM_PAGE_SHIFT);
-    size_t in = off - (head << MM_PAGE_SHIFT), s = mm_class_size(c);
     if (in % s != 0 || in >= (size_t)h->per_pool[c] * s) {
         return "free list block off a block boundary";
     }
@@ -266,13 +277,9 @@ static bool check_bump(const mm_heap *h, size_t c)
     if (bump == NULL) {
         return h->left[c] == 0;
     }
-    uintptr_t off = (uintptr_t)bump - (uintptr_t)h;
-    if (!mm_in_pages(h, off) || h->cmap[off >> MM_PAGE_SHIFT] != c) {
-        return false;
-    }
-    size_t head = mm_pool_head(h, off >> MM_PAGE_SHIFT);
-    size_t in = off - (head << MM_PAGE_SHIFT), s = mm_class_size(c);
-    return in % s == 0 && h->left[c] != 0 && in / s + h->left[c] == h->per_pool[c];
+    size_t head, in, s = mm_class_size(c);
+    return pool_place(h, c, bump, &head, &in) && in % s == 0 && h->left[c] != 0 &&
+           in / s + h->left[c] == h->per_pool[c];
 }
 
 /* Pass 4: class free lists and counters. */

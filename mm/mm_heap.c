@@ -237,6 +237,8 @@ static char *pool_new(mm_heap *h, size_t c)
 {
     uint32_t k = h->pool_pages[c];
     uint32_t idx = h->top;
+    /* mm_pages_take_top, written out: its MM_NIL test would cost the
+     * refill one more instruction */
     if (h->npages - idx >= k) {
         h->top = idx + k;
     } else {

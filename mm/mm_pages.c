@@ -26,7 +26,7 @@
  *  6. Compaction walks the runs once, left to right; a free run followed by
  *     an owned large block swaps places with it (memmove, owner rewritten),
  *     and the free run then merges with whatever free run follows.
- * Bounds: take/give O(1) (two bitmap searches, a few list edits). Compact
+ * Bounds: take/give O(1) (one find-first-set, a few list edits). Compact
  * O(pages + bytes moved).
  * References: P. Kirienko, o1heap (constant-time allocator for hard
  * real-time systems), 2020-; M. Masmano et al., "TLSF: a new dynamic memory

@@ -228,16 +228,24 @@ static void test_alignment(void **state)
     }
 }
 
+/* Allocates 16-byte blocks into p[] (room for cap) until the heap says
+ * no; each block holds its index. Returns how many it got. */
+static size_t fill16(mm_heap *h, void **p, size_t cap)
+{
+    size_t n = 0;
+    while ((p[n] = mm_alloc(h, 16)) != NULL) {
+        *(uint32_t *)p[n] = (uint32_t)n;
+        assert_true(++n < cap);
+    }
+    return n;
+}
+
 static void test_64k_holds_3900_blocks(void **state)
 {
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
     static void *p[8192];
-    size_t n = 0;
-    while ((p[n] = mm_alloc(h, 16)) != NULL) {
-        *(uint32_t *)p[n] = (uint32_t)n;
-        n++;
-    }
+    size_t n = fill16(h, p, 8192);
     print_message("64 KiB region holds %zu 16-byte blocks\n", n);
     /* The contract figure (>= 3900) is for 32-bit targets, where a page
      * descriptor is 8 bytes: the -m32 build checks it here and make bench
@@ -491,10 +499,7 @@ static void test_reclaim_on_demand(void **state)
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
     static void *p[8192];
-    size_t n = 0;
-    while ((p[n] = mm_alloc(h, 16)) != NULL) {
-        n++;
-    }
+    size_t n = fill16(h, p, 8192);
     size_t pools = class_stats(h, 1).pools;
     assert_int_equal(stats(h).pages_free, 0);
     for (size_t i = 0; i < n; i++) {
@@ -513,10 +518,7 @@ static void test_reclaim_on_demand(void **state)
 
     /* again, with one live block in the first pool: a large block of every
      * other page succeeds, and the live block's pool stays */
-    n = 0;
-    while ((p[n] = mm_alloc(h, 16)) != NULL) {
-        n++;
-    }
+    n = fill16(h, p, 8192);
     void *live = NULL; /* the block on the lowest pool page */
     for (size_t i = 0; i < n; i++) {
         if (live == NULL || (char *)p[i] < (char *)live) {
