@@ -933,14 +933,25 @@ static void auto_collect(mm_gc *gc)
 
 /* ------------------------------------------------------------ hooks */
 
-/* A tracked object was born: count it, maybe collect, index it (C6). */
+/* A tracked object was born: count it, maybe collect, index it (C6). The
+ * common case (no collection due, room in the young table) goes straight
+ * into generation 0 (its header's generation is 0 from birth) and the
+ * table, its handle read from its own slot. */
 static void on_born(mm_gc *gc, mm_obj *o)
 {
-    gc->count[0]++;
+    uint32_t n = gc->young_len, c = ++gc->count[0];
+    if (n < MM_CFG_GC_YOUNG_MAX && c <= gc->threshold[0] && !gc->running &&
+        mm_gc_gen(o) == 0u) {
+        uint32_t idx = mm_hdr_slot(o);
+        gc->pop[0]++;
+        gc->young[n] = mm_h_make(idx, slot_gen(&gc->rt->tab[idx]));
+        gc->young_len = n + 1u;
+        return;
+    }
     mm_gc_set_gen(o, 1); /* provisional: not in the young table yet */
     gc->pop[1]++;
-    bool full = gc->young_len >= MM_CFG_GC_YOUNG_MAX;
-    if ((full || gc->count[0] > gc->threshold[0]) && auto_allowed(gc)) {
+    bool full = n >= MM_CFG_GC_YOUNG_MAX;
+    if ((full || c > gc->threshold[0]) && auto_allowed(gc)) {
         auto_collect(gc);
     }
     if (gc->young_len < MM_CFG_GC_YOUNG_MAX && !gc->running) { /* running: a
@@ -950,11 +961,26 @@ static void on_born(mm_gc *gc, mm_obj *o)
     }
 }
 
+/* A tracked object dies (outside a collection's walks, or garbage freed
+ * by one). An object that dies as the youngest entry of the young table
+ * (the commonest death: a temporary) takes its entry with it, so that
+ * short-lived objects do not fill the table and force collections. An
+ * entry with o's slot index at the end of the table is o's own: any other
+ * object that had that slot died before o was born, and o's entry came
+ * after its. */
 static void on_free(mm_gc *gc, const mm_obj *o)
 {
-    gc->pop[mm_gc_gen(o)]--;
-    if (!gc->running && gc->count[0] > 0u) {
+    uint32_t g = mm_gc_gen(o);
+    gc->pop[g]--;
+    if (gc->running) {
+        return; /* the young table is being walked; counts reset after */
+    }
+    if (gc->count[0] > 0u) {
         gc->count[0]--;
+    }
+    uint32_t n = gc->young_len;
+    if (g == 0u && n > 0u && mm_h_index(gc->young[n - 1u]) == mm_hdr_slot(o)) {
+        gc->young_len = n - 1u;
     }
 }
 

@@ -69,7 +69,9 @@
  *     MM_CFG_GC_YOUNG_MAX entries inside struct mm_gc (a table of fixed
  *     size, not memory per object). A young collection walks only that
  *     table (entries of objects that died since are skipped by their
- *     handle generation), so it costs O(young objects + their references),
+ *     handle generation; an object that dies as the table's last entry
+ *     takes that entry with it, so temporaries never fill the table), so
+ *     it costs O(young objects + their references),
  *     whatever the size of the heap. Collections of generations 1 and 2
  *     walk the handle table: O(slots + references of the set).
  * C6. Every tracked object is created in generation 0 and enters the young

@@ -642,23 +642,26 @@ static inline void block_free_small(mm_heap *h, mm_obj *o, size_t size)
     }
 }
 
-/* A slots instance o (type id t) reached zero and no collector hook is
- * attached: drops its fields in place as long as each child's refcount
- * stays above zero (a null field costs one test; an immortal child lands
- * on the sink, H4). True: every field is now null, o holds nothing and
- * can be freed at once. False: o is no slots instance, or a child would
- * reach zero; the general path (clear() in a drain) then frees o, and the
- * fields already dropped are null, so nothing is dropped twice. */
-static inline bool inst_drop_fields(mm_rt *rt, mm_obj *o, uint32_t t)
+/* The class of a slots instance of type id t, or NULL (a builtin type or
+ * a dict class). */
+static inline const mm_class *slots_class(const mm_rt *rt, uint32_t t)
 {
     uint32_t k = t - (uint32_t)MM_T_CLASS0; /* builtin ids wrap: too big */
     if (k >= rt->nclasses) {
-        return false;
+        return NULL;
     }
     const mm_class *c = rt->classes[k]; /* never NULL once registered */
-    if (c->has_dict) {
-        return false;
-    }
+    return c->has_dict ? NULL : c;
+}
+
+/* Slots instance o of class c reached zero: drops its fields in place as
+ * long as each child's refcount stays above zero (a null field costs one
+ * test; an immortal child lands on the sink, H4). True: every field is
+ * now null, o holds nothing and can be freed at once. False: a child
+ * would reach zero; the general path (clear() in a drain) then frees o,
+ * and the fields already dropped are null, so nothing is dropped twice. */
+static inline bool inst_drop_fields(mm_rt *rt, mm_obj *o, const mm_class *c)
+{
     mm_h *f = mm__inst_fields(o);
     for (const mm_h *end = f + c->nslots; f != end; f++) {
         mm_h x = *f;
@@ -679,23 +682,37 @@ static inline bool inst_drop_fields(mm_rt *rt, mm_obj *o, uint32_t t)
  * refcount zero and is no int (zero_reached). A str holds no reference
  * and owns no body, and neither does a slots instance once its fields are
  * dropped without any child reaching zero: freed at once, even inside a
- * drain (nothing of the pending list is touched). Anything else, and any
- * instance while a collector hook is attached (it must hear of the death
- * before clear), goes through the pending list. */
+ * drain (nothing of the pending list is touched). A collector hook hears
+ * of a tracked slots instance's death first, before any field is dropped,
+ * and the instance is untracked then, so that a drain that frees it after
+ * all (a child reached zero) does not tell the hook twice. Anything else
+ * goes through the pending list. */
 static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_slot *s, uint32_t idx,
                                                  mm_obj *o)
 {
     uint32_t gen = s->meta;
     uint32_t t = mm_hdr_type(o);
-    if (live_type_is_leaf(t) || (rt->track_hook == NULL && inst_drop_fields(rt, o, t))) {
-        if (slot_free_now(rt, s, idx, gen)) {
-            mm_free_inline(rt->heap, o);
-        } else {
-            retire_free(rt, s, o);
+    bool bare = live_type_is_leaf(t);
+    if (!bare) {
+        const mm_class *c = slots_class(rt, t);
+        if (c == NULL) {
+            queue_dying(rt, idx);
+            return;
         }
-        return;
+        if (rt->track_hook != NULL && mm_gc_is_tracked(o)) {
+            rt->track_hook(rt, o, false); /* collector accounting (issue #5) */
+            o->hdr &= ~MM_HDR_TRACKED;
+        }
+        if (!inst_drop_fields(rt, o, c)) {
+            queue_dying(rt, idx);
+            return;
+        }
     }
-    queue_dying(rt, idx);
+    if (slot_free_now(rt, s, idx, gen)) {
+        mm_free_inline(rt->heap, o);
+    } else {
+        retire_free(rt, s, o);
+    }
 }
 
 /* Is o (header hdr, refcount just reached zero) an instance of a class

@@ -95,8 +95,11 @@
  * checked (mm_decref_at) / 61 unchecked (mm_decref_fast), ratio 1.82 /
  * 1.85 (was 65 / 61, 93 / 89, and 160 / 152 over the old 46-instruction
  * pair); of a 2-slot instance: 81 / 82, ratio 2.46 / 2.48 (was 139 / 138,
- * 152 / 149); 354 with the collector attached (the inline tests that
- * send it to the general path cost about 6 of it).
+ * 152 / 149); 238 with the collector attached (was 354: the collector
+ * now hears of a slots instance's death without the drain, and a
+ * temporary takes its young-table entry with it, so churn never
+ * collects; what is left is the general create path and the collector's
+ * two counts per life, CPython's gc accounting).
  * Where an int life goes (read off the Thumb-2): create, inline in
  * mm_int_new: free-list test 2, table and heap 1 (one ldrd: rt->tab and
  * rt->heap are adjacent), the allocator's inline pop 7, slot word and

@@ -749,6 +749,77 @@ static void test_young_table_full(void **state)
     mm_decref(rt, keep);
 }
 
+/* Temporaries: a tracked object that dies as the youngest entry of the
+ * young table takes its entry with it, so create/destroy churn never
+ * fills the table nor triggers a collection (even with the table at its
+ * threshold); an object that dies out of order leaves its entry, which
+ * the next young collection skips. */
+static void test_young_churn(void **state)
+{
+    if (MM_CFG_GC_TORTURE) {
+        skip();
+    }
+    gcfx *g = (gcfx *)*state;
+    mm_rt *rt = &g->fx.rt;
+    mm_gc_result r;
+    collect(g, 2, &r);
+    for (int i = 0; i < 10 * MM_CFG_GC_YOUNG_MAX; i++) {
+        mm_decref(rt, mm_inst_new(rt, g->pair));
+        mm_decref(rt, mm_list_new(rt, 0));
+    }
+    assert_int_equal(mm_gc_get_stats(&g->gc, 0).collections, 0);
+    assert_int_equal(mm_gc_population(&g->gc, 0), 0);
+    uint32_t cnt[3];
+    mm_gc_get_count(&g->gc, cnt);
+    assert_int_equal(cnt[0], 0);
+    CHECK(g);
+    /* out of order: a dies under b (b's entry stays last) */
+    mm_h a = mm_inst_new(rt, g->pair), b = mm_inst_new(rt, g->pair);
+    mm_decref(rt, a);
+    assert_int_equal(mm_gc_population(&g->gc, 0), 1);
+    CHECK(g, b);
+    mm_decref(rt, b);
+    assert_int_equal(mm_gc_population(&g->gc, 0), 0);
+    CHECK(g);
+    assert_int_equal(collect(g, 0, &r), 0);
+    assert_int_equal(r.examined, 0);
+    CHECK(g);
+}
+
+/* A slots instance dies with a collector attached: the collector hears
+ * of it once, before its fields are dropped, also when a child dies with
+ * it (the drain path) and when that child is a slots instance too. */
+static void test_instance_death_with_hook(void **state)
+{
+    gcfx *g = (gcfx *)*state;
+    mm_rt *rt = &g->fx.rt;
+    mm_gc_result r;
+    collect(g, 2, &r);
+    mm_h a = mm_inst_new(rt, g->pair), b = mm_inst_new(rt, g->pair);
+    mm_h c = mm_inst_new(rt, g->pair), l = mm_list_new(rt, 0);
+    assert_int_equal(mm_inst_set_slot(rt, a, 0, b), MMO_OK);
+    assert_int_equal(mm_inst_set_slot(rt, b, 1, c), MMO_OK);
+    assert_int_equal(mm_inst_set_slot(rt, a, 1, l), MMO_OK);
+    assert_int_equal(mm_inst_set_slot(rt, c, 0, l), MMO_OK);
+    mm_decref(rt, b);
+    mm_decref(rt, c);
+    CHECK(g, a, l);
+    assert_int_equal(mm_gc_population(&g->gc, 0), 4);
+    mm_decref(rt, a); /* a, then b and c in the drain; l stays */
+    assert_int_equal(mm_gc_population(&g->gc, 0), 1);
+    assert_int_equal(mm_refcount(rt, l), 1);
+    CHECK(g, l);
+    collect(g, 1, &r); /* l moves to generation 1, then dies there */
+    mm_h d = mm_inst_new(rt, g->pair);
+    assert_int_equal(mm_inst_set_slot(rt, d, 0, l), MMO_OK);
+    mm_decref(rt, l);
+    mm_decref(rt, d);
+    for (uint32_t gen = 0; gen < MM_GC_GENERATIONS; gen++) {
+        assert_int_equal(mm_gc_population(&g->gc, gen), 0);
+    }
+    CHECK(g);
+}
+
 /* ================================================== output and misuse */
 
 static void test_debug_stats(void **state)
@@ -1022,6 +1093,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_automatic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_automatic_older, setup, teardown),
         cmocka_unit_test_setup_teardown(test_young_table_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_young_churn, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_instance_death_with_hook, setup, teardown),
         cmocka_unit_test_setup_teardown(test_debug_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_generation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_in_drain, setup, teardown),
