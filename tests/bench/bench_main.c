@@ -21,6 +21,10 @@
  *   <case> any BENCH_CASE of tests/bench/ (bench.h); "--list" names them
  * newlib's malloc keeps state that cannot be reset, so a firmware run takes
  * exactly one workload (tools/bench.sh starts one QEMU per workload).
+ * After W2 and W3, the packed-pools model (below) replays the same
+ * sequence and prints the high-water floor of any allocator built like mm
+ * (allocator "packed_pools_bound": a bound computed from the requests and
+ * mm's class and page sizes, not an allocator that ran).
  * Every figure is printed as "RESULT <workload> <allocator> <metric> <value>".
  */
 #include <stdbool.h>
@@ -242,6 +246,85 @@ static void print_ratio(const char *w, const char *impl, const char *metric, uin
               (unsigned long long)(milli % 1000U));
 }
 
+/* ---- the packed-pools model: a bound, not an allocator ----
+ * The least arena any allocator with mm's size classes (8-byte steps up
+ * to MM_SMALL_MAX) and single-class pools of MM_PAGE_SIZE bytes could
+ * use on a workload's exact sequence of requests, even one that moved
+ * blocks so that every class's live blocks filled its pages perfectly at
+ * every step: at each step, sum over the classes of ceil(live blocks /
+ * blocks per page) pages, plus whole pages for each large block (no
+ * metadata at all). Its maximum over the run, against the peak of live
+ * bytes, is the floor of high_water_over_peak_live for that design.
+ * It hands out words of a table of SLOTS (the live set never holds more;
+ * the workload writes to each block) and counts pages as blocks come and
+ * go, in O(1) per request. */
+static uint32_t model_blk[SLOTS], model_size[SLOTS], model_free[SLOTS], model_nfree;
+static uint32_t model_live[MM_SMALL_MAX / 8U + 1U];
+static size_t model_pages, model_peak_pages;
+
+static void model_reset(void) {
+    memset(model_live, 0, sizeof model_live);
+    model_pages = model_peak_pages = 0;
+    model_nfree = SLOTS;
+    for (uint32_t i = 0; i < SLOTS; i++) {
+        model_free[i] = SLOTS - 1U - i;
+    }
+}
+
+/* Pages one more (+1) or one fewer (-1) block of size n changes. */
+static size_t model_step(uint32_t n, int dir) {
+    if (n > MM_SMALL_MAX) {
+        return (n + MM_PAGE_SIZE - 1U) / MM_PAGE_SIZE;
+    }
+    uint32_t c = (n + 7U) / 8U, per_page = MM_PAGE_SIZE / (8U * c);
+    uint32_t before = model_live[c];
+    model_live[c] = dir > 0 ? before + 1U : before - 1U;
+    /* a page is opened by the first block above a multiple of per_page,
+     * and closed by the last one */
+    return (dir > 0 ? before : model_live[c]) % per_page == 0U ? 1U : 0U;
+}
+
+static void *model_alloc(mm_heap *h, size_t n) {
+    (void)h;
+    if (model_nfree == 0U) {
+        return NULL;
+    }
+    uint32_t i = model_free[--model_nfree];
+    model_size[i] = (uint32_t)n;
+    model_pages += model_step((uint32_t)n, 1);
+    if (model_pages > model_peak_pages) {
+        model_peak_pages = model_pages;
+    }
+    return &model_blk[i];
+}
+
+static void model_free_fn(mm_heap *h, void *p) {
+    (void)h;
+    if (p == NULL) {
+        return;
+    }
+    uint32_t i = (uint32_t)((uint32_t *)p - model_blk);
+    model_pages -= model_step(model_size[i], -1);
+    model_free[model_nfree++] = i;
+}
+
+/* Runs the model over workload fn and prints its floor. */
+static void run_model(const char *w, void (*fn)(const allocator *, run_result *)) {
+    static const allocator model = {"packed_pools_bound", model_alloc, model_free_fn};
+    run_result r;
+    memset(&r, 0, sizeof r);
+    model_reset();
+    fn(&model, &r);
+    if (r.failed || r.peak_live == 0U) {
+        mm_printf("bench %s: the packed-pools model could not run\n", w);
+        return;
+    }
+    mm_printf("RESULT %s packed_pools_bound high_water_bytes %lu\n", w,
+              (unsigned long)(model_peak_pages * MM_PAGE_SIZE));
+    print_ratio(w, "packed_pools_bound", "high_water_over_peak_live",
+                model_peak_pages * MM_PAGE_SIZE, r.peak_live);
+}
+
 static int run_timed(const char *w, void (*fn)(const allocator *, run_result *)) {
     run_result res[IMPLS];
     for (size_t i = 0; i < IMPLS; i++) {
@@ -278,6 +361,9 @@ static int run_timed(const char *w, void (*fn)(const allocator *, run_result *))
             print_ratio(w, impls[i].name, "high_water_over_peak_live", newlib_top,
                         res[i].peak_live);
         }
+    }
+    if (fn != w1) {
+        run_model(w, fn);
     }
     return 0;
 }
