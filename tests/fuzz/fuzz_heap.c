@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "../host/port_host.h"
+#include "fuzz.h"
 #include "mm.h"
 
 #define SLOTS 32
@@ -40,15 +41,6 @@ typedef struct {
 static _Alignas(8) unsigned char region[REGION];
 static unsigned char snapshot[REGION];
 static slot slots[SLOTS];
-
-#define REQUIRE(cond)                                                         \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "fuzz_heap: %s:%d: %s\n", __FILE__, __LINE__,     \
-                    #cond);                                                   \
-            abort();                                                          \
-        }                                                                     \
-    } while (0)
 
 typedef struct {
     const uint8_t *p, *end;
