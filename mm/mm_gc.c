@@ -5,44 +5,59 @@
  * Algorithm: trial deletion (Christopher 1984; Bacon & Rajan 2001; the
  * variant of CPython's Modules/gcmodule.c), without CPython's per-object
  * gc_refs word: the slot's own refcount is the scratch. For the set S of
- * tracked objects of generations 0..g, two walks over S, one over the
- * tentative list, then two over the garbage only:
- *  1. SUBTRACT: for every edge m -> c with m, c in S: rc(c) -= 1. Now
- *     rc(c) counts only the references from outside S (it may be 0: no
- *     code but the collector's and the types' refs/traverse runs until
- *     step 3 has restored it).                                    O(S + E)
- *  2. MARK, one walk (mark_body, after CPython's move_unreachable): a
- *     member passed with rc > 0 and not REACHED (B) is a root: it and
- *     everything reachable from it are scanned there and then with an
- *     explicit stack (REACHED when first reached, A too once scanned);
- *     following an edge m -> c adds 1 back to rc(c), so a survivor's
- *     refcount is exact again but for the edges garbage holds on it. A
- *     member passed with rc == 0 and not REACHED is TENTATIVE (A alone)
- *     and goes on the tentative list (back-link bits, C3); a later root
- *     may reach it (A alone -> B, scanned; it stays on the list). In a
- *     full collection each member the walk passes scanned is settled at
- *     once (flags cleared, generation 2); gc->pos, the walk position,
- *     tells a settled flagless member from one not yet passed. Stack
- *     overflow: the object stays REACHED and unscanned, is on the list
- *     or goes there when the walk passes it, and the list is walked
- *     again (rescan_pending, C4).         O(S + E + rescans x (T + E_T))
- *  3. FIND, one pass over the tentative list: a REACHED entry survives
- *     (back-link restored, unlinked; settled in a full collection); the
- *     others are GARBAGE: counted by type, one HOLD reference each (rc 0
- *     -> 1), their edges into S restored (rc(c) += 1), left linked: the
- *     list is now the garbage list. Every refcount is exact, plus the
- *     hold on each garbage object. For generations 0 and 1 a PROMOTE
- *     walk follows (promotion there would take a survivor out of the
- *     set before the garbage edges to it are restored).     O(T + E_T)
- *  4. RELEASE, two passes over the garbage list: (a) every garbage object
- *     is clear()ed: the references it drops to other garbage leave their
- *     holds, so no garbage object is freed; objects outside S (or
- *     survivors) that only garbage held die by the refcount drain; (b)
- *     each garbage object, now held by its hold alone, gets its back-link
- *     back and is destroyed and freed with its slot, as the drain would
- *     (track hook, destroy, block, slot), reading its link first. Every
- *     garbage object is thus cleared before any is destroyed, and none is
- *     touched after it is freed.                             O(G + E_G)
+ * tracked objects of generations 0..g, two walks over S, at most one pass
+ * over the tentative list, then one or two over the garbage only:
+ *  1. SUBTRACT: for every edge m -> c with m in S and c any object but
+ *     the sink (in S or not): rc(c) -= 1. Now a member's rc counts only
+ *     the references from outside S (it may be 0), and so does an
+ *     outsider's (0: only S holds it). No code but the collector's and
+ *     the types' refs/traverse runs until the release.             O(S + E)
+ *  2. MARK, one walk in walk order (mark_body, after CPython's
+ *     move_unreachable): a member passed with rc > 0 is reachable; its
+ *     edges are followed there and then, each adding 1 back to rc(c). A
+ *     child the walk has not passed yet needs nothing more (it will be
+ *     passed with rc > 0); only a child passed already as TENTATIVE (A
+ *     alone: a back edge) is flagged REACHED (B) and scanned with an
+ *     explicit stack, its own edges likewise. A member passed with rc ==
+ *     0 is TENTATIVE and goes on the tentative list (back-link bits, C3);
+ *     a later reachable object may still reach it (A alone -> B, scanned;
+ *     it stays on the list). Each reachable member is settled as the
+ *     walk passes it (full collection: flags cleared, generation 2; else
+ *     A and B, for the promote walk). Every reachable object's refcount
+ *     is then exact but for the edges garbage holds on it, and so is
+ *     every outsider's. Stack overflow: the object stays REACHED and
+ *     unscanned on the list, which is walked again (rescan_pending, C4).
+ *     The walk counts the tentative members by type (whether a type with
+ *     its own clear() is among them is read from those counts after).
+ *                                         O(S + E + rescans x (T + E_T))
+ *  3. FIND, one pass over the tentative list, only when a tentative
+ *     member was reached after all, or one has its type's own clear(), or
+ *     a track_hook wrapper is installed (otherwise the list is all
+ *     garbage and the walk's counts are the result: the release follows
+ *     at once): a REACHED entry survives (back-link restored, unlinked;
+ *     settled in a full collection); the others are GARBAGE, counted by
+ *     type, one HOLD reference each (rc 0 -> 1), and the edges of those
+ *     whose type has its own clear() restored (rc(c) += 1: that clear
+ *     drops them all), left linked: the list is now the garbage list.
+ *                                                            O(T + E_T)
+ *  4. RELEASE over the garbage list. Each list or instance drops its
+ *     references itself (drop_ref): garbage and live children keep the
+ *     refcount SUBTRACT left them (the edge is gone), and a child left at
+ *     0 that is not garbage (an outsider, or an older member, that only
+ *     garbage held) dies by the refcount drain; a handle gone stale (its
+ *     object died in such a drain) is told by its slot and skipped. Then
+ *     it is freed inline with its body and slot. With the collector's
+ *     own hook and no garbage of another type (release_fast) that is one
+ *     pass, each object dropping its references and freed at once;
+ *     otherwise two (release_garbage): (a) every garbage object drops its
+ *     references (another type through its clear(), its restored edges
+ *     to garbage leaving their holds: no garbage object is freed); (b)
+ *     each, held by its hold alone, gets its back-link back and is
+ *     destroyed and freed with its slot, as the drain would (track hook,
+ *     destroy, block, slot). The drain never reaches garbage: anything
+ *     that references garbage is garbage. For generations 0 and 1 the
+ *     PROMOTE walk follows: survivors move to generation g + 1 (drop_ref
+ *     told members from older objects by generation).      O(G + E_G)
  * Edges of lists and instances are read straight from their handle
  * arrays (gc->fast, per type id: no call), of other types with refs()
  * from the array it gives, else through traverse() and a visitor; lists
@@ -114,12 +129,24 @@ static inline bool member_hdr(uint32_t hdr, uint32_t lim)
  * older generation). The null handle and every immortal handle have index
  * 0: the sink, whose obj is always NULL (H4), so they need no test of
  * their own. Children of live containers are live (H2): no generation
- * check. */
+ * check. (The edge walks take every child but the sink: edge_slot.) */
 static inline mm_slot *child_slot(mm_slot *tab, mm_h h, uint32_t lim)
 {
     mm_slot *s = &tab[h & MM_H_INDEX_MASK];
     const mm_obj *c = s->obj;
     return (c != NULL && member_hdr(c->hdr, lim)) ? s : NULL;
+}
+
+/* The slot of child handle h for the edge walks, or NULL for the sink
+ * (the null handle, immortals: index 0, H4). Every other child counts,
+ * in the set or not: SUBTRACT takes each edge of a member off its child's
+ * refcount, MARK gives those of reachable members back, and the release
+ * leaves an object outside the set that only garbage held at refcount 0
+ * to free (drop_ref). Children of live containers are live (H2). */
+static inline mm_slot *edge_slot(mm_slot *tab, mm_h h)
+{
+    uint32_t idx = h & MM_H_INDEX_MASK;
+    return idx != 0u ? &tab[idx] : NULL;
 }
 
 /* The slot of the live object at walk position i, or NULL: young entry i
@@ -182,7 +209,7 @@ static void track_hook(mm_rt *rt, mm_obj *o, bool born);
 
 /* ------------------------------------------------------------- edges */
 
-/* What one edge m -> c (c a member) does in each walk. */
+/* What one edge m -> c (c any object but the sink) does in each walk. */
 enum { EDGE_SUBTRACT, EDGE_MARK, EDGE_RESTORE };
 
 /* Mark stack entries are slot indices; a CONTINUATION is two entries, the
@@ -200,16 +227,14 @@ static_assert(MM_CFG_MAX_SLOTS + 1u < GC_FAST_LIST, "field counts fit below the 
 
 #define GC_FLAGS (GC_SCANNED | GC_REACHED)
 
-/* True iff member header ch (slot index idx), reached by an edge from a
- * reachable object, must now be flagged REACHED and scanned: it is not
- * REACHED yet, and it is TENTATIVE (A alone: passed by the mark walk
- * with no outside reference) or not yet passed by the walk (idx > pos;
- * a flagless member at or below pos is a settled survivor, already
- * scanned; pos is 0 when nothing is settled, see mark_find). */
-static inline bool must_reach(uint32_t ch, uint32_t idx, uint32_t pos)
-{
-    return (ch & GC_REACHED) == 0u && ((ch & GC_SCANNED) != 0u || idx > pos);
-}
+/* True iff header ch of a child reached by an edge from a reachable
+ * object must now be flagged REACHED and scanned: it is TENTATIVE (A
+ * alone: passed by the mark walk with no outside reference). Any other
+ * child only gets its refcount back: flagless, it is a member not passed
+ * yet (the walk will find it with rc > 0), a settled survivor or an
+ * object outside the set (C3: flags clear); REACHED, it is scanned or on
+ * its way. */
+static inline bool must_reach(uint32_t ch) { return (ch & GC_FLAGS) == GC_SCANNED; }
 /* The header once reached: REACHED alone (TENTATIVE's A dropped). */
 static inline uint32_t reached_hdr(uint32_t ch) { return (ch & ~GC_SCANNED) | GC_REACHED; }
 
@@ -222,10 +247,10 @@ static inline void push(mm_gc *gc, const mm_slot *s)
     }
 }
 
-static inline __attribute__((always_inline)) void edge(mm_gc *gc, mm_slot *tab, uint32_t lim,
-                                                       mm_h h, int op)
+static inline __attribute__((always_inline)) void edge(mm_gc *gc, mm_slot *tab, mm_h h,
+                                                       int op)
 {
-    mm_slot *s = child_slot(tab, h, lim);
+    mm_slot *s = edge_slot(tab, h);
     if (s == NULL) {
         return;
     }
@@ -240,8 +265,9 @@ static inline __attribute__((always_inline)) void edge(mm_gc *gc, mm_slot *tab, 
     if (op == EDGE_MARK) {
         mm_obj *c = s->obj;
         uint32_t ch = c->hdr;
-        if (must_reach(ch, (uint32_t)(s - tab), gc->pos)) {
+        if (must_reach(ch)) {
             c->hdr = reached_hdr(ch);
+            gc->reached++;
             push(gc, s);
         }
     }
@@ -249,15 +275,15 @@ static inline __attribute__((always_inline)) void edge(mm_gc *gc, mm_slot *tab, 
 
 static void visit_subtract(mm_rt *rt, mm_h h, void *arg)
 {
-    edge((mm_gc *)arg, rt->tab, member_lim(((mm_gc *)arg)->gen), h, EDGE_SUBTRACT);
+    edge((mm_gc *)arg, rt->tab, h, EDGE_SUBTRACT);
 }
 static void visit_mark(mm_rt *rt, mm_h h, void *arg)
 {
-    edge((mm_gc *)arg, rt->tab, member_lim(((mm_gc *)arg)->gen), h, EDGE_MARK);
+    edge((mm_gc *)arg, rt->tab, h, EDGE_MARK);
 }
 static void visit_restore(mm_rt *rt, mm_h h, void *arg)
 {
-    edge((mm_gc *)arg, rt->tab, member_lim(((mm_gc *)arg)->gen), h, EDGE_RESTORE);
+    edge((mm_gc *)arg, rt->tab, h, EDGE_RESTORE);
 }
 
 /* The references of o as one array of handles: *a and *n, read straight
@@ -289,8 +315,8 @@ static inline __attribute__((always_inline)) bool ref_array(const mm_gc *gc, mm_
 
 /* Applies op to every edge of o (see ref_array; traverse and a visitor
  * for the other types). */
-static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_slot *tab, uint32_t lim,
-                                                        mm_obj *o, int op, mm_visit_fn visit)
+static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_slot *tab, mm_obj *o,
+                                                        int op, mm_visit_fn visit)
 {
     const mm_h *a;
     uint32_t n;
@@ -299,7 +325,7 @@ static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_slot *tab,
         return;
     }
     for (uint32_t i = 0; i < n; i++) {
-        edge(gc, tab, lim, a[i], op);
+        edge(gc, tab, a[i], op);
     }
 }
 
@@ -328,8 +354,9 @@ static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_slot *tab,
                : gc->gen == 1 ? name##_mid(gc, res) : name##_full(gc, res);  \
     }
 
-/* Leaves in every member's refcount only its references from outside the
- * set. Returns the number of members. */
+/* Takes every edge of every member off its child's refcount (the child
+ * in the set or not, C3): a member's then counts only its references from
+ * outside the set. Returns the number of members. */
 static inline __attribute__((always_inline)) uint32_t
 subtract_body(mm_gc *gc, mm_gc_result *res, bool young, uint32_t lim)
 {
@@ -344,8 +371,10 @@ subtract_body(mm_gc *gc, mm_gc_result *res, bool young, uint32_t lim)
             continue;
         }
         mm_obj *o = s->obj;
-        MM_ASSERT((hdr & (GC_SCANNED | GC_REACHED)) == 0, "gc: stale GC flags");
-        edges(gc, tab, lim, o, EDGE_SUBTRACT, visit_subtract);
+        if (MM_CFG_DEBUG) {
+            MM_ASSERT((hdr & (GC_SCANNED | GC_REACHED)) == 0, "gc: stale GC flags");
+        }
+        edges(gc, tab, o, EDGE_SUBTRACT, visit_subtract);
         n++;
     }
     return n;
@@ -354,14 +383,51 @@ WALK_FN(subtract_internal, subtract_body, uint32_t)
 
 /* ----------------------------------------------------- step 2: mark */
 
+/* scan_array when the children left would not all fit on the stack. */
+static __attribute__((noinline)) void scan_wide(mm_gc *gc, mm_slot *tab, const mm_slot *os,
+                                                const mm_h *a, uint32_t n, uint32_t start)
+{
+    uint32_t sp = gc->sp, limit = gc->stack_limit;
+    uint32_t *stack = gc->stack;
+    uint32_t room = limit - sp;
+    if (room < 3u) { /* no room to chunk: overflow, rescanned later */
+        for (uint32_t i = start; i < n; i++) {
+            edge(gc, tab, a[i], EDGE_MARK);
+        }
+        return;
+    }
+    uint32_t base = sp, i = start;
+    sp += 2u; /* the continuation's two entries, filled below */
+    for (; i < n; i++) {
+        mm_slot *c = edge_slot(tab, a[i]);
+        if (c == NULL) {
+            continue;
+        }
+        mm_obj *co = c->obj;
+        uint32_t ch = co->hdr;
+        if (must_reach(ch)) {
+            if (sp == limit) {
+                break; /* full: child i is the continuation's first */
+            }
+            co->hdr = reached_hdr(ch);
+            gc->reached++;
+            stack[sp++] = (uint32_t)(c - tab);
+        }
+        rc_inc(c);
+    }
+    stack[base] = i; /* i == n: an empty continuation */
+    stack[base + 1u] = (uint32_t)(os - tab) | GC_CONT;
+    gc->sp = sp;
+}
+
 /* Follows the edges of reachable o (slot os, references a[0..n)) from
- * child `start` on. Children are pushed as they are first reached; when
- * the rest would not fit, o's continuation goes under them (two entries),
- * so that a wide container is scanned in chunks instead of overflowing
- * the stack: the stack then grows with depth only, and the rescan of C4
- * is left to deep graphs (and to stacks of fewer than 3 entries). */
+ * child `start` on, giving each its reference back. Children are pushed
+ * as they are first reached; when the rest would not fit, o's
+ * continuation goes under them (two entries, scan_wide), so that a wide
+ * container is scanned in chunks instead of overflowing the stack: the
+ * stack then grows with depth only, and the rescan of C4 is left to deep
+ * graphs (and to stacks of fewer than 3 entries). */
 static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, mm_slot *tab,
-                                                             uint32_t lim, uint32_t pos,
                                                              const mm_slot *os,
                                                              const mm_h *a, uint32_t n,
                                                              uint32_t start)
@@ -371,95 +437,80 @@ static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, mm_slot 
     uint32_t room = limit - sp;
     if (n - start <= room) { /* all fit: no overflow test per push */
         for (uint32_t i = start; i < n; i++) {
-            mm_slot *c = child_slot(tab, a[i], lim);
+            mm_slot *c = edge_slot(tab, a[i]);
             if (c == NULL) {
                 continue;
             }
             rc_inc(c);
             mm_obj *co = c->obj;
-            uint32_t ch = co->hdr, ci = (uint32_t)(c - tab);
-            if (must_reach(ch, ci, pos)) {
+            uint32_t ch = co->hdr;
+            if (must_reach(ch)) {
                 co->hdr = reached_hdr(ch);
-                stack[sp++] = ci;
+                gc->reached++;
+                stack[sp++] = (uint32_t)(c - tab);
             }
         }
         gc->sp = sp;
         return;
     }
-    if (room < 3u) { /* no room to chunk: overflow, rescanned later */
-        for (uint32_t i = start; i < n; i++) {
-            edge(gc, tab, lim, a[i], EDGE_MARK);
-        }
-        return;
-    }
-    uint32_t base = sp, i = start;
-    sp += 2u; /* the continuation's two entries, filled below */
-    for (; i < n; i++) {
-        mm_slot *c = child_slot(tab, a[i], lim);
-        if (c == NULL) {
-            continue;
-        }
-        mm_obj *co = c->obj;
-        uint32_t ch = co->hdr, ci = (uint32_t)(c - tab);
-        if (must_reach(ch, ci, pos)) {
-            if (sp == limit) {
-                break; /* full: child i is the continuation's first */
-            }
-            co->hdr = reached_hdr(ch);
-            stack[sp++] = ci;
-        }
-        rc_inc(c);
-    }
-    stack[base] = i; /* i == n: an empty continuation */
-    stack[base + 1u] = (uint32_t)(os - tab) | GC_CONT;
-    gc->sp = sp;
+    scan_wide(gc, tab, os, a, n, start);
 }
 
-/* Scans objects (and continuations) off the stack until it is empty. */
+/* Scans objects (and continuations) off the stack until it is empty.
+ * An object is flagged SCANNED when its first chunk is taken; a
+ * continuation's object already is (or is the walk's own root, which
+ * stays flagless: see mark_body). */
 static void drain_stack(mm_gc *gc)
 {
     mm_slot *tab = gc->rt->tab;
-    uint32_t lim = member_lim(gc->gen), pos = gc->pos; /* constant while draining */
     while (gc->sp > 0) {
         uint32_t e = gc->stack[--gc->sp];
         uint32_t start = 0;
+        mm_slot *s;
+        mm_obj *o;
         if ((e & GC_CONT) != 0u) {
             start = gc->stack[--gc->sp];
-            e &= ~GC_CONT;
+            s = &tab[e & ~GC_CONT];
+            o = s->obj;
+        } else {
+            s = &tab[e];
+            o = s->obj;
+            o->hdr |= GC_SCANNED;
         }
-        mm_slot *s = &tab[e];
-        mm_obj *o = s->obj;
-        o->hdr |= GC_SCANNED;
         const mm_h *a;
         uint32_t n;
         if (!ref_array(gc, o, &a, &n)) {
             type_of(gc, o)->traverse(gc->rt, o, visit_mark, gc);
             continue;
         }
-        scan_array(gc, tab, lim, pos, s, a, n, start);
+        scan_array(gc, tab, s, a, n, start);
     }
 }
 
-/* The mark walk, one pass over the set (C4): a member with an outside
- * reference (rc > 0) and not yet REACHED is a root: it is flagged REACHED
- * and everything reachable from it is scanned off the stack there and
- * then. A member passed with rc == 0 and not REACHED is TENTATIVE (A
- * alone) and goes on the tentative list, threaded through its header's
- * back-link bits (C3; head returned): a later root may still reach it
- * (must_reach: it becomes REACHED, and stays on the list). A member
- * passed REACHED but unscanned (the stack was full when it was reached)
- * goes on the list too, for rescan_pending. `settled` (full collections,
- * over the handle table): every member passed scanned is settled at
- * once (flags cleared, generation 2) and gc->pos, the walk position,
- * tells a settled member (at or below it, flagless) from one not yet
- * passed; otherwise gc->pos stays 0 and the promote walk settles. */
+/* The mark walk, one pass over the set in walk order (C4, after
+ * CPython's move_unreachable): a member passed with an outside reference,
+ * or one given back by a reachable object passed before it (rc > 0), is
+ * reachable: its edges are followed there and then, each giving the
+ * child's reference back (rc += 1). A child not passed yet needs nothing
+ * more: the walk will pass it with rc > 0. Only a child passed already
+ * as TENTATIVE (A alone, rc 0 when passed: a back edge) is flagged
+ * REACHED and scanned off the explicit stack, its own edges likewise. A
+ * member passed with rc == 0 is TENTATIVE and goes on the tentative list,
+ * threaded through its header's back-link bits (C3; head returned); a
+ * later reachable object may still reach it (it becomes REACHED, and
+ * stays on the list). Each reachable member passed is settled at once
+ * (`settled`, full collections: flags cleared, generation 2) or flagged
+ * REACHED and SCANNED for the promote walk. A member is always flagless
+ * when the walk passes it: only members passed already get flags. The
+ * tentative members are counted, by type too (gc->by_type: the result
+ * when mark_find finds nothing to sort out). */
 static inline __attribute__((always_inline)) uint32_t
-mark_body(mm_gc *gc, uint32_t *survivors, bool young, bool settled)
+mark_body(mm_gc *gc, bool young, bool settled)
 {
     mm_slot *tab = gc->rt->tab;
     const mm_h *yt = gc->young;
     uint32_t lim = member_lim(young ? 0u : settled ? 2u : 1u);
-    uint32_t span = set_span(gc), head = 0, settled_n = 0;
+    uint32_t span = set_span(gc), head = 0, tentative = 0;
     for (uint32_t i = 0; i < span; i++) {
         uint32_t hdr;
         mm_slot *s = set_member(tab, yt, i, young, lim, &hdr);
@@ -467,38 +518,41 @@ mark_body(mm_gc *gc, uint32_t *survivors, bool young, bool settled)
             continue;
         }
         mm_obj *o = s->obj;
-        uint32_t idx = (uint32_t)(s - tab), fl = hdr & GC_FLAGS;
-        if (fl == 0u) {
-            if (rc_is_zero(s)) { /* no outside reference (yet) */
-                o->hdr = (hdr & ~MM_HDR_SLOT_MASK) | GC_SCANNED | head;
-                head = idx;
-                continue;
-            }
-            o->hdr = hdr | GC_REACHED; /* a root */
-            if (settled) {
-                gc->pos = idx;
-            }
-            gc->stack[0] = idx; /* the stack is empty here */
-            gc->sp = 1;
-            drain_stack(gc);
-            hdr = o->hdr;
-        } else if (fl == GC_REACHED) { /* unscanned: left to the rescan */
-            o->hdr = (hdr & ~MM_HDR_SLOT_MASK) | head;
+        uint32_t idx = young ? (uint32_t)(s - tab) : i;
+        if (MM_CFG_DEBUG) {
+            MM_ASSERT((hdr & GC_FLAGS) == 0u, "gc: member flagged before the walk passed it");
+        }
+        if (rc_is_zero(s)) { /* no outside reference (yet) */
+            uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT;
+            o->hdr = (hdr & ~MM_HDR_SLOT_MASK) | GC_SCANNED | head;
             head = idx;
+            gc->by_type[t]++; /* counted as garbage until reached */
+            tentative++;
             continue;
         }
+        const mm_h *a;
+        uint32_t n;
+        if (ref_array(gc, o, &a, &n)) {
+            scan_array(gc, tab, s, a, n, 0); /* the stack is empty here */
+        } else {
+            type_of(gc, o)->traverse(gc->rt, o, visit_mark, gc);
+        }
+        if (gc->sp > 0u) {
+            drain_stack(gc);
+        }
         if (settled) {
-            o->hdr = (hdr & ~(GC_FLAGS | MM_HDR_GCGEN_MASK)) | GC_OLDEST << MM_HDR_GCGEN_SHIFT;
-            settled_n++;
+            o->hdr = (hdr & ~MM_HDR_GCGEN_MASK) | GC_OLDEST << MM_HDR_GCGEN_SHIFT;
+        } else {
+            o->hdr = hdr | GC_FLAGS;
         }
     }
-    *survivors = settled_n;
+    gc->tentative = tentative;
     return head;
 }
 
-static uint32_t mark_walk_young(mm_gc *gc, uint32_t *sv) { return mark_body(gc, sv, true, false); }
-static uint32_t mark_walk_mid(mm_gc *gc, uint32_t *sv) { return mark_body(gc, sv, false, false); }
-static uint32_t mark_walk_full(mm_gc *gc, uint32_t *sv) { return mark_body(gc, sv, false, true); }
+static uint32_t mark_walk_young(mm_gc *gc) { return mark_body(gc, true, false); }
+static uint32_t mark_walk_mid(mm_gc *gc) { return mark_body(gc, false, false); }
+static uint32_t mark_walk_full(mm_gc *gc) { return mark_body(gc, false, true); }
 
 /* After a mark walk with a stack overflow: scans the members of the
  * tentative list (head) that are REACHED but not SCANNED, again until a
@@ -507,7 +561,6 @@ static uint32_t rescan_pending(mm_gc *gc, uint32_t head)
 {
     mm_slot *tab = gc->rt->tab;
     uint32_t rescans = 0;
-    gc->pos = UINT32_MAX; /* every flagless member is settled (or none is) */
     while (gc->overflow) {
         gc->overflow = false;
         rescans++;
@@ -537,30 +590,56 @@ static inline bool has_garbage_dict(const mm_gc *gc, mm_obj *o)
     return s != NULL && (s->obj->hdr & GC_FLAGS) == GC_SCANNED;
 }
 
-/* Steps 2 and 3: the mark walk, the rescans, then one pass over the
- * tentative list: a REACHED entry survives (its back-link is put back, it
- * is unlinked; settled at once in a full collection), the others are
- * the GARBAGE. Each is counted by type, held (rc 0 -> 1, C2), its edges
- * into the set are restored, and it stays linked: the list is then the
- * garbage list (C3, gc->garbage). Afterwards every garbage object's
- * refcount is its hold plus the references of garbage objects, every
- * survivor's is exact. */
+/* Steps 2 and 3: the mark walk, the rescans, then, unless the tentative
+ * list is all garbage of lists and instances and the collector's own hook
+ * is installed (gc->fused: the walk's counts are the result and the list
+ * is the garbage list as it is), one pass over the tentative list: a
+ * REACHED entry survives (its back-link is put back, it is unlinked;
+ * settled at once in a full collection), the others are the GARBAGE.
+ * Each is counted by type, held (rc 0 -> 1, C2), the edges of each whose
+ * type has its own clear() are restored (that clear drops them all), and
+ * it stays linked: the list is then the garbage list (C3, gc->garbage).
+ * Every survivor's refcount (and every outsider's) is then exact but for
+ * the edges garbage holds on it. */
 static void mark_find(mm_gc *gc, mm_gc_result *res)
 {
     bool settled = gc->gen == GC_OLDEST;
     uint32_t survivors = 0;
     memset(gc->by_type, 0, sizeof gc->by_type);
+    gc->reached = 0;
     gc->sp = 0;
-    gc->pos = 0;
     gc->overflow = false;
-    uint32_t head = gc->gen == 0 ? mark_walk_young(gc, &survivors)
-                    : settled    ? mark_walk_full(gc, &survivors)
-                                 : mark_walk_mid(gc, &survivors);
+    uint32_t head = gc->gen == 0 ? mark_walk_young(gc)
+                    : settled    ? mark_walk_full(gc)
+                                 : mark_walk_mid(gc);
+    if (settled) { /* every member the walk did not put on the list */
+        survivors = res->examined - gc->tentative;
+    }
     res->rescans = rescan_pending(gc, head);
+    bool own_clear = false; /* a tentative member of a type with its own clear() */
+    for (uint32_t t = 0; t < MM_TYPE_MAX; t++) {
+        own_clear |= gc->by_type[t] != 0u && gc->fast[t] == 0u;
+    }
+    gc->garbage_own_clear = own_clear;
+    gc->fused = gc->reached == 0u && !gc->garbage_own_clear && gc->rt->track_hook == track_hook;
+    if (gc->fused) { /* the tentative list is the garbage list, counted */
+        gc->garbage = head;
+        if (settled) { /* the release leaves pop alone: garbage left out here */
+            gc->pop[0] = 0;
+            gc->pop[1] = 0;
+            gc->pop[GC_OLDEST] = survivors;
+            res->survivors = survivors;
+        }
+        res->collected = gc->tentative;
+        res->managed_dicts = 0;
+        return;
+    }
+    memset(gc->by_type, 0, sizeof gc->by_type);
     mm_slot *tab = gc->rt->tab;
-    uint32_t gc_lim = member_lim(gc->gen);
     mm_obj *prev = NULL;
     uint32_t n = 0, dicts = 0, garb[MM_GC_GENERATIONS] = {0, 0, 0}, first = head;
+    bool any_dict = gc->dict_classes != 0u;
+    own_clear = false;
     for (uint32_t idx = head; idx != 0u;) {
         mm_slot *s = &tab[idx];
         mm_obj *o = s->obj;
@@ -580,18 +659,23 @@ static void mark_find(mm_gc *gc, mm_gc_result *res)
             idx = next;
             continue;
         }
-        if (has_garbage_dict(gc, o)) {
+        uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT;
+        if (any_dict && has_garbage_dict(gc, o)) {
             dicts++;
         }
         rc_inc(s); /* the hold (C2) */
-        gc->by_type[mm_hdr_type(o)]++;
+        gc->by_type[t]++;
         garb[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++;
-        edges(gc, tab, gc_lim, o, EDGE_RESTORE, visit_restore);
+        if (gc->fast[t] == 0u) { /* its own clear() drops every edge: restored */
+            edges(gc, tab, o, EDGE_RESTORE, visit_restore);
+            own_clear = true;
+        }
         n++;
         prev = o;
         idx = next;
     }
     gc->garbage = first;
+    gc->garbage_own_clear = own_clear;
     if (settled) { /* every member is garbage or a survivor now in generation 2 */
         gc->pop[0] = garb[0];
         gc->pop[1] = garb[1];
@@ -662,28 +746,55 @@ static inline void slot_free(mm_rt *rt, mm_slot *s, uint32_t idx)
     rt->freed++;
 }
 
+/* Drops garbage's reference h, whose edge was taken off the child's
+ * refcount by SUBTRACT and never given back (C2): that refcount is
+ * already what it is once the garbage is gone. Nothing to do for the
+ * sink or a stale handle (an object that died since, by the drain: its
+ * slot is free or of another generation), for a child still referenced
+ * (rc > 0), or for garbage (A alone: freed by the release). Any other
+ * child at rc 0 was held by garbage alone (an object outside the set, or
+ * a member of an older generation): it dies now, by the ordinary
+ * refcount drain (rc 1, decref). The drain never reaches garbage:
+ * anything that references garbage is garbage. */
+static inline __attribute__((always_inline)) void drop_ref(mm_rt *rt, mm_slot *tab, mm_h h)
+{
+    mm_slot *s = &tab[h & MM_H_INDEX_MASK];
+    uint32_t meta;
+    mm_obj *c;
+    mm__slot_load(s, &meta, &c);
+    if (c == NULL || ((meta ^ (h >> MM_H_INDEX_BITS)) & MM_META_GEN_MASK) != 0u ||
+        rc_field(meta) != MM_META_RC_ZERO || (c->hdr & GC_FLAGS) == GC_SCANNED) {
+        return;
+    }
+    s->meta = meta + MM_RC_ONE; /* refcount 1 */
+    mm_decref_fast(rt, h);
+}
+
 /* Drops every reference garbage object o (header hdr) holds: its type's
- * clear(), inline for lists and instances. A garbage child loses one
- * reference but keeps its hold, so no garbage object is freed here; a
- * survivor or outsider may be (it is then no longer reachable). */
+ * clear() (whose edges the find pass gave back, C2), or, for lists and
+ * instances, drop_ref on each. No garbage object is freed here (each
+ * keeps its hold); a survivor or outsider may be (it is then no longer
+ * reachable). */
 static inline __attribute__((always_inline)) void clear_garbage(mm_gc *gc, mm_obj *o,
                                                                 uint32_t hdr)
 {
     mm_rt *rt = gc->rt;
+    mm_slot *tab = rt->tab;
     uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT, f = gc->fast[t];
     if (f == GC_FAST_LIST) { /* list_clear */
         mm__list *l = (mm__list *)(void *)o;
         const mm_h *a = (const mm_h *)l->body;
-        for (uint32_t n = l->len; n > 0;) {
-            l->len = --n;
-            mm_decref_fast(rt, a[n]);
+        uint32_t n = l->len;
+        l->len = 0; /* nothing reads a garbage list meanwhile */
+        for (uint32_t i = 0; i < n; i++) {
+            drop_ref(rt, tab, a[i]);
         }
     } else if (f != 0u) { /* inst_clear */
         mm_h *a = mm__inst_fields(o);
         for (uint32_t i = 0; i < f - 1u; i++) {
             mm_h x = a[i];
             a[i] = MM_NULL;
-            mm_decref_fast(rt, x);
+            drop_ref(rt, tab, x);
         }
     } else {
         gc->types[t]->clear(rt, o);
@@ -720,20 +831,96 @@ static inline __attribute__((always_inline)) void free_garbage(mm_gc *gc, mm_slo
     slot_free(rt, s, idx);
 }
 
-/* Two passes over the garbage list (C2): every garbage object is
- * clear()ed first (each keeps its hold, so none is freed and the list
- * stays intact), then each, now held by its hold alone, is destroyed and
- * freed with its slot, its link read before. The back-links are restored
- * where a type's destroy or a hook may look. */
+/* The release when the collector's own hook is installed and every
+ * garbage object is a list or an instance (no type's clear, destroy or
+ * hook to call on garbage): one pass, each object dropping its references
+ * (drop_ref) and freed at once with its body and slot. A reference to
+ * garbage freed before is stale (drop_ref tells it by its slot); nothing
+ * else reads a garbage object meanwhile. */
+static inline __attribute__((always_inline)) void release_fast_body(mm_gc *gc, bool count)
+{
+    mm_rt *rt = gc->rt;
+    mm_slot *tab = rt->tab;
+    const uint16_t *fast = gc->fast;
+    uint32_t freed = 0;
+    uint32_t popd[MM_GC_GENERATIONS] = {0, 0, 0};
+    for (uint32_t idx = gc->garbage; idx != 0u;) {
+        mm_slot *s = &tab[idx];
+        uint32_t meta;
+        mm_obj *o;
+        mm__slot_load(s, &meta, &o);
+        uint32_t hdr = o->hdr, f = fast[(hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT];
+        if (MM_CFG_DEBUG) {
+            /* held (C2) unless mark_find skipped the find pass */
+            MM_ASSERT(rc_field(meta) == (gc->fused ? MM_META_RC_ZERO : 0u) && f != 0u,
+                      "gc: fast release of other garbage");
+        }
+        if (count) {
+            popd[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++; /* on_free */
+        }
+        if (f == GC_FAST_LIST) {
+            mm__list *l = (mm__list *)(void *)o;
+            const mm_h *a = (const mm_h *)l->body;
+            for (uint32_t i = 0, n = l->len; i < n; i++) {
+                drop_ref(rt, tab, a[i]);
+            }
+            if (a != NULL) {
+                mm_free_inline(rt->heap, l->body);
+            }
+        } else {
+            const mm_h *a = mm__inst_fields(o);
+            for (uint32_t i = 0; i < f - 1u; i++) {
+                drop_ref(rt, tab, a[i]);
+            }
+        }
+        mm_free_inline(rt->heap, o);
+        uint32_t gen = meta & MM_META_GEN_MASK;
+        if (gen == MM_H_GEN_MAX) {
+            mm__slot_release(rt, idx); /* retired; counted there */
+        } else {
+            mm__slot_store(s, rt->free_head << MM_META_RC_SHIFT | (gen + 1u), NULL);
+            rt->free_head = idx;
+            freed++;
+        }
+        idx = hdr & MM_HDR_SLOT_MASK;
+    }
+    rt->freed += freed;
+    for (uint32_t g = 0; g < MM_GC_GENERATIONS; g++) {
+        gc->pop[g] -= popd[g];
+    }
+    gc->garbage = 0;
+}
+/* count: the garbage is still in gc->pop (not when mark_find skipped the
+ * find pass of a full collection). */
+static void release_fast(mm_gc *gc)
+{
+    if (gc->fused && gc->gen == GC_OLDEST) {
+        release_fast_body(gc, false);
+    } else {
+        release_fast_body(gc, true);
+    }
+}
+
+/* The release through the descriptors and the hook (C2): when some
+ * garbage has its type's own clear(), every garbage object is cleared
+ * first (each keeps its hold, so none is freed and the list stays
+ * intact), then each, now held by its hold alone, is destroyed and freed
+ * with its slot, its link read before; else (a track_hook wrapper) each
+ * list or instance drops its references and is freed in turn, as in
+ * release_fast. The back-links are restored where a type's destroy or a
+ * hook may look. */
 static void release_garbage(mm_gc *gc)
 {
     mm_rt *rt = gc->rt;
     mm_slot *tab = rt->tab;
-    for (uint32_t idx = gc->garbage; idx != 0u;) {
-        mm_obj *o = tab[idx].obj;
-        uint32_t hdr = o->hdr;
-        clear_garbage(gc, o, hdr);
-        idx = hdr & MM_HDR_SLOT_MASK;
+    bool two_pass = gc->garbage_own_clear;
+    if (two_pass) {
+        for (uint32_t idx = gc->garbage; idx != 0u;) {
+            mm_obj *o = tab[idx].obj;
+            uint32_t hdr = o->hdr;
+            clear_garbage(gc, o, hdr);
+            idx = hdr & MM_HDR_SLOT_MASK;
+        }
     }
     uint32_t popd[MM_GC_GENERATIONS] = {0, 0, 0};
     bool own_hook = rt->track_hook == track_hook;
@@ -741,6 +928,9 @@ static void release_garbage(mm_gc *gc)
         mm_slot *s = &tab[idx];
         mm_obj *o = s->obj;
         uint32_t hdr = o->hdr, next = hdr & MM_HDR_SLOT_MASK;
+        if (!two_pass) {
+            clear_garbage(gc, o, hdr);
+        }
         popd[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++; /* on_free */
         free_garbage(gc, s, idx, o, (hdr & ~(MM_HDR_SLOT_MASK | GC_FLAGS)) | idx);
         idx = next;
@@ -786,32 +976,35 @@ static const char *type_name(const mm_rt *rt, uint32_t id)
     return t != NULL ? t->name : "?";
 }
 
-/* Fills res->types from gc->by_type, largest first; when the types
- * outnumber the entries, the last entry becomes "(other)", the rest. */
+/* Fills res->types from gc->by_type, largest first (ties: lower type id
+ * first); when the types outnumber the entries, the last entry becomes
+ * "(other)", the rest. O(types), plus a sort of the types found. */
 static void fill_types(const mm_gc *gc, mm_gc_result *res)
 {
-    static_assert(MM_TYPE_MAX <= 64u, "taken is a 64-bit mask");
     const uint32_t cap = MM_CFG_GC_RESULT_TYPES;
-    uint64_t taken = 0;
+    uint8_t ids[MM_TYPE_MAX] = {0};
+    uint32_t k = 0;
+    for (uint32_t id = 1; id < MM_TYPE_MAX; id++) {
+        uint32_t n = gc->by_type[id];
+        if (n == 0u) {
+            continue;
+        }
+        uint32_t j = k++; /* insertion: after every type of count >= n */
+        while (j > 0u && gc->by_type[ids[j - 1u]] < n) {
+            ids[j] = ids[j - 1u];
+            j--;
+        }
+        ids[j] = (uint8_t)id;
+    }
     res->ntypes = 0;
-    for (;;) {
-        uint32_t best = 0, best_n = 0;
-        for (uint32_t id = 1; id < MM_TYPE_MAX; id++) {
-            if ((taken >> id & 1u) == 0u && gc->by_type[id] > best_n) {
-                best = id;
-                best_n = gc->by_type[id];
-            }
-        }
-        if (best_n == 0u) {
-            return;
-        }
-        taken |= (uint64_t)1u << best;
+    for (uint32_t i = 0; i < k; i++) {
+        uint32_t n = gc->by_type[ids[i]];
         if (res->ntypes < cap) {
-            res->types[res->ntypes].name = type_name(gc->rt, best);
-            res->types[res->ntypes++].count = best_n;
+            res->types[res->ntypes].name = type_name(gc->rt, ids[i]);
+            res->types[res->ntypes++].count = n;
         } else {
             res->types[cap - 1u].name = "(other)";
-            res->types[cap - 1u].count += best_n;
+            res->types[cap - 1u].count += n;
         }
     }
 }
@@ -866,11 +1059,15 @@ static void collect(mm_gc *gc, uint32_t gen, mm_gc_result *res)
     }
     res->examined = subtract_internal(gc, res);
     mark_find(gc, res);
-    if (gen < GC_OLDEST) {
+    uint64_t t4 = mm_port_clock();
+    if (!gc->garbage_own_clear && rt->track_hook == track_hook) {
+        release_fast(gc);
+    } else {
+        release_garbage(gc);
+    }
+    if (gen < GC_OLDEST) { /* after the release: what its drain freed is not promoted */
         (void)promote_walk(gc, res);
     }
-    uint64_t t4 = mm_port_clock();
-    release_garbage(gc);
     res->release_instructions = mm_port_clock() - t4;
     update_counts(gc, res);
     fill_types(gc, res);

@@ -12,58 +12,72 @@
  *     an untracked holder, an object of an older generation) reaches it
  *     through objects of the set. Everything else in the set survives and
  *     moves to generation min(g+1, 2). A collection of g = 2 is full.
- * C2. Garbage is freed safely: every garbage object first gets an extra
- *     reference (its hold) and every edge between set members is counted
- *     again, before any garbage object is cleared; then every garbage
- *     object is clear()ed (drops its references: objects outside the set
- *     that only the garbage held are freed by the ordinary refcount
- *     drain; garbage objects keep their holds, so none is freed), and
- *     only then is each, held by its hold alone, destroyed and freed with
- *     its slot. So every garbage object is cleared before any is
- *     destroyed, and freed exactly once; no object is touched after it is
- *     freed, and an object that survives has the refcount it had, less
- *     the references the garbage held.
- * C3. Refcounts are exact when no collection is running. During one, a
- *     set member's slot refcount is used as CPython's gc_refs scratch:
- *     while marking, its references from outside the set (it may read 0;
- *     only the collector and the types' refs()/traverse() run then), and
- *     it is restored edge by edge: a survivor's when marking reaches it,
- *     the rest once marking is over, before any clear() runs (mm_obj.h
- *     (d)). Nothing else is stored per object: the
+ * C2. Garbage is freed safely. Its edges are not counted again: marking
+ *     (C3) leaves every object but the garbage with the refcount it has
+ *     once the garbage is gone. A garbage list or instance drops its
+ *     references itself: nothing for a child that is garbage or still
+ *     referenced, nothing for a handle gone stale (its object died since,
+ *     by the drain: told by its slot's generation), one decref, i.e. the
+ *     ordinary refcount drain, for a child left at refcount 0 that is not
+ *     garbage (an object outside the set, or of an older generation, that
+ *     only garbage held). When some garbage object's type has its own
+ *     clear(), every garbage object first gets an extra reference (its
+ *     hold) and such objects get every edge counted again, before any
+ *     garbage object drops anything; then every garbage object drops its
+ *     references (garbage keeps its hold, so none is freed), and only
+ *     then is each, held by its hold alone, destroyed and freed with its
+ *     slot. Otherwise (lists and instances only) each garbage object drops
+ *     its references and is freed in turn: a garbage object freed before
+ *     is then a stale handle to the ones after it, which nothing but the
+ *     collector reads (a track_hook wrapper still sees each before it is
+ *     freed). The drain never reaches garbage: anything that references
+ *     garbage is garbage. Every garbage object is freed exactly once, no
+ *     object is touched after it is freed, and an object that survives
+ *     has the refcount it had, less the references the garbage held.
+ * C3. Refcounts are exact when no collection is running. During one, slot
+ *     refcounts are CPython's gc_refs scratch: every edge of a set member
+ *     is taken off its child's refcount (a member or not; only the sink,
+ *     index 0, is left alone), so a member's counts its references from
+ *     outside the set (it may read 0; only the collector and the types'
+ *     refs()/traverse() run until the release, mm_obj.h (d)); marking
+ *     gives back the edges of every reachable object, and garbage's only
+ *     where C2 says. Nothing else is stored per object: the
  *     header's GC bits (mm_obj.h) hold the generation (2 bits), REACHED
  *     (flag B) and flag A (SCANNED with B; alone, TENTATIVE: passed by
  *     the mark walk without an outside reference, and after marking,
  *     garbage awaiting its release). Both flags are clear between
- *     collections. The single mark walk (C4) chains the tentative
- *     members, and those reached but not yet scanned, into the TENTATIVE
- *     LIST through their headers' slot-index bits (the back-link); once
+ *     collections (and on every object outside the set). The single mark
+ *     walk (C4) chains the tentative members into the TENTATIVE LIST
+ *     through their headers' slot-index bits (the back-link); once
  *     marking is over, its reached entries get their back-links back and
  *     are unlinked, and what is left is the GARBAGE LIST (head in struct
  *     mm_gc). No type's traverse/clear reads the back-link, and the
  *     release puts each one back before a type's destroy() or a
  *     track_hook wrapper sees the object.
- * C4. Marking is ONE walk over the set (as CPython's move_unreachable):
- *     a member passed with an outside reference and not yet REACHED is a
- *     root, and everything reachable from it is scanned there and then; a
- *     member passed without one goes on the tentative list (C3), where a
- *     later root may still reach it. In a full collection a member is
- *     settled (flags cleared, generation 2) as soon as the walk has
- *     passed it scanned; an edge to a flagless member the walk has
- *     already passed is known to lead to a settled survivor.
- *     It uses an explicit stack of MM_CFG_GC_STACK entries inside
- *     struct mm_gc (slot indices), never recursion. A container whose
- *     type has refs() and whose children would not all fit is scanned in
- *     chunks: as many children as fit are pushed above a CONTINUATION (2
- *     entries: the container and the position to resume at), so width
- *     alone never fills the stack (given 3 entries). When it is full all
- *     the same (depth), a newly reached
- *     object is flagged REACHED but not pushed and an overflow is noted;
- *     the walk puts such an object on the tentative list when it passes
- *     it (or it is there already), and once the walk is over the
- *     collector walks that list again (a RESCAN: not the whole set) and
- *     scans every REACHED but not SCANNED entry, until a pass ends
- *     without overflow. The result is the same whatever the stack size (a
- *     test runs with a 1-entry stack).
+ * C4. Marking is ONE walk over the set in walk order (as CPython's
+ *     move_unreachable): a member passed with rc > 0 (an outside
+ *     reference, or an edge a reachable object passed before it gave
+ *     back) is reachable, and its edges are followed there and then,
+ *     each giving its reference back. A child the walk has not passed yet
+ *     needs no more (it is passed with rc > 0); only a child passed
+ *     already as tentative (a back edge) is flagged REACHED and scanned,
+ *     through an explicit stack, its own edges likewise. A member passed
+ *     with rc == 0 goes on the tentative list (C3), where a later
+ *     reachable object may still reach it. A reachable member is settled
+ *     as the walk passes it (full collection: flags cleared, generation
+ *     2; else flagged for the promotion after the release).
+ *     The stack has MM_CFG_GC_STACK entries inside struct mm_gc (slot
+ *     indices), never recursion. A container whose type has refs() and
+ *     whose children would not all fit is scanned in chunks: as many
+ *     children as fit are pushed above a CONTINUATION (2 entries: the
+ *     container and the position to resume at), so width alone never
+ *     fills the stack (given 3 entries). When it is full all the same
+ *     (depth), a newly reached object (always on the tentative list) is
+ *     flagged REACHED but not pushed and an overflow is noted; once the
+ *     walk is over the collector walks that list again (a RESCAN: not the
+ *     whole set) and scans every REACHED but not SCANNED entry, until a
+ *     pass ends without overflow. The result is the same whatever the
+ *     stack size (a test runs with a 1-entry stack).
  * C5. Generation 0 is indexed by the YOUNG TABLE: the handles of the
  *     tracked objects created since the last collection, a fixed array of
  *     MM_CFG_GC_YOUNG_MAX entries inside struct mm_gc (a table of fixed
@@ -112,26 +126,23 @@
  *
  * ---- Measured (Cortex-M3 -O2, mps2-an385 under QEMU -icount; figures
  * from tests/bench/bench_gc.c, `gc_full`, `gc_young`, `gc_demo3`) ----
- * Full collection of 9,997 lists, half of them garbage in rings of 4: 188
- * instructions per tracked object (211 before this version, 357 at
- * first), of which 130 are the two walks over the handle table
- * (subtract; mark, which also settles the survivors: no rescan, the
- * 1,249-item root list is scanned in chunks) and the pass over the
- * tentative list (hold, count and restore the garbage), and 58 the
- * release: 115 per garbage object, walking the garbage list twice
- * (clear all, then destroy, free block and item array with the
- * allocator's inline fast path, free the slot inline). 2-slot
- * instances: 203 (was 226; release 108 per garbage object). A young
- * collection of 100 objects beside 10,000 old ones: 23,880 instructions
- * (238 per young object; was 26,120), the full one 1,250,880 (52x). The
- * two-node cycle of demo 3: 6,800.
- * The 100-per-object goal of issue #5 is NOT met: the subtract and mark
- * walks still cost ~45 and ~55 per tracked object here (each ~10 per
- * slot before any edge work, each edge touched in both, and again when
- * garbage is restored and cleared), and the release ~58.
- * Flash: 5.3 KB at -Os (4.5 KB before: list and instance fast paths
- * inline in every walk, and each walk compiled for the young table and
- * for the handle table).
+ * Full collection of 9,997 lists, half of them garbage in rings of 4: 121
+ * instructions per tracked object (188 before this version, 357 at
+ * first): ~35 the subtract walk, ~50 the mark walk (in walk order: the
+ * forward edges of this graph need no stack; survivors settled as it
+ * passes them; garbage counted by type on the tentative list, which is
+ * all garbage here, so no find pass runs), and the release ~43: 86 per
+ * garbage object, one pass (drop its reference, free item array, block
+ * and slot inline). 2-slot instances: 124 (was 203; release 72 per
+ * garbage object). A young collection of 100 objects beside 10,000 old
+ * ones: 15,520 instructions (155 per young object; was 23,880), the full
+ * one 826,520 (53x). The two-node cycle of demo 3: 5,600 (was 6,800).
+ * The 100-per-object goal of issue #5 is NOT met: each walk still costs
+ * ~10 per slot before any edge work, each edge is touched in both walks
+ * and again by the release, and freeing a list (item array, block,
+ * slot) costs ~40.
+ * Flash: 7.1 KB at -Os (5.3 KB before: the release's one-pass path, in
+ * two copies, and the mark walks' own edge loop, inline in each).
  *
  * ---- Ownership and time ----
  * Handles are not involved: the collector frees only garbage, which C code
@@ -218,10 +229,15 @@ typedef struct mm_gc {
     bool overflow;               /* the mark stack overflowed this walk */
     uint32_t gen;                /* generation being collected */
     uint32_t sp, stack_limit;    /* mark stack depth and usable entries */
-    uint32_t pos;                /* mark walk position (full collections) */
     uint32_t young_len;          /* entries used in young[] */
     uint64_t dict_classes;       /* type ids of classes with a __dict__ */
     uint32_t garbage;            /* head of the garbage list (mm_gc.c) */
+    bool garbage_own_clear;      /* some garbage (after the walk: some
+                                    tentative member) has its own clear() */
+    bool fused;                  /* no find pass: the tentative list was all
+                                    garbage (mm_gc.c, mark_find) */
+    uint32_t reached;            /* tentative members reached after all */
+    uint32_t tentative;          /* members put on the tentative list */
     const mm_type *types[MM_TYPE_MAX]; /* type id -> descriptor, cached */
     uint16_t fast[MM_TYPE_MAX];  /* type id -> fast path code, cached */
     uint32_t by_type[MM_TYPE_MAX];

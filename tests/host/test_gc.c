@@ -339,6 +339,43 @@ static void test_young_points_at_old(void **state)
     mm_gc_enable(&g->gc);
 }
 
+/* The release drops garbage's references one object at a time (C2): an
+ * old list only the newer young garbage ring holds dies there, and with
+ * it the young survivor only it and the older garbage ring hold, before
+ * that ring (released after: the newest garbage goes first) drops its
+ * reference to the survivor; a string only the garbage holds dies too. */
+static void test_survivor_dies_in_release(void **state)
+{
+    gcfx *g = (gcfx *)*state;
+    mm_rt *rt = &g->fx.rt;
+    mm_gc_result r;
+    mm_h old = mm_list_new(rt, 1);
+    collect(g, 2, &r); /* old: generation 2 */
+    mm_gc_disable(&g->gc);
+    mm_h s = mm_list_new(rt, 0); /* the young survivor, held by old */
+    assert_int_equal(mm_list_append(rt, old, s), MMO_OK);
+    mm_h g2 = list_ring(rt, 3); /* the older garbage ring names s */
+    assert_int_equal(mm_list_append(rt, g2, s), MMO_OK);
+    mm_h str = mm_str_from(rt, "only garbage holds me");
+    assert_int_equal(mm_list_append(rt, g2, str), MMO_OK);
+    mm_decref(rt, str);
+    mm_decref(rt, s);
+    mm_decref(rt, g2);
+    mm_h g1 = list_ring(rt, 3); /* the newer one holds old */
+    assert_int_equal(mm_list_append(rt, g1, old), MMO_OK);
+    mm_decref(rt, old);
+    mm_decref(rt, g1);
+    assert_int_equal(collect(g, 0, &r), 6);
+    assert_int_equal(r.survivors, 0); /* s died in the release */
+    assert_int_equal(r.freed, 9);
+    assert_false(alive(g, s));
+    assert_false(alive(g, old));
+    assert_false(alive(g, str));
+    assert_int_equal(mm_rt_live(rt), 0);
+    CHECK(g);
+    mm_gc_enable(&g->gc);
+}
+
 /* Young cost: 10,000 old objects, 100 young: only the 100 are examined. */
 static void test_young_is_proportional(void **state)
 {
@@ -369,6 +406,19 @@ static void test_young_is_proportional(void **state)
 
 /* ====================================================== stack / depth */
 
+/* A holder list made after x (so its slot comes after x's objects: fresh
+ * slots, or free ones, which a release leaves to be taken in ascending
+ * order), taking over the caller's reference to x: the mark walk passes
+ * everything x reaches before the holder, with no outside reference, and
+ * only then reaches it through its stack (C4). */
+static mm_h hold_late(mm_rt *rt, mm_h x)
+{
+    mm_h holder = mm_list_new(rt, 1);
+    assert_int_equal(mm_list_append(rt, holder, x), MMO_OK);
+    mm_decref(rt, x);
+    return holder;
+}
+
 /* A comb: spine lists holding [leaf list, next spine]; the LIFO stack
  * scans the spine first and piles up the leaves. Cyclic if ring. */
 static mm_h comb(mm_rt *rt, uint32_t n, bool ring)
@@ -398,14 +448,14 @@ static void run_comb(gcfx *g, uint32_t limit, uint32_t n)
     mm_rt *rt = &g->fx.rt;
     mm_gc_result r;
     mm_gc_set_stack_limit(&g->gc, limit);
-    mm_h c = comb(rt, n, true);
+    mm_h c = hold_late(rt, comb(rt, n, true));
     assert_int_equal(collect(g, 2, &r), 0);
-    assert_int_equal(r.survivors, 2 * n);
+    assert_int_equal(r.survivors, 2 * n + 1);
     if (limit < MM_CFG_GC_STACK) {
         assert_true(r.rescans > 0);
     }
     CHECK(g, c);
-    mm_decref(rt, c);
+    mm_decref(rt, c); /* the holder dies by its refcount */
     assert_int_equal(collect(g, 2, &r), 2 * n);
     CHECK(g);
     mm_gc_set_stack_limit(&g->gc, MM_CFG_GC_STACK);
@@ -419,8 +469,8 @@ static void test_mark_stack_overflow(void **state)
     run_comb(g, 3, 500);
 }
 
-/* A wide list: a root holding 1,000 rings of 3 (and itself), kept, then
- * dropped. Its items outnumber the mark stack: it is scanned in chunks
+/* A wide list: a root holding 1,000 rings of 3 (and itself), kept (by a
+ * holder made last, hold_late), then dropped. Its items outnumber the mark stack: it is scanned in chunks
  * (continuations), without a rescan as long as the stack has 3 entries;
  * the result is the same with 1 entry (overflow and rescans). */
 static void run_wide(gcfx *g, uint32_t limit)
@@ -438,15 +488,16 @@ static void run_wide(gcfx *g, uint32_t limit)
         }
         mm_decref(rt, ring);
     }
+    root = hold_late(rt, root);
     assert_int_equal(collect(g, 2, &r), 0);
-    assert_int_equal(r.survivors, 3001);
+    assert_int_equal(r.survivors, 3002);
     if (limit >= 3u) {
         assert_int_equal(r.rescans, 0);
     } else {
         assert_true(r.rescans > 0);
     }
     CHECK(g, root);
-    mm_decref(rt, root);
+    mm_decref(rt, root); /* the holder dies by its refcount */
     assert_int_equal(collect(g, 2, &r), 3001);
     CHECK(g);
     assert_int_equal(mm_rt_live(rt), 0);
@@ -1085,6 +1136,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_live_points_at_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_old_points_at_young, setup, teardown),
         cmocka_unit_test_setup_teardown(test_young_points_at_old, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_survivor_dies_in_release, setup, teardown),
         cmocka_unit_test_setup_teardown(test_young_is_proportional, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mark_stack_overflow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wide_list, setup, teardown),

@@ -126,7 +126,9 @@ TT_CASE(gc_ring_sized)
 /* A comb up to 10,000 deep (less if the heap ends first): reachable
  * (nothing collected, rescans after the mark stack overflows), then closed
  * into a ring, dropped and collected. Per level: a spine list (16 B + 8 B
- * items) and a leaf list (16 B), 2 slots (16 B). */
+ * items) and a leaf list (16 B), 2 slots (16 B). Each spine holds the one
+ * made before it, so that the mark walk (C4) passes the whole comb before
+ * its root, the newest spine, and then follows it through its stack. */
 TT_CASE(gc_deep_comb)
 {
     const uint32_t want = 10000;
@@ -143,17 +145,19 @@ TT_CASE(gc_deep_comb)
         if (leaf == MM_NULL) {
             break; /* MemoryError: the comb is as deep as the heap allows */
         }
-        TT_ASSERT_EQ(mm_list_append(rt, cur, leaf), MMO_OK); /* no growth: cap 2 */
-        mm_decref(rt, leaf);
-        objects++;
         mm_h next = mm_list_new(rt, 2);
         if (next == MM_NULL) {
+            mm_decref(rt, leaf);
             break;
         }
-        TT_ASSERT_EQ(mm_list_append(rt, cur, next), MMO_OK);
+        /* [leaf, older spine]: the LIFO stack scans the spine first and
+         * piles up the leaves. No growth: cap 2. */
+        TT_ASSERT_EQ(mm_list_append(rt, next, leaf), MMO_OK);
+        mm_decref(rt, leaf);
+        TT_ASSERT_EQ(mm_list_append(rt, next, cur), MMO_OK);
         mm_decref(rt, cur);
         cur = next;
-        objects++;
+        objects += 2u;
         depth++;
     }
     mm_printf("gc_deep_comb: depth %lu (%lu objects)\n", (unsigned long)depth,
@@ -175,7 +179,7 @@ TT_CASE(gc_deep_comb)
     mm_gc_set_stack_limit(gc, MM_CFG_GC_STACK);
     mm_h ext[2] = {first, cur};
     TT_ASSERT(all_ok(gc, ext, 2));
-    TT_ASSERT_EQ(mm_list_append(rt, cur, first), MMO_OK); /* room: cap 2 */
+    TT_ASSERT_EQ(mm_list_append(rt, first, cur), MMO_OK); /* room: cap 2, no items */
     mm_decref(rt, cur);
     mm_decref(rt, first);
     TT_ASSERT_EQ(mm_gc_collect(gc, 2, &r), objects);
