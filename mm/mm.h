@@ -48,8 +48,8 @@
  *     small alloc: fast path 12 (pop + count); worst 48 (a new pool from
  *                  the wilderness)
  *     small free:  fast path 15 (push + count); that is also the worst case
- *     large alloc: worst 110, mean 80 (find a run, split it)
- *     large free:  worst 146, mean 105 (coalesce both sides, index)
+ *     large alloc: worst 102, mean 74 (find a run, split it)
+ *     large free:  worst 97, mean 71 (coalesce both sides, index)
  * All four are O(1) with no loop, except these slow paths:
  *   - a refill or large request that finds neither a long enough indexed
  *     run nor room in the wilderness runs mm_pools_reclaim once:

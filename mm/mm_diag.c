@@ -197,7 +197,7 @@ static bool check_runs(const mm_heap *h, tally *t, mm_report *r)
         after_free = mark == MM_C_FREE;
         i += n;
     }
-    if (t->pages_runs != h->pages_runs || t->pages_pool != h->pages_pool ||
+    if (t->pages_runs != mm_pages_runs(h) || t->pages_pool != h->pages_pool ||
         t->pages_large != h->pages_large || t->large_blocks != h->large_blocks) {
         return report(r, "page totals disagree with the runs", h);
     }
@@ -213,7 +213,7 @@ static bool check_buckets(const mm_heap *h, const tally *t, mm_report *r)
     }
     for (uint32_t f = 0; f < MM_NBUCKET; f++) {
         uint32_t prev = MM_NIL;
-        uint16_t first = h->bucket[f];
+        uint32_t first = mm_pages_first(h, f);
         bool bit = ((h->bmap >> f) & 1u) != 0;
         if (bit != (first != MM_NIL)) {
             return report(r, "bucket bitmap disagrees with bucket", h);
@@ -322,11 +322,11 @@ static bool check_state(const mm_heap *h, mm_report *r)
     if (h->npages > MM_MAX_PAGES || h->meta == 0 || h->meta >= h->npages ||
         h->top < h->meta || h->top > h->npages ||
         h->span8 != ((uintptr_t)h->npages << (MM_PAGE_SHIFT - 3u)) ||
-        (const char *)h->desc < (const char *)h->cmap + h->npages ||
+        (const char *)h->desc < (const char *)h->cmap + h->npages + 1u ||
         (const char *)(h->desc + h->npages) > mm_page_addr(h, h->meta)) {
         return report(r, "heap state: bad page counts, top or descriptors", h);
     }
-    for (uint32_t i = 0; i < h->npages; i++) {
+    for (uint32_t i = 0; i <= h->npages; i++) { /* cmap[npages]: NONE too */
         uint8_t want = i < h->meta ? MM_C_META : MM_C_NONE;
         if ((i < h->meta || i >= h->top) && h->cmap[i] != want) {
             return report(r, "heap page or wilderness page has a wrong mark", &h->cmap[i]);

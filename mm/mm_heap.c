@@ -176,11 +176,12 @@ static void class_geometry(mm_heap *h, size_t c)
     h->per_pool[c] = (uint16_t)(best_k * MM_PAGE_SIZE / s);
 }
 
-/* Offset of the descriptors from h: after the state and the page marks. */
+/* Offset of the descriptors from h: after the state and the page marks
+ * (n, and one more past the last page: see mm_pages_give). */
 static size_t desc_offset(size_t n)
 {
     size_t a = sizeof(mm_pd);
-    return (sizeof(struct mm_heap) + n + a - 1u) / a * a;
+    return (sizeof(struct mm_heap) + n + 1u + a - 1u) / a * a;
 }
 
 mm_heap *mm_init(void *region, size_t size)
@@ -200,7 +201,7 @@ mm_heap *mm_init(void *region, size_t size)
     mm_heap *h = (mm_heap *)start;
     memset(h, 0, meta_bytes);
     memset(h->cmap, MM_C_META, meta);
-    memset(h->cmap + meta, MM_C_NONE, n - meta);
+    memset(h->cmap + meta, MM_C_NONE, n - meta + 1u); /* and cmap[n] */
     h->desc = (mm_pd *)(start + desc_offset(n));
     h->npages = (uint32_t)n;
     h->meta = (uint32_t)meta;
@@ -506,15 +507,9 @@ static void free_unlocked(mm_heap *h, void *p)
     mm_large_free(h, (uint32_t)idx);
 }
 
-/* Everything mm_free does beyond the unlocked small fast path. */
-static __attribute__((noinline)) void free_slow(mm_heap *h, void *p)
+/* Everything mm_free does beyond its unlocked fast paths. */
+__attribute__((noinline)) void mm__free_slow(mm_heap *h, void *p)
 {
-    uintptr_t off = (uintptr_t)p - (uintptr_t)h;
-    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && mm_in_pages(h, off) &&
-        h->cmap[off >> MM_PAGE_SHIFT] == MM_C_LARGE && (off & (MM_PAGE_SIZE - 1u)) == 0) {
-        mm_large_free(h, (uint32_t)(off >> MM_PAGE_SHIFT)); /* large fast path */
-        return;
-    }
     if (p == NULL) {
         return;
     }
@@ -525,9 +520,16 @@ static __attribute__((noinline)) void free_slow(mm_heap *h, void *p)
 
 void mm_free(mm_heap *h, void *p)
 {
-    if (!mm__free_fast(h, p)) {
-        free_slow(h, p);
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h; /* NULL wraps: not inside */
+    uint32_t mark = 0; /* no page: not MM_C_LARGE */
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && mm_in_pages(h, off)) {
+        mark = h->cmap[off >> MM_PAGE_SHIFT];
+        if (mark < MM_NCLASS) {
+            mm__small_free(h, mark, p); /* small fast path */
+            return;
+        }
     }
+    mm__free_large(h, p, off, mark);
 }
 
 size_t mm_usable_size(const mm_heap *h, const void *p)

@@ -5,7 +5,7 @@
  * mm.h is.
  *
  * Region layout, from h (the region start rounded up to 8):
- *   page 0 .. meta-1   [struct mm_heap][cmap: 1 byte per page][pad][desc: 1
+ *   page 0 .. meta-1   [struct mm_heap][cmap: 1 byte per page, 1 more][pad][desc: 1
  *                      per page]  (the heap's own pages, cmap MM_C_META)
  *   page meta .. top-1 pools, large blocks and free runs, in any order
  *   page top .. npages-1  the wilderness: free pages never used, or given
@@ -46,6 +46,7 @@
 /* Free runs are indexed by floor(log2 length) (lengths < 2^16): one list
  * per power of two and one bitmap word, as in o1heap. */
 #define MM_NBUCKET 16u
+_Static_assert(MM_MAX_PAGES < (1u << MM_NBUCKET), "run lengths fit the buckets");
 
 _Static_assert(MM_SMALL_MAX % 8 == 0 && MM_SMALL_MAX >= 8,
               "MM_SMALL_MAX must be a positive multiple of 8");
@@ -71,10 +72,11 @@ _Static_assert(MM_POOL_MAX_PAGES >= 1 && MM_POOL_MAX_PAGES <= 8,
  * Other pages' descriptors mean nothing. */
 typedef struct mm_pd {
     union {
-        struct {
+        struct mm_links {
             uint16_t prev; /* previous run in the bucket, MM_NIL at the head */
             uint16_t next; /* next run in the bucket, MM_NIL ends */
         } l;
+        uint32_t pair; /* l as one word (MM_LINKS), to write both at once */
         void **owner; /* where the only pointer to the large block is kept */
     } u;
     uint16_t len;
@@ -82,6 +84,13 @@ typedef struct mm_pd {
 } mm_pd;
 
 _Static_assert(sizeof(mm_pd) == 2 * sizeof(void *), "page descriptor size");
+
+/* The value of u.pair for links prev and next (each < 2^16). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define MM_LINKS(prev, next) ((uint32_t)(prev) << 16 | (uint32_t)(next))
+#else
+#define MM_LINKS(prev, next) ((uint32_t)(prev) | (uint32_t)(next) << 16)
+#endif
 
 /* ---- heap state ---- */
 
@@ -126,16 +135,15 @@ struct mm_heap {
     uint8_t pool_pages[MM_NCLASS];
 
     /* free runs, segregated by floor(log2 length) */
-    uint32_t bmap;                 /* bit b: bucket[b] is not empty */
-    uint16_t bucket[MM_NBUCKET];   /* first run, MM_NIL */
+    uint32_t bmap;                 /* bit b: bucket b is not empty */
+    uint16_t bucket[MM_NBUCKET];   /* first run, MM_NIL (mm_pages_first) */
 
     /* page accounting (updated only on page-level events) */
-    uint32_t pages_runs;   /* pages in indexed free runs (wilderness apart) */
     uint32_t pages_pool;
     uint32_t pages_large;
     uint32_t large_blocks;
     uint32_t pages_peak;   /* recorded at decreases (mm_peak_pages) */
-    uint8_t cmap[];        /* one mark per page */
+    uint8_t cmap[];        /* one mark per page, and cmap[npages] = MM_C_NONE */
 };
 
 #define MM_MAGIC 0x6D6D6871u /* "mmhq" */
@@ -218,10 +226,18 @@ static inline uint16_t mm_peak_pools(const mm_heap *h, size_t c)
     return h->pools[c] > h->pools_peak[c] ? h->pools[c] : h->pools_peak[c];
 }
 
+/* Pages in indexed free runs (the wilderness apart): every page below top
+ * is the heap's own, a pool's, a large block's or a free run's, so no
+ * counter is kept for them. */
+static inline uint32_t mm_pages_runs(const mm_heap *h)
+{
+    return h->top - h->meta - h->pages_pool - h->pages_large;
+}
+
 /* Free pages: indexed runs plus the wilderness. */
 static inline uint32_t mm_pages_free(const mm_heap *h)
 {
-    return h->pages_runs + (h->npages - h->top);
+    return h->npages - h->meta - h->pages_pool - h->pages_large;
 }
 
 /* ---- the small fast paths, inline (mm_heap.c; the object layer) ---- */
@@ -372,12 +388,20 @@ uint32_t mm_pages_take(mm_heap *h, uint32_t n);
 uint32_t mm_pages_take_top(mm_heap *h, uint32_t n);
 
 /* Gives pages [idx, idx+n) back as free, coalescing with free neighbours
- * and the wilderness. The caller has marked them all MM_C_NONE. */
+ * and the wilderness. The caller has marked them all MM_C_NONE, except
+ * page idx, which may keep its old mark (a large block's head). */
 void mm_pages_give(mm_heap *h, uint32_t idx, uint32_t n);
 
 /* Large-block paths of the API (size > MM_SMALL_MAX). */
 void *mm_large_alloc(mm_heap *h, size_t size);
 void mm_large_free(mm_heap *h, uint32_t idx);
+/* mm_free of p, inside the heap's pages, whose page has mark (no pool
+ * page): the large fast path of an unlocked non-debug build, which frees
+ * a large block (mm_large_free inline) and passes anything else to
+ * mm__free_slow. */
+void mm__free_large(mm_heap *h, void *p, uintptr_t off, uint32_t mark);
+/* mm_free past its fast paths: NULL, then every check (in the lock). */
+void mm__free_slow(mm_heap *h, void *p);
 /* Resizes large block idx in place to hold size (> MM_SMALL_MAX) bytes:
  * shrinks (freeing surplus pages) or grows into free pages right after it.
  * Returns false, changing nothing, if that cannot be done. */
@@ -390,6 +414,21 @@ uint32_t mm_pages_largest(const mm_heap *h);
 static inline uint32_t mm_pages_bucket(uint32_t n)
 {
     return 31u - (uint32_t)__builtin_clz(n);
+}
+
+/* The first run of bucket b. The lists are kept in reverse order,
+ * bucket[MM_NBUCKET - 1 - b], so that the hot paths find the list of a
+ * length from its count of leading zeros alone (mm_pages_slot). */
+static inline uint32_t mm_pages_first(const mm_heap *h, uint32_t b)
+{
+    return h->bucket[MM_NBUCKET - 1u - b];
+}
+
+/* The list slot of the bucket of length n (1 <= n < 2^16; n = 1 << b
+ * gives bucket b's): bucket[clz(n) - 16]. */
+static inline uint16_t *mm_pages_slot(mm_heap *h, uint32_t n)
+{
+    return &h->bucket[(uint32_t)__builtin_clz(n) - (32u - MM_NBUCKET)];
 }
 
 /* ---- mm_heap.c: shared with mm_pages.c and mm_diag.c ---- */

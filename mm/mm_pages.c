@@ -6,7 +6,8 @@
  * run lengths in pages):
  *  1. A free run of n pages lives in bucket floor(log2 n): a doubly linked
  *     list of run heads through their descriptors; bit b of bmap says
- *     bucket b is not empty.
+ *     bucket b is not empty. One count of leading zeros of n gives both
+ *     the list (mm_pages_slot) and the bit (0x80000000 >> clz).
  *  2. Taking n pages looks at the first run of n's own bucket, then at the
  *     first run of the lowest non-empty bucket above it (one find-first-
  *     set), whose runs are all long enough. The run's surplus goes back as
@@ -15,6 +16,12 @@
  *     so giving pages back merges with both neighbours in O(1): the right
  *     neighbour's head is the next page, the left neighbour's head is
  *     named by the page just before (its cmap mark says FREE or TAIL).
+ *     The mark at top is NONE (a wilderness page, or the extra mark past
+ *     the last page), so the right neighbour is looked at before top.
+ *     The large free is one straight path for its worst case (both
+ *     neighbours free, each alone in its bucket, the merged run alone in
+ *     its own): the bitmap is kept in a register, loaded and stored once,
+ *     and the branches that would lengthen it are laid out the other way.
  *  4. Above every page ever used lies the wilderness (pages top..npages-1):
  *     it is not indexed, a take that finds no indexed run cuts from its
  *     bottom (top += n), and a run given back right below top lowers top
@@ -38,63 +45,66 @@
 
 /* ---- the free-run index ---- */
 
-/* Links run idx (n pages) at the front of its bucket; marks untouched. */
-static inline void run_link(mm_heap *h, uint32_t idx, uint32_t n)
+/* The bitmap bit of the bucket of length n: 1 << floor(log2 n), from the
+ * same count of leading zeros that finds the bucket's list. */
+static inline uint32_t len_bit(uint32_t n)
 {
-    uint32_t b = mm_pages_bucket(n);
-    mm_pd *d = mm_desc(h, idx);
-    uint16_t first = h->bucket[b];
-    d->len = (uint16_t)n;
-    d->u.l.prev = MM_NIL;
-    d->u.l.next = first;
-    if (first != MM_NIL) {
-        mm_desc(h, first)->u.l.prev = (uint16_t)idx;
-    }
-    h->bucket[b] = (uint16_t)idx;
-    h->bmap |= 1u << b;
+    return 0x80000000u >> __builtin_clz(n);
 }
 
-/* Unlinks run idx (n pages) from its bucket; marks untouched. */
-static inline void run_unlink(mm_heap *h, uint32_t idx, uint32_t n)
+/* Unlinks the free run of descriptor d (n pages) from its bucket; returns
+ * bmap with the bucket's bit cleared if it emptied. Marks untouched. The
+ * hot paths keep the bitmap in a local, so it is loaded and stored once. */
+static inline uint32_t run_unlink(mm_heap *h, mm_pd *desc, mm_pd *d, uint32_t n, uint32_t bmap)
 {
-    mm_pd *d = mm_desc(h, idx);
-    MM_DEBUG_ASSERT(h->cmap[idx] == MM_C_FREE && d->len == n, "run_unlink: not a free run head");
-    uint16_t next = d->u.l.next, prev = d->u.l.prev;
-    if (prev == MM_NIL) {
-        uint32_t b = mm_pages_bucket(n);
-        h->bucket[b] = next;
-        if (next == MM_NIL) {
-            h->bmap &= ~(1u << b);
+    MM_DEBUG_ASSERT(h->cmap[d - desc] == MM_C_FREE && d->len == n,
+                    "run_unlink: not a free run head");
+    uint32_t next = d->u.l.next, prev = d->u.l.prev;
+    if (__builtin_expect(prev == MM_NIL, 1)) { /* likely: the worst case, laid out straight */
+        *mm_pages_slot(h, n) = (uint16_t)next;
+        if (__builtin_expect(next == MM_NIL, 1)) {
+            return bmap & ~len_bit(n);
         }
     } else {
-        mm_desc(h, prev)->u.l.next = next;
+        desc[prev].u.l.next = (uint16_t)next;
+        if (next == MM_NIL) {
+            return bmap;
+        }
     }
-    if (next != MM_NIL) {
-        mm_desc(h, next)->u.l.prev = prev;
-    }
+    desc[next].u.l.prev = (uint16_t)prev;
+    return bmap;
 }
 
-/* Writes the head and tail marks of free run [idx, idx+n). */
-static inline void run_mark(mm_heap *h, uint32_t idx, uint32_t n)
+/* Links run idx (n pages; descriptor d, mark cm = &cmap[idx]) at the
+ * front of its bucket and writes its head and tail marks; returns bmap
+ * with the bucket's bit set. */
+static inline uint32_t run_insert(mm_heap *h, mm_pd *desc, mm_pd *d, uint8_t *cm, uint32_t idx,
+                                  uint32_t n, uint32_t bmap)
 {
-    h->cmap[idx] = MM_C_FREE;
-    h->cmap[idx + n - 1u] = n > 1 ? MM_C_TAIL : MM_C_FREE; /* 1 page: head too */
-    mm_desc(h, idx + n - 1u)->head = (uint16_t)idx;
-}
-
-/* Puts pages [idx, idx+n) in as one indexed free run (marks written). */
-static inline void run_insert(mm_heap *h, uint32_t idx, uint32_t n)
-{
-    MM_DEBUG_ASSERT(n > 0 && idx + n < h->top, "run_insert: run out of range");
-    run_link(h, idx, n);
-    run_mark(h, idx, n);
+    MM_DEBUG_ASSERT(n > 0 && idx + n < h->top && d == desc + idx && cm == h->cmap + idx,
+                    "run_insert: run out of range");
+    uint16_t *slot = mm_pages_slot(h, n);
+    uint32_t first = *slot;
+    d->len = (uint16_t)n;
+    d->u.pair = MM_LINKS(MM_NIL, first); /* one store */
+    if (__builtin_expect(first == MM_NIL, 1)) { /* the longer way, laid out straight */
+        bmap |= len_bit(n); /* a non-empty bucket has its bit already */
+    } else {
+        desc[first].u.l.prev = (uint16_t)idx;
+    }
+    *slot = (uint16_t)idx;
+    uint32_t last = n - 1u;
+    cm[last] = MM_C_TAIL;
+    cm[0] = MM_C_FREE; /* a 1-page run: its tail is its head */
+    d[last].head = (uint16_t)idx;
+    return bmap;
 }
 
 /* Takes free run idx (n pages) out of its bucket and clears its head and
  * tail marks. */
 static inline void run_remove(mm_heap *h, uint32_t idx, uint32_t n)
 {
-    run_unlink(h, idx, n);
+    h->bmap = run_unlink(h, h->desc, mm_desc(h, idx), n, h->bmap);
     h->cmap[idx] = MM_C_NONE;
     h->cmap[idx + n - 1u] = MM_C_NONE;
 }
@@ -113,72 +123,81 @@ uint32_t mm_pages_take(mm_heap *h, uint32_t n)
 {
     /* the first run of n's own bucket if it is long enough, else the first
      * run of the next non-empty bucket up (every run there is longer) */
-    uint32_t b = mm_pages_bucket(n);
-    uint32_t idx = h->bucket[b];
-    if (idx == MM_NIL || mm_desc(h, idx)->len < n) {
-        uint32_t above = h->bmap & ~((2u << b) - 1u);
+    mm_pd *desc = h->desc;
+    uint32_t bmap = h->bmap;
+    uint32_t idx = *mm_pages_slot(h, n);
+    if (idx == MM_NIL || desc[idx].len < n) {
+        uint32_t above = bmap & ~((len_bit(n) << 1) - 1u);
         if (above == 0) {
             return mm_pages_take_top(h, n);
         }
-        idx = h->bucket[__builtin_ctz(above)];
+        idx = *mm_pages_slot(h, above & -above); /* its lowest bucket */
     }
-    uint32_t m = mm_desc(h, idx)->len;
-    run_unlink(h, idx, m);
+    uint32_t m = desc[idx].len;
+    bmap = run_unlink(h, desc, desc + idx, m, bmap);
     h->cmap[idx] = MM_C_NONE;
     if (m > n) {
-        /* [ taken | rest ]: the rest keeps the run's tail page */
+        /* [ taken | rest ]: the rest keeps the run's tail page (and mark) */
         uint32_t rest = idx + n;
-        run_link(h, rest, m - n);
-        h->cmap[rest] = MM_C_FREE;
-        if (m - n > 1) {
-            mm_desc(h, idx + m - 1u)->head = (uint16_t)rest;
-        } else {
-            mm_desc(h, rest)->head = (uint16_t)rest;
-        }
+        bmap = run_insert(h, desc, desc + rest, h->cmap + rest, rest, m - n, bmap);
     } else {
         h->cmap[idx + m - 1u] = MM_C_NONE;
     }
-    h->pages_runs -= n;
+    h->bmap = bmap;
     return idx;
 }
 
-/* The head of the free run whose last page is i - 1, or MM_NIL. */
-static inline uint32_t free_before(const mm_heap *h, uint32_t i)
+/* Inlined into the large free for speed, except in a build for size. */
+#ifdef __OPTIMIZE_SIZE__
+#define GIVE_INLINE
+#else
+#define GIVE_INLINE __attribute__((always_inline))
+#endif
+
+/* Gives pages [idx, idx+n) back (mm_pages_give, inline for the large
+ * free). Page idx may still carry its old mark; the others are NONE. The
+ * run is followed by its descriptor d and mark cm as well as its index. */
+static inline GIVE_INLINE void give(mm_heap *h, uint32_t idx, uint32_t n)
 {
-    uint8_t mark = h->cmap[i - 1u]; /* i > meta: page i-1 is no META page */
-    return mark == MM_C_TAIL || mark == MM_C_FREE ? mm_desc(h, i - 1u)->head : MM_NIL;
+    mm_pd *desc = h->desc, *d = desc + idx;
+    uint8_t *cm = h->cmap + idx;
+    uint32_t bmap = h->bmap;
+    uint32_t lmark = cm[-1]; /* page meta-1 is a META page: never free */
+    cm[0] = MM_C_NONE;
+    if (__builtin_expect(lmark - MM_C_FREE <= MM_C_TAIL - MM_C_FREE, 1)) {
+        /* [ free ][ this ] => [ ---- free ---- ]: the left run's head stays */
+        uint32_t left = d[-1].head;
+        mm_pd *dl = desc + left;
+        uint32_t ln = dl->len;
+        bmap = run_unlink(h, desc, dl, ln, bmap);
+        cm[-1] = MM_C_NONE; /* its old tail (or head, marked below) */
+        n += ln;
+        idx = left;
+        d = dl;
+        cm -= ln;
+    }
+    /* cmap[top] is NONE (wilderness, or the mark past the last page): a
+     * free right neighbour is no wilderness, and needs no look at top */
+    if (__builtin_expect(cm[n] == MM_C_FREE, 1)) {
+        /* [ this ][ free ] => [ ---- this ---- ]: its tail page stays */
+        mm_pd *dr = d + n;
+        uint32_t rn = dr->len;
+        bmap = run_unlink(h, desc, dr, rn, bmap);
+        cm[n] = MM_C_NONE;
+        n += rn;
+    } else if (idx + n == h->top) {
+        /* [ this ][ wilderness ] => [ wilderness ] */
+        h->top = idx;
+        cm[0] = MM_C_NONE;
+        h->bmap = bmap;
+        return;
+    }
+    h->bmap = run_insert(h, desc, d, cm, idx, n, bmap);
 }
 
 void mm_pages_give(mm_heap *h, uint32_t idx, uint32_t n)
 {
-    uint32_t end = idx + n;
-    uint32_t add = n; /* pages that join the indexed runs */
-    uint32_t left = idx > h->meta ? free_before(h, idx) : MM_NIL;
-    if (left != MM_NIL) {
-        /* [ free ][ this ] => [ ---- free ---- ]: the left run's head stays */
-        uint32_t ln = mm_desc(h, left)->len;
-        run_unlink(h, left, ln);
-        h->cmap[idx - 1u] = MM_C_NONE; /* its old tail (or head, relinked below) */
-        n += ln;
-        idx = left;
-    }
-    if (end == h->top) {
-        /* [ this ][ wilderness ] => [ wilderness ] */
-        h->top = idx;
-        h->cmap[idx] = MM_C_NONE;
-        h->pages_runs -= n - add;
-        return;
-    }
-    if (h->cmap[end] == MM_C_FREE) {
-        /* [ this ][ free ] => [ ---- this ---- ]: its tail page stays */
-        uint32_t rn = mm_desc(h, end)->len;
-        run_unlink(h, end, rn);
-        h->cmap[end] = MM_C_NONE;
-        n += rn;
-    }
-    run_link(h, idx, n);
-    run_mark(h, idx, n);
-    h->pages_runs += add;
+    give(h, idx, n);
 }
 
 uint32_t mm_pages_largest(const mm_heap *h)
@@ -187,7 +206,7 @@ uint32_t mm_pages_largest(const mm_heap *h)
     if (h->bmap == 0) {
         return best;
     }
-    for (uint32_t i = h->bucket[mm_pages_bucket(h->bmap)]; i != MM_NIL;
+    for (uint32_t i = mm_pages_first(h, mm_pages_bucket(h->bmap)); i != MM_NIL;
          i = mm_desc(h, i)->u.l.next) {
         uint32_t n = mm_desc(h, i)->len;
         best = n > best ? n : best;
@@ -226,15 +245,36 @@ void *mm_large_alloc(mm_heap *h, size_t size)
     return mm_page_addr(h, idx);
 }
 
-void mm_large_free(mm_heap *h, uint32_t idx)
+/* The accounting of freeing large block idx; returns its pages. */
+static inline uint32_t large_uncount(mm_heap *h, uint32_t idx)
 {
     MM_DEBUG_ASSERT(h->cmap[idx] == MM_C_LARGE, "mm_large_free: not a large block");
     uint32_t n = mm_desc(h, idx)->len;
-    mm_note_pages(h);
-    h->pages_large -= n;
-    h->large_blocks--;
-    h->cmap[idx] = MM_C_NONE;
-    mm_pages_give(h, idx, n);
+    /* mm_note_pages and the two counts, all four words loaded first (two
+     * ldrd on Thumb-2) */
+    uint32_t pool = h->pages_pool, large = h->pages_large;
+    uint32_t blocks = h->large_blocks, peak = h->pages_peak;
+    if (pool + large > peak) {
+        h->pages_peak = pool + large;
+    }
+    h->pages_large = large - n;
+    h->large_blocks = blocks - 1u;
+    return n;
+}
+
+void mm_large_free(mm_heap *h, uint32_t idx)
+{
+    mm_pages_give(h, idx, large_uncount(h, idx));
+}
+
+void mm__free_large(mm_heap *h, void *p, uintptr_t off, uint32_t mark)
+{
+    if (mark == MM_C_LARGE && (off & (MM_PAGE_SIZE - 1u)) == 0) {
+        uint32_t idx = (uint32_t)(off >> MM_PAGE_SHIFT);
+        give(h, idx, large_uncount(h, idx)); /* inline: no call, no second push */
+        return;
+    }
+    mm__free_slow(h, p);
 }
 
 /* Grows block idx (n pages) to need pages from the free pages after it. */
@@ -252,9 +292,10 @@ static bool large_grow(mm_heap *h, uint32_t idx, uint32_t n, uint32_t need)
         }
         run_remove(h, r, rn);
         if (rn > extra) {
-            run_insert(h, r + extra, rn - extra);
+            uint32_t rest = r + extra;
+            h->bmap = run_insert(h, h->desc, mm_desc(h, rest), h->cmap + rest, rest, rn - extra,
+                                 h->bmap);
         }
-        h->pages_runs -= extra;
     }
     mm_desc(h, idx)->len = (uint16_t)need;
     h->pages_large += extra;
@@ -291,7 +332,6 @@ static void slide(mm_heap *h, uint32_t i, uint32_t j)
     uint32_t n = b->len, gap = j - i;
     void **owner = b->u.owner;
     run_remove(h, i, gap);
-    h->pages_runs -= gap; /* given back below */
     memmove(mm_page_addr(h, i), mm_page_addr(h, j), (size_t)n << MM_PAGE_SHIFT);
     h->cmap[j] = MM_C_NONE; /* old block head */
     mm_pd *d = mm_desc(h, i);

@@ -128,7 +128,7 @@ static void test_init_sizes(void **state)
     assert_int_equal(s.pages, h->npages - h->meta);
     assert_int_equal(s.pages_free, s.pages); /* all of it wilderness */
     assert_int_equal(h->top, h->meta);
-    assert_int_equal(h->pages_runs, 0);
+    assert_int_equal(mm_pages_runs(h), 0);
     assert_int_equal(s.meta_bytes, 8192 - s.pages * MM_PAGE_SIZE);
     /* the heap's own pages: state, one mark and one descriptor per page,
      * rounded up to a page and no more */
@@ -463,21 +463,21 @@ static void test_refill_wilderness_then_run(void **state)
     assert_int_equal(h->top, m + 3u);
     mm_free(h, l1); /* an indexed free run of 2 pages below top */
     assert_int_equal(h->cmap[m], MM_C_FREE);
-    assert_int_equal(h->pages_runs, 2);
+    assert_int_equal(mm_pages_runs(h), 2);
     assert_heap_ok(h);
     char *a = mm_alloc(h, 16); /* pool from the wilderness, run untouched */
     assert_int_equal(page(h, a), m + 3u);
     assert_int_equal(h->top, m + 4u);
-    assert_int_equal(h->pages_runs, 2);
+    assert_int_equal(mm_pages_runs(h), 2);
     /* use up the wilderness, then a refill takes (part of) the run */
     char *rest = mm_alloc(h, (h->npages - h->top) * MM_PAGE_SIZE);
     assert_non_null(rest);
     assert_int_equal(h->top, h->npages);
-    assert_int_equal(h->pages_runs, 2); /* the large block did not take it */
+    assert_int_equal(mm_pages_runs(h), 2); /* the large block did not take it */
     char *b = mm_alloc(h, 8);
     assert_ptr_equal(b, mm_page_addr(h, m));
     assert_int_equal(h->pool_pages[0], 1);
-    assert_int_equal(h->pages_runs, 1);     /* its surplus stays indexed */
+    assert_int_equal(mm_pages_runs(h), 1);     /* its surplus stays indexed */
     assert_int_equal(h->cmap[m + 1u], MM_C_FREE);
     assert_int_equal(stats(h).pages_free, 1);
     assert_heap_ok(h);
@@ -655,17 +655,17 @@ static void test_large_coalescing(void **state)
     mm_free(h, b); /* an indexed run between two blocks */
     assert_int_equal(h->cmap[m + 1u], MM_C_FREE);
     assert_int_equal(h->cmap[m + 3u], MM_C_TAIL);
-    assert_int_equal(h->pages_runs, 3);
+    assert_int_equal(mm_pages_runs(h), 3);
     assert_heap_ok(h);
     mm_free(h, a); /* merges with the run on its right */
     assert_int_equal(h->cmap[m], MM_C_FREE);
     assert_int_equal(mm_desc(h, m)->len, 4);
     assert_int_equal(h->cmap[m + 1u], MM_C_NONE);
-    assert_int_equal(h->pages_runs, 4);
+    assert_int_equal(mm_pages_runs(h), 4);
     assert_heap_ok(h);
     mm_free(h, c); /* merges with the run on its left and the wilderness */
     assert_int_equal(h->top, m);
-    assert_int_equal(h->pages_runs, 0);
+    assert_int_equal(mm_pages_runs(h), 0);
     assert_int_equal(h->bmap, 0);
     assert_heap_ok(h);
     mm_stats s = stats(h);
@@ -680,7 +680,7 @@ static void test_large_coalescing(void **state)
     void *d = mm_alloc(h, MM_PAGE_SIZE);
     mm_free(h, a);
     mm_free(h, c);
-    assert_int_equal(h->pages_runs, 2);
+    assert_int_equal(mm_pages_runs(h), 2);
     mm_free(h, b); /* [a][b][c] one run of 3 */
     assert_int_equal(h->cmap[m], MM_C_FREE);
     assert_int_equal(mm_desc(h, m)->len, 3);
@@ -1273,7 +1273,7 @@ static void test_check_finds_corruption(void **state)
     /* the free-run index: a bucket bitmap bit with no run, the reverse,
      * a bit past the last bucket, a run listed in the wrong bucket */
     uint32_t bk = mm_pages_bucket(2);
-    assert_int_equal(h->bucket[bk], m + 1u);
+    assert_int_equal(mm_pages_first(h, bk), m + 1u);
     h->bmap |= 1u << (bk + 1u);
     assert_heap_bad(h, "bitmap");
     restore(h);
