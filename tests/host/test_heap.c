@@ -1247,6 +1247,9 @@ static void test_check_finds_corruption(void **state)
     h->cmap[h->npages - 1u] = MM_C_FREE; /* a wilderness page */
     assert_heap_bad(h, "wrong mark");
     restore(h);
+    h->cmap[h->npages] = MM_C_FREE; /* the sentinel past the last page */
+    assert_heap_bad(h, "wrong mark");
+    restore(h);
     h->cmap[0] = MM_C_NONE; /* a heap page */
     assert_heap_bad(h, "wrong mark");
     restore(h);
