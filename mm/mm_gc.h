@@ -210,9 +210,10 @@ typedef struct mm_gc_gen_stats {
 
 /* The collector's state. Lives where the caller puts it (static RAM or a
  * heap block); its size is fixed by mm_config.h: 4*MM_CFG_GC_YOUNG_MAX +
- * 4*MM_CFG_GC_STACK + 10*MM_TYPE_MAX + about 140 bytes on Cortex-M, i.e.
- * 3,820 B with the defaults (a 16 KiB board may want
- * -DMM_CFG_GC_YOUNG_MAX=128: 1,532 B). All fields are private to mm_gc.c. */
+ * 4*MM_CFG_GC_STACK + 10*MM_TYPE_MAX + 136 bytes on Cortex-M, i.e. 3,832 B
+ * with the defaults (a 16 KiB board may want -DMM_CFG_GC_YOUNG_MAX=128:
+ * 1,544 B; both read off arm-none-eabi-gcc's sizeof). All fields are
+ * private to mm_gc.c. */
 typedef struct mm_gc {
     mm_rt *rt;
     uint32_t threshold[MM_GC_GENERATIONS];
