@@ -730,20 +730,13 @@ static int promote_walk(mm_gc *gc, mm_gc_result *res)
 
 /* ------------------------------------------------- step 4: release */
 
-/* Frees slot s (index idx) of an object just freed, as mm__slot_release
- * does (generation bumped, slot on the free list, counted freed), inline
- * but for the generation wrap. */
-static inline void slot_free(mm_rt *rt, mm_slot *s, uint32_t idx)
+/* Frees slot s (index idx, meta its slot word) of an object just freed:
+ * mm__slot_free_fast, or mm__slot_release at the generation wrap. */
+static inline void slot_free(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t meta)
 {
-    uint32_t gen = slot_gen(s);
-    if (gen == MM_H_GEN_MAX) {
+    if (!mm__slot_free_fast(rt, s, idx, meta & MM_META_GEN_MASK)) {
         mm__slot_release(rt, idx); /* retired */
-        return;
     }
-    s->meta = rt->free_head << MM_META_RC_SHIFT | (gen + 1u);
-    s->obj = NULL;
-    rt->free_head = idx;
-    rt->freed++;
 }
 
 /* Drops garbage's reference h, whose edge was taken off the child's
@@ -770,6 +763,37 @@ static inline __attribute__((always_inline)) void drop_ref(mm_rt *rt, mm_slot *t
     mm_decref_fast(rt, h);
 }
 
+/* drop_ref on every reference of garbage list or instance o (gc->fast
+ * code f): its list_clear / inst_clear. `reset`: the list is left empty
+ * and the fields null, as those clears leave them (the two-pass release,
+ * where o is read again before it is freed); the one-pass release frees
+ * o at once and skips the stores. */
+static inline __attribute__((always_inline)) void drop_refs(mm_rt *rt, mm_obj *o, uint32_t f,
+                                                            bool reset)
+{
+    mm_slot *tab = rt->tab;
+    if (f == GC_FAST_LIST) {
+        mm__list *l = (mm__list *)(void *)o;
+        const mm_h *a = (const mm_h *)l->body;
+        uint32_t n = l->len;
+        if (reset) {
+            l->len = 0;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            drop_ref(rt, tab, a[i]);
+        }
+        return;
+    }
+    mm_h *a = mm__inst_fields(o);
+    for (uint32_t i = 0; i < f - 1u; i++) {
+        mm_h x = a[i];
+        if (reset) {
+            a[i] = MM_NULL;
+        }
+        drop_ref(rt, tab, x);
+    }
+}
+
 /* Drops every reference garbage object o (header hdr) holds: its type's
  * clear() (whose edges the find pass gave back, C2), or, for lists and
  * instances, drop_ref on each. No garbage object is freed here (each
@@ -778,26 +802,11 @@ static inline __attribute__((always_inline)) void drop_ref(mm_rt *rt, mm_slot *t
 static inline __attribute__((always_inline)) void clear_garbage(mm_gc *gc, mm_obj *o,
                                                                 uint32_t hdr)
 {
-    mm_rt *rt = gc->rt;
-    mm_slot *tab = rt->tab;
     uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT, f = gc->fast[t];
-    if (f == GC_FAST_LIST) { /* list_clear */
-        mm__list *l = (mm__list *)(void *)o;
-        const mm_h *a = (const mm_h *)l->body;
-        uint32_t n = l->len;
-        l->len = 0; /* nothing reads a garbage list meanwhile */
-        for (uint32_t i = 0; i < n; i++) {
-            drop_ref(rt, tab, a[i]);
-        }
-    } else if (f != 0u) { /* inst_clear */
-        mm_h *a = mm__inst_fields(o);
-        for (uint32_t i = 0; i < f - 1u; i++) {
-            mm_h x = a[i];
-            a[i] = MM_NULL;
-            drop_ref(rt, tab, x);
-        }
+    if (f != 0u) {
+        drop_refs(gc->rt, o, f, true);
     } else {
-        gc->types[t]->clear(rt, o);
+        gc->types[t]->clear(gc->rt, o);
     }
 }
 
@@ -828,7 +837,7 @@ static inline __attribute__((always_inline)) void free_garbage(mm_gc *gc, mm_slo
         }
     }
     mm_free_inline(rt->heap, o); /* o is not touched again */
-    slot_free(rt, s, idx);
+    slot_free(rt, s, idx, s->meta);
 }
 
 /* The release when the collector's own hook is installed and every
@@ -842,7 +851,6 @@ static inline __attribute__((always_inline)) void release_fast_body(mm_gc *gc, b
     mm_rt *rt = gc->rt;
     mm_slot *tab = rt->tab;
     const uint16_t *fast = gc->fast;
-    uint32_t freed = 0;
     uint32_t popd[MM_GC_GENERATIONS] = {0, 0, 0};
     for (uint32_t idx = gc->garbage; idx != 0u;) {
         mm_slot *s = &tab[idx];
@@ -858,33 +866,17 @@ static inline __attribute__((always_inline)) void release_fast_body(mm_gc *gc, b
         if (count) {
             popd[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++; /* on_free */
         }
+        drop_refs(rt, o, f, false);
         if (f == GC_FAST_LIST) {
-            mm__list *l = (mm__list *)(void *)o;
-            const mm_h *a = (const mm_h *)l->body;
-            for (uint32_t i = 0, n = l->len; i < n; i++) {
-                drop_ref(rt, tab, a[i]);
-            }
-            if (a != NULL) {
-                mm_free_inline(rt->heap, l->body);
-            }
-        } else {
-            const mm_h *a = mm__inst_fields(o);
-            for (uint32_t i = 0; i < f - 1u; i++) {
-                drop_ref(rt, tab, a[i]);
+            void *body = ((mm__list *)(void *)o)->body;
+            if (body != NULL) {
+                mm_free_inline(rt->heap, body);
             }
         }
         mm_free_inline(rt->heap, o);
-        uint32_t gen = meta & MM_META_GEN_MASK;
-        if (gen == MM_H_GEN_MAX) {
-            mm__slot_release(rt, idx); /* retired; counted there */
-        } else {
-            mm__slot_store(s, rt->free_head << MM_META_RC_SHIFT | (gen + 1u), NULL);
-            rt->free_head = idx;
-            freed++;
-        }
+        slot_free(rt, s, idx, meta);
         idx = hdr & MM_HDR_SLOT_MASK;
     }
-    rt->freed += freed;
     for (uint32_t g = 0; g < MM_GC_GENERATIONS; g++) {
         gc->pop[g] -= popd[g];
     }
@@ -1130,19 +1122,25 @@ static void auto_collect(mm_gc *gc)
 
 /* ------------------------------------------------------------ hooks */
 
+/* Appends live tracked object o (never immortal) to the young table,
+ * which has room: its handle, read from its own slot. */
+static inline void young_push(mm_gc *gc, const mm_obj *o)
+{
+    uint32_t idx = mm_hdr_slot(o);
+    gc->young[gc->young_len++] = mm_h_make(idx, slot_gen(&gc->rt->tab[idx]));
+}
+
 /* A tracked object was born: count it, maybe collect, index it (C6). The
  * common case (no collection due, room in the young table) goes straight
  * into generation 0 (its header's generation is 0 from birth) and the
- * table, its handle read from its own slot. */
+ * table. */
 static void on_born(mm_gc *gc, mm_obj *o)
 {
     uint32_t n = gc->young_len, c = ++gc->count[0];
     if (n < MM_CFG_GC_YOUNG_MAX && c <= gc->threshold[0] && !gc->running &&
         mm_gc_gen(o) == 0u) {
-        uint32_t idx = mm_hdr_slot(o);
         gc->pop[0]++;
-        gc->young[n] = mm_h_make(idx, slot_gen(&gc->rt->tab[idx]));
-        gc->young_len = n + 1u;
+        young_push(gc, o);
         return;
     }
     mm_gc_set_gen(o, 1); /* provisional: not in the young table yet */
@@ -1154,7 +1152,7 @@ static void on_born(mm_gc *gc, mm_obj *o)
     if (gc->young_len < MM_CFG_GC_YOUNG_MAX && !gc->running) { /* running: a
         destroy() allocates mid-collection; the young table is being walked */
         gen_move(gc, o, 0);
-        gc->young[gc->young_len++] = mm_obj_handle(gc->rt, o);
+        young_push(gc, o);
     }
 }
 

@@ -126,17 +126,17 @@
  *
  * ---- Measured (Cortex-M3 -O2, mps2-an385 under QEMU -icount; figures
  * from tests/bench/bench_gc.c, `gc_full`, `gc_young`, `gc_demo3`) ----
- * Full collection of 9,997 lists, half of them garbage in rings of 4: 121
+ * Full collection of 9,997 lists, half of them garbage in rings of 4: 120
  * instructions per tracked object (188 before this version, 357 at
  * first): ~35 the subtract walk, ~50 the mark walk (in walk order: the
  * forward edges of this graph need no stack; survivors settled as it
  * passes them; garbage counted by type on the tentative list, which is
- * all garbage here, so no find pass runs), and the release ~43: 86 per
+ * all garbage here, so no find pass runs), and the release ~42: 83 per
  * garbage object, one pass (drop its reference, free item array, block
- * and slot inline). 2-slot instances: 124 (was 203; release 72 per
+ * and slot inline). 2-slot instances: 125 (was 203; release 72 per
  * garbage object). A young collection of 100 objects beside 10,000 old
- * ones: 15,520 instructions (155 per young object; was 23,880), the full
- * one 826,520 (53x). The two-node cycle of demo 3: 5,600 (was 6,800).
+ * ones: 15,280 instructions (152 per young object; was 23,880), the full
+ * one 826,480 (54x). The two-node cycle of demo 3: 5,560 (was 6,800).
  * The 100-per-object goal of issue #5 is NOT met: each walk still costs
  * ~10 per slot before any edge work, each edge is touched in both walks
  * and again by the release, and freeing a list (item array, block,

@@ -600,25 +600,7 @@ static __attribute__((noinline)) void queue_dying(mm_rt *rt, uint32_t idx)
     rt->draining = false;
 }
 
-/* Slot s (index idx; its meta is gen: refcount 1, not dying) whose
- * object has just died goes back on the free list with the next
- * generation, and the object is counted freed. False, with nothing
- * done, when the generation would wrap: the caller then calls
- * retire_free (out of line, so that the common path needs no frame). */
-static inline bool slot_free_now(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen)
-{
-    uint32_t next_gen = gen + 1u;
-    if (next_gen > MM_H_GEN_MAX) {
-        return false;
-    }
-    uint32_t head, freed;
-    MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, free_head), head, freed);
-    mm__slot_store(s, meta_make(head, false, next_gen), NULL);
-    MM__PAIR_STORE_AT(rt, offsetof(mm_rt, free_head), idx, freed + 1u); /* freed */
-    return true;
-}
-
-/* The rest of slot_free_now at the generation wrap: the slot is retired,
+/* The rest of mm__slot_free_fast at the generation wrap: the slot is retired,
  * the object counted freed, and its block o freed. */
 static __attribute__((noinline)) void retire_free(mm_rt *rt, mm_slot *s, mm_obj *o)
 {
@@ -708,7 +690,7 @@ static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_slot *s, uint32_t
             return;
         }
     }
-    if (slot_free_now(rt, s, idx, gen)) {
+    if (mm__slot_free_fast(rt, s, idx, gen)) {
         mm_free_inline(rt->heap, o);
     } else {
         retire_free(rt, s, o);
@@ -746,7 +728,7 @@ zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen, mm_obj *o)
     uint32_t hdr = o->hdr;
     if ((hdr & MM_HDR_TYPE_MASK) == (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT ||
         inst16_bare(rt, o, hdr)) {
-        if (slot_free_now(rt, s, idx, gen)) {
+        if (mm__slot_free_fast(rt, s, idx, gen)) {
             block_free_small(rt->heap, o, MM__INT_SIZE);
         } else {
             retire_free(rt, s, o);
@@ -854,7 +836,7 @@ void mm__decref_last(mm_rt *rt, mm_slot *s, uint32_t idx)
         return;
     }
     mm_heap *heap = rt->heap;
-    if (!slot_free_now(rt, s, idx, gen)) {
+    if (!mm__slot_free_fast(rt, s, idx, gen)) {
         retire_free(rt, s, o);
         return;
     }
