@@ -100,7 +100,10 @@ static_assert(MM_CFG_GC_RESULT_TYPES >= 2, "room for a type and (other)");
 static inline uint32_t rc_field(uint32_t meta) { return meta >> MM_META_RC_SHIFT; }
 /* rc == 0 (the all-ones field): during marking, a member with no
  * reference from outside the set (yet). */
-static inline bool rc_is_zero(const mm_slot *s) { return rc_field(s->meta) == MM_META_RC_ZERO; }
+static inline bool rc_is_zero(const mm_slot *s)
+{
+    return s->meta >= MM_META_RC_ZERO << MM_META_RC_SHIFT; /* one cmn, no constant */
+}
 static inline void rc_dec(mm_slot *s) { s->meta -= MM_RC_ONE; }
 static inline void rc_inc(mm_slot *s) { s->meta += MM_RC_ONE; }
 static inline uint32_t slot_gen(const mm_slot *s) { return s->meta & MM_META_GEN_MASK; }
@@ -154,42 +157,64 @@ static inline mm_slot *edge_slot(mm_slot *tab, mm_h h)
  * generation moved on), slot i otherwise. Callers test membership. No
  * slot is dying here: collections never run inside a refcount drain.
  * `young` is a constant in each walk (see WALK), so the test folds. */
-static inline __attribute__((always_inline)) mm_slot *
-set_slot(mm_slot *tab, const mm_h *young_tab, uint32_t i, bool young)
+static inline __attribute__((always_inline)) mm_obj *
+set_slot(mm_slot *tab, const mm_h *young_tab, uintptr_t pos, bool young, mm_slot **sp,
+         uint32_t *meta)
 {
     mm_slot *s;
     if (young) {
-        mm_h h = young_tab[i];
+        mm_h h = young_tab[pos];
         s = &tab[mm_h_index(h)];
-        if (slot_gen(s) != mm_h_gen(h)) {
+        *meta = s->meta;
+        if (((*meta ^ (h >> MM_H_INDEX_BITS)) & MM_META_GEN_MASK) != 0u) {
             return NULL;
         }
     } else {
-        s = &tab[i];
+        s = (mm_slot *)pos;
+        *meta = s->meta;
     }
-    return s->obj != NULL ? s : NULL;
+    *sp = s;
+    return s->obj;
 }
 
 /* The slot of the member of the set at walk position i, with its object's
- * header in *hdr, or NULL (no live object there, or not a member: see
- * member_hdr). The one loop head of every walk over the set. */
-static inline __attribute__((always_inline)) mm_slot *
-set_member(mm_slot *tab, const mm_h *young_tab, uint32_t i, bool young, uint32_t lim,
-           uint32_t *hdr)
+ * header in *hdr and its slot word in *meta, or NULL (no live object
+ * there, or not a member: see member_hdr). The one loop head of every
+ * walk over the set. */
+static inline __attribute__((always_inline)) mm_obj *
+set_member(mm_slot *tab, const mm_h *young_tab, uintptr_t pos, bool young, uint32_t lim,
+           mm_slot **s, uint32_t *hdr, uint32_t *meta)
 {
-    mm_slot *s = set_slot(tab, young_tab, i, young);
-    if (s == NULL) {
+    mm_obj *o = set_slot(tab, young_tab, pos, young, s, meta);
+    if (o == NULL) {
         return NULL;
     }
-    *hdr = s->obj->hdr;
-    return member_hdr(*hdr, lim) ? s : NULL;
+    *hdr = o->hdr;
+    return member_hdr(*hdr, lim) ? o : NULL;
 }
 
-/* Number of positions a walk over the set visits (see set_slot). */
-static inline uint32_t set_span(const mm_gc *gc)
+/* Header hdr with its back-link bits set to link (a slot index): a
+ * tentative or garbage list's next entry (C3). One bfi on Thumb-2. */
+static inline uint32_t hdr_link(uint32_t hdr, uint32_t link)
 {
-    return gc->gen == 0 ? gc->young_len : gc->rt->fresh;
+#if defined(__thumb2__)
+    static_assert(MM_HDR_SLOT_MASK == (1u << 20) - 1u, "back-link: bits 0..19");
+    __asm__("bfi %0, %1, #0, #20" : "+r"(hdr) : "r"(link));
+    return hdr;
+#else
+    return (hdr & ~MM_HDR_SLOT_MASK) | (link & MM_HDR_SLOT_MASK);
+#endif
 }
+
+/* A walk's positions (see set_slot): young-table entries 0..young_len,
+ * else the slots themselves, by address (tab .. tab + fresh): one
+ * induction variable, no index kept beside the pointer. */
+#define SET_WALK(pos, gc, tab, young)                                             \
+    for (uintptr_t pos = (young) ? 0u : (uintptr_t)(tab),                        \
+                   pos##_end = (young) ? (uintptr_t)(gc)->young_len                \
+                                       : (uintptr_t)((tab) + (gc)->rt->fresh);    \
+         pos != pos##_end; pos += (young) ? 1u : sizeof(mm_slot))
+
 
 /* The live object of young handle h, or NULL if it died since. */
 static inline mm_obj *young_obj(const mm_rt *rt, mm_h h)
@@ -290,15 +315,17 @@ static void visit_restore(mm_rt *rt, mm_h h, void *arg)
  * from a list or an instance (no call), else from the type's refs().
  * False when the type offers only traverse(). */
 static inline __attribute__((always_inline)) bool ref_array(const mm_gc *gc, mm_obj *o,
-                                                            const mm_h **a, uint32_t *n)
+                                                            uint32_t hdr, const mm_h **a,
+                                                            uint32_t *n)
 {
-    uint32_t t = mm_hdr_type(o), f = gc->fast[t];
-    if (f == GC_FAST_LIST) {
+    uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT;
+    if (t == MM_T_LIST) { /* always mm_type_list (a builtin): gc->fast says GC_FAST_LIST */
         const mm__list *l = (const mm__list *)(const void *)o;
         *n = l->len;
         *a = (const mm_h *)l->body;
         return true;
     }
+    uint32_t f = gc->fast[t];
     if (f != 0u) {
         *n = f - 1u;
         *a = mm__inst_fields(o);
@@ -320,7 +347,7 @@ static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_slot *tab,
 {
     const mm_h *a;
     uint32_t n;
-    if (!ref_array(gc, o, &a, &n)) {
+    if (!ref_array(gc, o, o->hdr, &a, &n)) {
         type_of(gc, o)->traverse(gc->rt, o, visit, gc);
         return;
     }
@@ -336,15 +363,15 @@ static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_slot *tab,
  * constant true (young table) or false (handle table), so that every
  * per-position test and the loads of the loop bounds stay out of the loop. */
 #define WALK_FN(name, body, ret)                                              \
-    static ret name##_young(mm_gc *gc, mm_gc_result *res)                    \
+    static __attribute__((noinline)) ret name##_young(mm_gc *gc, mm_gc_result *res) \
     {                                                                         \
         return body(gc, res, true, member_lim(0u));                           \
     }                                                                         \
-    static ret name##_mid(mm_gc *gc, mm_gc_result *res)                      \
+    static __attribute__((noinline)) ret name##_mid(mm_gc *gc, mm_gc_result *res) \
     {                                                                         \
         return body(gc, res, false, member_lim(1u));                          \
     }                                                                         \
-    static ret name##_full(mm_gc *gc, mm_gc_result *res)                     \
+    static __attribute__((noinline)) ret name##_full(mm_gc *gc, mm_gc_result *res) \
     {                                                                         \
         return body(gc, res, false, member_lim(2u));                          \
     }                                                                         \
@@ -353,6 +380,15 @@ static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_slot *tab,
         return gc->gen == 0 ? name##_young(gc, res)                           \
                : gc->gen == 1 ? name##_mid(gc, res) : name##_full(gc, res);  \
     }
+
+/* SUBTRACT on the edges a[0..n) of one member. */
+static inline __attribute__((always_inline)) void subtract_array(mm_gc *gc, mm_slot *tab,
+                                                                 const mm_h *a, uint32_t n)
+{
+    for (uint32_t j = n; j != 0u; j--) { /* counted down: no end pointer to set up */
+        edge(gc, tab, *a++, EDGE_SUBTRACT);
+    }
+}
 
 /* Takes every edge of every member off its child's refcount (the child
  * in the set or not, C3): a member's then counts only its references from
@@ -363,20 +399,38 @@ subtract_body(mm_gc *gc, mm_gc_result *res, bool young, uint32_t lim)
     (void)res;
     mm_slot *tab = gc->rt->tab;
     const mm_h *yt = gc->young;
-    uint32_t n = 0, span = set_span(gc);
-    for (uint32_t i = 0; i < span; i++) {
-        uint32_t hdr;
-        mm_slot *s = set_member(tab, yt, i, young, lim, &hdr);
-        if (s == NULL) {
+    const uint16_t *fast = gc->fast;
+    uint32_t n = 0;
+    SET_WALK(pos, gc, tab, young) {
+        uint32_t hdr, meta;
+        mm_slot *s;
+        mm_obj *o = set_member(tab, yt, pos, young, lim, &s, &hdr, &meta);
+        if (o == NULL) {
             continue;
         }
-        mm_obj *o = s->obj;
         if (MM_CFG_DEBUG) {
             MM_ASSERT((hdr & (GC_SCANNED | GC_REACHED)) == 0, "gc: stale GC flags");
         }
-        edges(gc, tab, o, EDGE_SUBTRACT, visit_subtract);
-        n++;
+        /* lists and instances each with a loop of its own (ref_array's
+         * cases apart: their array is not carried from one to the loop) */
+        uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT;
+        if (t == MM_T_LIST) {
+            const mm__list *l = (const mm__list *)(const void *)o;
+            subtract_array(gc, tab, (const mm_h *)l->body, l->len);
+        } else if (fast[t] != 0u) {
+            subtract_array(gc, tab, mm__inst_fields(o), fast[t] - 1u);
+        } else {
+            edges(gc, tab, o, EDGE_SUBTRACT, visit_subtract);
+        }
+        if (MM_CFG_DEBUG || lim < member_lim(2u)) {
+            n++; /* a full collection's members are every tracked object */
+        }
     }
+    if (!MM_CFG_DEBUG && lim >= member_lim(2u)) {
+        return gc->pop[0] + gc->pop[1] + gc->pop[2];
+    }
+    MM_ASSERT(lim < member_lim(2u) || n == gc->pop[0] + gc->pop[1] + gc->pop[2],
+              "gc: tracked objects and per-generation counts differ");
     return n;
 }
 WALK_FN(subtract_internal, subtract_body, uint32_t)
@@ -420,6 +474,24 @@ static __attribute__((noinline)) void scan_wide(mm_gc *gc, mm_slot *tab, const m
     gc->sp = sp;
 }
 
+/* MARK on one edge of a reachable object to child slot ci (not the
+ * sink): the child's reference back; a TENTATIVE child is flagged
+ * REACHED and pushed at stack[*sp] (the caller made room). */
+static inline __attribute__((always_inline)) void mark_child(mm_gc *gc, mm_slot *tab,
+                                                             uint32_t ci, uint32_t *stack,
+                                                             uint32_t *sp)
+{
+    mm_slot *c = &tab[ci];
+    rc_inc(c);
+    mm_obj *co = c->obj;
+    uint32_t ch = co->hdr;
+    if (must_reach(ch)) {
+        co->hdr = reached_hdr(ch);
+        gc->reached++;
+        stack[(*sp)++] = ci;
+    }
+}
+
 /* Follows the edges of reachable o (slot os, references a[0..n)) from
  * child `start` on, giving each its reference back. Children are pushed
  * as they are first reached; when the rest would not fit, o's
@@ -437,17 +509,9 @@ static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, mm_slot 
     uint32_t room = limit - sp;
     if (n - start <= room) { /* all fit: no overflow test per push */
         for (uint32_t i = start; i < n; i++) {
-            mm_slot *c = edge_slot(tab, a[i]);
-            if (c == NULL) {
-                continue;
-            }
-            rc_inc(c);
-            mm_obj *co = c->obj;
-            uint32_t ch = co->hdr;
-            if (must_reach(ch)) {
-                co->hdr = reached_hdr(ch);
-                gc->reached++;
-                stack[sp++] = (uint32_t)(c - tab);
+            uint32_t ci = a[i] & MM_H_INDEX_MASK;
+            if (ci != 0u) { /* not the sink (edge_slot) */
+                mark_child(gc, tab, ci, stack, &sp);
             }
         }
         gc->sp = sp;
@@ -456,11 +520,41 @@ static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, mm_slot 
     scan_wide(gc, tab, os, a, n, start);
 }
 
+static void drain_stack(mm_gc *gc);
+
+/* MARK on the edges a[0..n) of reachable member s, the walk's own, on the
+ * empty stack: scan_array with the depth in a register, and no test of
+ * room when all would fit (n <= limit, the usable entries); then the
+ * drain of what was pushed. */
+static inline __attribute__((always_inline)) void mark_array(mm_gc *gc, mm_slot *tab,
+                                                             const mm_slot *s, const mm_h *a,
+                                                             uint32_t n, uint32_t limit)
+{
+    if (n > limit) {
+        scan_wide(gc, tab, s, a, n, 0);
+    } else {
+        uint32_t sp = 0;
+        for (uint32_t j = n; j != 0u; j--) { /* counted down: no end pointer */
+            uint32_t ci = *a++ & MM_H_INDEX_MASK;
+            if (ci != 0u) { /* not the sink (edge_slot) */
+                mark_child(gc, tab, ci, gc->stack, &sp);
+            }
+        }
+        if (sp == 0u) {
+            return;
+        }
+        gc->sp = sp;
+    }
+    if (gc->sp > 0u) {
+        drain_stack(gc);
+    }
+}
+
 /* Scans objects (and continuations) off the stack until it is empty.
  * An object is flagged SCANNED when its first chunk is taken; a
  * continuation's object already is (or is the walk's own root, which
  * stays flagless: see mark_body). */
-static void drain_stack(mm_gc *gc)
+static __attribute__((noinline)) void drain_stack(mm_gc *gc)
 {
     mm_slot *tab = gc->rt->tab;
     while (gc->sp > 0) {
@@ -479,7 +573,7 @@ static void drain_stack(mm_gc *gc)
         }
         const mm_h *a;
         uint32_t n;
-        if (!ref_array(gc, o, &a, &n)) {
+        if (!ref_array(gc, o, o->hdr, &a, &n)) {
             type_of(gc, o)->traverse(gc->rt, o, visit_mark, gc);
             continue;
         }
@@ -509,50 +603,76 @@ mark_body(mm_gc *gc, bool young, bool settled)
 {
     mm_slot *tab = gc->rt->tab;
     const mm_h *yt = gc->young;
+    uint32_t *by_type = gc->by_type;
+    const uint16_t *fast = gc->fast;
     uint32_t lim = member_lim(young ? 0u : settled ? 2u : 1u);
-    uint32_t span = set_span(gc), head = 0, tentative = 0;
-    for (uint32_t i = 0; i < span; i++) {
-        uint32_t hdr;
-        mm_slot *s = set_member(tab, yt, i, young, lim, &hdr);
-        if (s == NULL) {
+    uint32_t head = 0, limit = gc->stack_limit;
+    SET_WALK(pos, gc, tab, young) {
+        uint32_t hdr, meta;
+        mm_slot *s;
+        mm_obj *o = set_member(tab, yt, pos, young, lim, &s, &hdr, &meta);
+        if (o == NULL) {
             continue;
         }
-        mm_obj *o = s->obj;
-        uint32_t idx = young ? (uint32_t)(s - tab) : i;
         if (MM_CFG_DEBUG) {
             MM_ASSERT((hdr & GC_FLAGS) == 0u, "gc: member flagged before the walk passed it");
+            MM_ASSERT((hdr & MM_HDR_SLOT_MASK) == (uint32_t)(s - tab), "gc: back-link");
         }
-        if (rc_is_zero(s)) { /* no outside reference (yet) */
-            uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT;
-            o->hdr = (hdr & ~MM_HDR_SLOT_MASK) | GC_SCANNED | head;
-            head = idx;
-            gc->by_type[t]++; /* counted as garbage until reached */
-            tentative++;
+        if (meta >= MM_META_RC_ZERO << MM_META_RC_SHIFT) { /* rc 0: no outside reference (yet) */
+            by_type[(hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT]++; /* garbage until reached */
+            o->hdr = hdr_link(hdr | GC_SCANNED, head);
+            head = hdr & MM_HDR_SLOT_MASK; /* its slot index: the back-link */
             continue;
         }
-        const mm_h *a;
-        uint32_t n;
-        if (ref_array(gc, o, &a, &n)) {
-            scan_array(gc, tab, s, a, n, 0); /* the stack is empty here */
+        uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT;
+        if (t == MM_T_LIST) {
+            const mm__list *l = (const mm__list *)(const void *)o;
+            mark_array(gc, tab, s, (const mm_h *)l->body, l->len, limit);
+        } else if (fast[t] != 0u) {
+            mark_array(gc, tab, s, mm__inst_fields(o), fast[t] - 1u, limit);
         } else {
-            type_of(gc, o)->traverse(gc->rt, o, visit_mark, gc);
+            const mm_h *a;
+            uint32_t n;
+            if (ref_array(gc, o, hdr, &a, &n)) {
+                mark_array(gc, tab, s, a, n, limit);
+            } else {
+                type_of(gc, o)->traverse(gc->rt, o, visit_mark, gc);
+                if (gc->sp > 0u) {
+                    drain_stack(gc);
+                }
+            }
         }
-        if (gc->sp > 0u) {
-            drain_stack(gc);
-        }
+        /* o's header is as the walk found it (its flags clear): read again
+         * through the slot rather than kept across the scan */
+        o = s->obj;
         if (settled) {
-            o->hdr = (hdr & ~MM_HDR_GCGEN_MASK) | GC_OLDEST << MM_HDR_GCGEN_SHIFT;
+            o->hdr = (o->hdr & ~MM_HDR_GCGEN_MASK) | GC_OLDEST << MM_HDR_GCGEN_SHIFT;
         } else {
-            o->hdr = hdr | GC_FLAGS;
+            o->hdr |= GC_FLAGS;
         }
+    }
+    uint32_t tentative = 0, ntypes = MM_T_CLASS0 + gc->rt->nclasses; /* the ids in use */
+    for (uint32_t t = 0; t < ntypes; t++) {
+        tentative += by_type[t];
     }
     gc->tentative = tentative;
     return head;
 }
 
-static uint32_t mark_walk_young(mm_gc *gc) { return mark_body(gc, true, false); }
-static uint32_t mark_walk_mid(mm_gc *gc) { return mark_body(gc, false, false); }
-static uint32_t mark_walk_full(mm_gc *gc) { return mark_body(gc, false, true); }
+/* Each walk on its own (noinline): the loop's registers are not shared
+ * with the rest of the collection. */
+static __attribute__((noinline)) uint32_t mark_walk_young(mm_gc *gc)
+{
+    return mark_body(gc, true, false);
+}
+static __attribute__((noinline)) uint32_t mark_walk_mid(mm_gc *gc)
+{
+    return mark_body(gc, false, false);
+}
+static __attribute__((noinline)) uint32_t mark_walk_full(mm_gc *gc)
+{
+    return mark_body(gc, false, true);
+}
 
 /* After a mark walk with a stack overflow: scans the members of the
  * tentative list (head) that are REACHED but not SCANNED, again until a
@@ -695,15 +815,15 @@ static inline __attribute__((always_inline)) int promote_body(mm_gc *gc, mm_gc_r
 {
     mm_slot *tab = gc->rt->tab;
     const mm_h *yt = gc->young;
-    uint32_t to = gc->gen + 1u, span = set_span(gc), survivors = 0;
+    uint32_t to = gc->gen + 1u, survivors = 0;
     uint32_t from[MM_GC_GENERATIONS] = {0, 0, 0};
-    for (uint32_t i = 0; i < span; i++) {
-        uint32_t hdr;
-        mm_slot *s = set_member(tab, yt, i, young, lim, &hdr);
-        if (s == NULL || (hdr & GC_REACHED) == 0u) {
+    SET_WALK(pos, gc, tab, young) {
+        uint32_t hdr, meta;
+        mm_slot *s;
+        mm_obj *o = set_member(tab, yt, pos, young, lim, &s, &hdr, &meta);
+        if (o == NULL || (hdr & GC_REACHED) == 0u) {
             continue;
         }
-        mm_obj *o = s->obj;
         from[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++;
         o->hdr = (hdr & ~(GC_FLAGS | MM_HDR_GCGEN_MASK)) | to << MM_HDR_GCGEN_SHIFT;
         survivors++;
@@ -746,21 +866,51 @@ static inline void slot_free(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t meta)
  * slot is free or of another generation), for a child still referenced
  * (rc > 0), or for garbage (A alone: freed by the release). Any other
  * child at rc 0 was held by garbage alone (an object outside the set, or
- * a member of an older generation): it dies now, by the ordinary
- * refcount drain (rc 1, decref). The drain never reaches garbage:
- * anything that references garbage is garbage. */
-static inline __attribute__((always_inline)) void drop_ref(mm_rt *rt, mm_slot *tab, mm_h h)
+ * a member of an older generation): it must die, by the ordinary
+ * refcount drain, once the release loop is over (drop_deferred). Here it
+ * only gets refcount 1 (so that another garbage reference to it is now
+ * "still referenced") and goes on the deferred list *defer, threaded
+ * through its header's back-link bits (C3), so that the loops over the
+ * garbage make no call. The drain never reaches garbage: anything that
+ * references garbage is garbage; and no deferred object references
+ * another (such a reference would have kept it above 0). */
+static inline __attribute__((always_inline)) void drop_ref(mm_slot *tab, mm_h h,
+                                                           uint32_t *defer)
 {
     mm_slot *s = &tab[h & MM_H_INDEX_MASK];
     uint32_t meta;
     mm_obj *c;
     mm__slot_load(s, &meta, &c);
-    if (c == NULL || ((meta ^ (h >> MM_H_INDEX_BITS)) & MM_META_GEN_MASK) != 0u ||
-        rc_field(meta) != MM_META_RC_ZERO || (c->hdr & GC_FLAGS) == GC_SCANNED) {
-        return;
+    if (c == NULL) {
+        return; /* a free slot */
+    }
+    __asm__("" : "+r"(meta)); /* the common exits first, the rest after */
+    if (meta < (MM_META_RC_ZERO << MM_META_RC_SHIFT) ||
+        ((meta ^ (h >> MM_H_INDEX_BITS)) & MM_META_GEN_MASK) != 0u) {
+        return; /* still referenced, or of another generation */
+    }
+    uint32_t ch = c->hdr;
+    if ((ch & GC_FLAGS) == GC_SCANNED) {
+        return; /* garbage */
     }
     s->meta = meta + MM_RC_ONE; /* refcount 1 */
-    mm_decref_fast(rt, h);
+    c->hdr = (ch & ~MM_HDR_SLOT_MASK) | *defer;
+    *defer = h & MM_H_INDEX_MASK;
+}
+
+/* After a release loop: each object on the deferred list (drop_ref) gets
+ * its back-link back and its refcount 1 dropped, by the refcount drain. */
+static __attribute__((noinline)) void drop_deferred(mm_rt *rt, uint32_t head)
+{
+    while (head != 0u) {
+        mm_slot *s = &rt->tab[head];
+        mm_obj *o = s->obj;
+        MM_ASSERT(o != NULL && rc_field(s->meta) == 0u, "gc: deferred object freed early");
+        uint32_t hdr = o->hdr, next = hdr & MM_HDR_SLOT_MASK;
+        o->hdr = (hdr & ~MM_HDR_SLOT_MASK) | head;
+        mm_decref_fast(rt, mm_h_make(head, slot_gen(s)));
+        head = next;
+    }
 }
 
 /* drop_ref on every reference of garbage list or instance o (gc->fast
@@ -768,10 +918,9 @@ static inline __attribute__((always_inline)) void drop_ref(mm_rt *rt, mm_slot *t
  * and the fields null, as those clears leave them (the two-pass release,
  * where o is read again before it is freed); the one-pass release frees
  * o at once and skips the stores. */
-static inline __attribute__((always_inline)) void drop_refs(mm_rt *rt, mm_obj *o, uint32_t f,
-                                                            bool reset)
+static inline __attribute__((always_inline)) void drop_refs(mm_slot *tab, mm_obj *o, uint32_t f,
+                                                            bool reset, uint32_t *defer)
 {
-    mm_slot *tab = rt->tab;
     if (f == GC_FAST_LIST) {
         mm__list *l = (mm__list *)(void *)o;
         const mm_h *a = (const mm_h *)l->body;
@@ -779,18 +928,19 @@ static inline __attribute__((always_inline)) void drop_refs(mm_rt *rt, mm_obj *o
         if (reset) {
             l->len = 0;
         }
-        for (uint32_t i = 0; i < n; i++) {
-            drop_ref(rt, tab, a[i]);
+        for (uint32_t i = n; i != 0u; i--) { /* counted down: no end pointer */
+            drop_ref(tab, *a++, defer);
         }
         return;
     }
     mm_h *a = mm__inst_fields(o);
-    for (uint32_t i = 0; i < f - 1u; i++) {
-        mm_h x = a[i];
+    for (uint32_t i = f - 1u; i != 0u; i--) { /* counted down: no end pointer */
+        mm_h x = *a;
         if (reset) {
-            a[i] = MM_NULL;
+            *a = MM_NULL;
         }
-        drop_ref(rt, tab, x);
+        a++;
+        drop_ref(tab, x, defer);
     }
 }
 
@@ -800,11 +950,11 @@ static inline __attribute__((always_inline)) void drop_refs(mm_rt *rt, mm_obj *o
  * keeps its hold); a survivor or outsider may be (it is then no longer
  * reachable). */
 static inline __attribute__((always_inline)) void clear_garbage(mm_gc *gc, mm_obj *o,
-                                                                uint32_t hdr)
+                                                                uint32_t hdr, uint32_t *defer)
 {
     uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT, f = gc->fast[t];
     if (f != 0u) {
-        drop_refs(gc->rt, o, f, true);
+        drop_refs(gc->rt->tab, o, f, true, defer);
     } else {
         gc->types[t]->clear(gc->rt, o);
     }
@@ -850,41 +1000,64 @@ static inline __attribute__((always_inline)) void release_fast_body(mm_gc *gc, b
 {
     mm_rt *rt = gc->rt;
     mm_slot *tab = rt->tab;
+    mm_heap *heap = rt->heap;
     const uint16_t *fast = gc->fast;
-    uint32_t popd[MM_GC_GENERATIONS] = {0, 0, 0};
+    uint32_t popd[MM_GC_GENERATIONS] = {0, 0, 0}, defer = 0;
+    /* the slot free list's head and the freed count, in registers: only
+     * this loop frees slots until it ends (drop_ref defers every death) */
+    uint32_t head = rt->free_head, freed = rt->freed;
+    /* Few values live across the loop (the next index, not the header;
+     * the slot word read again at the end), so that none is spilled. */
     for (uint32_t idx = gc->garbage; idx != 0u;) {
-        mm_slot *s = &tab[idx];
-        uint32_t meta;
-        mm_obj *o;
-        mm__slot_load(s, &meta, &o);
-        uint32_t hdr = o->hdr, f = fast[(hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT];
+        mm_obj *o = tab[idx].obj;
+        uint32_t hdr = o->hdr, next = hdr & MM_HDR_SLOT_MASK;
+        uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT;
+        /* every garbage type has a fast code here: MM_T_LIST is mm_type_list */
+        uint32_t f = t == MM_T_LIST ? GC_FAST_LIST : fast[t];
+        __asm__("" : "+r"(idx)); /* &tab[idx] is not kept across the drops */
         if (MM_CFG_DEBUG) {
             /* held (C2) unless mark_find skipped the find pass */
-            MM_ASSERT(rc_field(meta) == (gc->fused ? MM_META_RC_ZERO : 0u) && f != 0u,
+            MM_ASSERT(rc_field(tab[idx].meta) == (gc->fused ? MM_META_RC_ZERO : 0u) &&
+                          f != 0u,
                       "gc: fast release of other garbage");
         }
         if (count) {
             popd[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++; /* on_free */
         }
-        drop_refs(rt, o, f, false);
+        drop_refs(tab, o, f, false, &defer);
         if (f == GC_FAST_LIST) {
             void *body = ((mm__list *)(void *)o)->body;
             if (body != NULL) {
-                mm_free_inline(rt->heap, body);
+                mm_free_inline(heap, body);
             }
+            mm__free_small_sized(heap, o, sizeof(mm__list));
+        } else {
+            static_assert(sizeof(mm_obj) == sizeof(mm_h), "an instance block is 4 B per f");
+            mm__free_small_sized(heap, o, f * sizeof(mm_h)); /* header + f - 1 fields */
         }
-        mm_free_inline(rt->heap, o);
-        slot_free(rt, s, idx, meta);
-        idx = hdr & MM_HDR_SLOT_MASK;
+        mm_slot *s = &tab[idx];
+        if (mm__slot_push(s, idx, s->meta & MM_META_GEN_MASK, &head)) {
+            freed++;
+        } else { /* the generation wraps: retired, out of line */
+            rt->free_head = head;
+            rt->freed = freed;
+            mm__slot_release(rt, idx);
+            head = rt->free_head;
+            freed = rt->freed;
+        }
+        idx = next;
     }
+    rt->free_head = head;
+    rt->freed = freed;
     for (uint32_t g = 0; g < MM_GC_GENERATIONS; g++) {
         gc->pop[g] -= popd[g];
     }
     gc->garbage = 0;
+    drop_deferred(rt, defer);
 }
 /* count: the garbage is still in gc->pop (not when mark_find skipped the
  * find pass of a full collection). */
-static void release_fast(mm_gc *gc)
+static __attribute__((noinline)) void release_fast(mm_gc *gc)
 {
     if (gc->fused && gc->gen == GC_OLDEST) {
         release_fast_body(gc, false);
@@ -906,11 +1079,12 @@ static void release_garbage(mm_gc *gc)
     mm_rt *rt = gc->rt;
     mm_slot *tab = rt->tab;
     bool two_pass = gc->garbage_own_clear;
+    uint32_t defer = 0;
     if (two_pass) {
         for (uint32_t idx = gc->garbage; idx != 0u;) {
             mm_obj *o = tab[idx].obj;
             uint32_t hdr = o->hdr;
-            clear_garbage(gc, o, hdr);
+            clear_garbage(gc, o, hdr, &defer);
             idx = hdr & MM_HDR_SLOT_MASK;
         }
     }
@@ -921,7 +1095,7 @@ static void release_garbage(mm_gc *gc)
         mm_obj *o = s->obj;
         uint32_t hdr = o->hdr, next = hdr & MM_HDR_SLOT_MASK;
         if (!two_pass) {
-            clear_garbage(gc, o, hdr);
+            clear_garbage(gc, o, hdr, &defer);
         }
         popd[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++; /* on_free */
         free_garbage(gc, s, idx, o, (hdr & ~(MM_HDR_SLOT_MASK | GC_FLAGS)) | idx);
@@ -933,6 +1107,7 @@ static void release_garbage(mm_gc *gc)
         }
     }
     gc->garbage = 0;
+    drop_deferred(rt, defer);
 }
 
 /* ------------------------------------------------------ bookkeeping */
@@ -1020,9 +1195,8 @@ static void cache_types(mm_gc *gc)
         gc->types[id] = mm_type_of_id(rt, id);
         gc->fast[id] = 0;
     }
-    if (gc->types[MM_T_LIST] == &mm_type_list) {
-        gc->fast[MM_T_LIST] = GC_FAST_LIST;
-    }
+    MM_ASSERT(gc->types[MM_T_LIST] == &mm_type_list, "gc: lists are mm_type_list");
+    gc->fast[MM_T_LIST] = GC_FAST_LIST;
     gc->dict_classes = 0;
     for (uint32_t id = MM_T_CLASS0; id < MM_T_CLASS0 + rt->nclasses; id++) {
         gc->types[id] = mm_type_of_id(rt, id);

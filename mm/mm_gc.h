@@ -16,11 +16,16 @@
  *     (C3) leaves every object but the garbage with the refcount it has
  *     once the garbage is gone. A garbage list or instance drops its
  *     references itself: nothing for a child that is garbage or still
- *     referenced, nothing for a handle gone stale (its object died since,
- *     by the drain: told by its slot's generation), one decref, i.e. the
- *     ordinary refcount drain, for a child left at refcount 0 that is not
- *     garbage (an object outside the set, or of an older generation, that
- *     only garbage held). When some garbage object's type has its own
+ *     referenced, nothing for a handle gone stale (its object was freed
+ *     since: told by its slot), and for a child left at refcount 0 that
+ *     is not garbage (an object outside the set, or of an older
+ *     generation, that only garbage held) refcount 1 and a place on the
+ *     DEFERRED LIST: once the release loop is over, each of those gets
+ *     its 1 dropped, i.e. dies by the ordinary refcount drain (so the
+ *     loop over the garbage makes no call; such an object is held by
+ *     garbage alone, so none on the list references another, and a
+ *     second garbage reference to it finds refcount 1 and leaves it
+ *     alone). When some garbage object's type has its own
  *     clear(), every garbage object first gets an extra reference (its
  *     hold) and such objects get every edge counted again, before any
  *     garbage object drops anything; then every garbage object drops its
@@ -51,7 +56,9 @@
  *     through their headers' slot-index bits (the back-link); once
  *     marking is over, its reached entries get their back-links back and
  *     are unlinked, and what is left is the GARBAGE LIST (head in struct
- *     mm_gc). No type's traverse/clear reads the back-link, and the
+ *     mm_gc). The release threads its deferred list (C2) through the
+ *     back-links of the objects on it, and gives each back before the
+ *     drain. No type's traverse/clear reads the back-link, and the
  *     release puts each one back before a type's destroy() or a
  *     track_hook wrapper sees the object.
  * C4. Marking is ONE walk over the set in walk order (as CPython's

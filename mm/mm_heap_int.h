@@ -334,6 +334,23 @@ static inline void mm__small_free_const(mm_heap *h, size_t c, void *p)
 #endif
 }
 
+/* Frees p, a block from mm_alloc(h, size) for a small size (1..
+ * MM_SMALL_MAX) known to its caller, such as an object block of a fixed
+ * layout: pushed on its class without the page lookup (double-free test
+ * included). A locked or debug heap takes mm_free and all its checks. */
+static inline void mm__free_small_sized(mm_heap *h, void *p, size_t size)
+{
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG) {
+        if (__builtin_constant_p(size)) {
+            mm__small_free_const(h, (size - 1u) >> 3, p);
+        } else {
+            mm__small_free(h, (size - 1u) >> 3, p);
+        }
+    } else {
+        mm_free(h, p);
+    }
+}
+
 /* The small alloc fast path: NULL when it cannot serve (not small, an
  * empty class list, or a build with locks or debug checks). */
 static inline void *mm__alloc_fast(mm_heap *h, size_t size)

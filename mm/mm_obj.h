@@ -585,23 +585,35 @@ static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj
     return mm_h_make(idx, gen);
 }
 
-/* Internal: slot s (index idx) of an object just freed goes back on the
- * free list with generation gen + 1, and the object is counted freed
- * (free_head and freed: one ldrd / strd). False, with nothing done, when
- * the generation would wrap: the caller then retires the slot out of
- * line (mm__slot_release, which counts the object itself). The one
- * inline form of slot freeing, for the refcount deaths (mm_obj.c) and the
- * collector's release (mm_gc.c). */
-static inline bool mm__slot_free_fast(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen)
+/* Internal: slot s (index idx) of an object just freed goes on the free
+ * list whose head is *head, with generation gen + 1 (*head = idx). False,
+ * with nothing done, when the generation would wrap: the caller then
+ * retires the slot out of line (mm__slot_release, which counts the object
+ * itself). The one encoding of a slot's freeing, for mm__slot_free_fast
+ * and for the collector's release, which keeps the head in a register. */
+static inline bool mm__slot_push(mm_slot *s, uint32_t idx, uint32_t gen, uint32_t *head)
 {
     uint32_t next_gen = gen + 1u;
     if (next_gen > MM_H_GEN_MAX) {
         return false;
     }
+    mm__slot_store(s, *head << MM_META_RC_SHIFT | next_gen, NULL);
+    *head = idx;
+    return true;
+}
+
+/* Internal: mm__slot_push on rt's free list, the object counted freed
+ * (free_head and freed: one ldrd / strd). False, with nothing done, at
+ * the generation wrap (see mm__slot_push). The one inline form of slot
+ * freeing, for the refcount deaths (mm_obj.c). */
+static inline bool mm__slot_free_fast(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen)
+{
     uint32_t head, freed;
     MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, free_head), head, freed);
-    mm__slot_store(s, head << MM_META_RC_SHIFT | next_gen, NULL);
-    MM__PAIR_STORE_AT(rt, offsetof(mm_rt, free_head), idx, freed + 1u);
+    if (!mm__slot_push(s, idx, gen, &head)) {
+        return false;
+    }
+    MM__PAIR_STORE_AT(rt, offsetof(mm_rt, free_head), head, freed + 1u);
     return true;
 }
 

@@ -77,6 +77,16 @@ static mm_h ring4(uint32_t kind, uint32_t pair)
 
 /* 1 root list + 1,249 held rings + 1,250 dropped rings of 4 (the root
  * holds the live rings): 9,997 objects, 5,000 of them garbage. */
+/* "RESULT <w><label> mm <metric> v.vvv" for num/den, rounded to 3
+ * decimals (integers only: no float formatting on target). */
+static void print_ratio(const char *w, const char *label, const char *metric, uint64_t num,
+                        uint64_t den)
+{
+    uint64_t milli = (num * 1000u + den / 2u) / den;
+    mm_printf("RESULT %s%s mm %s %llu.%03llu\n", w, label, metric,
+              (unsigned long long)(milli / 1000u), (unsigned long long)(milli % 1000u));
+}
+
 static int gc_full_kind(uint32_t kind, const char *label)
 {
     if (!open_rt(0, 32768)) {
@@ -103,13 +113,11 @@ static int gc_full_kind(uint32_t kind, const char *label)
         return 1;
     }
     mm_gc_print_result(&res);
-    mm_printf("RESULT gc_full%s mm instr_per_tracked_object %llu\n", label,
-              (unsigned long long)(res.instructions / res.examined));
-    mm_printf("RESULT gc_full%s mm instr_per_tracked_object_without_dealloc %llu\n", label,
-              (unsigned long long)((res.instructions - res.release_instructions) /
-                                   res.examined));
-    mm_printf("RESULT gc_full%s mm dealloc_instr_per_garbage_object %llu\n", label,
-              (unsigned long long)(res.release_instructions / res.collected));
+    print_ratio("gc_full", label, "instr_per_tracked_object", res.instructions, res.examined);
+    print_ratio("gc_full", label, "instr_per_tracked_object_without_dealloc",
+                res.instructions - res.release_instructions, res.examined);
+    print_ratio("gc_full", label, "dealloc_instr_per_garbage_object", res.release_instructions,
+                res.collected);
     mm_decref(&rt, root);
     return mm_check(rt.heap, NULL) ? 0 : 1;
 }
