@@ -7,8 +7,9 @@
  * gc_refs word: the slot's own refcount is the scratch. For the set S of
  * tracked objects of generations 0..g, two walks over S, at most one pass
  * over the tentative list, then one or two over the garbage only:
- *  1. SUBTRACT: for every edge m -> c with m in S and c any object but
- *     the sink (in S or not): rc(c) -= 1. Now a member's rc counts only
+ *  1. SUBTRACT: for every edge m -> c with m in S and c any object (in S
+ *     or not; the sink's count, which nothing reads, is parked again at
+ *     the end): rc(c) -= 1. Now a member's rc counts only
  *     the references from outside S (it may be 0), and so does an
  *     outsider's (0: only S holds it). No code but the collector's and
  *     the types' refs/traverse runs until the release.             O(S + E)
@@ -244,11 +245,12 @@ static_assert(MM_H_INDEX_MASK < GC_CONT, "slot indices leave bit 31 free");
 
 /* gc->fast[type id]: how the collector reads and frees objects of a type
  * without an indirect call. 0: through the descriptor (refs or traverse,
- * clear, destroy); GC_FAST_LIST: a list (mm__list); else 1 + the number
- * of handle fields of an instance (mm__inst_fields). Filled per
- * collection by cache_types. */
-#define GC_FAST_LIST 0xFFFFu
-static_assert(MM_CFG_MAX_SLOTS + 1u < GC_FAST_LIST, "field counts fit below the list code");
+ * clear, destroy); GC_FAST_LIST (1: one compare with a small constant):
+ * a list (mm__list); else GC_FAST_INST + the number of handle fields of
+ * an instance (mm__inst_fields). Filled per collection by cache_types. */
+#define GC_FAST_LIST 1u
+#define GC_FAST_INST 2u
+static_assert(MM_CFG_MAX_SLOTS + GC_FAST_INST <= 0xFFFFu, "field counts fit the table");
 
 #define GC_FLAGS (GC_SCANNED | GC_REACHED)
 
@@ -327,7 +329,7 @@ static inline __attribute__((always_inline)) bool ref_array(const mm_gc *gc, mm_
     }
     uint32_t f = gc->fast[t];
     if (f != 0u) {
-        *n = f - 1u;
+        *n = f - GC_FAST_INST;
         *a = mm__inst_fields(o);
         return true;
     }
@@ -381,12 +383,19 @@ static inline __attribute__((always_inline)) void edges(mm_gc *gc, mm_slot *tab,
                : gc->gen == 1 ? name##_mid(gc, res) : name##_full(gc, res);  \
     }
 
-/* SUBTRACT on the edges a[0..n) of one member. */
-static inline __attribute__((always_inline)) void subtract_array(mm_gc *gc, mm_slot *tab,
-                                                                 const mm_h *a, uint32_t n)
+/* SUBTRACT on the edges a[0..n) of one member. The sink (index 0: the
+ * null handle, immortals) takes its decrements too, so that no edge is
+ * tested for it; nothing reads its count (H4) and collect() parks it
+ * mid-range again at the end. */
+static inline __attribute__((always_inline)) void subtract_array(mm_slot *tab, const mm_h *a,
+                                                                 uint32_t n)
 {
     for (uint32_t j = n; j != 0u; j--) { /* counted down: no end pointer to set up */
-        edge(gc, tab, *a++, EDGE_SUBTRACT);
+        mm_slot *c = &tab[*a++ & MM_H_INDEX_MASK];
+        if (MM_CFG_DEBUG) {
+            MM_ASSERT(c == tab || !rc_is_zero(c), "gc: refcount lower than the references held");
+        }
+        rc_dec(c);
     }
 }
 
@@ -416,9 +425,9 @@ subtract_body(mm_gc *gc, mm_gc_result *res, bool young, uint32_t lim)
         uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT;
         if (t == MM_T_LIST) {
             const mm__list *l = (const mm__list *)(const void *)o;
-            subtract_array(gc, tab, (const mm_h *)l->body, l->len);
+            subtract_array(tab, (const mm_h *)l->body, l->len);
         } else if (fast[t] != 0u) {
-            subtract_array(gc, tab, mm__inst_fields(o), fast[t] - 1u);
+            subtract_array(tab, mm__inst_fields(o), fast[t] - GC_FAST_INST);
         } else {
             edges(gc, tab, o, EDGE_SUBTRACT, visit_subtract);
         }
@@ -629,7 +638,7 @@ mark_body(mm_gc *gc, bool young, bool settled)
             const mm__list *l = (const mm__list *)(const void *)o;
             mark_array(gc, tab, s, (const mm_h *)l->body, l->len, limit);
         } else if (fast[t] != 0u) {
-            mark_array(gc, tab, s, mm__inst_fields(o), fast[t] - 1u, limit);
+            mark_array(gc, tab, s, mm__inst_fields(o), fast[t] - GC_FAST_INST, limit);
         } else {
             const mm_h *a;
             uint32_t n;
@@ -934,7 +943,7 @@ static inline __attribute__((always_inline)) void drop_refs(mm_slot *tab, mm_obj
         return;
     }
     mm_h *a = mm__inst_fields(o);
-    for (uint32_t i = f - 1u; i != 0u; i--) { /* counted down: no end pointer */
+    for (uint32_t i = f - GC_FAST_INST; i != 0u; i--) { /* counted down: no end pointer */
         mm_h x = *a;
         if (reset) {
             *a = MM_NULL;
@@ -1013,7 +1022,7 @@ static inline __attribute__((always_inline)) void release_fast_body(mm_gc *gc, b
         uint32_t hdr = o->hdr, next = hdr & MM_HDR_SLOT_MASK;
         uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT;
         /* every garbage type has a fast code here: MM_T_LIST is mm_type_list */
-        uint32_t f = t == MM_T_LIST ? GC_FAST_LIST : fast[t];
+        uint32_t f = fast[t]; /* GC_FAST_LIST for MM_T_LIST, mm_type_list */
         __asm__("" : "+r"(idx)); /* &tab[idx] is not kept across the drops */
         if (MM_CFG_DEBUG) {
             /* held (C2) unless mark_find skipped the find pass */
@@ -1033,7 +1042,8 @@ static inline __attribute__((always_inline)) void release_fast_body(mm_gc *gc, b
             mm__free_small_sized(heap, o, sizeof(mm__list));
         } else {
             static_assert(sizeof(mm_obj) == sizeof(mm_h), "an instance block is 4 B per f");
-            mm__free_small_sized(heap, o, f * sizeof(mm_h)); /* header + f - 1 fields */
+            /* the header and f - GC_FAST_INST fields */
+            mm__free_small_sized(heap, o, (f - (GC_FAST_INST - 1u)) * sizeof(mm_h));
         }
         mm_slot *s = &tab[idx];
         if (mm__slot_push(s, idx, s->meta & MM_META_GEN_MASK, &head)) {
@@ -1201,7 +1211,7 @@ static void cache_types(mm_gc *gc)
     for (uint32_t id = MM_T_CLASS0; id < MM_T_CLASS0 + rt->nclasses; id++) {
         gc->types[id] = mm_type_of_id(rt, id);
         gc->fast[id] = gc->types[id] == &mm_type_inst
-                           ? (uint16_t)(1u + mm__class_nfields(mm_class_of_id(rt, id)))
+                           ? (uint16_t)(GC_FAST_INST + mm__class_nfields(mm_class_of_id(rt, id)))
                            : 0u;
         if (mm_class_of_id(rt, id)->has_dict) {
             gc->dict_classes |= (uint64_t)1u << id;
@@ -1235,6 +1245,7 @@ static void collect(mm_gc *gc, uint32_t gen, mm_gc_result *res)
         (void)promote_walk(gc, res);
     }
     res->release_instructions = mm_port_clock() - t4;
+    rt->tab[0].meta = MM__SINK_META; /* what subtract_array took off the sink */
     update_counts(gc, res);
     fill_types(gc, res);
     res->freed = rt->freed - freed0;

@@ -41,8 +41,9 @@
  *     has the refcount it had, less the references the garbage held.
  * C3. Refcounts are exact when no collection is running. During one, slot
  *     refcounts are CPython's gc_refs scratch: every edge of a set member
- *     is taken off its child's refcount (a member or not; only the sink,
- *     index 0, is left alone), so a member's counts its references from
+ *     is taken off its child's refcount (a member or not; the sink,
+ *     index 0, whose count nothing reads, is parked mid-range again when
+ *     the collection ends), so a member's counts its references from
  *     outside the set (it may read 0; only the collector and the types'
  *     refs()/traverse() run until the release, mm_obj.h (d)); marking
  *     gives back the edges of every reachable object, and garbage's only

@@ -37,7 +37,7 @@
 #include "mm_port.h"
 #include "mm_types.h"
 
-#define SINK_META 0x40000000u /* sink refcount field parked mid-range */
+#define SINK_META MM__SINK_META
 
 static_assert(sizeof(mm_slot) == 2 * sizeof(void *) || sizeof(mm_slot) == 8,
               "slot is a meta word and a pointer");

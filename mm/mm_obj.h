@@ -252,6 +252,10 @@ typedef struct mm_slot {
 #define MM_META_GEN_MASK 0x000007FFu
 #define MM_RC_MAX ((1u << 20) - 1u) /* largest refcount the field holds */
 #define MM_META_RC_ZERO 0xFFFFFu    /* field value meaning refcount 0 */
+/* Internal: the sink's slot word, its refcount field parked mid-range
+ * (mm_rt_init; re-centred when it drifts to an edge, and by the
+ * collector after each collection). */
+#define MM__SINK_META 0x40000000u
 
 static_assert(MM_META_GEN_MASK == MM_H_GEN_MAX, "slot gen = handle gen");
 static_assert(MM_META_FLAG == MM_H_GEN_MAX + 1u, "flag right above gen");
