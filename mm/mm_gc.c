@@ -106,7 +106,6 @@ static inline bool rc_is_zero(const mm_slot *s)
     return s->meta >= MM_META_RC_ZERO << MM_META_RC_SHIFT; /* one cmn, no constant */
 }
 static inline void rc_dec(mm_slot *s) { s->meta -= MM_RC_ONE; }
-static inline void rc_inc(mm_slot *s) { s->meta += MM_RC_ONE; }
 static inline uint32_t slot_gen(const mm_slot *s) { return s->meta & MM_META_GEN_MASK; }
 
 
@@ -265,6 +264,30 @@ static inline bool must_reach(uint32_t ch) { return (ch & GC_FLAGS) == GC_SCANNE
 /* The header once reached: REACHED alone (TENTATIVE's A dropped). */
 static inline uint32_t reached_hdr(uint32_t ch) { return (ch & ~GC_SCANNED) | GC_REACHED; }
 
+/* TENTATIVE in the slot word too: the mark walk sets MM_META_FLAG (DYING
+ * outside a drain, and a collection never runs in one, H5) on each member
+ * it puts on the tentative list, and reaching it clears it, so that an
+ * edge tells a tentative child by the slot word it increments, without
+ * reading the child's header (must_reach holds exactly when it is set).
+ * Garbage keeps it until it is freed (one-pass release) or the find pass
+ * takes it off with the hold; no slot has it once a collection is over. */
+#define GC_TENTATIVE MM_META_FLAG
+
+/* Child slot c, its slot word incremented already in m, is TENTATIVE:
+ * the word is stored without the flag and the header flagged REACHED.
+ * The caller pushes c or notes the overflow. */
+static inline void reach(mm_gc *gc, mm_slot *c, uint32_t m)
+{
+    c->meta = m & ~GC_TENTATIVE;
+    mm_obj *co = c->obj;
+    uint32_t ch = co->hdr;
+    if (MM_CFG_DEBUG) {
+        MM_ASSERT(must_reach(ch), "gc: tentative slot word, header not tentative");
+    }
+    co->hdr = reached_hdr(ch);
+    gc->reached++;
+}
+
 static inline void push(mm_gc *gc, const mm_slot *s)
 {
     if (gc->sp < gc->stack_limit) {
@@ -288,16 +311,14 @@ static inline __attribute__((always_inline)) void edge(mm_gc *gc, mm_slot *tab, 
         rc_dec(s);
         return;
     }
-    rc_inc(s); /* an edge from a reachable or garbage object: restored */
-    if (op == EDGE_MARK) {
-        mm_obj *c = s->obj;
-        uint32_t ch = c->hdr;
-        if (must_reach(ch)) {
-            c->hdr = reached_hdr(ch);
-            gc->reached++;
-            push(gc, s);
-        }
+    /* an edge from a reachable or garbage object: restored */
+    uint32_t m = s->meta + MM_RC_ONE;
+    if (op == EDGE_MARK && (m & GC_TENTATIVE) != 0u) {
+        reach(gc, s, m);
+        push(gc, s);
+        return;
     }
+    s->meta = m;
 }
 
 static void visit_subtract(mm_rt *rt, mm_h h, void *arg)
@@ -466,17 +487,16 @@ static __attribute__((noinline)) void scan_wide(mm_gc *gc, mm_slot *tab, const m
         if (c == NULL) {
             continue;
         }
-        mm_obj *co = c->obj;
-        uint32_t ch = co->hdr;
-        if (must_reach(ch)) {
+        uint32_t m = c->meta + MM_RC_ONE;
+        if ((m & GC_TENTATIVE) != 0u) {
             if (sp == limit) {
                 break; /* full: child i is the continuation's first */
             }
-            co->hdr = reached_hdr(ch);
-            gc->reached++;
+            reach(gc, c, m);
             stack[sp++] = (uint32_t)(c - tab);
+            continue;
         }
-        rc_inc(c);
+        c->meta = m;
     }
     stack[base] = i; /* i == n: an empty continuation */
     stack[base + 1u] = (uint32_t)(os - tab) | GC_CONT;
@@ -491,13 +511,12 @@ static inline __attribute__((always_inline)) void mark_child(mm_gc *gc, mm_slot 
                                                              uint32_t *sp)
 {
     mm_slot *c = &tab[ci];
-    rc_inc(c);
-    mm_obj *co = c->obj;
-    uint32_t ch = co->hdr;
-    if (must_reach(ch)) {
-        co->hdr = reached_hdr(ch);
-        gc->reached++;
+    uint32_t m = c->meta + MM_RC_ONE;
+    if ((m & GC_TENTATIVE) != 0u) {
+        reach(gc, c, m);
         stack[(*sp)++] = ci;
+    } else {
+        c->meta = m;
     }
 }
 
@@ -629,6 +648,7 @@ mark_body(mm_gc *gc, bool young, bool settled)
         }
         if (meta >= MM_META_RC_ZERO << MM_META_RC_SHIFT) { /* rc 0: no outside reference (yet) */
             by_type[(hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT]++; /* garbage until reached */
+            s->meta = meta | GC_TENTATIVE;
             o->hdr = hdr_link(hdr | GC_SCANNED, head);
             head = hdr & MM_HDR_SLOT_MASK; /* its slot index: the back-link */
             continue;
@@ -792,7 +812,7 @@ static void mark_find(mm_gc *gc, mm_gc_result *res)
         if (any_dict && has_garbage_dict(gc, o)) {
             dicts++;
         }
-        rc_inc(s); /* the hold (C2) */
+        s->meta = (s->meta & ~GC_TENTATIVE) + MM_RC_ONE; /* the hold (C2) */
         gc->by_type[t]++;
         garb[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++;
         if (gc->fast[t] == 0u) { /* its own clear() drops every edge: restored */
@@ -898,12 +918,11 @@ static inline __attribute__((always_inline)) void drop_ref(mm_slot *tab, mm_h h,
         ((meta ^ (h >> MM_H_INDEX_BITS)) & MM_META_GEN_MASK) != 0u) {
         return; /* still referenced, or of another generation */
     }
-    uint32_t ch = c->hdr;
-    if ((ch & GC_FLAGS) == GC_SCANNED) {
-        return; /* garbage */
+    if ((meta & GC_TENTATIVE) != 0u) {
+        return; /* garbage (with the hold of the two-pass release, rc is 1) */
     }
     s->meta = meta + MM_RC_ONE; /* refcount 1 */
-    c->hdr = (ch & ~MM_HDR_SLOT_MASK) | *defer;
+    c->hdr = (c->hdr & ~MM_HDR_SLOT_MASK) | *defer;
     *defer = h & MM_H_INDEX_MASK;
 }
 

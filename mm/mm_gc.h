@@ -51,8 +51,13 @@
  *     header's GC bits (mm_obj.h) hold the generation (2 bits), REACHED
  *     (flag B) and flag A (SCANNED with B; alone, TENTATIVE: passed by
  *     the mark walk without an outside reference, and after marking,
- *     garbage awaiting its release). Both flags are clear between
- *     collections (and on every object outside the set). The single mark
+ *     garbage awaiting its release). A tentative member's slot word has
+ *     its DYING flag set too (no object is dying while a collection runs:
+ *     collections never run inside a drain), so that an edge tells a
+ *     tentative child by the word it increments; being reached, or held
+ *     by the find pass, clears it. Both header flags and that slot flag
+ *     are clear between collections (and on every object outside the
+ *     set). The single mark
  *     walk (C4) chains the tentative members into the TENTATIVE LIST
  *     through their headers' slot-index bits (the back-link); once
  *     marking is over, its reached entries get their back-links back and

@@ -248,7 +248,7 @@ typedef struct mm_slot {
 #define MM_META_RC_SHIFT 12u
 #define MM_RC_ONE (1u << MM_META_RC_SHIFT)
 #define MM_META_SIGN 0x80000000u
-#define MM_META_FLAG 0x00000800u /* live: DYING; free: RETIRED */
+#define MM_META_FLAG 0x00000800u /* live: DYING (during a collection: TENTATIVE, mm_gc.h C3); free: RETIRED */
 #define MM_META_GEN_MASK 0x000007FFu
 #define MM_RC_MAX ((1u << 20) - 1u) /* largest refcount the field holds */
 #define MM_META_RC_ZERO 0xFFFFFu    /* field value meaning refcount 0 */
