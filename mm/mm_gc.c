@@ -510,13 +510,14 @@ static inline __attribute__((always_inline)) void mark_child(mm_gc *gc, mm_slot 
                                                              uint32_t ci, uint32_t *stack,
                                                              uint32_t *sp)
 {
-    mm_slot *c = &tab[ci];
-    uint32_t m = c->meta + MM_RC_ONE;
+    uint32_t m = tab[ci].meta + MM_RC_ONE;
     if ((m & GC_TENTATIVE) != 0u) {
-        reach(gc, c, m);
-        stack[(*sp)++] = ci;
+        uint32_t k = ci;
+        __asm__("" : "+r"(k)); /* the slot's address on this path only */
+        reach(gc, &tab[k], m);
+        stack[(*sp)++] = k;
     } else {
-        c->meta = m;
+        tab[ci].meta = m;
     }
 }
 
