@@ -1059,7 +1059,7 @@ static inline __attribute__((always_inline)) void release_fast_body(mm_gc *gc, b
             if (body != NULL) {
                 mm_free_inline(heap, body);
             }
-            mm__free_small_sized(heap, o, sizeof(mm__list));
+            mm__free_small_sized_const(heap, o, sizeof(mm__list));
         } else {
             static_assert(sizeof(mm_obj) == sizeof(mm_h), "an instance block is 4 B per f");
             /* the header and f - GC_FAST_INST fields */

@@ -106,7 +106,7 @@ typedef struct {
 
 /* Thumb-2 (Cortex-M3/M4/M7) loads and stores the pair with one ldrd/strd
  * each; GCC splits a 64-bit access into two, so the fast paths say it.
- * Optimized builds only: the offset forms (mm__small_free_const, the
+ * Optimized builds only: the offset forms (MM__SMALL_FREE_CONST, the
  * object layer's pair helpers) need their offsets folded to constants. */
 #if defined(__thumb2__) && defined(__ARM_ARCH_ISA_THUMB) && \
     defined(__OPTIMIZE__) && !defined(MM_NO_PAIRED_ACCESS)
@@ -314,42 +314,54 @@ static inline void mm__small_free(mm_heap *h, size_t c, void *p)
 
 
 /* mm__small_free for a class c known at compile time: the pair is
- * addressed as [h, #8c], which saves the address arithmetic. */
-static inline void mm__small_free_const(mm_heap *h, size_t c, void *p)
-{
+ * addressed as [h, #8c], which saves the address arithmetic. A macro, so
+ * that the offset is a constant expression at every optimisation level
+ * (-Og included: an inline function's argument may not be folded there). */
 #if MM_CLS_PAIRED
-    void *head;
-    uintptr_t used;
-    __asm__("ldrd %0, %1, [%2, %3]" : "=r"(head), "=r"(used)
-            : "r"(h), "i"(c * sizeof(mm_cls)), "m"(h->cls[c]));
-    if (used == 0) {
-        mm__small_double_free(&h->cls[c], c, p);
-        return;
-    }
-    *(void **)p = head;
-    __asm__("strd %1, %2, [%3, %4]" : "=m"(h->cls[c])
-            : "r"(p), "r"(used - 1u), "r"(h), "i"(c * sizeof(mm_cls)));
+#define MM__SMALL_FREE_CONST(h, c, p)                                               \
+    do {                                                                              \
+        mm_heap *h_ = (h);                                                            \
+        void *p_ = (p), *head_;                                                       \
+        uintptr_t used_;                                                              \
+        __asm__("ldrd %0, %1, [%2, %3]" : "=r"(head_), "=r"(used_)                    \
+                : "r"(h_), "i"((c) * sizeof(mm_cls)), "m"(h_->cls[c]));               \
+        if (used_ == 0) {                                                             \
+            mm__small_double_free(&h_->cls[c], (c), p_);                              \
+        } else {                                                                      \
+            *(void **)p_ = head_;                                                     \
+            __asm__("strd %1, %2, [%3, %4]" : "=m"(h_->cls[c])                       \
+                    : "r"(p_), "r"(used_ - 1u), "r"(h_), "i"((c) * sizeof(mm_cls))); \
+        }                                                                             \
+    } while (0)
 #else
-    mm__small_free(h, c, p);
+#define MM__SMALL_FREE_CONST(h, c, p) mm__small_free((h), (c), (p))
 #endif
-}
 
 /* Frees p, a block from mm_alloc(h, size) for a small size (1..
  * MM_SMALL_MAX) known to its caller, such as an object block of a fixed
- * layout: pushed on its class without the page lookup (double-free test
- * included). A locked or debug heap takes mm_free and all its checks. */
+ * layout (a small block, which the heap never moves nor serves from
+ * another class): pushed on its class without the page lookup
+ * (double-free test included). A locked or debug heap takes mm_free and
+ * all its checks.
+ * mm__free_small_sized_const: the same for a size that is a compile-time
+ * constant (the class pair addressed as [h, #8c]). */
 static inline void mm__free_small_sized(mm_heap *h, void *p, size_t size)
 {
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG) {
-        if (__builtin_constant_p(size)) {
-            mm__small_free_const(h, (size - 1u) >> 3, p);
-        } else {
-            mm__small_free(h, (size - 1u) >> 3, p);
-        }
+        mm__small_free(h, (size - 1u) >> 3, p);
     } else {
         mm_free(h, p);
     }
 }
+#define mm__free_small_sized_const(h, p, size)                                 \
+    do {                                                                         \
+        static_assert((size) >= 1u && (size) <= MM_SMALL_MAX, "a small size");   \
+        if (!MM_CFG_LOCK && !MM_CFG_DEBUG) {                                     \
+            MM__SMALL_FREE_CONST((h), ((size) - 1u) >> 3, (p));                  \
+        } else {                                                                 \
+            mm_free((h), (p));                                                   \
+        }                                                                        \
+    } while (0)
 
 /* The small alloc fast path: NULL when it cannot serve (not small, an
  * empty class list, or a build with locks or debug checks). */

@@ -609,21 +609,6 @@ static __attribute__((noinline)) void retire_free(mm_rt *rt, mm_slot *s, mm_obj 
     mm_free(rt->heap, o);
 }
 
-/* Frees the block o of an object whose type fixes its size (<=
- * MM_SMALL_MAX): a small block of class (size - 1) / 8, which the heap
- * never moves nor serves from another class, goes straight back on its
- * class's free list (the allocator's own fast path, double-free test
- * included, without the page lookup that finds the class). A locked or
- * debug heap takes mm_free and all its checks. */
-static inline void block_free_small(mm_heap *h, mm_obj *o, size_t size)
-{
-    if (!MM_CFG_LOCK && !MM_CFG_DEBUG) {
-        mm__small_free_const(h, (size - 1u) >> 3, o);
-    } else {
-        mm_free(h, o);
-    }
-}
-
 /* The class of a slots instance of type id t, or NULL (a builtin type or
  * a dict class). */
 static inline const mm_class *slots_class(const mm_rt *rt, uint32_t t)
@@ -729,7 +714,7 @@ zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen, mm_obj *o)
     if ((hdr & MM_HDR_TYPE_MASK) == (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT ||
         inst16_bare(rt, o, hdr)) {
         if (mm__slot_free_fast(rt, s, idx, gen)) {
-            block_free_small(rt->heap, o, MM__INT_SIZE);
+            mm__free_small_sized_const(rt->heap, o, MM__INT_SIZE);
         } else {
             retire_free(rt, s, o);
         }
@@ -840,7 +825,7 @@ void mm__decref_last(mm_rt *rt, mm_slot *s, uint32_t idx)
         retire_free(rt, s, o);
         return;
     }
-    block_free_small(heap, o, MM__INT_SIZE);
+    mm__free_small_sized_const(heap, o, MM__INT_SIZE);
 }
 
 /* ----------------------------------------------------- slots for the GC */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test.sh [all|host|target|fuzz|lint|nomalloc] - what `make test` runs.
+# test.sh [all|host|target|fuzz|lint|nomalloc|standalone] - what `make test` runs.
 #
 #   host     cmocka tests of mm/: gcc -m64 and -m32, ASan+UBSan, in the
 #            release and the debug (MM_CFG_DEBUG=1) configuration, and the
@@ -10,6 +10,7 @@
 #   fuzz     each libFuzzer harness in tests/fuzz for a bounded run
 #   lint     cppcheck over the whole tree
 #   nomalloc no firmware ELF links malloc or _sbrk
+#   standalone  mm/ alone compiles for every Cortex-M profile at -O0/-Og/-O2/-Os
 #
 # Every step counts as one passed or failed check; the last line is
 # "summary: N passed, N failed" and the exit code is non-zero on any failure.
@@ -183,14 +184,39 @@ nomalloc() {
     [ $found -eq 0 ] && ok "nomalloc: no firmware ELF links malloc, free or _sbrk"
 }
 
+# ---------------------------------------------------------- standalone ----
+# mm/ alone (its port header, no kernel): every file compiles warning-free
+# for each Cortex-M profile at each optimisation level a firmware project
+# may pick (the inline-asm fast paths need constants folded at -Og too).
+standalone() {
+    local cpu opt f log=$LOG/standalone.log bad_builds=0
+    : >"$log"
+    for cpu in cortex-m0 cortex-m3 cortex-m4 cortex-m7; do
+        for opt in -O0 -Og -O2 -Os; do
+            for f in mm/*.c; do
+                if ! arm-none-eabi-gcc -mcpu=$cpu -mthumb $opt -std=c11 -ffreestanding \
+                        -Wall -Wextra -Werror -Wconversion -Imm -c "$f" -o /dev/null >>"$log" 2>&1; then
+                    echo "  in: $cpu $opt $f" >>"$log"; bad_builds=$((bad_builds + 1))
+                fi
+            done
+        done
+    done
+    if [ $bad_builds -eq 0 ]; then
+        ok "standalone: mm/ builds alone for cortex-m0/m3/m4/m7 at -O0/-Og/-O2/-Os"
+    else
+        bad "standalone: $bad_builds mm/ builds failed" "$log"
+    fi
+}
+
 case $part in
     host) host_tests ;;
     target) target_tests; nomalloc ;;
     fuzz) fuzz_tests ;;
     lint) lint ;;
     nomalloc) nomalloc ;;
-    all) host_tests; target_tests; nomalloc; fuzz_tests; lint ;;
-    *) echo "usage: tools/test.sh [all|host|target|fuzz|lint|nomalloc]" >&2; exit 2 ;;
+    standalone) standalone ;;
+    all) host_tests; target_tests; nomalloc; standalone; fuzz_tests; lint ;;
+    *) echo "usage: tools/test.sh [all|host|target|fuzz|lint|nomalloc|standalone]" >&2; exit 2 ;;
 esac
 
 echo
