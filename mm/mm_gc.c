@@ -1236,7 +1236,7 @@ mm_status mm_gc_init(mm_gc *gc, mm_rt *rt)
     gc->long_lived_total = gc->pop[GC_OLDEST];
     rt->gc = gc;
     rt->oom_hook = oom_hook;
-    rt->track_hook = track_hook;
+    mm__rt_set_track_hook(rt, track_hook);
     rt->alloc_hook = MM_CFG_GC_TORTURE ? alloc_hook : NULL;
     return MMO_OK;
 }
@@ -1247,7 +1247,7 @@ void mm_gc_fini(mm_gc *gc)
     if (rt != NULL && rt->gc == gc) {
         rt->gc = NULL;
         rt->oom_hook = NULL;
-        rt->track_hook = NULL;
+        mm__rt_set_track_hook(rt, NULL);
         rt->alloc_hook = NULL;
     }
     gc->rt = NULL;

@@ -417,8 +417,9 @@ uint32_t mm_class_register(mm_rt *rt, const mm_class *cls)
     }
     rt->classes[rt->nclasses] = cls;
     uint32_t id = MM_T_CLASS0 + rt->nclasses;
-    if (!cls->has_dict && cls->nslots - 2u <= 1u && id < 32u) {
-        rt->inst16 |= 0x80000000u >> id; /* 2 or 3 slots: a 16 B block */
+    if (!cls->has_dict && cls->nslots == 2u && id < 32u) {
+        rt->inst16_classes |= 0x80000000u >> id; /* 2 slots: a 16 B block */
+        mm__rt_set_track_hook(rt, rt->track_hook); /* rt->inst16 follows */
     }
     rt->err = MMO_OK;
     return MM_T_CLASS0 + rt->nclasses++;
@@ -697,37 +698,36 @@ static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_slot *s, uint32_t
     }
 }
 
-/* Is o (header hdr, refcount just reached zero) an instance of a class
- * of rt->inst16, no collector hook attached, whose three field words (the
- * third is the block's null tail for 2 slots) are all null or immortal?
- * Then it holds nothing (immortal children live on the sink, H4) and is
- * freed as an int: same 16 B block, no field dropped. One ldrd for the
- * hook and the mask, a shift for the class bit, one ldrd and an ldr for
- * the fields. */
+/* Is o (header hdr, refcount just reached zero) an int, or an instance
+ * of a class of rt->inst16 (so no collector hook attached) whose three
+ * field words (the third is the block's null tail for 2 slots) are all
+ * null or immortal? Then it holds nothing (immortal children live on the
+ * sink, H4) and its 16 B block is freed at once, no field dropped. The
+ * instance mask is tested first (a load, the class bit shifted to the
+ * sign), then the fields (one ldrd and an ldr) or the int type. */
 static_assert((MM__INT_SIZE - 1u) >> 3 == (MM__INST16_SIZE - 1u) >> 3,
               "ints and inst16 instances share a block class");
-static inline bool inst16_bare(const mm_rt *rt, const mm_obj *o, uint32_t hdr)
+static inline bool bare16(const mm_rt *rt, const mm_obj *o, uint32_t hdr)
 {
-    uint32_t hook, mask;
-    mm__inst16_load(rt, &hook, &mask);
-    if (hook != 0 || ((mask << ((hdr >> MM_HDR_TYPE_SHIFT) & 31u)) & MM_META_SIGN) == 0) {
-        return false; /* type ids 32.. alias 0..15: never in the mask */
+    uint32_t mask = rt->inst16; /* 0 while a collector hook is attached */
+    if (((mask << ((hdr >> MM_HDR_TYPE_SHIFT) & 31u)) & MM_META_SIGN) != 0) {
+        /* type ids 32.. alias 0..15: never in the mask, nor is the int's */
+        uint32_t f0, f1;
+        MM__PAIR_LOAD_AT(o, 4, f0, f1);
+        static_assert(MM_H_INDEX_MASK == 0xFFFFFFFFu >> 12, "index: the low 20 bits");
+        return ((f0 | f1) << 12) == 0; /* both null or immortal (index 0) */
     }
-    uint32_t f0, f1;
-    MM__PAIR_LOAD_AT(o, 4, f0, f1);
-    uint32_t f2 = ((const uint32_t *)(const void *)o)[3];
-    return ((f0 | f1 | f2) & MM_H_INDEX_MASK) == 0;
+    return (hdr & MM_HDR_TYPE_MASK) == (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT;
 }
 
 /* Object o in slot s (index idx, live, not dying, meta = gen) reached
- * refcount zero. An int (the commonest death) is freed right here: no
- * type lookup, no indirect call, no drain; anything else: zero_other. */
+ * refcount zero. An int or a bare inst16 instance (the commonest deaths)
+ * is freed right here: no type lookup, no indirect call, no drain;
+ * anything else: zero_other. */
 static inline __attribute__((always_inline)) void
 zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen, mm_obj *o)
 {
-    uint32_t hdr = o->hdr;
-    if ((hdr & MM_HDR_TYPE_MASK) == (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT ||
-        inst16_bare(rt, o, hdr)) {
+    if (bare16(rt, o, o->hdr)) {
         if (mm__slot_free_fast(rt, s, idx, gen)) {
             block_free_small(rt->heap, o, MM__INT_SIZE);
         } else {
@@ -753,15 +753,14 @@ static __attribute__((noinline)) void decref_odd(mm_rt *rt, mm_slot *s)
     s->meta -= MM_RC_ONE; /* a large count (>= 2^19), not a zero */
 }
 
-void mm__decref_slow(mm_rt *rt, mm_h h)
+void mm__decref_slow(mm_rt *rt, mm_slot *s)
 {
-    uint32_t idx = mm_h_index(h);
-    mm_slot *s = &rt->tab[idx];
-    uint32_t m = s->meta;
-    mm_obj *o = s->obj;
+    uint32_t m;
+    mm_obj *o;
+    mm__slot_load(s, &m, &o);
     if (m < MM_META_FLAG && o != NULL) { /* field 0 (refcount 1), not dying;
                                             the sink's obj is NULL */
-        zero_reached(rt, s, idx, m, o);
+        zero_reached(rt, s, mm_hdr_slot(o), m, o); /* the back-link: idx */
         return;
     }
     decref_odd(rt, s);
@@ -829,9 +828,7 @@ void mm__decref_last(mm_rt *rt, mm_slot *s, uint32_t idx)
     uint32_t gen;
     mm_obj *o;
     mm__slot_load(s, &gen, &o);
-    uint32_t hdr = o->hdr;
-    if ((hdr & MM_HDR_TYPE_MASK) != (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT &&
-        !inst16_bare(rt, o, hdr)) {
+    if (!bare16(rt, o, o->hdr)) {
         zero_other(rt, s, idx, o);
         return;
     }

@@ -428,10 +428,13 @@ struct mm_rt {
     void (*track_hook)(mm_rt *rt, mm_obj *o, bool born);
     /* The slots classes whose instances take the inline create and free
      * (mm_inst_new_at, mm__decref_last): bit 31 - id is set for class id
-     * 16..31 without a dict and with 2 or 3 slots (a 16 B block). Set by
-     * mm_class_register. Right after track_hook: one ldrd reads both
-     * (mm__inst16_load). */
+     * 16..31 without a dict and with 2 or 3 slots (a 16 B block) while no
+     * track_hook is attached; 0 while one is, so that those paths need no
+     * hook test of their own. inst16_classes: the same classes whatever
+     * the hook (set by mm_class_register). Both kept by
+     * mm__rt_set_track_hook, the one way to attach or detach the hook. */
     uint32_t inst16;
+    uint32_t inst16_classes;
     void (*alloc_hook)(mm_rt *rt);
     uint32_t nclasses;
     const mm_class *classes[MM_CFG_MAX_CLASSES];
@@ -449,25 +452,19 @@ static_assert(offsetof(mm_rt, free_head) == offsetof(mm_rt, created) + 4u &&
               offsetof(mm_rt, freed) == offsetof(mm_rt, free_head) + 4u,
               "created, free_head, freed: word pairs (mm__pair_load/store)");
 
-/* Internal (slots instances' inline paths): rt->track_hook (as a word:
- * zero iff no collector hook is attached) and rt->inst16, with one ldrd
- * on Thumb-2. A class id t (< 32) is in the mask iff
- * (inst16 << t) & MM_META_SIGN. */
-#define MM__INST16_SIZE 16u /* the block of those instances */
-static inline void mm__inst16_load(const mm_rt *rt, uint32_t *hook, uint32_t *mask)
+/* Internal: attaches (fn not NULL) or detaches (NULL) the collector's
+ * track_hook, keeping rt->inst16 (0 while a hook is attached) right. The
+ * collector's mm_gc_init/mm_gc_fini and the tests' hook wrappers set the
+ * hook only through it. O(1). */
+static inline void mm__rt_set_track_hook(mm_rt *rt, void (*fn)(mm_rt *rt, mm_obj *o, bool born))
 {
-#if MM_CLS_PAIRED
-    static_assert(offsetof(mm_rt, inst16) == offsetof(mm_rt, track_hook) + 4u &&
-                  sizeof(void (*)(void)) == 4u, "track_hook, inst16: a word pair");
-    uint32_t a, b;
-    MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, track_hook), a, b);
-    *hook = a;
-    *mask = b;
-#else
-    *hook = rt->track_hook != NULL;
-    *mask = rt->inst16;
-#endif
+    rt->track_hook = fn;
+    rt->inst16 = fn != NULL ? 0u : rt->inst16_classes;
 }
+
+/* Internal (slots instances' inline paths): a class id t (< 32) takes
+ * them iff (rt->inst16 << t) & MM_META_SIGN. */
+#define MM__INST16_SIZE 16u /* the block of those instances */
 
 /* Internal: rt->tab and rt->heap / rt->fresh and rt->tab with one ldrd
  * on Thumb-2 (plain loads elsewhere). */
@@ -571,7 +568,8 @@ static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj
     uint32_t m = s->meta; /* free slot: next << 12 | gen of this occupant */
     /* The heap never calls back into the runtime, so the slot is taken
      * after the block is had: a failed allocation leaves all as it was. */
-    mm_obj *o = (mm_obj *)mm_alloc_inline(heap, size);
+    mm_obj *o = (mm_obj *)(MM_CFG_LOCK || MM_CFG_DEBUG ? mm_alloc(heap, size)
+                                                       : mm__alloc_fast(heap, size));
     if (o == NULL) {
         return MM_NULL;
     }
@@ -632,17 +630,19 @@ static inline void mm_incref_fast(mm_rt *rt, mm_h h)
 {
     rt->tab[h & MM_H_INDEX_MASK].meta += MM_RC_ONE;
 }
-/* The slow path of mm_decref_fast: the slot word of h went negative. (It
- * takes h, not the slot: the fast path then needs no slot address.) */
-void mm__decref_slow(mm_rt *rt, mm_h h);
+/* The slow path of mm_decref_fast: the word of slot s went negative. */
+void mm__decref_slow(mm_rt *rt, mm_slot *s);
 static inline void mm_decref_fast(mm_rt *rt, mm_h h)
 {
-    mm_slot *s = &rt->tab[h & MM_H_INDEX_MASK];
-    uint32_t m = s->meta - MM_RC_ONE;
+    mm_slot *tab = rt->tab;
+    uint32_t idx = h & MM_H_INDEX_MASK;
+    uint32_t m = tab[idx].meta - MM_RC_ONE;
     if ((m & MM_META_SIGN) != 0) {
-        mm__decref_slow(rt, h);
+        __asm__("" : "+r"(idx)); /* the slot address only here: the other
+                                    path addresses the slot word by index */
+        mm__decref_slow(rt, &tab[idx]);
     } else {
-        s->meta = m;
+        tab[idx].meta = m;
     }
 }
 
@@ -678,15 +678,16 @@ static inline bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line)
         uint32_t m;
         mm_obj *o;
         mm__slot_load(s, &m, &o);
-        uint32_t d = m ^ (h >> MM_H_INDEX_BITS);
-        __asm__("" : "+r"(d)); /* one eors, whose flags serve d == 0 */
-        if (o != NULL) {
-            if (d == 0) {
+        if (m == h >> MM_H_INDEX_BITS) { /* d == 0: one cmp, h shifted */
+            if (o != NULL) {
                 mm__decref_last(rt, s, idx);
                 return true;
             }
+        } else if (o != NULL) {
+            /* d's low 12 bits, as the top 12 of h ^ m << 20: no h >> 20
+             * kept alive from the test above */
             static_assert((MM_META_GEN_MASK | MM_META_FLAG) == 0xFFFu, "low 12 bits");
-            if ((d << 20) == 0 && m < (MM_META_RC_ZERO << MM_META_RC_SHIFT)) {
+            if (((h ^ m << 20) >> 20) == 0 && m < (MM_META_RC_ZERO << MM_META_RC_SHIFT)) {
                 s->meta = m - MM_RC_ONE;
                 return true;
             }
