@@ -544,6 +544,28 @@ mm_h mm_obj_new(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
  * used to write every field before the next allocation. */
 mm_h mm__obj_new_leaf(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
 
+/* Internal: a block of size bytes (a compile-time constant <=
+ * MM_SMALL_MAX) popped off its class's free list, as mm__small_fast, but
+ * with the class pair at a constant offset from heap (one ldrd and one
+ * strd, no address arithmetic: the mirror of mm__small_free_const); NULL
+ * when the list is empty. A locked or debug heap: mm_alloc. */
+static inline void *mm__small_pop_const(mm_heap *heap, size_t size)
+{
+#if MM_CLS_PAIRED
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && __builtin_constant_p(size)) {
+        size_t off = ((size - 1u) >> 3) * sizeof(mm_cls);
+        void **b;
+        uintptr_t used;
+        MM__PAIR_LOAD_AT(heap, off, b, used);
+        if (b != NULL) {
+            MM__PAIR_STORE_AT(heap, off, *b, used + 1u);
+        }
+        return b;
+    }
+#endif
+    return MM_CFG_LOCK || MM_CFG_DEBUG ? mm_alloc(heap, size) : mm__alloc_fast(heap, size);
+}
+
 /* Internal, the creation fast path of mm__obj_new_leaf and of instances
  * (inline so that those two callers pay no further call): when no
  * alloc_hook is attached and the free list has a slot, takes it, gets a
@@ -564,15 +586,14 @@ static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj
     mm_slot *tab;
     mm_heap *heap;
     mm__rt_tab_heap(rt, &tab, &heap);
-    mm_slot *s = &tab[idx];
-    uint32_t m = s->meta; /* free slot: next << 12 | gen of this occupant */
     /* The heap never calls back into the runtime, so the slot is taken
      * after the block is had: a failed allocation leaves all as it was. */
-    mm_obj *o = (mm_obj *)(MM_CFG_LOCK || MM_CFG_DEBUG ? mm_alloc(heap, size)
-                                                       : mm__alloc_fast(heap, size));
+    mm_obj *o = (mm_obj *)mm__small_pop_const(heap, size);
     if (o == NULL) {
         return MM_NULL;
     }
+    mm_slot *s = &tab[idx];
+    uint32_t m = s->meta; /* free slot: next << 12 | gen of this occupant */
     MM__PAIR_STORE_AT(rt, offsetof(mm_rt, created), created + 1u,
                       m >> MM_META_RC_SHIFT); /* free_head */
     uint32_t gen = m & MM_META_GEN_MASK;

@@ -231,7 +231,7 @@ mm_h mm__inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line);
 static inline mm_h mm_inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line)
 {
     uint32_t mask = rt->inst16; /* 0 while a collector hook is attached */
-    if (cls < 32u && ((mask << cls) & MM_META_SIGN) != 0) {
+    if (__builtin_expect(cls < 32u && ((mask << cls) & MM_META_SIGN) != 0, 1)) {
         mm_obj *o;
         uint32_t hdr = cls << MM_HDR_TYPE_SHIFT | MM_HDR_TRACKED;
         __asm__("" : "+r"(hdr)); /* one value, hoisted whole out of loops */
