@@ -698,44 +698,43 @@ static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_slot *s, uint32_t
     }
 }
 
-/* Is o (header hdr, refcount just reached zero) an int, or an instance
- * of a class of rt->inst16 (so no collector hook attached) whose three
- * field words (the third is the block's null tail for 2 slots) are all
- * null or immortal? Then it holds nothing (immortal children live on the
- * sink, H4) and its 16 B block is freed at once, no field dropped. The
- * instance mask is tested first (a load, the class bit shifted to the
- * sign), then the fields (one ldrd and an ldr) or the int type. */
+/* Object o in slot s (index idx, live, not dying, meta = gen) reached
+ * refcount zero. Freed right here, its 16 B block straight back on its
+ * class (no type lookup, no indirect call, no drain): an instance of a
+ * class of rt->inst16 (so no collector hook attached) whose two fields
+ * are null or immortal (it holds nothing: immortal children live on the
+ * sink, H4), tested first (rt->heap and the mask in one ldrd, the class
+ * bit shifted to the sign, the fields in one ldrd), then an int. Each
+ * test leaves 0 in a register on its freeing path: that is the slot's
+ * new obj word. Anything else: zero_other. */
 static_assert((MM__INT_SIZE - 1u) >> 3 == (MM__INST16_SIZE - 1u) >> 3,
               "ints and inst16 instances share a block class");
-static inline bool bare16(const mm_rt *rt, const mm_obj *o, uint32_t hdr)
+static inline __attribute__((always_inline)) void
+zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen, mm_obj *o)
 {
-    uint32_t mask = rt->inst16; /* 0 while a collector hook is attached */
+    mm_heap *heap;
+    uint32_t mask;
+    mm__rt_heap_inst16(rt, &heap, &mask);
+    uint32_t hdr = o->hdr, z;
     if (((mask << ((hdr >> MM_HDR_TYPE_SHIFT) & 31u)) & MM_META_SIGN) != 0) {
         /* type ids 32.. alias 0..15: never in the mask, nor is the int's */
         uint32_t f0, f1;
         MM__PAIR_LOAD_AT(o, 4, f0, f1);
         static_assert(MM_H_INDEX_MASK == 0xFFFFFFFFu >> 12, "index: the low 20 bits");
-        return ((f0 | f1) << 12) == 0; /* both null or immortal (index 0) */
+        z = (f0 | f1) << 12; /* 0: both null or immortal (index 0) */
+    } else {
+        z = (hdr & MM_HDR_TYPE_MASK) ^ (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT;
     }
-    return (hdr & MM_HDR_TYPE_MASK) == (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT;
-}
-
-/* Object o in slot s (index idx, live, not dying, meta = gen) reached
- * refcount zero. An int or a bare inst16 instance (the commonest deaths)
- * is freed right here: no type lookup, no indirect call, no drain;
- * anything else: zero_other. */
-static inline __attribute__((always_inline)) void
-zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen, mm_obj *o)
-{
-    if (bare16(rt, o, o->hdr)) {
-        if (mm__slot_free_fast(rt, s, idx, gen)) {
-            block_free_small(rt->heap, o, MM__INT_SIZE);
-        } else {
-            retire_free(rt, s, o);
-        }
+    if (z != 0) {
+        zero_other(rt, s, idx, o);
         return;
     }
-    zero_other(rt, s, idx, o);
+    __asm__("" : "+r"(z)); /* 0 where it is: no constant loaded for NULL */
+    if (mm__slot_free_fast_null(rt, s, idx, gen, (mm_obj *)(uintptr_t)z)) {
+        block_free_small(heap, o, MM__INT_SIZE);
+    } else {
+        retire_free(rt, s, o);
+    }
 }
 
 /* The odd cases of an unchecked decref whose word went negative: the sink
@@ -822,22 +821,13 @@ bool mm_incref_at(mm_rt *rt, mm_h h, const char *file, int line)
 
 /* Refcount 1 -> 0 of validated live slot s, index idx (mm_decref_at's
  * inline path): the slot word is the generation alone (refcount 1, not
- * dying). An int is freed here; anything else: zero_other. */
+ * dying). */
 void mm__decref_last(mm_rt *rt, mm_slot *s, uint32_t idx)
 {
     uint32_t gen;
     mm_obj *o;
     mm__slot_load(s, &gen, &o);
-    if (!bare16(rt, o, o->hdr)) {
-        zero_other(rt, s, idx, o);
-        return;
-    }
-    mm_heap *heap = rt->heap;
-    if (!mm__slot_free_fast(rt, s, idx, gen)) {
-        retire_free(rt, s, o);
-        return;
-    }
-    block_free_small(heap, o, MM__INT_SIZE);
+    zero_reached(rt, s, idx, gen, o);
 }
 
 /* ----------------------------------------------------- slots for the GC */

@@ -395,12 +395,21 @@ typedef struct mm_class {
 /* All fields are private to mm_obj*.c and the collector; they are in the
  * header only so that the fast paths can be inline. */
 struct mm_rt {
-    /* cap, fresh, tab, heap in this order: a checked decref reads fresh
-     * and tab, a create tab and heap, each pair with one ldrd. */
+    /* cap, fresh, tab, heap, inst16 in this order: a checked decref reads
+     * fresh and tab, a create tab and heap, a death heap and inst16, each
+     * pair with one ldrd. */
     uint32_t cap;          /* slots in tab, sink included (<= MM_MAX_SLOTS) */
     uint32_t fresh;        /* slots [fresh, cap) never used yet */
     mm_slot *tab;          /* handle table; slot 0 is the sink (H4) */
     mm_heap *heap;         /* where every object block and body comes from */
+    /* The slots classes whose instances take the inline create and free
+     * (mm_inst_new_at, mm__decref_last): bit 31 - id is set for class id
+     * 16..31 without a dict and with 2 slots (a 16 B block) while no
+     * track_hook is attached; 0 while one is, so that those paths need no
+     * hook test of their own. inst16_classes: the same classes whatever
+     * the hook (set by mm_class_register). Both kept by
+     * mm__rt_set_track_hook, the one way to attach or detach the hook. */
+    uint32_t inst16;
     uint32_t live_peak;    /* high-water mark of live, never decreased
                               (updated when a fresh slot is taken: a slot
                               from the free list never makes a new peak) */
@@ -426,15 +435,7 @@ struct mm_rt {
      * Only a MM_CFG_GC_TORTURE build sets it (mm_gc_init) and only such a
      * build tests it on the creation fast paths (MM_ALLOC_HOOK_ON). */
     void (*track_hook)(mm_rt *rt, mm_obj *o, bool born);
-    /* The slots classes whose instances take the inline create and free
-     * (mm_inst_new_at, mm__decref_last): bit 31 - id is set for class id
-     * 16..31 without a dict and with 2 or 3 slots (a 16 B block) while no
-     * track_hook is attached; 0 while one is, so that those paths need no
-     * hook test of their own. inst16_classes: the same classes whatever
-     * the hook (set by mm_class_register). Both kept by
-     * mm__rt_set_track_hook, the one way to attach or detach the hook. */
-    uint32_t inst16;
-    uint32_t inst16_classes;
+    uint32_t inst16_classes; /* see inst16 */
     void (*alloc_hook)(mm_rt *rt);
     uint32_t nclasses;
     const mm_class *classes[MM_CFG_MAX_CLASSES];
@@ -446,8 +447,10 @@ struct mm_rt {
 
 static_assert(sizeof(void *) != 4u ||
               (offsetof(mm_rt, tab) == offsetof(mm_rt, fresh) + 4u &&
-               offsetof(mm_rt, heap) == offsetof(mm_rt, tab) + 4u),
-              "fresh, tab, heap: word pairs (mm_decref_at, mm__obj_new_fast)");
+               offsetof(mm_rt, heap) == offsetof(mm_rt, tab) + 4u &&
+               offsetof(mm_rt, inst16) == offsetof(mm_rt, heap) + 4u),
+              "fresh, tab, heap, inst16: word pairs (mm_decref_at, "
+              "mm__obj_new_fast, mm__decref_last)");
 static_assert(offsetof(mm_rt, free_head) == offsetof(mm_rt, created) + 4u &&
               offsetof(mm_rt, freed) == offsetof(mm_rt, free_head) + 4u,
               "created, free_head, freed: word pairs (mm__pair_load/store)");
@@ -466,8 +469,8 @@ static inline void mm__rt_set_track_hook(mm_rt *rt, void (*fn)(mm_rt *rt, mm_obj
  * them iff (rt->inst16 << t) & MM_META_SIGN. */
 #define MM__INST16_SIZE 16u /* the block of those instances */
 
-/* Internal: rt->tab and rt->heap / rt->fresh and rt->tab with one ldrd
- * on Thumb-2 (plain loads elsewhere). */
+/* Internal: rt->tab and rt->heap / rt->heap and rt->inst16 / rt->fresh
+ * and rt->tab with one ldrd on Thumb-2 (plain loads elsewhere). */
 static inline void mm__rt_tab_heap(const mm_rt *rt, mm_slot **tab, mm_heap **heap)
 {
 #if MM_CLS_PAIRED
@@ -478,6 +481,19 @@ static inline void mm__rt_tab_heap(const mm_rt *rt, mm_slot **tab, mm_heap **hea
 #else
     *tab = rt->tab;
     *heap = rt->heap;
+#endif
+}
+
+static inline void mm__rt_heap_inst16(const mm_rt *rt, mm_heap **heap, uint32_t *inst16)
+{
+#if MM_CLS_PAIRED
+    uint32_t a, b;
+    MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, heap), a, b);
+    *heap = (mm_heap *)(uintptr_t)a;
+    *inst16 = b;
+#else
+    *heap = rt->heap;
+    *inst16 = rt->inst16;
 #endif
 }
 
@@ -610,8 +626,11 @@ static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj
  * the generation would wrap: the caller then retires the slot out of
  * line (mm__slot_release, which counts the object itself). The one
  * inline form of slot freeing, for the refcount deaths (mm_obj.c) and the
- * collector's release (mm_gc.c). */
-static inline bool mm__slot_free_fast(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen)
+ * collector's release (mm_gc.c). The _null form takes the slot's new obj
+ * word, NULL, from a register the caller knows to hold 0 (one constant
+ * load fewer). */
+static inline bool mm__slot_free_fast_null(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen,
+                                           mm_obj *null)
 {
     uint32_t next_gen = gen + 1u;
     if (next_gen > MM_H_GEN_MAX) {
@@ -619,9 +638,14 @@ static inline bool mm__slot_free_fast(mm_rt *rt, mm_slot *s, uint32_t idx, uint3
     }
     uint32_t head, freed;
     MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, free_head), head, freed);
-    mm__slot_store(s, head << MM_META_RC_SHIFT | next_gen, NULL);
+    mm__slot_store(s, head << MM_META_RC_SHIFT | next_gen, null);
     MM__PAIR_STORE_AT(rt, offsetof(mm_rt, free_head), idx, freed + 1u);
     return true;
+}
+
+static inline bool mm__slot_free_fast(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen)
+{
+    return mm__slot_free_fast_null(rt, s, idx, gen, NULL);
 }
 
 /* Type descriptor of an object (NULL if the type id is not known). O(1). */
