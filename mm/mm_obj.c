@@ -716,7 +716,7 @@ zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen, mm_obj *o)
     uint32_t mask;
     mm__rt_heap_inst16(rt, &heap, &mask);
     uint32_t hdr = o->hdr, z;
-    if (((mask << ((hdr >> MM_HDR_TYPE_SHIFT) & 31u)) & MM_META_SIGN) != 0) {
+    if (__builtin_expect(((mask << ((hdr >> MM_HDR_TYPE_SHIFT) & 31u)) & MM_META_SIGN) != 0, 1)) {
         /* type ids 32.. alias 0..15: never in the mask, nor is the int's */
         uint32_t f0, f1;
         MM__PAIR_LOAD_AT(o, 4, f0, f1);
