@@ -53,18 +53,26 @@ mm_h mm__inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line)
     const mm_class *c = rt->classes[k]; /* as mm_class_of_id, known valid */
     if (!c->has_dict) {
         size_t size = sizeof(inst_obj) + c->nslots * sizeof(mm_h);
+        uint32_t hdr = mm_hdr_make(cls, 0) | MM_HDR_TRACKED;
         mm_obj *o;
-        mm_h h = mm__obj_new_fast(rt, mm_hdr_make(cls, 0) | MM_HDR_TRACKED, size, &o);
+        /* 2 or 3 slots (the collector's instances are those of inst16
+         * classes, made here while its hook is attached): the 16 B class,
+         * a constant, so its pair is popped without address arithmetic */
+        bool in16 = size - 9u <= MM__INST16_SIZE - 9u;
+        mm_h h = in16 ? mm__obj_new_fast(rt, hdr, MM__INST16_SIZE, &o)
+                      : mm__obj_new_fast(rt, hdr, size, &o);
         if (h == MM_NULL) {
             return mm_obj_new(rt, cls, size, NULL); /* hooks, MemoryError */
         }
         /* Every slot MM_NULL, in whole 8 B granules (the allocator rounds
          * each block up to 8 B, so this stays inside it): the second word
          * of the first granule, then whole granules; up to 3 slots, no
-         * loop is entered (a 2-slot instance: a store and a doubleword). */
+         * loop is entered (2 or 3 slots: a store and a doubleword). */
         uint32_t *w = (uint32_t *)(void *)o;
         w[1] = 0;
-        if (size > 8u) {
+        if (in16) {
+            MM__PAIR_STORE_AT(w, 8, 0u, 0u);
+        } else if (size > 8u) {
             w[2] = 0;
             w[3] = 0;
             for (size_t g = 16; g < size; g += 8) {

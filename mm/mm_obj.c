@@ -675,7 +675,7 @@ static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_slot *s, uint32_t
 {
     uint32_t gen = s->meta;
     uint32_t t = mm_hdr_type(o);
-    bool bare = live_type_is_leaf(t);
+    bool bare = live_type_is_leaf(t), in16 = false;
     if (!bare) {
         const mm_class *c = slots_class(rt, t);
         if (c == NULL) {
@@ -690,9 +690,14 @@ static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_slot *s, uint32_t
             queue_dying(rt, idx);
             return;
         }
+        in16 = c->nslots - 2u <= 1u; /* 12 or 16 B: a block of the 16 B class */
     }
     if (mm__slot_free_fast(rt, s, idx, gen)) {
-        mm_free_inline(rt->heap, o);
+        if (in16) {
+            block_free_small(rt->heap, o, MM__INST16_SIZE);
+        } else {
+            mm_free_inline(rt->heap, o);
+        }
     } else {
         retire_free(rt, s, o);
     }
