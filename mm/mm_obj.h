@@ -599,6 +599,9 @@ static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj
     if (idx == 0 || MM_ALLOC_HOOK_ON(rt)) {
         return MM_NULL;
     }
+    if (idx > MM_H_INDEX_MASK) {
+        __builtin_unreachable(); /* an index: the handle's index bits are idx */
+    }
     mm_slot *tab;
     mm_heap *heap;
     mm__rt_tab_heap(rt, &tab, &heap);
