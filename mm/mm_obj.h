@@ -596,7 +596,7 @@ static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj
 {
     uint32_t created, idx;
     MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, created), created, idx); /* created, free_head */
-    if (idx == 0 || MM_ALLOC_HOOK_ON(rt)) {
+    if (__builtin_expect(idx == 0, 0) || MM_ALLOC_HOOK_ON(rt)) {
         return MM_NULL;
     }
     if (idx > MM_H_INDEX_MASK) {
