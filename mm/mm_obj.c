@@ -670,8 +670,8 @@ static inline bool inst_drop_fields(mm_rt *rt, mm_obj *o, const mm_class *c)
  * and the instance is untracked then, so that a drain that frees it after
  * all (a child reached zero) does not tell the hook twice. Anything else
  * goes through the pending list. */
-static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_slot *s, uint32_t idx,
-                                                 mm_obj *o)
+static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_obj *o, uint32_t idx,
+                                                 mm_slot *s)
 {
     uint32_t gen = s->meta;
     uint32_t t = mm_hdr_type(o);
@@ -731,7 +731,7 @@ zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen, mm_obj *o)
         z = (hdr & MM_HDR_TYPE_MASK) ^ (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT;
     }
     if (z != 0) {
-        zero_other(rt, s, idx, o);
+        zero_other(rt, o, idx, s);
         return;
     }
     __asm__("" : "+r"(z)); /* 0 where it is: no constant loaded for NULL */
@@ -827,8 +827,9 @@ bool mm_incref_at(mm_rt *rt, mm_h h, const char *file, int line)
 /* Refcount 1 -> 0 of validated live slot s, index idx (mm_decref_at's
  * inline path): the slot word is the generation alone (refcount 1, not
  * dying). */
-void mm__decref_last(mm_rt *rt, mm_slot *s, uint32_t idx)
+void mm__decref_last(mm_rt *rt, mm_h h, uint32_t idx, mm_slot *s)
 {
+    (void)h; /* in r1 at the call already: the others need no move there */
     uint32_t gen;
     mm_obj *o;
     mm__slot_load(s, &gen, &o);

@@ -705,7 +705,7 @@ bool mm_incref_at(mm_rt *rt, mm_h h, const char *file, int line);
  * death of live slot s (index idx) whose refcount is 1 and not dying
  * (validated). */
 bool mm__decref_at_slow(mm_rt *rt, mm_h h, const char *file, int line);
-void mm__decref_last(mm_rt *rt, mm_slot *s, uint32_t idx);
+void mm__decref_last(mm_rt *rt, mm_h h, uint32_t idx, mm_slot *s);
 
 /* The common case inline, file:line passed only to the slow path: a live
  * handle of refcount 1 (freed) or 2..MM_RC_MAX. d = meta ^ (h >> 20) is 0
@@ -728,7 +728,7 @@ static inline bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line)
         mm__slot_load(s, &m, &o);
         if (m == h >> MM_H_INDEX_BITS) { /* d == 0: one cmp, h shifted */
             if (o != NULL) {
-                mm__decref_last(rt, s, idx);
+                mm__decref_last(rt, h, idx, s);
                 return true;
             }
         } else if (o != NULL) {
