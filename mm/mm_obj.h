@@ -560,15 +560,16 @@ mm_h mm_obj_new(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
  * used to write every field before the next allocation. */
 mm_h mm__obj_new_leaf(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
 
-/* Internal: a block of size bytes (a compile-time constant <=
- * MM_SMALL_MAX) popped off its class's free list, as mm__small_fast, but
- * with the class pair at a constant offset from heap (one ldrd and one
- * strd, no address arithmetic: the mirror of mm__small_free_const); NULL
- * when the list is empty. A locked or debug heap: mm_alloc. */
+/* Internal: a small block of size bytes popped off its class's free
+ * list (mm__alloc_fast: NULL when the list is empty, or size is not
+ * small); for a size known at compile time, the class pair at a constant
+ * offset from heap (one ldrd and one strd, no address arithmetic: the
+ * mirror of mm__small_free_const). A locked or debug heap: mm_alloc. */
 static inline void *mm__small_pop_const(mm_heap *heap, size_t size)
 {
 #if MM_CLS_PAIRED
-    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && __builtin_constant_p(size)) {
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && __builtin_constant_p(size) &&
+        (size - 1u) >> 3 < MM_NCLASS) {
         size_t off = ((size - 1u) >> 3) * sizeof(mm_cls);
         void **b;
         uintptr_t used;
