@@ -28,8 +28,8 @@
  *     no body) is freed at once: slot, then block. So is a slots instance
  *     when no collector hook is attached and dropping its fields in place
  *     takes no child to zero (unset and immortal fields cost one test);
- *     one of 2 or 3 slots (rt->inst16) whose fields are all unset or
- *     immortal is freed like an int, straight from mm__decref_last.
+ *     one of 2 slots (rt->inst16) whose fields are both unset or immortal
+ *     is freed like an int, straight from mm__decref_last.
  *     Any other object is marked dying; if no drain is running it is freed at once and then
  *     the pending-free list (threaded through the dying slots' meta words)
  *     is drained in a loop; inside a drain it is pushed on that list.
@@ -91,31 +91,39 @@
  * ---- Measured (mps2-an385, Cortex-M3, -O2, instructions under -icount;
  * tests/bench/bench_obj.c, `make bench`; steady state: one other block of
  * the class stays live, so the class keeps a free block and never refills) ----
- * raw mm_alloc(12)+mm_free pair: 33. Create+destroy of a boxed int: 60
- * checked (mm_decref_at) / 61 unchecked (mm_decref_fast), ratio 1.82 /
- * 1.85 (was 65 / 61, 93 / 89, and 160 / 152 over the old 46-instruction
- * pair); of a 2-slot instance: 81 / 82, ratio 2.46 / 2.48 (was 139 / 138,
- * 152 / 149); 239 with the collector attached (was 354: the collector
- * now hears of a slots instance's death without the drain, and a
- * temporary takes its young-table entry with it, so churn never
- * collects; what is left is the general create path and the collector's
- * two counts per life, CPython's gc accounting).
+ * raw mm_alloc(12)+mm_free pair: 33. Create+destroy of a boxed int: 61
+ * checked (mm_decref_at) / 58 unchecked (mm_decref_fast), ratio 1.85 /
+ * 1.76 (was 60 / 61, 65 / 61, 93 / 89, and 160 / 152 over the old
+ * 46-instruction pair); of a 2-slot instance: 65 / 63, ratio 1.97 / 1.91
+ * (was 81 / 82, 139 / 138, 152 / 149); 231 with the collector attached
+ * (was 239, 354: the collector now hears of a slots instance's death
+ * without the drain, and a temporary takes its young-table entry with
+ * it, so churn never collects; what is left is the general create path
+ * and the collector's two counts per life, CPython's gc accounting).
  * Where an int life goes (read off the Thumb-2): create, inline in
- * mm_int_new: free-list test 2, table and heap 1 (one ldrd: rt->tab and
- * rt->heap are adjacent), the allocator's inline pop 7, slot word and
- * counters 6 (two strd), header, err, value 5, handle 1, loop layout 2;
- * checked destroy (14 inline in the caller: rt->fresh and rt->tab in one
- * ldrd, range 3, slot ldrd 2, null and d tests 5, call 3) and
- * mm__decref_last (26: frame 2, type test 4, generation test 2, slot
- * back on the free list and freed count 8 (ldrd/strd), block push on its
- * known class 7, register moves 3). The unchecked destroy is the
- * 6-instruction inline decref and the same death in mm__decref_slow.
- * A 2-slot instance takes the same paths (mm_inst_new_at inline): on
- * top of the int's, at create the class test 6 (one ldrd of track_hook
- * and the rt->inst16 mask, class id < 32, hook, mask bit), the header
- * 2-3, null fields 2 (str, strd); at death, after the failed int test,
- * hook and mask 5, the three field words null-or-immortal 6. Its block
- * class is the int's (16 B), pushed back as a compile-time constant.
+ * mm_int_new (24): free-list test 3, table and heap 1 (one ldrd: rt->tab
+ * and rt->heap are adjacent), the allocator's pop 6 (its class pair at a
+ * constant offset from the heap: one ldrd, one strd), constants 2, slot
+ * word and counters 7 (two strd), header, err, value 4, handle 1;
+ * checked destroy (12 inline in the caller: rt->fresh and rt->tab in one
+ * ldrd, index and range 3, slot ldrd 2, d test 2 (one cmp against h
+ * shifted), null test 2, call 2) and mm__decref_last (25: frame 2, slot
+ * ldrd 1, rt->heap and the rt->inst16 mask in one ldrd 1, header 1,
+ * instance test 3, int test 4, generation test 3, slot back on the free
+ * list and freed count 5 (ldrd/strd; its NULL is the int test's zero),
+ * block push on its known class 5). The unchecked destroy is the
+ * 6-instruction inline decref, then the slot address and the call (2),
+ * and the same death in mm__decref_slow (29: it validates the slot word
+ * 3, and takes the index from the header's back-link 1).
+ * A 2-slot instance takes the same paths (mm_inst_new_at inline, 28 at
+ * create: the class test 5 (rt->inst16, class id < 32, the class bit
+ * shifted to the sign; the mask is 0 while a collector hook is attached,
+ * so there is no hook test), the header 2 (a constant hoisted out of
+ * loops, or'ed with the index), null fields 1 (strd), no value); at
+ * death the instance test comes first (3), then its two field words
+ * null-or-immortal 4 (ldrd, orrs, lsls, cbnz; the zero is the slot's
+ * NULL), no int test. Its block class is the int's (16 B), pushed back as
+ * a compile-time constant.
  * incref/decref: 5 / 6 inline (unchecked); checked: incref 23 out of line,
  * decref 18 (inline common case; was 19).
  *
@@ -585,9 +593,10 @@ static inline void *mm__small_pop_const(mm_heap *heap, size_t size)
 
 /* Internal, the creation fast path of mm__obj_new_leaf and of instances
  * (inline so that those two callers pay no further call): when no
- * alloc_hook is attached and the free list has a slot, takes it, gets a
- * small block of size bytes (size <= MM_SMALL_MAX) straight from the heap
- * and binds both: header = hdr | slot index (hdr: type << 20, and
+ * alloc_hook is attached and the free list has a slot, takes it, pops a
+ * small block of size bytes (size <= MM_SMALL_MAX) off its class's free
+ * list (mm__small_pop_const: an empty one, to refill, is the general
+ * path's) and binds both: header = hdr | slot index (hdr: type << 20, and
  * MM_HDR_TRACKED for a container), refcount 1, rt->err = MMO_OK. Nothing
  * after the header is written. Returns the NEW handle and the borrowed
  * object in *out; MM_NULL, with nothing changed, when the fast path cannot
@@ -600,8 +609,10 @@ static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj
     if (__builtin_expect(idx == 0, 0) || MM_ALLOC_HOOK_ON(rt)) {
         return MM_NULL;
     }
-    if (idx > MM_H_INDEX_MASK) {
-        __builtin_unreachable(); /* an index: the handle's index bits are idx */
+    if (idx > MM_H_INDEX_MASK) { /* free_head is an index or a slot word's
+                                    20-bit field: the caller's h & index
+                                    mask folds to idx */
+        __builtin_unreachable();
     }
     mm_slot *tab;
     mm_heap *heap;
@@ -703,8 +714,9 @@ bool mm_incref_at(mm_rt *rt, mm_h h, const char *file, int line);
 
 /* Internal, the parts of mm_decref_at: the out-of-line validation and
  * reports (any handle; does the decref if h turns out valid), and the
- * death of live slot s (index idx) whose refcount is 1 and not dying
- * (validated). */
+ * death of live slot s (index idx, handle h: unused, passed where it
+ * already is, so that idx and s need no register move at the call) whose
+ * refcount is 1 and not dying (validated). */
 bool mm__decref_at_slow(mm_rt *rt, mm_h h, const char *file, int line);
 void mm__decref_last(mm_rt *rt, mm_h h, uint32_t idx, mm_slot *s);
 

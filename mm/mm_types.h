@@ -224,10 +224,10 @@ mm_h mm__inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line);
 /* NEW instance of registered class id `cls` (see mm_class_register); a
  * dict class gets its (empty) dict at once. MM_NULL on MemoryError or
  * misuse (unknown id). O(nslots) + A. Inline: an instance of a class of
- * rt->inst16 (2 or 3 slots), with no collector hook attached, is made
- * here by mm__obj_new_fast: header, and its three field words null with
- * one str and one strd (the third is the block's tail for 2 slots: it
- * stays null, and the free path tests it with the fields). */
+ * rt->inst16 (2 slots; the mask is 0 while a collector hook is attached)
+ * is made here by mm__obj_new_fast: header, and its two fields null with
+ * one strd (the block's fourth word is left as it was: nothing reads it).
+ * Any other class, or no free slot or block at hand: mm__inst_new_at. */
 static inline mm_h mm_inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line)
 {
     uint32_t mask = rt->inst16; /* 0 while a collector hook is attached */
