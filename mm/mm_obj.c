@@ -757,14 +757,16 @@ static __attribute__((noinline)) void decref_odd(mm_rt *rt, mm_slot *s)
     s->meta -= MM_RC_ONE; /* a large count (>= 2^19), not a zero */
 }
 
-void mm__decref_slow(mm_rt *rt, mm_slot *s)
+void mm__decref_slow(mm_rt *rt, mm_h h)
 {
+    uint32_t idx = mm_h_index(h);
+    mm_slot *s = &rt->tab[idx];
     uint32_t m;
     mm_obj *o;
     mm__slot_load(s, &m, &o);
     if (m < MM_META_FLAG && o != NULL) { /* field 0 (refcount 1), not dying;
                                             the sink's obj is NULL */
-        zero_reached(rt, s, mm_hdr_slot(o), m, o); /* the back-link: idx */
+        zero_reached(rt, s, idx, m, o);
         return;
     }
     decref_odd(rt, s);

@@ -92,9 +92,9 @@
  * tests/bench/bench_obj.c, `make bench`; steady state: one other block of
  * the class stays live, so the class keeps a free block and never refills) ----
  * raw mm_alloc(12)+mm_free pair: 33. Create+destroy of a boxed int: 61
- * checked (mm_decref_at) / 58 unchecked (mm_decref_fast), ratio 1.85 /
- * 1.76 (was 60 / 61, 65 / 61, 93 / 89, and 160 / 152 over the old
- * 46-instruction pair); of a 2-slot instance: 65 / 63, ratio 1.97 / 1.91
+ * checked (mm_decref_at) / 60 unchecked (mm_decref_fast), ratio 1.85 /
+ * 1.82 (was 60 / 61, 65 / 61, 93 / 89, and 160 / 152 over the old
+ * 46-instruction pair); of a 2-slot instance: 65 / 65, ratio 1.97 / 1.97
  * (was 81 / 82, 139 / 138, 152 / 149); 231 with the collector attached
  * (was 239, 354: the collector now hears of a slots instance's death
  * without the drain, and a temporary takes its young-table entry with
@@ -112,9 +112,9 @@
  * instance test 3, int test 4, generation test 3, slot back on the free
  * list and freed count 5 (ldrd/strd; its NULL is the int test's zero),
  * block push on its known class 5). The unchecked destroy is the
- * 6-instruction inline decref, then the slot address and the call (2),
- * and the same death in mm__decref_slow (29: it validates the slot word
- * 3, and takes the index from the header's back-link 1).
+ * 6-instruction inline decref (5 of them on this path), the call 2, and
+ * the same death in mm__decref_slow (32: it finds the slot from h 4 and
+ * validates its word 3, a register move 1).
  * A 2-slot instance takes the same paths (mm_inst_new_at inline, 28 at
  * create: the class test 5 (rt->inst16, class id < 32, the class bit
  * shifted to the sign; the mask is 0 while a collector hook is attached,
@@ -690,19 +690,17 @@ static inline void mm_incref_fast(mm_rt *rt, mm_h h)
 {
     rt->tab[h & MM_H_INDEX_MASK].meta += MM_RC_ONE;
 }
-/* The slow path of mm_decref_fast: the word of slot s went negative. */
-void mm__decref_slow(mm_rt *rt, mm_slot *s);
+/* The slow path of mm_decref_fast: the slot word of h went negative. (It
+ * takes h, not the slot: the fast path then needs no slot address.) */
+void mm__decref_slow(mm_rt *rt, mm_h h);
 static inline void mm_decref_fast(mm_rt *rt, mm_h h)
 {
-    mm_slot *tab = rt->tab;
-    uint32_t idx = h & MM_H_INDEX_MASK;
-    uint32_t m = tab[idx].meta - MM_RC_ONE;
+    mm_slot *s = &rt->tab[h & MM_H_INDEX_MASK];
+    uint32_t m = s->meta - MM_RC_ONE;
     if ((m & MM_META_SIGN) != 0) {
-        __asm__("" : "+r"(idx)); /* the slot address only here: the other
-                                    path addresses the slot word by index */
-        mm__decref_slow(rt, &tab[idx]);
+        mm__decref_slow(rt, h);
     } else {
-        tab[idx].meta = m;
+        s->meta = m;
     }
 }
 
