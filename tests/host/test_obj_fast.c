@@ -416,12 +416,24 @@ static void test_inst16_fast_paths(void **state)
     born_seen = died_seen = 0;
     p = mm_inst_new(rt, pair);
     mm__rt_set_track_hook(rt, count_hook);
-    mm_h q = mm_inst_new(rt, trio);
-    assert_int_equal(born_seen, 1);
+    assert_int_equal(rt->inst16, 0u); /* no inline path while hooked */
+    mm_h q = mm_inst_new(rt, trio), q2 = mm_inst_new(rt, pair);
+    assert_int_equal(born_seen, 2);
     mm_decref(rt, p);
     mm_decref(rt, q);
-    assert_int_equal(died_seen, 2);
+    mm_decref(rt, q2);
+    assert_int_equal(died_seen, 3);
+    /* a 2-slot class registered while hooked: in the mask once unhooked */
+    static const mm_class Pair3 = {"Pair3", 2, NULL, false};
+    uint32_t pair3 = mm_class_register(rt, &Pair3);
+    assert_int_equal(rt->inst16, 0u);
     mm__rt_set_track_hook(rt, NULL);
+    assert_int_equal((rt->inst16 << pair3) >> 31, 1u);
+    assert_int_equal((rt->inst16 << pair) >> 31, 1u);
+    p = mm_inst_new(rt, pair3); /* inline, unheard */
+    mm_decref(rt, p);
+    assert_int_equal(born_seen, 2);
+    assert_int_equal(died_seen, 3);
     /* a stale handle of an instance freed inline: caught, nothing changed */
     p = mm_inst_new(rt, pair);
     mm_decref(rt, p);
