@@ -104,24 +104,25 @@
  * mm_int_new (24): free-list test 3, table and heap 1 (one ldrd: rt->tab
  * and rt->heap are adjacent), the allocator's pop 6 (its class pair at a
  * constant offset from the heap: one ldrd, one strd), constants 2, slot
- * word and counters 7 (two strd), header, err, value 4, handle 1;
- * checked destroy (12 inline in the caller: rt->fresh and rt->tab in one
- * ldrd, index and range 3, slot ldrd 2, d test 2 (one cmp against h
- * shifted), null test 2, call 2) and mm__decref_last (25: frame 2, slot
- * ldrd 1, rt->heap and the rt->inst16 mask in one ldrd 1, header 1,
- * instance test 3, int test 4, generation test 3, slot back on the free
+ * word and counters 7 (two strd), header, err, value 4, handle 1 (21 in
+ * the unchecked loop: there the constants are hoisted and both tests are
+ * one cbz); checked destroy (12 inline in the caller: rt->fresh and
+ * rt->tab in one ldrd, index and range 3, slot ldrd 2, d test 2 (one cmp
+ * against h shifted), null test 2, call 2) and mm__decref_last (25: frame
+ * 2, slot ldrd 1, rt->heap and the rt->inst16 mask in one ldrd 1, header
+ * 1, instance test 3, int test 4, generation test 3, slot back on the free
  * list and freed count 5 (ldrd/strd; its NULL is the int test's zero),
  * block push on its known class 5). The unchecked destroy is the
  * 6-instruction inline decref (5 of them on this path), the call 2, and
  * the same death in mm__decref_slow (32: it finds the slot from h 4 and
  * validates its word 3, a register move 1).
  * A 2-slot instance takes the same paths (mm_inst_new_at inline, 28 at
- * create: the class test 5 (rt->inst16, class id < 32, the class bit
- * shifted to the sign; the mask is 0 while a collector hook is attached,
- * so there is no hook test), the header 2 (a constant hoisted out of
- * loops, or'ed with the index), null fields 1 (strd), no value); at
- * death the instance test comes first (3), then its two field words
- * null-or-immortal 4 (ldrd, orrs, lsls, cbnz; the zero is the slot's
+ * create, 26 in the unchecked loop: the class test 5 (rt->inst16, class id
+ * < 32, the class bit shifted to the sign; the mask is 0 while a collector
+ * hook is attached, so there is no hook test), the header 2 (a constant
+ * hoisted out of loops, or'ed with the index), null fields 1 (strd), no
+ * value); at death the instance test comes first (3), then its two field
+ * words null-or-immortal 4 (ldrd, orrs, lsls, cbnz; the zero is the slot's
  * NULL), no int test. Its block class is the int's (16 B), pushed back as
  * a compile-time constant.
  * incref/decref: 5 / 6 inline (unchecked); checked: incref 23 out of line,
