@@ -1066,7 +1066,7 @@ static inline __attribute__((always_inline)) void release_fast_body(mm_gc *gc, b
             mm__free_small_sized(heap, o, (f - (GC_FAST_INST - 1u)) * sizeof(mm_h));
         }
         mm_slot *s = &tab[idx];
-        if (mm__slot_push(s, idx, s->meta & MM_META_GEN_MASK, &head)) {
+        if (mm__slot_push(s, idx, s->meta & MM_META_GEN_MASK, &head, NULL)) {
             freed++;
         } else { /* the generation wraps: retired, out of line */
             rt->free_head = head;
@@ -1441,7 +1441,7 @@ mm_status mm_gc_init(mm_gc *gc, mm_rt *rt)
     gc->long_lived_total = gc->pop[GC_OLDEST];
     rt->gc = gc;
     rt->oom_hook = oom_hook;
-    rt->track_hook = track_hook;
+    mm__rt_set_track_hook(rt, track_hook);
     rt->alloc_hook = MM_CFG_GC_TORTURE ? alloc_hook : NULL;
     return MMO_OK;
 }
@@ -1452,7 +1452,7 @@ void mm_gc_fini(mm_gc *gc)
     if (rt != NULL && rt->gc == gc) {
         rt->gc = NULL;
         rt->oom_hook = NULL;
-        rt->track_hook = NULL;
+        mm__rt_set_track_hook(rt, NULL);
         rt->alloc_hook = NULL;
     }
     gc->rt = NULL;

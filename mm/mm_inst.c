@@ -6,11 +6,11 @@
  * pointer is stored. Layout: [header][field 0]...[field n-1], 4 B each:
  * a slots class has n = nslots handles (2 slots: 12 B requested, a 16 B
  * block); a dict class has n = 1, the handle of its __dict__ (8 B block,
- * plus the dict object). Unset slots hold MM_NULL, and so does the
- * block's fourth word for 2 slots (the inline free path, mm_obj.c's
- * inst16_bare, reads it as a field). Classes of 2 or 3 slots (one 16 B
- * block) are created inline (mm_inst_new_at, mm_types.h); this file's
- * mm__inst_new_at is the general path.
+ * plus the dict object). Unset slots hold MM_NULL. Classes of 2 slots
+ * are created inline (mm_inst_new_at, mm_types.h) and freed inline when
+ * both fields are null or immortal (mm_obj.c's zero_reached); this
+ * file's mm__inst_new_at is the general path, which takes the 16 B
+ * class as a constant for 2 or 3 slots.
  * Bounds: new O(nslots) + A (+ a dict); slot access O(1); attribute by
  * name O(nslots) string compares, or a dict lookup.
  */
@@ -29,7 +29,7 @@ typedef struct inst_obj {
 static_assert(sizeof(inst_obj) == 4, "instance = header + 4 B per field");
 static_assert(offsetof(inst_obj, f) == sizeof(mm_obj), "mm__inst_fields");
 static_assert(sizeof(inst_obj) + 3u * sizeof(mm_h) == MM__INST16_SIZE,
-              "3 slots fill the 16 B block of rt->inst16 classes");
+              "2 or 3 slots: the 16 B block (mm__inst_new_at, zero_other)");
 static_assert(sizeof(inst_obj) + MM_CFG_MAX_SLOTS * sizeof(mm_h) <= MM_SMALL_MAX,
               "a slots instance is a small block (mm__obj_new_fast)");
 
@@ -53,18 +53,26 @@ mm_h mm__inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line)
     const mm_class *c = rt->classes[k]; /* as mm_class_of_id, known valid */
     if (!c->has_dict) {
         size_t size = sizeof(inst_obj) + c->nslots * sizeof(mm_h);
+        uint32_t hdr = mm_hdr_make(cls, 0) | MM_HDR_TRACKED;
         mm_obj *o;
-        mm_h h = mm__obj_new_fast(rt, mm_hdr_make(cls, 0) | MM_HDR_TRACKED, size, &o);
+        /* 2 or 3 slots (the collector's instances are those of inst16
+         * classes, made here while its hook is attached): the 16 B class,
+         * a constant, so its pair is popped without address arithmetic */
+        bool in16 = size - 9u <= MM__INST16_SIZE - 9u;
+        mm_h h = in16 ? mm__obj_new_fast(rt, hdr, MM__INST16_SIZE, &o)
+                      : mm__obj_new_fast(rt, hdr, size, &o);
         if (h == MM_NULL) {
             return mm_obj_new(rt, cls, size, NULL); /* hooks, MemoryError */
         }
         /* Every slot MM_NULL, in whole 8 B granules (the allocator rounds
          * each block up to 8 B, so this stays inside it): the second word
          * of the first granule, then whole granules; up to 3 slots, no
-         * loop is entered (a 2-slot instance: a store and a doubleword). */
+         * loop is entered (2 or 3 slots: a store and a doubleword). */
         uint32_t *w = (uint32_t *)(void *)o;
         w[1] = 0;
-        if (size > 8u) {
+        if (in16) {
+            MM__PAIR_STORE_AT(w, 8, 0u, 0u);
+        } else if (size > 8u) {
             w[2] = 0;
             w[3] = 0;
             for (size_t g = 16; g < size; g += 8) {

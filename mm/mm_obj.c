@@ -417,8 +417,9 @@ uint32_t mm_class_register(mm_rt *rt, const mm_class *cls)
     }
     rt->classes[rt->nclasses] = cls;
     uint32_t id = MM_T_CLASS0 + rt->nclasses;
-    if (!cls->has_dict && cls->nslots - 2u <= 1u && id < 32u) {
-        rt->inst16 |= 0x80000000u >> id; /* 2 or 3 slots: a 16 B block */
+    if (!cls->has_dict && cls->nslots == 2u && id < 32u) {
+        rt->inst16_classes |= 0x80000000u >> id; /* 2 slots: a 16 B block */
+        mm__rt_set_track_hook(rt, rt->track_hook); /* rt->inst16 follows */
     }
     rt->err = MMO_OK;
     return MM_T_CLASS0 + rt->nclasses++;
@@ -654,12 +655,12 @@ static inline bool inst_drop_fields(mm_rt *rt, mm_obj *o, const mm_class *c)
  * and the instance is untracked then, so that a drain that frees it after
  * all (a child reached zero) does not tell the hook twice. Anything else
  * goes through the pending list. */
-static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_slot *s, uint32_t idx,
-                                                 mm_obj *o)
+static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_obj *o, uint32_t idx,
+                                                 mm_slot *s)
 {
     uint32_t gen = s->meta;
     uint32_t t = mm_hdr_type(o);
-    bool bare = live_type_is_leaf(t);
+    bool bare = live_type_is_leaf(t), in16 = false;
     if (!bare) {
         const mm_class *c = slots_class(rt, t);
         if (c == NULL) {
@@ -674,53 +675,56 @@ static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_slot *s, uint32_t
             queue_dying(rt, idx);
             return;
         }
+        in16 = c->nslots - 2u <= 1u; /* 12 or 16 B: a block of the 16 B class */
     }
     if (mm__slot_free_fast(rt, s, idx, gen)) {
-        mm_free_inline(rt->heap, o);
+        if (in16) {
+            mm__free_small_sized_const(rt->heap, o, MM__INST16_SIZE);
+        } else {
+            mm_free_inline(rt->heap, o);
+        }
     } else {
         retire_free(rt, s, o);
     }
 }
 
-/* Is o (header hdr, refcount just reached zero) an instance of a class
- * of rt->inst16, no collector hook attached, whose three field words (the
- * third is the block's null tail for 2 slots) are all null or immortal?
- * Then it holds nothing (immortal children live on the sink, H4) and is
- * freed as an int: same 16 B block, no field dropped. One ldrd for the
- * hook and the mask, a shift for the class bit, one ldrd and an ldr for
- * the fields. */
+/* Object o in slot s (index idx, live, not dying, meta = gen) reached
+ * refcount zero. Freed right here, its 16 B block straight back on its
+ * class (no type lookup, no indirect call, no drain): an instance of a
+ * class of rt->inst16 (so no collector hook attached) whose two fields
+ * are null or immortal (it holds nothing: immortal children live on the
+ * sink, H4), tested first (rt->heap and the mask in one ldrd, the class
+ * bit shifted to the sign, the fields in one ldrd), then an int. Each
+ * test leaves 0 in a register on its freeing path: that is the slot's
+ * new obj word. Anything else: zero_other. */
 static_assert((MM__INT_SIZE - 1u) >> 3 == (MM__INST16_SIZE - 1u) >> 3,
               "ints and inst16 instances share a block class");
-static inline bool inst16_bare(const mm_rt *rt, const mm_obj *o, uint32_t hdr)
-{
-    uint32_t hook, mask;
-    mm__inst16_load(rt, &hook, &mask);
-    if (hook != 0 || ((mask << ((hdr >> MM_HDR_TYPE_SHIFT) & 31u)) & MM_META_SIGN) == 0) {
-        return false; /* type ids 32.. alias 0..15: never in the mask */
-    }
-    uint32_t f0, f1;
-    MM__PAIR_LOAD_AT(o, 4, f0, f1);
-    uint32_t f2 = ((const uint32_t *)(const void *)o)[3];
-    return ((f0 | f1 | f2) & MM_H_INDEX_MASK) == 0;
-}
-
-/* Object o in slot s (index idx, live, not dying, meta = gen) reached
- * refcount zero. An int (the commonest death) is freed right here: no
- * type lookup, no indirect call, no drain; anything else: zero_other. */
 static inline __attribute__((always_inline)) void
 zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen, mm_obj *o)
 {
-    uint32_t hdr = o->hdr;
-    if ((hdr & MM_HDR_TYPE_MASK) == (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT ||
-        inst16_bare(rt, o, hdr)) {
-        if (mm__slot_free_fast(rt, s, idx, gen)) {
-            mm__free_small_sized_const(rt->heap, o, MM__INT_SIZE);
-        } else {
-            retire_free(rt, s, o);
-        }
+    mm_heap *heap;
+    uint32_t mask;
+    mm__rt_heap_inst16(rt, &heap, &mask);
+    uint32_t hdr = o->hdr, z;
+    if (__builtin_expect(((mask << ((hdr >> MM_HDR_TYPE_SHIFT) & 31u)) & MM_META_SIGN) != 0, 1)) {
+        /* type ids 32.. alias 0..15: never in the mask, nor is the int's */
+        uint32_t f0, f1;
+        MM__PAIR_LOAD_AT(o, 4, f0, f1);
+        static_assert(MM_H_INDEX_MASK == 0xFFFFFFFFu >> 12, "index: the low 20 bits");
+        z = (f0 | f1) << 12; /* 0: both null or immortal (index 0) */
+    } else {
+        z = (hdr & MM_HDR_TYPE_MASK) ^ (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT;
+    }
+    if (z != 0) {
+        zero_other(rt, o, idx, s);
         return;
     }
-    zero_other(rt, s, idx, o);
+    __asm__("" : "+r"(z)); /* 0 where it is: no constant loaded for NULL */
+    if (mm__slot_free_fast_null(rt, s, idx, gen, (mm_obj *)(uintptr_t)z)) {
+        mm__free_small_sized_const(heap, o, MM__INT_SIZE);
+    } else {
+        retire_free(rt, s, o);
+    }
 }
 
 /* The odd cases of an unchecked decref whose word went negative: the sink
@@ -742,8 +746,9 @@ void mm__decref_slow(mm_rt *rt, mm_h h)
 {
     uint32_t idx = mm_h_index(h);
     mm_slot *s = &rt->tab[idx];
-    uint32_t m = s->meta;
-    mm_obj *o = s->obj;
+    uint32_t m;
+    mm_obj *o;
+    mm__slot_load(s, &m, &o);
     if (m < MM_META_FLAG && o != NULL) { /* field 0 (refcount 1), not dying;
                                             the sink's obj is NULL */
         zero_reached(rt, s, idx, m, o);
@@ -808,24 +813,14 @@ bool mm_incref_at(mm_rt *rt, mm_h h, const char *file, int line)
 
 /* Refcount 1 -> 0 of validated live slot s, index idx (mm_decref_at's
  * inline path): the slot word is the generation alone (refcount 1, not
- * dying). An int is freed here; anything else: zero_other. */
-void mm__decref_last(mm_rt *rt, mm_slot *s, uint32_t idx)
+ * dying). */
+void mm__decref_last(mm_rt *rt, mm_h h, uint32_t idx, mm_slot *s)
 {
+    (void)h; /* in r1 at the call already: the others need no move there */
     uint32_t gen;
     mm_obj *o;
     mm__slot_load(s, &gen, &o);
-    uint32_t hdr = o->hdr;
-    if ((hdr & MM_HDR_TYPE_MASK) != (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT &&
-        !inst16_bare(rt, o, hdr)) {
-        zero_other(rt, s, idx, o);
-        return;
-    }
-    mm_heap *heap = rt->heap;
-    if (!mm__slot_free_fast(rt, s, idx, gen)) {
-        retire_free(rt, s, o);
-        return;
-    }
-    mm__free_small_sized_const(heap, o, MM__INT_SIZE);
+    zero_reached(rt, s, idx, gen, o);
 }
 
 /* ----------------------------------------------------- slots for the GC */

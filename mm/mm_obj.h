@@ -28,8 +28,8 @@
  *     no body) is freed at once: slot, then block. So is a slots instance
  *     when no collector hook is attached and dropping its fields in place
  *     takes no child to zero (unset and immortal fields cost one test);
- *     one of 2 or 3 slots (rt->inst16) whose fields are all unset or
- *     immortal is freed like an int, straight from mm__decref_last.
+ *     one of 2 slots (rt->inst16) whose fields are both unset or immortal
+ *     is freed like an int, straight from mm__decref_last.
  *     Any other object is marked dying; if no drain is running it is freed at once and then
  *     the pending-free list (threaded through the dying slots' meta words)
  *     is drained in a loop; inside a drain it is pushed on that list.
@@ -91,31 +91,40 @@
  * ---- Measured (mps2-an385, Cortex-M3, -O2, instructions under -icount;
  * tests/bench/bench_obj.c, `make bench`; steady state: one other block of
  * the class stays live, so the class keeps a free block and never refills) ----
- * raw mm_alloc(12)+mm_free pair: 33. Create+destroy of a boxed int: 60
- * checked (mm_decref_at) / 61 unchecked (mm_decref_fast), ratio 1.82 /
- * 1.85 (was 65 / 61, 93 / 89, and 160 / 152 over the old 46-instruction
- * pair); of a 2-slot instance: 81 / 82, ratio 2.46 / 2.48 (was 139 / 138,
- * 152 / 149); 239 with the collector attached (was 354: the collector
- * now hears of a slots instance's death without the drain, and a
- * temporary takes its young-table entry with it, so churn never
- * collects; what is left is the general create path and the collector's
- * two counts per life, CPython's gc accounting).
+ * raw mm_alloc(12)+mm_free pair: 33. Create+destroy of a boxed int: 61
+ * checked (mm_decref_at) / 60 unchecked (mm_decref_fast), ratio 1.85 /
+ * 1.82 (was 60 / 61, 65 / 61, 93 / 89, and 160 / 152 over the old
+ * 46-instruction pair); of a 2-slot instance: 65 / 65, ratio 1.97 / 1.97
+ * (was 81 / 82, 139 / 138, 152 / 149); 231 with the collector attached
+ * (was 239, 354: the collector now hears of a slots instance's death
+ * without the drain, and a temporary takes its young-table entry with
+ * it, so churn never collects; what is left is the general create path
+ * and the collector's two counts per life, CPython's gc accounting).
  * Where an int life goes (read off the Thumb-2): create, inline in
- * mm_int_new: free-list test 2, table and heap 1 (one ldrd: rt->tab and
- * rt->heap are adjacent), the allocator's inline pop 7, slot word and
- * counters 6 (two strd), header, err, value 5, handle 1, loop layout 2;
- * checked destroy (14 inline in the caller: rt->fresh and rt->tab in one
- * ldrd, range 3, slot ldrd 2, null and d tests 5, call 3) and
- * mm__decref_last (26: frame 2, type test 4, generation test 2, slot
- * back on the free list and freed count 8 (ldrd/strd), block push on its
- * known class 7, register moves 3). The unchecked destroy is the
- * 6-instruction inline decref and the same death in mm__decref_slow.
- * A 2-slot instance takes the same paths (mm_inst_new_at inline): on
- * top of the int's, at create the class test 6 (one ldrd of track_hook
- * and the rt->inst16 mask, class id < 32, hook, mask bit), the header
- * 2-3, null fields 2 (str, strd); at death, after the failed int test,
- * hook and mask 5, the three field words null-or-immortal 6. Its block
- * class is the int's (16 B), pushed back as a compile-time constant.
+ * mm_int_new (24): free-list test 3, table and heap 1 (one ldrd: rt->tab
+ * and rt->heap are adjacent), the allocator's pop 6 (its class pair at a
+ * constant offset from the heap: one ldrd, one strd), constants 2, slot
+ * word and counters 7 (two strd), header, err, value 4, handle 1 (21 in
+ * the unchecked loop: there the constants are hoisted and both tests are
+ * one cbz); checked destroy (12 inline in the caller: rt->fresh and
+ * rt->tab in one ldrd, index and range 3, slot ldrd 2, d test 2 (one cmp
+ * against h shifted), null test 2, call 2) and mm__decref_last (25: frame
+ * 2, slot ldrd 1, rt->heap and the rt->inst16 mask in one ldrd 1, header
+ * 1, instance test 3, int test 4, generation test 3, slot back on the free
+ * list and freed count 5 (ldrd/strd; its NULL is the int test's zero),
+ * block push on its known class 5). The unchecked destroy is the
+ * 6-instruction inline decref (5 of them on this path), the call 2, and
+ * the same death in mm__decref_slow (32: it finds the slot from h 4 and
+ * validates its word 3, a register move 1).
+ * A 2-slot instance takes the same paths (mm_inst_new_at inline, 28 at
+ * create, 26 in the unchecked loop: the class test 5 (rt->inst16, class id
+ * < 32, the class bit shifted to the sign; the mask is 0 while a collector
+ * hook is attached, so there is no hook test), the header 2 (a constant
+ * hoisted out of loops, or'ed with the index), null fields 1 (strd), no
+ * value); at death the instance test comes first (3), then its two field
+ * words null-or-immortal 4 (ldrd, orrs, lsls, cbnz; the zero is the slot's
+ * NULL), no int test. Its block class is the int's (16 B), pushed back as
+ * a compile-time constant.
  * incref/decref: 5 / 6 inline (unchecked); checked: incref 23 out of line,
  * decref 18 (inline common case; was 19).
  *
@@ -399,12 +408,21 @@ typedef struct mm_class {
 /* All fields are private to mm_obj*.c and the collector; they are in the
  * header only so that the fast paths can be inline. */
 struct mm_rt {
-    /* cap, fresh, tab, heap in this order: a checked decref reads fresh
-     * and tab, a create tab and heap, each pair with one ldrd. */
+    /* cap, fresh, tab, heap, inst16 in this order: a checked decref reads
+     * fresh and tab, a create tab and heap, a death heap and inst16, each
+     * pair with one ldrd. */
     uint32_t cap;          /* slots in tab, sink included (<= MM_MAX_SLOTS) */
     uint32_t fresh;        /* slots [fresh, cap) never used yet */
     mm_slot *tab;          /* handle table; slot 0 is the sink (H4) */
     mm_heap *heap;         /* where every object block and body comes from */
+    /* The slots classes whose instances take the inline create and free
+     * (mm_inst_new_at, mm__decref_last): bit 31 - id is set for class id
+     * 16..31 without a dict and with 2 slots (a 16 B block) while no
+     * track_hook is attached; 0 while one is, so that those paths need no
+     * hook test of their own. inst16_classes: the same classes whatever
+     * the hook (set by mm_class_register). Both kept by
+     * mm__rt_set_track_hook, the one way to attach or detach the hook. */
+    uint32_t inst16;
     uint32_t live_peak;    /* high-water mark of live, never decreased
                               (updated when a fresh slot is taken: a slot
                               from the free list never makes a new peak) */
@@ -430,12 +448,7 @@ struct mm_rt {
      * Only a MM_CFG_GC_TORTURE build sets it (mm_gc_init) and only such a
      * build tests it on the creation fast paths (MM_ALLOC_HOOK_ON). */
     void (*track_hook)(mm_rt *rt, mm_obj *o, bool born);
-    /* The slots classes whose instances take the inline create and free
-     * (mm_inst_new_at, mm__decref_last): bit 31 - id is set for class id
-     * 16..31 without a dict and with 2 or 3 slots (a 16 B block). Set by
-     * mm_class_register. Right after track_hook: one ldrd reads both
-     * (mm__inst16_load). */
-    uint32_t inst16;
+    uint32_t inst16_classes; /* see inst16 */
     void (*alloc_hook)(mm_rt *rt);
     uint32_t nclasses;
     const mm_class *classes[MM_CFG_MAX_CLASSES];
@@ -447,34 +460,30 @@ struct mm_rt {
 
 static_assert(sizeof(void *) != 4u ||
               (offsetof(mm_rt, tab) == offsetof(mm_rt, fresh) + 4u &&
-               offsetof(mm_rt, heap) == offsetof(mm_rt, tab) + 4u),
-              "fresh, tab, heap: word pairs (mm_decref_at, mm__obj_new_fast)");
+               offsetof(mm_rt, heap) == offsetof(mm_rt, tab) + 4u &&
+               offsetof(mm_rt, inst16) == offsetof(mm_rt, heap) + 4u),
+              "fresh, tab, heap, inst16: word pairs (mm_decref_at, "
+              "mm__obj_new_fast, mm__decref_last)");
 static_assert(offsetof(mm_rt, free_head) == offsetof(mm_rt, created) + 4u &&
               offsetof(mm_rt, freed) == offsetof(mm_rt, free_head) + 4u,
               "created, free_head, freed: word pairs (mm__pair_load/store)");
 
-/* Internal (slots instances' inline paths): rt->track_hook (as a word:
- * zero iff no collector hook is attached) and rt->inst16, with one ldrd
- * on Thumb-2. A class id t (< 32) is in the mask iff
- * (inst16 << t) & MM_META_SIGN. */
-#define MM__INST16_SIZE 16u /* the block of those instances */
-static inline void mm__inst16_load(const mm_rt *rt, uint32_t *hook, uint32_t *mask)
+/* Internal: attaches (fn not NULL) or detaches (NULL) the collector's
+ * track_hook, keeping rt->inst16 (0 while a hook is attached) right. The
+ * collector's mm_gc_init/mm_gc_fini and the tests' hook wrappers set the
+ * hook only through it. O(1). */
+static inline void mm__rt_set_track_hook(mm_rt *rt, void (*fn)(mm_rt *rt, mm_obj *o, bool born))
 {
-#if MM_CLS_PAIRED
-    static_assert(offsetof(mm_rt, inst16) == offsetof(mm_rt, track_hook) + 4u &&
-                  sizeof(void (*)(void)) == 4u, "track_hook, inst16: a word pair");
-    uint32_t a, b;
-    MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, track_hook), a, b);
-    *hook = a;
-    *mask = b;
-#else
-    *hook = rt->track_hook != NULL;
-    *mask = rt->inst16;
-#endif
+    rt->track_hook = fn;
+    rt->inst16 = fn != NULL ? 0u : rt->inst16_classes;
 }
 
-/* Internal: rt->tab and rt->heap / rt->fresh and rt->tab with one ldrd
- * on Thumb-2 (plain loads elsewhere). */
+/* Internal (slots instances' inline paths): a class id t (< 32) takes
+ * them iff (rt->inst16 << t) & MM_META_SIGN. */
+#define MM__INST16_SIZE 16u /* the block of those instances */
+
+/* Internal: rt->tab and rt->heap / rt->heap and rt->inst16 / rt->fresh
+ * and rt->tab with one ldrd on Thumb-2 (plain loads elsewhere). */
 static inline void mm__rt_tab_heap(const mm_rt *rt, mm_slot **tab, mm_heap **heap)
 {
 #if MM_CLS_PAIRED
@@ -485,6 +494,19 @@ static inline void mm__rt_tab_heap(const mm_rt *rt, mm_slot **tab, mm_heap **hea
 #else
     *tab = rt->tab;
     *heap = rt->heap;
+#endif
+}
+
+static inline void mm__rt_heap_inst16(const mm_rt *rt, mm_heap **heap, uint32_t *inst16)
+{
+#if MM_CLS_PAIRED
+    uint32_t a, b;
+    MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, heap), a, b);
+    *heap = (mm_heap *)(uintptr_t)a;
+    *inst16 = b;
+#else
+    *heap = rt->heap;
+    *inst16 = rt->inst16;
 #endif
 }
 
@@ -551,11 +573,35 @@ mm_h mm_obj_new(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
  * used to write every field before the next allocation. */
 mm_h mm__obj_new_leaf(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
 
+/* Internal: a small block of size bytes popped off its class's free
+ * list (mm__alloc_fast: NULL when the list is empty, or size is not
+ * small); for a size known at compile time, the class pair at a constant
+ * offset from heap (one ldrd and one strd, no address arithmetic: the
+ * mirror of MM__SMALL_FREE_CONST). A locked or debug heap: mm_alloc. */
+static inline void *mm__small_pop_const(mm_heap *heap, size_t size)
+{
+#if MM_CLS_PAIRED
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && __builtin_constant_p(size) &&
+        (size - 1u) >> 3 < MM_NCLASS) {
+        size_t off = ((size - 1u) >> 3) * sizeof(mm_cls);
+        void **b;
+        uintptr_t used;
+        MM__PAIR_LOAD_AT(heap, off, b, used);
+        if (b != NULL) {
+            MM__PAIR_STORE_AT(heap, off, *b, used + 1u);
+        }
+        return b;
+    }
+#endif
+    return MM_CFG_LOCK || MM_CFG_DEBUG ? mm_alloc(heap, size) : mm__alloc_fast(heap, size);
+}
+
 /* Internal, the creation fast path of mm__obj_new_leaf and of instances
  * (inline so that those two callers pay no further call): when no
- * alloc_hook is attached and the free list has a slot, takes it, gets a
- * small block of size bytes (size <= MM_SMALL_MAX) straight from the heap
- * and binds both: header = hdr | slot index (hdr: type << 20, and
+ * alloc_hook is attached and the free list has a slot, takes it, pops a
+ * small block of size bytes (size <= MM_SMALL_MAX) off its class's free
+ * list (mm__small_pop_const: an empty one, to refill, is the general
+ * path's) and binds both: header = hdr | slot index (hdr: type << 20, and
  * MM_HDR_TRACKED for a container), refcount 1, rt->err = MMO_OK. Nothing
  * after the header is written. Returns the NEW handle and the borrowed
  * object in *out; MM_NULL, with nothing changed, when the fast path cannot
@@ -565,20 +611,25 @@ static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj
 {
     uint32_t created, idx;
     MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, created), created, idx); /* created, free_head */
-    if (idx == 0 || MM_ALLOC_HOOK_ON(rt)) {
+    if (__builtin_expect(idx == 0, 0) || MM_ALLOC_HOOK_ON(rt)) {
         return MM_NULL;
+    }
+    if (idx > MM_H_INDEX_MASK) { /* free_head is an index or a slot word's
+                                    20-bit field: the caller's h & index
+                                    mask folds to idx */
+        __builtin_unreachable();
     }
     mm_slot *tab;
     mm_heap *heap;
     mm__rt_tab_heap(rt, &tab, &heap);
-    mm_slot *s = &tab[idx];
-    uint32_t m = s->meta; /* free slot: next << 12 | gen of this occupant */
     /* The heap never calls back into the runtime, so the slot is taken
      * after the block is had: a failed allocation leaves all as it was. */
-    mm_obj *o = (mm_obj *)mm_alloc_inline(heap, size);
+    mm_obj *o = (mm_obj *)mm__small_pop_const(heap, size);
     if (o == NULL) {
         return MM_NULL;
     }
+    mm_slot *s = &tab[idx];
+    uint32_t m = s->meta; /* free slot: next << 12 | gen of this occupant */
     MM__PAIR_STORE_AT(rt, offsetof(mm_rt, created), created + 1u,
                       m >> MM_META_RC_SHIFT); /* free_head */
     uint32_t gen = m & MM_META_GEN_MASK;
@@ -590,18 +641,21 @@ static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj
 }
 
 /* Internal: slot s (index idx) of an object just freed goes on the free
- * list whose head is *head, with generation gen + 1 (*head = idx). False,
- * with nothing done, when the generation would wrap: the caller then
- * retires the slot out of line (mm__slot_release, which counts the object
- * itself). The one encoding of a slot's freeing, for mm__slot_free_fast
- * and for the collector's release, which keeps the head in a register. */
-static inline bool mm__slot_push(mm_slot *s, uint32_t idx, uint32_t gen, uint32_t *head)
+ * list whose head is *head, with generation gen + 1 (*head = idx), its
+ * obj word `null` (NULL: a register the caller knows to hold 0 saves a
+ * constant load). False, with nothing done, when the generation would
+ * wrap: the caller then retires the slot out of line (mm__slot_release,
+ * which counts the object itself). The one encoding of a slot's freeing,
+ * for mm__slot_free_fast(_null) and for the collector's release, which
+ * keeps the head in a register. */
+static inline bool mm__slot_push(mm_slot *s, uint32_t idx, uint32_t gen, uint32_t *head,
+                                 mm_obj *null)
 {
     uint32_t next_gen = gen + 1u;
     if (next_gen > MM_H_GEN_MAX) {
         return false;
     }
-    mm__slot_store(s, *head << MM_META_RC_SHIFT | next_gen, NULL);
+    mm__slot_store(s, *head << MM_META_RC_SHIFT | next_gen, null);
     *head = idx;
     return true;
 }
@@ -609,16 +663,25 @@ static inline bool mm__slot_push(mm_slot *s, uint32_t idx, uint32_t gen, uint32_
 /* Internal: mm__slot_push on rt's free list, the object counted freed
  * (free_head and freed: one ldrd / strd). False, with nothing done, at
  * the generation wrap (see mm__slot_push). The one inline form of slot
- * freeing, for the refcount deaths (mm_obj.c). */
-static inline bool mm__slot_free_fast(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen)
+ * freeing for the refcount deaths (mm_obj.c). The _null form takes the
+ * slot's new obj word, NULL, from a register the caller knows to hold 0
+ * (one constant load fewer). */
+static inline bool mm__slot_free_fast_null(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen,
+                                           mm_obj *null)
 {
+    if (gen + 1u > MM_H_GEN_MAX) {
+        return false; /* tested before the pair is loaded */
+    }
     uint32_t head, freed;
     MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, free_head), head, freed);
-    if (!mm__slot_push(s, idx, gen, &head)) {
-        return false;
-    }
+    (void)mm__slot_push(s, idx, gen, &head, null);
     MM__PAIR_STORE_AT(rt, offsetof(mm_rt, free_head), head, freed + 1u);
     return true;
+}
+
+static inline bool mm__slot_free_fast(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen)
+{
+    return mm__slot_free_fast_null(rt, s, idx, gen, NULL);
 }
 
 /* Type descriptor of an object (NULL if the type id is not known). O(1). */
@@ -670,10 +733,11 @@ bool mm_incref_at(mm_rt *rt, mm_h h, const char *file, int line);
 
 /* Internal, the parts of mm_decref_at: the out-of-line validation and
  * reports (any handle; does the decref if h turns out valid), and the
- * death of live slot s (index idx) whose refcount is 1 and not dying
- * (validated). */
+ * death of live slot s (index idx, handle h: unused, passed where it
+ * already is, so that idx and s need no register move at the call) whose
+ * refcount is 1 and not dying (validated). */
 bool mm__decref_at_slow(mm_rt *rt, mm_h h, const char *file, int line);
-void mm__decref_last(mm_rt *rt, mm_slot *s, uint32_t idx);
+void mm__decref_last(mm_rt *rt, mm_h h, uint32_t idx, mm_slot *s);
 
 /* The common case inline, file:line passed only to the slow path: a live
  * handle of refcount 1 (freed) or 2..MM_RC_MAX. d = meta ^ (h >> 20) is 0
@@ -694,15 +758,16 @@ static inline bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line)
         uint32_t m;
         mm_obj *o;
         mm__slot_load(s, &m, &o);
-        uint32_t d = m ^ (h >> MM_H_INDEX_BITS);
-        __asm__("" : "+r"(d)); /* one eors, whose flags serve d == 0 */
-        if (o != NULL) {
-            if (d == 0) {
-                mm__decref_last(rt, s, idx);
+        if (m == h >> MM_H_INDEX_BITS) { /* d == 0: one cmp, h shifted */
+            if (o != NULL) {
+                mm__decref_last(rt, h, idx, s);
                 return true;
             }
+        } else if (o != NULL) {
+            /* d's low 12 bits, as the top 12 of h ^ m << 20: no h >> 20
+             * kept alive from the test above */
             static_assert((MM_META_GEN_MASK | MM_META_FLAG) == 0xFFFu, "low 12 bits");
-            if ((d << 20) == 0 && m < (MM_META_RC_ZERO << MM_META_RC_SHIFT)) {
+            if (((h ^ m << 20) >> 20) == 0 && m < (MM_META_RC_ZERO << MM_META_RC_SHIFT)) {
                 s->meta = m - MM_RC_ONE;
                 return true;
             }

@@ -224,22 +224,20 @@ mm_h mm__inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line);
 /* NEW instance of registered class id `cls` (see mm_class_register); a
  * dict class gets its (empty) dict at once. MM_NULL on MemoryError or
  * misuse (unknown id). O(nslots) + A. Inline: an instance of a class of
- * rt->inst16 (2 or 3 slots), with no collector hook attached, is made
- * here by mm__obj_new_fast: header, and its three field words null with
- * one str and one strd (the third is the block's tail for 2 slots: it
- * stays null, and the free path tests it with the fields). */
+ * rt->inst16 (2 slots; the mask is 0 while a collector hook is attached)
+ * is made here by mm__obj_new_fast: header, and its two fields null with
+ * one strd (the block's fourth word is left as it was: nothing reads it).
+ * Any other class, or no free slot or block at hand: mm__inst_new_at. */
 static inline mm_h mm_inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line)
 {
-    uint32_t hook, mask;
-    mm__inst16_load(rt, &hook, &mask);
-    if (cls < 32u && hook == 0 && ((mask << cls) & MM_META_SIGN) != 0) {
+    uint32_t mask = rt->inst16; /* 0 while a collector hook is attached */
+    if (__builtin_expect(cls < 32u && ((mask << cls) & MM_META_SIGN) != 0, 1)) {
         mm_obj *o;
-        mm_h h = mm__obj_new_fast(rt, (cls | (MM_HDR_TRACKED >> MM_HDR_TYPE_SHIFT)) << MM_HDR_TYPE_SHIFT,
-                                  MM__INST16_SIZE, &o);
+        uint32_t hdr = cls << MM_HDR_TYPE_SHIFT | MM_HDR_TRACKED;
+        __asm__("" : "+r"(hdr)); /* one value, hoisted whole out of loops */
+        mm_h h = mm__obj_new_fast(rt, hdr, MM__INST16_SIZE, &o);
         if (h != MM_NULL) {
-            uint32_t *w = (uint32_t *)(void *)o;
-            w[1] = MM_NULL;
-            MM__PAIR_STORE_AT(w, 8, MM_NULL, MM_NULL);
+            MM__PAIR_STORE_AT(o, 4, MM_NULL, MM_NULL);
             return h;
         }
     }

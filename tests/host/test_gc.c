@@ -960,7 +960,7 @@ static void test_collect_inside_dealloc(void **state)
     memset(&dh, 0, sizeof dh);
     dh.inner = rt->track_hook;
     dh.gc = &g->gc;
-    rt->track_hook = dealloc_hook;
+    mm__rt_set_track_hook(rt, dealloc_hook);
     mm_h l = mm_list_new(rt, 0);
     mm_decref(rt, l); /* freed by refcount: the hook runs in the drain */
     assert_int_equal(dh.calls, 1);
@@ -977,7 +977,7 @@ static void test_collect_inside_dealloc(void **state)
     assert_int_equal(dh.calls, 4);
     assert_int_equal(dh.busy, 4);
     assert_true(alive(g, dh.made)); /* made mid-collection: born in generation 1 */
-    rt->track_hook = dh.inner;
+    mm__rt_set_track_hook(rt, dh.inner);
     CHECK(g, first, dh.made);
     mm_decref(rt, first);
     mm_decref(rt, dh.made);

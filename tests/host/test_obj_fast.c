@@ -13,9 +13,10 @@
  *     though it is only kept when a never-used slot is taken);
  *   - an instance freed with its fields dropped in place (no drain) leaves
  *     every refcount right, whether a child reaches zero or not.
- *   - the inline create and free of 2/3-slot instances (rt->inst16):
- *     only those classes, null fields over a reused block, freed at once
- *     only with null or immortal fields and no hook, stale handles caught.
+ *   - the inline create and free of 2-slot instances (rt->inst16):
+ *     only those classes (3 slots take the general path), null fields over
+ *     a reused block, freed at once only with null or immortal fields and
+ *     no hook, stale handles caught.
  */
 #include "obj_fixture.h"
 
@@ -266,7 +267,7 @@ static void test_track_hook_and_counters(void **state)
     static const mm_class Pair = {"Pair", 2, NULL, false};
     uint32_t pair = mm_class_register(rt, &Pair);
     born_seen = died_seen = 0;
-    rt->track_hook = count_hook;
+    mm__rt_set_track_hook(rt, count_hook);
     uint32_t live0 = mm_rt_live(rt), freed0 = rt->freed, peak0 = rt->live_peak;
     mm_h i = mm_int_new(rt, 99999), s = mm_str_from(rt, "x");
     assert_int_equal(born_seen, 0); /* leaves are not tracked */
@@ -284,7 +285,7 @@ static void test_track_hook_and_counters(void **state)
     assert_int_equal(died_seen, 2);
     mm_decref(rt, d);
     assert_int_equal(died_seen, 3);
-    rt->track_hook = NULL;
+    mm__rt_set_track_hook(rt, NULL);
     assert_int_equal(mm_rt_live(rt), live0);
     assert_int_equal(rt->freed - freed0, 5);
     assert_true(rt->live_peak >= live0 + 5u);
@@ -342,12 +343,12 @@ static void test_inst_fields_dropped_inline(void **state)
     fx_check(&F, MM_NULL);
 }
 
-/* The inline create and free of instances of rt->inst16 classes (2 or 3
- * slots, no dict): only those classes are in the mask; their field words
- * (the block's tail too) start null, also in a reused block; an instance
- * whose fields are null or immortal is freed at once, one with a live
- * child, or any while a collector hook is attached, takes the general
- * path; a stale handle of a freed one is still caught. */
+/* The inline create and free of instances of rt->inst16 classes (2
+ * slots, no dict): only those classes are in the mask; their fields (and
+ * a 3-slot instance's, made by the general path) start null, also in a
+ * reused block; an instance whose fields are null or immortal is freed at
+ * once, one with a live child, or any while a collector hook is attached,
+ * takes the general path; a stale handle of a freed one is still caught. */
 static void test_inst16_fast_paths(void **state)
 {
     (void)state;
@@ -361,7 +362,7 @@ static void test_inst16_fast_paths(void **state)
     uint32_t trio = mm_class_register(rt, &Trio3), quad = mm_class_register(rt, &Quad);
     uint32_t dicty = mm_class_register(rt, &Dicty);
     const uint32_t ids[5] = {one, pair, trio, quad, dicty};
-    const bool in16[5] = {false, true, true, false, false};
+    const bool in16[5] = {false, true, false, false, false};
     for (size_t k = 0; k < 5; k++) {
         assert_true(ids[k] >= MM_T_CLASS0 && ids[k] < 32u);
         assert_int_equal((rt->inst16 << ids[k]) >> 31, in16[k] ? 1u : 0u);
@@ -414,13 +415,25 @@ static void test_inst16_fast_paths(void **state)
      * while it is attached are heard too */
     born_seen = died_seen = 0;
     p = mm_inst_new(rt, pair);
-    rt->track_hook = count_hook;
-    mm_h q = mm_inst_new(rt, trio);
-    assert_int_equal(born_seen, 1);
+    mm__rt_set_track_hook(rt, count_hook);
+    assert_int_equal(rt->inst16, 0u); /* no inline path while hooked */
+    mm_h q = mm_inst_new(rt, trio), q2 = mm_inst_new(rt, pair);
+    assert_int_equal(born_seen, 2);
     mm_decref(rt, p);
     mm_decref(rt, q);
-    assert_int_equal(died_seen, 2);
-    rt->track_hook = NULL;
+    mm_decref(rt, q2);
+    assert_int_equal(died_seen, 3);
+    /* a 2-slot class registered while hooked: in the mask once unhooked */
+    static const mm_class Pair3 = {"Pair3", 2, NULL, false};
+    uint32_t pair3 = mm_class_register(rt, &Pair3);
+    assert_int_equal(rt->inst16, 0u);
+    mm__rt_set_track_hook(rt, NULL);
+    assert_int_equal((rt->inst16 << pair3) >> 31, 1u);
+    assert_int_equal((rt->inst16 << pair) >> 31, 1u);
+    p = mm_inst_new(rt, pair3); /* inline, unheard */
+    mm_decref(rt, p);
+    assert_int_equal(born_seen, 2);
+    assert_int_equal(died_seen, 3);
     /* a stale handle of an instance freed inline: caught, nothing changed */
     p = mm_inst_new(rt, pair);
     mm_decref(rt, p);
