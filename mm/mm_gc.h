@@ -148,7 +148,7 @@
  * garbage object, one pass (drop its reference, free item array, block
  * and slot inline, no call). The same with 2-slot instances: 98.1 (was
  * 125; release 56.8 per garbage object). A young collection of 100
- * objects beside 10,000 old ones: 13,040 instructions (130 per young
+ * objects beside 10,000 old ones: 13,080 instructions (130 per young
  * object), the full one 595,400 (45x). The two-node cycle of demo 3:
  * 5,560. What got it under 100 (besides C2's deferred deaths, which
  * leave the release loop without a call, and C3's tentative flag in the
