@@ -45,9 +45,11 @@
  *     references itself (drop_ref): garbage and live children keep the
  *     refcount SUBTRACT left them (the edge is gone), and a child left at
  *     0 that is not garbage (an outsider, or an older member, that only
- *     garbage held) dies by the refcount drain; a handle gone stale (its
- *     object died in such a drain) is told by its slot and skipped. Then
- *     it is freed inline with its body and slot. With the collector's
+ *     garbage held) gets refcount 1 and waits on the deferred list, to
+ *     die by the refcount drain once the loop is over (drop_deferred); a
+ *     handle gone stale (garbage freed before, or an object a clear()'s
+ *     drain freed) is told by its slot and skipped. Then it is freed
+ *     inline with its body and slot. With the collector's
  *     own hook and no garbage of another type (release_fast) that is one
  *     pass, each object dropping its references and freed at once;
  *     otherwise two (release_garbage): (a) every garbage object drops its
@@ -152,9 +154,10 @@ static inline mm_slot *edge_slot(mm_slot *tab, mm_h h)
     return idx != 0u ? &tab[idx] : NULL;
 }
 
-/* The slot of the live object at walk position i, or NULL: young entry i
- * for a young collection (NULL if that object died since: the slot's
- * generation moved on), slot i otherwise. Callers test membership. No
+/* The live object at walk position pos (SET_WALK), or NULL, with its
+ * slot in *sp and the slot word in *meta: young entry pos for a young
+ * collection (NULL if that object died since: the slot's generation
+ * moved on), else the slot at address pos. Callers test membership. No
  * slot is dying here: collections never run inside a refcount drain.
  * `young` is a constant in each walk (see WALK), so the test folds. */
 static inline __attribute__((always_inline)) mm_obj *
@@ -177,7 +180,7 @@ set_slot(mm_slot *tab, const mm_h *young_tab, uintptr_t pos, bool young, mm_slot
     return s->obj;
 }
 
-/* The slot of the member of the set at walk position i, with its object's
+/* The member of the set at walk position pos, with its slot in *s, its
  * header in *hdr and its slot word in *meta, or NULL (no live object
  * there, or not a member: see member_hdr). The one loop head of every
  * walk over the set. */
@@ -505,20 +508,33 @@ static __attribute__((noinline)) void scan_wide(mm_gc *gc, mm_slot *tab, const m
 
 /* MARK on one edge of a reachable object to child slot ci (not the
  * sink): the child's reference back; a TENTATIVE child is flagged
- * REACHED and pushed at stack[*sp] (the caller made room). */
+ * REACHED and pushed at gc->stack[*sp] (the caller made room). */
 static inline __attribute__((always_inline)) void mark_child(mm_gc *gc, mm_slot *tab,
-                                                             uint32_t ci, uint32_t *stack,
-                                                             uint32_t *sp)
+                                                             uint32_t ci, uint32_t *sp)
 {
     uint32_t m = tab[ci].meta + MM_RC_ONE;
     if ((m & GC_TENTATIVE) != 0u) {
         uint32_t k = ci;
         __asm__("" : "+r"(k)); /* the slot's address on this path only */
         reach(gc, &tab[k], m);
-        stack[(*sp)++] = k;
+        gc->stack[(*sp)++] = k;
     } else {
         tab[ci].meta = m;
     }
+}
+
+/* mark_child on each of the n handles at a but the sink's, pushing at
+ * gc->stack[sp..] (the caller made room for n); returns the new depth. */
+static inline __attribute__((always_inline)) uint32_t
+mark_children(mm_gc *gc, mm_slot *tab, const mm_h *a, uint32_t n, uint32_t sp)
+{
+    for (uint32_t j = n; j != 0u; j--) { /* counted down: no end pointer */
+        uint32_t ci = *a++ & MM_H_INDEX_MASK;
+        if (ci != 0u) { /* not the sink (edge_slot) */
+            mark_child(gc, tab, ci, &sp);
+        }
+    }
+    return sp;
 }
 
 /* Follows the edges of reachable o (slot os, references a[0..n)) from
@@ -534,16 +550,11 @@ static inline __attribute__((always_inline)) void scan_array(mm_gc *gc, mm_slot 
                                                              uint32_t start)
 {
     uint32_t sp = gc->sp, limit = gc->stack_limit;
-    uint32_t *stack = gc->stack;
     uint32_t room = limit - sp;
     if (n - start <= room) { /* all fit: no overflow test per push */
-        for (uint32_t i = start; i < n; i++) {
-            uint32_t ci = a[i] & MM_H_INDEX_MASK;
-            if (ci != 0u) { /* not the sink (edge_slot) */
-                mark_child(gc, tab, ci, stack, &sp);
-            }
+        if (n > start) { /* (a may be NULL for an empty list) */
+            gc->sp = mark_children(gc, tab, a + start, n - start, sp);
         }
-        gc->sp = sp;
         return;
     }
     scan_wide(gc, tab, os, a, n, start);
@@ -562,13 +573,7 @@ static inline __attribute__((always_inline)) void mark_array(mm_gc *gc, mm_slot 
     if (n > limit) {
         scan_wide(gc, tab, s, a, n, 0);
     } else {
-        uint32_t sp = 0;
-        for (uint32_t j = n; j != 0u; j--) { /* counted down: no end pointer */
-            uint32_t ci = *a++ & MM_H_INDEX_MASK;
-            if (ci != 0u) { /* not the sink (edge_slot) */
-                mark_child(gc, tab, ci, gc->stack, &sp);
-            }
-        }
+        uint32_t sp = mark_children(gc, tab, a, n, 0);
         if (sp == 0u) {
             return;
         }
@@ -892,11 +897,12 @@ static inline void slot_free(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t meta)
 /* Drops garbage's reference h, whose edge was taken off the child's
  * refcount by SUBTRACT and never given back (C2): that refcount is
  * already what it is once the garbage is gone. Nothing to do for the
- * sink or a stale handle (an object that died since, by the drain: its
- * slot is free or of another generation), for a child still referenced
- * (rc > 0), or for garbage (A alone: freed by the release). Any other
- * child at rc 0 was held by garbage alone (an object outside the set, or
- * a member of an older generation): it must die, by the ordinary
+ * sink or a stale handle (garbage freed before, or an object a clear()'s
+ * drain freed: its slot is free or of another generation), for a child
+ * still referenced (rc > 0), or for garbage (TENTATIVE: freed by the
+ * release). Any other child at rc 0 was held by garbage alone (an
+ * object outside the set, or a member of an older generation): it must
+ * die, by the ordinary
  * refcount drain, once the release loop is over (drop_deferred). Here it
  * only gets refcount 1 (so that another garbage reference to it is now
  * "still referenced") and goes on the deferred list *defer, threaded
@@ -936,7 +942,7 @@ static __attribute__((noinline)) void drop_deferred(mm_rt *rt, uint32_t head)
         mm_obj *o = s->obj;
         MM_ASSERT(o != NULL && rc_field(s->meta) == 0u, "gc: deferred object freed early");
         uint32_t hdr = o->hdr, next = hdr & MM_HDR_SLOT_MASK;
-        o->hdr = (hdr & ~MM_HDR_SLOT_MASK) | head;
+        o->hdr = hdr_link(hdr, head);
         mm_decref_fast(rt, mm_h_make(head, slot_gen(s)));
         head = next;
     }
@@ -1041,8 +1047,7 @@ static inline __attribute__((always_inline)) void release_fast_body(mm_gc *gc, b
         mm_obj *o = tab[idx].obj;
         uint32_t hdr = o->hdr, next = hdr & MM_HDR_SLOT_MASK;
         uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT;
-        /* every garbage type has a fast code here: MM_T_LIST is mm_type_list */
-        uint32_t f = fast[t]; /* GC_FAST_LIST for MM_T_LIST, mm_type_list */
+        uint32_t f = fast[t]; /* every garbage type has a fast code here */
         __asm__("" : "+r"(idx)); /* &tab[idx] is not kept across the drops */
         if (MM_CFG_DEBUG) {
             /* held (C2) unless mark_find skipped the find pass */

@@ -389,14 +389,6 @@ static inline bool mm__free_fast(mm_heap *h, void *p)
     return false;
 }
 
-/* mm_alloc with its small fast path inlined at the call site (same
- * contract; falls back to mm_alloc). For the library's own hot paths. */
-static inline void *mm_alloc_inline(mm_heap *h, size_t size)
-{
-    void *b = mm__alloc_fast(h, size);
-    return b != NULL ? b : mm_alloc(h, size);
-}
-
 /* mm_free with its small fast path inlined at the call site (same
  * contract; falls back to mm_free). */
 static inline void mm_free_inline(mm_heap *h, void *p)

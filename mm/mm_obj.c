@@ -37,8 +37,6 @@
 #include "mm_port.h"
 #include "mm_types.h"
 
-#define SINK_META MM__SINK_META
-
 static_assert(sizeof(mm_slot) == 2 * sizeof(void *) || sizeof(mm_slot) == 8,
               "slot is a meta word and a pointer");
 static_assert(MM_META_RC_ZERO == (MM_RC_MAX), "rc field all ones = 0");
@@ -154,7 +152,7 @@ mm_status mm_rt_init(mm_rt *rt, mm_heap *heap, void *table_mem, size_t table_byt
     MM_ASSERT(type_masks_agree(), "LEAF_TYPES / CONTAINER_TYPES disagree with the types");
     rt->tab = (mm_slot *)table_mem;
     rt->cap = (uint32_t)n;
-    rt->tab[0].meta = SINK_META;
+    rt->tab[0].meta = MM__SINK_META;
     rt->tab[0].obj = NULL;
     rt->fresh = 1;
     return MMO_OK;
@@ -733,7 +731,7 @@ zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen, mm_obj *o)
 static __attribute__((noinline)) void decref_odd(mm_rt *rt, mm_slot *s)
 {
     if (s == &rt->tab[0]) {
-        s->meta = SINK_META; /* re-centre the sink */
+        s->meta = MM__SINK_META; /* re-centre the sink */
         return;
     }
     if (s->obj == NULL || meta_flag(s->meta)) {
