@@ -5,7 +5,10 @@
 #   make bench                          allocator benchmarks under -icount (mps2-an385)
 #   make size                           flash and RAM per board and per module
 #   make debug [BOARD=...]              QEMU halted with its gdb stub, and gdb-multiarch
+#   make help                           targets, variables and a few gdb commands
 #   make clean
+#
+# The build is quiet: one summary line per image. V=1 shows every command.
 #
 # A board is one fragment, boards/<board>.mk, plus linker/<board>.ld.
 
@@ -34,8 +37,19 @@ ARM_CFLAGS := $(BOARD_CFLAGS) $(BOARD_DEFS) -std=c11 $(OPT) -g3 -ffunction-secti
 ARM_LDFLAGS := $(BOARD_CFLAGS) -nostartfiles -Llinker -T linker/$(BOARD).ld \
         -Wl,--gc-sections -Wl,--fatal-warnings
 
+# V=1 prints every command; by default only results are printed.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 B ?= build/$(BOARD)
-MM_SRC := $(sort $(wildcard mm/*.c))
+# mm/ is one folder per layer, found by folder: a new file in a layer is
+# built without touching this list.
+MM_LAYERS := fmt heap obj types gc
+MM_SRC := $(sort $(foreach l,$(MM_LAYERS),$(wildcard mm/$(l)/*.c)))
 BOOT_SRC := $(wildcard boot/*.c) boot/fault_entry.S
 KERNEL_SRC := kernel/kernel.c kernel/counter.c kernel/semihost.c
 DEMO_SRC := kernel/runner.c $(sort $(wildcard demos/*.c))
@@ -45,48 +59,48 @@ obj = $(patsubst %,$(B)/%.o,$(1))
 FW_OBJ := $(call obj,$(BOOT_SRC) $(KERNEL_SRC) $(MM_SRC))
 
 .PHONY: all run test bench size debug clean deps deps-run firmware tests-fw \
-        host-test target-test fuzz lint check-nomalloc
+        host-test target-test fuzz lint check-nomalloc help print-mm-src print-mm-layers
 
 all: firmware
 
 $(B)/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ARM_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(ARM_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/%.S.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(BOARD_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(BOARD_CFLAGS) -c $< -o $@
 
 $(B)/mmrt.elf: $(FW_OBJ) $(call obj,$(DEMO_SRC)) linker/$(BOARD).ld linker/cortex-m.ld
-	$(CC) $(ARM_LDFLAGS) -Wl,-Map=$(B)/mmrt.map $(filter %.o,$^) -o $@
-	@$(SIZE) $@
+	$(Q)$(CC) $(ARM_LDFLAGS) -Wl,-Map=$(B)/mmrt.map $(filter %.o,$^) -o $@
+	@$(SIZE) $@ | awk 'NR == 2 { printf "built %s: flash %d B, static RAM %d B\n", $$6, $$1 + $$2, $$2 + $$3 }'
 
 $(B)/tests.elf: $(FW_OBJ) $(call obj,$(TT_SRC)) linker/$(BOARD).ld linker/cortex-m.ld
-	$(CC) $(ARM_LDFLAGS) -Wl,-Map=$(B)/tests.map $(filter %.o,$^) -o $@
+	$(Q)$(CC) $(ARM_LDFLAGS) -Wl,-Map=$(B)/tests.map $(filter %.o,$^) -o $@
 
 # The bench firmware is the one ELF that links newlib's malloc, on purpose:
 # it is the yardstick. Built twice, against the full newlib and newlib-nano.
 $(B)/bench/newlib.o $(B)/bench/newlib-nano.o: $(B)/bench/%.o: tests/bench/bench_main.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ARM_CFLAGS) -DBENCH_NEWLIB='"$*"' -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(ARM_CFLAGS) -DBENCH_NEWLIB='"$*"' -MMD -MP -c $< -o $@
 
 BENCH_SRC := $(filter-out tests/bench/bench_main.c,$(sort $(wildcard tests/bench/*.c)))
 
 $(B)/bench-newlib.elf: $(FW_OBJ) $(B)/bench/newlib.o $(call obj,$(BENCH_SRC))
-	$(CC) $(ARM_LDFLAGS) -Wl,-Map=$(B)/bench-newlib.map $^ -o $@
+	$(Q)$(CC) $(ARM_LDFLAGS) -Wl,-Map=$(B)/bench-newlib.map $^ -o $@
 
 $(B)/bench-newlib-nano.elf: $(FW_OBJ) $(B)/bench/newlib-nano.o $(call obj,$(BENCH_SRC))
-	$(CC) $(ARM_LDFLAGS) --specs=nano.specs -Wl,-Map=$(B)/bench-newlib-nano.map $^ -o $@
+	$(Q)$(CC) $(ARM_LDFLAGS) --specs=nano.specs -Wl,-Map=$(B)/bench-newlib-nano.map $^ -o $@
 
 firmware: deps-run $(B)/mmrt.elf
 tests-fw: deps-run $(B)/tests.elf
 
 run: firmware
-	QEMU_TIMEOUT=$(TIMEOUT) tools/qemu.sh $(BOARD) $(B)/mmrt.elf "$(DEMO)"
+	$(Q)QEMU_TIMEOUT=$(TIMEOUT) tools/qemu.sh $(BOARD) $(B)/mmrt.elf "$(DEMO)"
 
 debug: firmware
 	@echo "QEMU waits for gdb on :1234; quit gdb to end the session."
-	QEMU_TIMEOUT=0 tools/qemu.sh $(BOARD) $(B)/mmrt.elf "$(DEMO)" -S -gdb tcp::1234 & \
+	$(Q)QEMU_TIMEOUT=0 tools/qemu.sh $(BOARD) $(B)/mmrt.elf "$(DEMO)" -S -gdb tcp::1234 & \
 	  gdb-multiarch -q -ex "target remote :1234" -ex "break main" $(B)/mmrt.elf; \
 	  kill %1 2>/dev/null || true
 
@@ -123,5 +137,41 @@ size: deps-run
 
 clean:
 	rm -rf build
+
+# the library's sources, for tools/test.sh and tools/size.sh
+print-mm-src:
+	@echo $(MM_SRC)
+print-mm-layers:
+	@echo $(MM_LAYERS)
+
+help:
+	@echo 'mmrt: a bare-metal C runtime with CPython'"'"'s memory model, for Cortex-M.'
+	@echo
+	@echo 'Targets:'
+	@echo '  make run            build the demo firmware and run the demos in QEMU'
+	@echo '  make test           everything CI runs (host, on-target, fuzz, lint); installs what is missing'
+	@echo '  make host-test      cmocka tests of mm/ on the host (-m64/-m32, ASan+UBSan)'
+	@echo '  make target-test    on-target tests, crash cases and demos on every board under QEMU'
+	@echo '  make fuzz           the libFuzzer harnesses, $${FUZZ_SECONDS:-30} s each'
+	@echo '  make lint           cppcheck over the tree'
+	@echo '  make bench          benchmarks under -icount on mps2-an385; RESULT lines (see BENCHMARKS.md)'
+	@echo '  make size           flash and RAM per board and per mm/ layer'
+	@echo '  make debug          QEMU halted with its gdb stub on tcp :1234, gdb-multiarch attached'
+	@echo '  make clean          remove build/'
+	@echo
+	@echo 'Variables:'
+	@echo '  BOARD=$(BOARD)      one of: $(BOARDS)'
+	@echo '  DEMO="1 3"          demos to run, by number or name (default: all)'
+	@echo '  V=1                 print every compiler command'
+	@echo '  TIMEOUT=$(TIMEOUT)         seconds before make run stops QEMU (0: never)'
+	@echo '  OPT=$(OPT)               optimisation level of the firmware'
+	@echo '  EXTRA_CFLAGS=...    more flags, e.g. -DMM_CFG_DEBUG=1 or -DMM_CFG_GC_TORTURE=1'
+	@echo
+	@echo 'In make debug (gdb commands to try):'
+	@echo '  break mm_alloc      stop at every allocation; then: bt, finish, info registers'
+	@echo '  continue            run to the next breakpoint'
+	@echo '  p *rt               the object runtime (inside an mm_ function that has rt)'
+	@echo '  p mm_check(h)       run the heap checker from gdb (0 = consistent)'
+	@echo '  monitor quit        end QEMU (or quit gdb)'
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "kernel.h"
-#include "mm_fmt.h"
+#include "fmt/mm_fmt.h"
 #include "regs.h"
 
 #define FAULT_STACK_BYTES 1024U

@@ -2,7 +2,7 @@
 #include <stdint.h>
 
 #include "kernel.h"
-#include "mm_fmt.h"
+#include "fmt/mm_fmt.h"
 
 int demo_hello(void);
 

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "mm_fmt.h"
+#include "fmt/mm_fmt.h"
 #include "mm_port.h"
 #include "regs.h"
 #include "semihost.h"

@@ -1,7 +1,7 @@
 /*
  * kernel.h - the firmware's small kernel: instruction counter, critical
  * sections, panic and the static RAM layout. Console output is mm_printf()
- * (mm/mm_fmt.h) written through semihosting (kernel/semihost.h).
+ * (mm/fmt/mm_fmt.h) written through semihosting (kernel/semihost.h).
  */
 #ifndef MMRT_KERNEL_H
 #define MMRT_KERNEL_H

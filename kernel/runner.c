@@ -12,7 +12,7 @@
 
 #include "demos.h"
 #include "kernel.h"
-#include "mm_fmt.h"
+#include "fmt/mm_fmt.h"
 
 #define CMDLINE_MAX 256
 

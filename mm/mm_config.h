@@ -14,7 +14,7 @@
 #define MM_CFG_DEBUG 0
 #endif
 
-/* ---- allocator (mm_heap.c): options below, owned by the allocator ---- */
+/* ---- allocator (heap/heap.c): options below, owned by the allocator ---- */
 
 /* Largest request served by the small-object pools (bytes, a multiple of 8).
  * Requests above it are large blocks made of whole pages. */
@@ -76,7 +76,7 @@
 #define MM_CFG_MAX_SLOTS 32
 #endif
 
-/* ---- cycle collector (mm_gc.c): options below ---- */
+/* ---- cycle collector (gc/gc.c): options below ---- */
 
 /* Torture mode: 0 off; 1 a young collection at every allocation (every
  * mm_rt_alloc and object creation; the older generations then follow

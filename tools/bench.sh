@@ -73,18 +73,22 @@ flash() { # label functions...
     mkdir -p $dir
     {
         echo '#include <stddef.h>'
-        echo '#include "mm.h"'
+        echo '#include "heap/mm_heap.h"'
         echo 'void probe(void); volatile size_t sink;'
         echo 'void probe(void) {'
         for f in "$@"; do echo "    sink += (size_t)&$f;"; done
         echo '}'
     } >$dir/probe.c
     local cc="arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -std=c11 -ffreestanding"
-    for src in $dir/probe.c mm/mm_heap.c mm/mm_pages.c mm/mm_diag.c mm/mm_fmt.c; do
-        $cc -ffunction-sections -fdata-sections -Imm -c $src -o $dir/$(basename $src .c).o
+    # the allocator layer and the formatting it prints with
+    local objs=("$dir/probe.o") src
+    $cc -ffunction-sections -fdata-sections -Imm -c $dir/probe.c -o $dir/probe.o
+    for src in mm/heap/*.c mm/fmt/*.c; do
+        objs+=("$dir/mm_$(basename $src .c).o")
+        $cc -ffunction-sections -fdata-sections -Imm -c $src -o "${objs[-1]}"
     done
     $cc -nostartfiles -e probe -Wl,--gc-sections -Wl,-Map=$dir/map \
-        $dir/probe.o $dir/mm_heap.o $dir/mm_pages.o $dir/mm_diag.o $dir/mm_fmt.o \
+        "${objs[@]}" \
         -Wl,--defsym=mm_port_misuse=0 -Wl,--defsym=mm_port_panic=0 -Wl,--defsym=mm_port_write=0 \
         -Wl,--defsym=mm_port_lock=0 -Wl,--defsym=mm_port_unlock=0 -Wl,--defsym=mm_port_clock=0 \
         -o $dir/probe.elf
@@ -94,7 +98,7 @@ flash() { # label functions...
 echo "RESULT flash mm init_alloc_free_bytes $(flash core mm_init mm_alloc mm_free)" | emit
 echo "RESULT flash mm allocator_with_stats_bytes $(flash stats mm_init mm_alloc mm_free mm_realloc \
     mm_usable_size mm_last_error mm_strerror mm_set_owner mm_compact mm_get_stats \
-    mm_get_class_stats mm_high_water mm_largest_free mm_fragmentation)" | emit
+    mm_get_size_class_stats mm_high_water mm_largest_free mm_fragmentation)" | emit
 echo "RESULT flash mm diagnostics_check_dump_bytes $(flash diag mm_check mm_dump_map)" | emit
 for build in newlib newlib-nano; do
     map=build/$BOARD/bench-$build.map

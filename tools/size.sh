@@ -17,23 +17,29 @@ for b in $BOARDS; do
 done
 
 echo
-echo "per module (lm3s6965evb, -O2, text+data / bss, from the object files linked):"
+echo "per module and mm/ layer (lm3s6965evb, -O2, text+data / bss, from the object files linked):"
 b=lm3s6965evb
-for mod in boot kernel mm demos; do
+layers=$(make -s --no-print-directory print-mm-layers)
+for mod in boot kernel $(for l in $layers; do echo mm/$l; done) demos; do
     [ -d build/$b/$mod ] || continue
     # the linker drops unused sections: count what the map says was kept
     map=build/$b/mmrt.map
     flash=$(awk -v secs='^\.(text|rodata|data)' -v obj="^build/$b/$mod/" -f tools/mapsize.awk $map)
     ram=$(awk -v secs='^\.bss' -v obj="^build/$b/$mod/" -f tools/mapsize.awk $map)
-    printf '  %-8s flash %6d B   RAM %6d B\n' "$mod" "$flash" "$ram"
+    printf '  %-10s flash %6d B   RAM %6d B\n' "$mod" "$flash" "$ram"
 done
 
 echo
-echo "mm library alone at -Os (cortex-m3), per file:"
+echo "mm library alone at -Os (cortex-m3), per layer and file:"
 tmp=$(mktemp -d)
-for f in mm/*.c; do
-    arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -std=c11 -ffreestanding -ffunction-sections \
-        -Imm -c "$f" -o "$tmp/$(basename "$f" .c).o"
+for l in $layers; do
+    mkdir -p "$tmp/$l"
+    for f in mm/$l/*.c; do
+        arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -std=c11 -ffreestanding -ffunction-sections \
+            -Imm -c "$f" -o "$tmp/$l/$(basename "$f" .c).o"
+    done
+    arm-none-eabi-size "$tmp/$l"/*.o | sed "1d; s|$tmp/||"
+    arm-none-eabi-size -t "$tmp/$l"/*.o | tail -1 | awk -v l="$l" '{ printf "  layer %-6s text %6d  data %4d  bss %4d\n", l, $1, $2, $3 }'
 done
-arm-none-eabi-size -t "$tmp"/*.o | sed "s|$tmp/||"
+arm-none-eabi-size -t $(find "$tmp" -name '*.o' | sort) | tail -1 | awk '{ printf "  all mm/      text %6d  data %4d  bss %4d\n", $1, $2, $3 }'
 rm -rf "$tmp"

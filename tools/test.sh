@@ -23,6 +23,8 @@ QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 JOBS=${JOBS:-2}
 LOG=build/test-logs
+# mm/ is one folder per layer; the Makefile's MM_LAYERS names them.
+read -r -a MM_SRC < <(make -s --no-print-directory print-mm-src)
 mkdir -p "$LOG"
 passed=0
 failed=0
@@ -68,7 +70,7 @@ host_tests() {
                 name=$(basename "$src" .c)
                 local exe=$dir/$name log=$LOG/host$bits-$cfg-$name.log
                 if ! gcc -m$bits -std=c11 -g -O1 $HOST_SAN $HOST_WARN $defs -Imm -Itests/host \
-                        "$src" mm/*.c tests/host/port_host.c -lcmocka -o "$exe" >"$log" 2>&1; then
+                        "$src" "${MM_SRC[@]}" tests/host/port_host.c -lcmocka -o "$exe" >"$log" 2>&1; then
                     bad "host -m$bits $cfg $name: build" "$log"; continue
                 fi
                 local run=(env ASAN_OPTIONS=detect_leaks=1 "$exe")
@@ -147,7 +149,7 @@ fuzz_tests() {
         local name exe log
         name=$(basename "$src" .c); exe=build/fuzz/$name; log=$LOG/$name.log
         if ! clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-                -fno-sanitize-recover=all -Imm -Itests/host "$src" mm/*.c tests/host/port_host.c \
+                -fno-sanitize-recover=all -Imm -Itests/host "$src" "${MM_SRC[@]}" tests/host/port_host.c \
                 -o "$exe" >"$log" 2>&1; then
             bad "fuzz $name: build" "$log"; continue
         fi
@@ -193,7 +195,7 @@ standalone() {
     : >"$log"
     for cpu in cortex-m0 cortex-m3 cortex-m4 cortex-m7; do
         for opt in -O0 -Og -O2 -Os; do
-            for f in mm/*.c; do
+            for f in "${MM_SRC[@]}"; do
                 if ! arm-none-eabi-gcc -mcpu=$cpu -mthumb $opt -std=c11 -ffreestanding \
                         -Wall -Wextra -Werror -Wconversion -Imm -c "$f" -o /dev/null >>"$log" 2>&1; then
                     echo "  in: $cpu $opt $f" >>"$log"; bad_builds=$((bad_builds + 1))

@@ -19,11 +19,11 @@
 #include <string.h>
 
 #include "bench.h"
-#include "mm.h"
-#include "mm_fmt.h"
-#include "mm_gc.h"
-#include "mm_obj.h"
-#include "mm_types.h"
+#include "heap/mm_heap.h"
+#include "fmt/mm_fmt.h"
+#include "gc/mm_gc.h"
+#include "obj/mm_obj.h"
+#include "types/mm_types.h"
 
 static mm_rt rt;
 static mm_gc gc;

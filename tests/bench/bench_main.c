@@ -35,8 +35,8 @@
 
 #include "bench.h"
 #include "kernel.h"
-#include "mm.h"
-#include "mm_fmt.h"
+#include "heap/mm_heap.h"
+#include "fmt/mm_fmt.h"
 
 #ifndef BENCH_NEWLIB
 #define BENCH_NEWLIB "newlib" /* "newlib" or "newlib-nano", from tools/bench.sh */

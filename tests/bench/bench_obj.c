@@ -32,11 +32,11 @@
 
 #include "bench.h"
 #include "kernel.h"
-#include "mm.h"
-#include "mm_fmt.h"
-#include "mm_gc.h"
-#include "mm_obj.h"
-#include "mm_types.h"
+#include "heap/mm_heap.h"
+#include "fmt/mm_fmt.h"
+#include "gc/mm_gc.h"
+#include "obj/mm_obj.h"
+#include "types/mm_types.h"
 
 #ifndef BENCH_N
 #define BENCH_N 100000u /* iterations of every measured loop */

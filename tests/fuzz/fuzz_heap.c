@@ -27,7 +27,7 @@
 
 #include "../host/port_host.h"
 #include "fuzz.h"
-#include "mm.h"
+#include "heap/mm_heap.h"
 
 #define SLOTS 32
 #define REGION 16384u

@@ -39,10 +39,10 @@
 
 #include "../host/port_host.h"
 #include "fuzz.h"
-#include "mm.h"
-#include "mm_gc.h"
-#include "mm_obj.h"
-#include "mm_types.h"
+#include "heap/mm_heap.h"
+#include "gc/mm_gc.h"
+#include "obj/mm_obj.h"
+#include "types/mm_types.h"
 
 #ifndef REGION_KB
 #define REGION_KB 8u

@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "mm.h"
-#include "mm_obj.h"
-#include "mm_types.h"
+#include "heap/mm_heap.h"
+#include "obj/mm_obj.h"
+#include "types/mm_types.h"
 #include "port_host.h"
 
 typedef struct fixture {

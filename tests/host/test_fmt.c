@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "mm_fmt.h"
+#include "fmt/mm_fmt.h"
 
 /* Formats with both and compares text and returned length. */
 #define SAME(...)                                                             \

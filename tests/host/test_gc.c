@@ -15,7 +15,7 @@
  */
 #include "obj_fixture.h"
 
-#include "mm_gc.h"
+#include "gc/mm_gc.h"
 
 static const char *const pair_names[] = {"a", "b"};
 static const mm_class Pair = {"Pair", 2, pair_names, false};

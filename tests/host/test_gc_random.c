@@ -17,7 +17,7 @@
  */
 #include "obj_fixture.h"
 
-#include "mm_gc.h"
+#include "gc/mm_gc.h"
 
 #define NODES 160
 #define DEG 6

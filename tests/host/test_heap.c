@@ -1,7 +1,7 @@
 /*
- * test_heap.c - one test per contract of mm.h (the allocator).
+ * test_heap.c - one test per contract of heap/mm_heap.h (the allocator).
  *
- * White-box where a contract is about layout: mm_heap_int.h gives the page
+ * White-box where a contract is about layout: heap/heap_int.h gives the page
  * marks (cmap), the page descriptors, the class pairs, the bump pointers,
  * the free-run index and the wilderness (top), so that a test can say
  * which pages a request took and can corrupt a structure on purpose. Every
@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "mm.h"
-#include "mm_heap_int.h"
+#include "heap/mm_heap.h"
+#include "heap/heap_int.h"
 #include "port_host.h"
 
 #define REGION_SIZE 65536u
@@ -69,10 +69,10 @@ static mm_stats stats(const mm_heap *h)
     return s;
 }
 
-static mm_class_stats class_stats(const mm_heap *h, size_t c)
+static mm_size_class_stats class_stats(const mm_heap *h, size_t c)
 {
-    mm_class_stats cs;
-    assert_true(mm_get_class_stats(h, c, &cs));
+    mm_size_class_stats cs;
+    assert_true(mm_get_size_class_stats(h, c, &cs));
     return cs;
 }
 
@@ -176,7 +176,7 @@ static void test_small_classes(void **state)
     mm_stats s = stats(h);
     size_t held = 0;
     for (size_t c = 0; c < MM_SMALL_MAX / 8; c++) {
-        mm_class_stats cs = class_stats(h, c);
+        mm_size_class_stats cs = class_stats(h, c);
         held += cs.pool_pages;
         /* 8 sizes per class were live at once: as many pools as held them */
         assert_int_equal(cs.pools, (8u + cs.blocks_per_pool - 1u) / cs.blocks_per_pool);
@@ -206,7 +206,7 @@ static void test_small_classes(void **state)
     assert_int_equal(port_misuse_count(), 0);
     assert_int_equal(mm_size_class(0), SIZE_MAX);
     assert_int_equal(mm_size_class(MM_SMALL_MAX + 1u), SIZE_MAX);
-    assert_int_equal(mm_class_count(), MM_SMALL_MAX / 8);
+    assert_int_equal(mm_size_class_count(), MM_SMALL_MAX / 8);
 }
 
 static void test_alignment(void **state)
@@ -278,7 +278,7 @@ static void test_class_lifo_reuse(void **state)
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
     const size_t c = 4; /* 40-byte blocks */
-    mm_class_stats cs = class_stats(h, c);
+    mm_size_class_stats cs = class_stats(h, c);
     assert_int_equal(cs.block_size, 40);
     size_t per = cs.blocks_per_pool;
     char *q[64];
@@ -344,7 +344,7 @@ static void test_pools_stay_until_trim(void **state)
         mm_free(h, q[i]);
         assert_heap_ok(h);
     }
-    mm_class_stats cs = class_stats(h, c);
+    mm_size_class_stats cs = class_stats(h, c);
     assert_int_equal(cs.pools, 2);
     assert_int_equal(cs.in_use, 0);
     assert_int_equal(cs.free_blocks, 2u * per);
@@ -402,7 +402,7 @@ static void test_pools_stay_until_trim(void **state)
     assert_int_equal(h->left[c], 0);
     assert_int_equal(stats(h).pages_free, stats(h).pages);
     assert_int_equal(stats(h).pages_pool, 0);
-    assert_false(mm_get_class_stats(h, MM_SMALL_MAX / 8, &cs));
+    assert_false(mm_get_size_class_stats(h, MM_SMALL_MAX / 8, &cs));
     /* the same memory serves large blocks now */
     void *big = mm_alloc(h, stats(h).pages * MM_PAGE_SIZE);
     assert_non_null(big);
@@ -416,7 +416,7 @@ static void test_classes_keep_pools(void **state)
 {
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
-    const size_t nc = mm_class_count();
+    const size_t nc = mm_size_class_count();
     void *first[MM_SMALL_MAX / 8];
     for (size_t c = 0; c < nc; c++) {
         first[c] = mm_alloc(h, mm_class_size(c));
@@ -439,7 +439,7 @@ static void test_classes_keep_pools(void **state)
     assert_int_equal(s1.pages_pool, s0.pages_pool);
     assert_int_equal(s1.peak_bytes, s0.peak_bytes);
     for (size_t c = 0; c < nc; c++) {
-        mm_class_stats cs = class_stats(h, c);
+        mm_size_class_stats cs = class_stats(h, c);
         assert_int_equal(cs.pools, 1);
         assert_int_equal(cs.pools_peak, 1);
         assert_int_equal(cs.in_use, 0);
@@ -1135,7 +1135,7 @@ static void test_stats_and_high_water(void **state)
                      (s.pages_pool + s.pages_large) * (MM_PAGE_SIZE + 1u + sizeof(mm_pd)));
     size_t pool_free = 0;
     for (size_t c = 0; c < 5; c++) {
-        mm_class_stats cs = class_stats(h, c);
+        mm_size_class_stats cs = class_stats(h, c);
         assert_int_equal(cs.in_use, 20);
         assert_int_equal(cs.bytes, 20 * cs.block_size);
         assert_int_equal(cs.free_blocks, cs.pools * cs.blocks_per_pool - 20u);

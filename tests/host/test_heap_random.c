@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "mm.h"
+#include "heap/mm_heap.h"
 #include "port_host.h"
 
 #define SLOTS 256

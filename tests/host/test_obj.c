@@ -171,7 +171,7 @@ static void test_misuse_stale_forged_double(void **state)
     /* forged: index never used, generation never issued, index 0, bad
      * immortal, and the dict tombstone value */
     const mm_h forged[] = {
-        mm_h_make(SLOTS - 1, 1), mm_h_make(mm_h_index(y), mm_h_gen(y) + 1),
+        mm_h_make(SLOTS - 1, 1), mm_h_make(mm_h_index(y), mm_h_epoch(y) + 1),
         mm_h_make(0, 3), MM_H_IMMORTAL | (300u << MM_H_INDEX_BITS),
         MM_H_IMMORTAL | 5u, MM_DICT_DUMMY, mm_h_make(mm_h_index(y), 0),
     };
@@ -214,10 +214,10 @@ static void test_generation_retire(void **state)
     uint32_t idx = mm_h_index(first);
     mm_decref(rt, first);
     mm_h h = MM_NULL;
-    for (uint32_t g = 2; g <= MM_H_GEN_MAX; g++) {
+    for (uint32_t g = 2; g <= MM_H_EPOCH_MAX; g++) {
         h = mm_int_new(rt, 1000);
         assert_int_equal(mm_h_index(h), idx);
-        assert_int_equal(mm_h_gen(h), g);
+        assert_int_equal(mm_h_epoch(h), g);
         mm_decref(rt, h);
     }
     assert_int_equal(rt->retired, 1);
@@ -540,7 +540,7 @@ static void test_generators(void **state)
 {
     (void)state;
     mm_rt *rt = &F.rt;
-    mm_h g = mm_gen_squares(rt, 100000);
+    mm_h g = mm_generator_squares(rt, 100000);
     size_t used = fx_used(&F);
     uint32_t live = mm_rt_live(rt);
     mm_sizeof sz;

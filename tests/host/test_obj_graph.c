@@ -508,7 +508,7 @@ static void test_memory_error_exhaust(void **state)
     /* a list of a million squares cannot be built; the heap stays sound */
     mm_decref(rt, l); /* room again */
     mm_h sq = mm_list_new(rt, 0);
-    mm_h g = mm_gen_squares(rt, 1000000);
+    mm_h g = mm_generator_squares(rt, 1000000);
     mm_h x;
     long n = 0;
     while ((s = mm_iter_next(rt, g, &x)) == MMO_OK) {
@@ -527,7 +527,7 @@ static void test_memory_error_exhaust(void **state)
     mm_decref(rt, sq);
     /* the generator still yields the exact sum in constant memory */
     mm_decref(rt, g);
-    g = mm_gen_squares(rt, 1000000);
+    g = mm_generator_squares(rt, 1000000);
     size_t used_g = fx_used(&fx);
     uint64_t sum = 0;
     while (mm_iter_next(rt, g, &x) == MMO_OK) {

@@ -12,12 +12,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "mm.h"
-#include "mm_fmt.h"
-#include "mm_gc.h"
-#include "mm_obj.h"
+#include "heap/mm_heap.h"
+#include "fmt/mm_fmt.h"
+#include "gc/mm_gc.h"
+#include "obj/mm_obj.h"
 #include "mm_port.h"
-#include "mm_types.h"
+#include "types/mm_types.h"
 #include "tt.h"
 
 static mm_rt gc_rt;

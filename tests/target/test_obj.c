@@ -10,11 +10,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "mm.h"
-#include "mm_fmt.h"
-#include "mm_obj.h"
+#include "heap/mm_heap.h"
+#include "fmt/mm_fmt.h"
+#include "obj/mm_obj.h"
 #include "mm_port.h"
-#include "mm_types.h"
+#include "types/mm_types.h"
 #include "tt.h"
 
 static mm_rt rt_storage;
@@ -174,7 +174,7 @@ TT_CASE(obj_generator_constant_memory)
 {
     mm_rt *rt = rt_open(64);
     TT_ASSERT(rt != NULL);
-    mm_h g = mm_gen_squares(rt, 100000);
+    mm_h g = mm_generator_squares(rt, 100000);
     size_t used = heap_used(rt);
     uint64_t sum = 0;
     mm_h x;

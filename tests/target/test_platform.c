@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "kernel.h"
-#include "mm_fmt.h"
+#include "fmt/mm_fmt.h"
 #include "mm_port.h"
 #include "semihost.h"
 #include "tt.h"

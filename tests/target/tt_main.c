@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "kernel.h"
-#include "mm.h"
-#include "mm_fmt.h"
+#include "heap/mm_heap.h"
+#include "fmt/mm_fmt.h"
 #include "tt.h"
 
 extern const tt_case __start_tt_cases[], __stop_tt_cases[];

@@ -1,5 +1,5 @@
 /*
- * mm_obj.c - the runtime: handle table, refcount slow paths, iterative
+ * obj/obj.c - the runtime: handle table, refcount slow paths, iterative
  * deallocation, handle validation, introspection and the graph checker.
  *
  * Algorithm (see mm_obj.h for the invariants H1..H6):
@@ -29,13 +29,13 @@
  * 6. mm_obj_check re-derives every refcount from the graph in two linear
  *    passes over the table with a caller-provided counter array.
  */
-#include "mm_obj.h"
+#include "obj/mm_obj.h"
 
 #include <string.h>
 
-#include "mm_fmt.h"
+#include "fmt/mm_fmt.h"
 #include "mm_port.h"
-#include "mm_types.h"
+#include "types/mm_types.h"
 
 static_assert(sizeof(mm_slot) == 2 * sizeof(void *) || sizeof(mm_slot) == 8,
               "slot is a meta word and a pointer");
@@ -56,7 +56,7 @@ const char *mm_status_str(mm_status s)
 
 /* ----------------------------------------------------------- slot fields */
 
-static inline uint32_t meta_gen(uint32_t m) { return m & MM_META_GEN_MASK; }
+static inline uint32_t meta_gen(uint32_t m) { return m & MM_META_EPOCH_MASK; }
 static inline uint32_t meta_field(uint32_t m) { return m >> MM_META_RC_SHIFT; }
 static inline bool meta_flag(uint32_t m) { return (m & MM_META_FLAG) != 0; }
 static inline uint32_t meta_make(uint32_t field, bool flag, uint32_t gen)
@@ -210,7 +210,7 @@ static mm_h slot_bind(mm_rt *rt, uint32_t idx, mm_obj *o)
 /* Frees a live/dying slot: bump the generation, or retire at wrap. */
 static __attribute__((noinline)) void slot_retire(mm_rt *rt, mm_slot *s)
 {
-    s->meta = meta_make(0, true, MM_H_GEN_MAX); /* retired: never reused */
+    s->meta = meta_make(0, true, MM_H_EPOCH_MAX); /* retired: never reused */
     s->obj = NULL;
     rt->retired++;
 }
@@ -220,7 +220,7 @@ static inline void slot_release(mm_rt *rt, uint32_t idx)
     mm_slot *s = &rt->tab[idx];
     uint32_t gen = meta_gen(s->meta);
     rt->freed++;
-    if (gen == MM_H_GEN_MAX) {
+    if (gen == MM_H_EPOCH_MAX) {
         slot_retire(rt, s);
         return;
     }
@@ -455,7 +455,7 @@ static inline bool live_fast(const mm_rt *rt, mm_h h)
     }
     const mm_slot *s = &rt->tab[idx];
     return s->obj != NULL &&
-           ((s->meta ^ (h >> MM_H_INDEX_BITS)) & (MM_META_GEN_MASK | MM_META_FLAG)) == 0;
+           ((s->meta ^ (h >> MM_H_INDEX_BITS)) & (MM_META_EPOCH_MASK | MM_META_FLAG)) == 0;
 }
 
 static hclass classify(const mm_rt *rt, mm_h h)
@@ -469,7 +469,7 @@ static hclass classify(const mm_rt *rt, mm_h h)
     if (mm_h_is_immortal(h)) {
         return mm__small_int_valid(h) ? HC_IMMORTAL : HC_FORGED;
     }
-    uint32_t idx = mm_h_index(h), gen = mm_h_gen(h);
+    uint32_t idx = mm_h_index(h), gen = mm_h_epoch(h);
     if (idx == 0 || idx >= rt->fresh || gen == 0) {
         return HC_FORGED;
     }

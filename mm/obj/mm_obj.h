@@ -1,7 +1,7 @@
 /*
  * mm_obj.h - refcounted handles and the object model of mmrt.
  *
- * THIS HEADER IS THE CONTRACT of mm_obj.c (runtime, handles, dealloc,
+ * THIS HEADER IS THE CONTRACT of obj/obj.c (runtime, handles, dealloc,
  * introspection, checker). The types (int, str, list, dict, instances,
  * generators, LRU cache) are in mm_types.h.
  *
@@ -145,9 +145,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mm.h"
+#include "heap/mm_heap.h"
 #include "mm_config.h"
-#include "mm_heap_int.h" /* the allocator's inline small paths */
+#include "heap/heap_int.h" /* the allocator's inline small paths */
 
 /* ==== handles ==== */
 
@@ -156,20 +156,20 @@ typedef uint32_t mm_h;
 #define MM_NULL ((mm_h)0)
 #define MM_H_INDEX_BITS 20u
 #define MM_H_INDEX_MASK ((1u << MM_H_INDEX_BITS) - 1u)
-#define MM_H_GEN_BITS 11u                     /* bits 20..30 */
-#define MM_H_GEN_MAX ((1u << MM_H_GEN_BITS) - 1u)
+#define MM_H_EPOCH_BITS 11u                     /* bits 20..30 */
+#define MM_H_EPOCH_MAX ((1u << MM_H_EPOCH_BITS) - 1u)
 #define MM_H_IMMORTAL 0x80000000u             /* bit 31: flash small int */
 #define MM_MAX_SLOTS (1u << MM_H_INDEX_BITS)  /* table capacity limit */
 
-static_assert(MM_H_INDEX_BITS + MM_H_GEN_BITS + 1u == 32u, "handle layout");
+static_assert(MM_H_INDEX_BITS + MM_H_EPOCH_BITS + 1u == 32u, "handle layout");
 
 /* Caller's location, passed by every checked macro. */
 #define MM_HERE __FILE__, __LINE__
 
 static inline uint32_t mm_h_index(mm_h h) { return h & MM_H_INDEX_MASK; }
-static inline uint32_t mm_h_gen(mm_h h)
+static inline uint32_t mm_h_epoch(mm_h h)
 {
-    return (h >> MM_H_INDEX_BITS) & MM_H_GEN_MAX;
+    return (h >> MM_H_INDEX_BITS) & MM_H_EPOCH_MAX;
 }
 static inline bool mm_h_is_immortal(mm_h h) { return (h & MM_H_IMMORTAL) != 0; }
 static inline mm_h mm_h_make(uint32_t index, uint32_t gen)
@@ -258,7 +258,7 @@ typedef struct mm_slot {
 #define MM_RC_ONE (1u << MM_META_RC_SHIFT)
 #define MM_META_SIGN 0x80000000u
 #define MM_META_FLAG 0x00000800u /* live: DYING (during a collection: TENTATIVE, mm_gc.h C3); free: RETIRED */
-#define MM_META_GEN_MASK 0x000007FFu
+#define MM_META_EPOCH_MASK 0x000007FFu
 #define MM_RC_MAX ((1u << 20) - 1u) /* largest refcount the field holds */
 #define MM_META_RC_ZERO 0xFFFFFu    /* field value meaning refcount 0 */
 /* Internal: the sink's slot word, its refcount field parked mid-range
@@ -266,12 +266,12 @@ typedef struct mm_slot {
  * collector after each collection). */
 #define MM__SINK_META 0x40000000u
 
-static_assert(MM_META_GEN_MASK == MM_H_GEN_MAX, "slot gen = handle gen");
-static_assert(MM_META_FLAG == MM_H_GEN_MAX + 1u, "flag right above gen");
+static_assert(MM_META_EPOCH_MASK == MM_H_EPOCH_MAX, "slot gen = handle gen");
+static_assert(MM_META_FLAG == MM_H_EPOCH_MAX + 1u, "flag right above gen");
 
 /* Two adjacent words (a slot; the runtime's counter pairs) loaded or
  * stored with one ldrd / strd on Thumb-2, which GCC otherwise splits (as
- * the allocator's class pairs, mm_heap_int.h). p is 4-aligned. */
+ * the allocator's class pairs, heap/heap_int.h). p is 4-aligned. */
 static inline void mm__pair_load(const void *p, uint32_t *a, uint32_t *b)
 {
 #if MM_CLS_PAIRED
@@ -440,7 +440,7 @@ struct mm_rt {
      * cannot be had; the allocation is then retried once. */
     void (*oom_hook)(mm_rt *rt, size_t size);
     void *gc;              /* the collector's state (issue #5) */
-    /* Collector hooks (issue #5, set by mm_gc.c), NULL by default.
+    /* Collector hooks (issue #5, set by gc/gc.c), NULL by default.
      * track_hook(rt, o, true): tracked object o was just created (end of
      * mm_obj_new; may run a collection). track_hook(rt, o, false): tracked
      * o is being freed (drain, before clear; must not allocate).
@@ -632,7 +632,7 @@ static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj
     uint32_t m = s->meta; /* free slot: next << 12 | gen of this occupant */
     MM__PAIR_STORE_AT(rt, offsetof(mm_rt, created), created + 1u,
                       m >> MM_META_RC_SHIFT); /* free_head */
-    uint32_t gen = m & MM_META_GEN_MASK;
+    uint32_t gen = m & MM_META_EPOCH_MASK;
     mm__slot_store(s, gen, o); /* refcount 1, not dying */
     o->hdr = hdr | idx;
     rt->err = MMO_OK;
@@ -652,7 +652,7 @@ static inline bool mm__slot_push(mm_slot *s, uint32_t idx, uint32_t gen, uint32_
                                  mm_obj *null)
 {
     uint32_t next_gen = gen + 1u;
-    if (next_gen > MM_H_GEN_MAX) {
+    if (next_gen > MM_H_EPOCH_MAX) {
         return false;
     }
     mm__slot_store(s, *head << MM_META_RC_SHIFT | next_gen, null);
@@ -663,13 +663,13 @@ static inline bool mm__slot_push(mm_slot *s, uint32_t idx, uint32_t gen, uint32_
 /* Internal: mm__slot_push on rt's free list, the object counted freed
  * (free_head and freed: one ldrd / strd). False, with nothing done, at
  * the generation wrap (see mm__slot_push). The one inline form of slot
- * freeing for the refcount deaths (mm_obj.c). The _null form takes the
+ * freeing for the refcount deaths (obj/obj.c). The _null form takes the
  * slot's new obj word, NULL, from a register the caller knows to hold 0
  * (one constant load fewer). */
 static inline bool mm__slot_free_fast_null(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen,
                                            mm_obj *null)
 {
-    if (gen + 1u > MM_H_GEN_MAX) {
+    if (gen + 1u > MM_H_EPOCH_MAX) {
         return false; /* tested before the pair is loaded */
     }
     uint32_t head, freed;
@@ -766,7 +766,7 @@ static inline bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line)
         } else if (o != NULL) {
             /* d's low 12 bits, as the top 12 of h ^ m << 20: no h >> 20
              * kept alive from the test above */
-            static_assert((MM_META_GEN_MASK | MM_META_FLAG) == 0xFFFu, "low 12 bits");
+            static_assert((MM_META_EPOCH_MASK | MM_META_FLAG) == 0xFFFu, "low 12 bits");
             if (((h ^ m << 20) >> 20) == 0 && m < (MM_META_RC_ZERO << MM_META_RC_SHIFT)) {
                 s->meta = m - MM_RC_ONE;
                 return true;

@@ -2,7 +2,7 @@
  * mm_gc.h - the cycle collector of mmrt: generational trial deletion over
  * the refcounts, in the style of CPython's gc module (Modules/gcmodule.c).
  *
- * THIS HEADER IS THE CONTRACT of mm_gc.c. Read mm_obj.h first (handles,
+ * THIS HEADER IS THE CONTRACT of gc/gc.c. Read mm_obj.h first (handles,
  * refcounts in the slots, invariants H1..H6).
  *
  * ---- What a collection does, in words ----
@@ -176,7 +176,7 @@
 #include <stdint.h>
 
 #include "mm_config.h"
-#include "mm_obj.h"
+#include "obj/mm_obj.h"
 
 #define MM_GC_GENERATIONS 3u
 
@@ -230,7 +230,7 @@ typedef struct mm_gc_gen_stats {
  * 4*MM_CFG_GC_STACK + 10*MM_TYPE_MAX + 136 bytes on Cortex-M, i.e. 3,832 B
  * with the defaults (a 16 KiB board may want -DMM_CFG_GC_YOUNG_MAX=128:
  * 1,544 B; both read off arm-none-eabi-gcc's sizeof). All fields are
- * private to mm_gc.c. */
+ * private to gc/gc.c. */
 typedef struct mm_gc {
     mm_rt *rt;
     uint32_t threshold[MM_GC_GENERATIONS];
@@ -249,11 +249,11 @@ typedef struct mm_gc {
     uint32_t sp, stack_limit;    /* mark stack depth and usable entries */
     uint32_t young_len;          /* entries used in young[] */
     uint64_t dict_classes;       /* type ids of classes with a __dict__ */
-    uint32_t garbage;            /* head of the garbage list (mm_gc.c) */
+    uint32_t garbage;            /* head of the garbage list (gc/gc.c) */
     bool garbage_own_clear;      /* some garbage (after the walk: some
                                     tentative member) has its own clear() */
     bool fused;                  /* no find pass: the tentative list was all
-                                    garbage (mm_gc.c, mark_find) */
+                                    garbage (gc/gc.c, mark_find) */
     uint32_t reached;            /* tentative members reached after all */
     uint32_t tentative;          /* members put on the tentative list */
     const mm_type *types[MM_TYPE_MAX]; /* type id -> descriptor, cached */

@@ -1,5 +1,5 @@
 /*
- * mm_gc.c - generational cycle collector (contract and invariants C1..C6:
+ * gc/gc.c - generational cycle collector (contract and invariants C1..C6:
  * mm_gc.h).
  *
  * Algorithm: trial deletion (Christopher 1984; Bacon & Rajan 2001; the
@@ -78,14 +78,14 @@
  * all-ones field; the helpers below do exactly what mm_rc_get/mm_rc_set
  * would, inline.
  */
-#include "mm_gc.h"
+#include "gc/mm_gc.h"
 
 #include <string.h>
 
-#include "mm_fmt.h"
-#include "mm_heap_int.h"
+#include "fmt/mm_fmt.h"
+#include "heap/heap_int.h"
 #include "mm_port.h"
-#include "mm_types.h"
+#include "types/mm_types.h"
 
 static_assert(MM_META_RC_SHIFT + 20u == 32u, "refcount field is the top 20 bits");
 static_assert(MM_META_RC_ZERO == (1u << 20) - 1u, "rc 0 is the all-ones field");
@@ -108,7 +108,7 @@ static inline bool rc_is_zero(const mm_slot *s)
     return s->meta >= MM_META_RC_ZERO << MM_META_RC_SHIFT; /* one cmn, no constant */
 }
 static inline void rc_dec(mm_slot *s) { s->meta -= MM_RC_ONE; }
-static inline uint32_t slot_gen(const mm_slot *s) { return s->meta & MM_META_GEN_MASK; }
+static inline uint32_t slot_gen(const mm_slot *s) { return s->meta & MM_META_EPOCH_MASK; }
 
 
 /* The type of o, from the table cache_types filled (no call). */
@@ -169,7 +169,7 @@ set_slot(mm_slot *tab, const mm_h *young_tab, uintptr_t pos, bool young, mm_slot
         mm_h h = young_tab[pos];
         s = &tab[mm_h_index(h)];
         *meta = s->meta;
-        if (((*meta ^ (h >> MM_H_INDEX_BITS)) & MM_META_GEN_MASK) != 0u) {
+        if (((*meta ^ (h >> MM_H_INDEX_BITS)) & MM_META_EPOCH_MASK) != 0u) {
             return NULL;
         }
     } else {
@@ -223,7 +223,7 @@ static inline uint32_t hdr_link(uint32_t hdr, uint32_t link)
 static inline mm_obj *young_obj(const mm_rt *rt, mm_h h)
 {
     const mm_slot *s = &rt->tab[mm_h_index(h)];
-    return (s->obj != NULL && slot_gen(s) == mm_h_gen(h)) ? s->obj : NULL;
+    return (s->obj != NULL && slot_gen(s) == mm_h_epoch(h)) ? s->obj : NULL;
 }
 
 static inline void gen_move(mm_gc *gc, mm_obj *o, uint32_t to)
@@ -889,7 +889,7 @@ static int promote_walk(mm_gc *gc, mm_gc_result *res)
  * mm__slot_free_fast, or mm__slot_release at the generation wrap. */
 static inline void slot_free(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t meta)
 {
-    if (!mm__slot_free_fast(rt, s, idx, meta & MM_META_GEN_MASK)) {
+    if (!mm__slot_free_fast(rt, s, idx, meta & MM_META_EPOCH_MASK)) {
         mm__slot_release(rt, idx); /* retired */
     }
 }
@@ -922,7 +922,7 @@ static inline __attribute__((always_inline)) void drop_ref(mm_slot *tab, mm_h h,
     }
     __asm__("" : "+r"(meta)); /* the common exits first, the rest after */
     if (meta < (MM_META_RC_ZERO << MM_META_RC_SHIFT) ||
-        ((meta ^ (h >> MM_H_INDEX_BITS)) & MM_META_GEN_MASK) != 0u) {
+        ((meta ^ (h >> MM_H_INDEX_BITS)) & MM_META_EPOCH_MASK) != 0u) {
         return; /* still referenced, or of another generation */
     }
     if ((meta & GC_TENTATIVE) != 0u) {
@@ -1071,7 +1071,7 @@ static inline __attribute__((always_inline)) void release_fast_body(mm_gc *gc, b
             mm__free_small_sized(heap, o, (f - (GC_FAST_INST - 1u)) * sizeof(mm_h));
         }
         mm_slot *s = &tab[idx];
-        if (mm__slot_push(s, idx, s->meta & MM_META_GEN_MASK, &head, NULL)) {
+        if (mm__slot_push(s, idx, s->meta & MM_META_EPOCH_MASK, &head, NULL)) {
             freed++;
         } else { /* the generation wraps: retired, out of line */
             rt->free_head = head;

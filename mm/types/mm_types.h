@@ -29,9 +29,9 @@
 #ifndef MM_TYPES_H
 #define MM_TYPES_H
 
-#include "mm_obj.h"
+#include "obj/mm_obj.h"
 
-/* Type descriptors (used by mm_obj.c's type table). */
+/* Type descriptors (used by obj/obj.c's type table). */
 extern const mm_type mm_type_int, mm_type_str, mm_type_list, mm_type_dict,
     mm_type_gen, mm_type_lru, mm_type_inst;
 
@@ -81,7 +81,7 @@ bool mm_int_check(const mm_rt *rt, mm_h h);
 int64_t mm_int_value_at(const mm_rt *rt, mm_h h, const char *file, int line);
 #define mm_int_value(...) mm_int_value_at(__VA_ARGS__, MM_HERE)
 
-/* Internal: the flash table (mm_int.c), for mm_obj.c and hashing. */
+/* Internal: the flash table (types/int.c), for obj/obj.c and hashing. */
 bool mm__small_int_valid(mm_h h);
 const mm_obj *mm__small_int_obj(mm_h h);
 mm_h mm__small_int_handle(const mm_obj *o);
@@ -194,7 +194,7 @@ bool mm_dict_next_at(const mm_rt *rt, mm_h d, size_t *pos, mm_h *key, mm_h *valu
 
 /* ==== class instances ==== */
 
-/* Internal (mm_list.c, the collector's per-type fast path): the fixed part
+/* Internal (types/list.c, the collector's per-type fast path): the fixed part
  * of a list object; body holds len handles (cap allocated), or is NULL. */
 typedef struct mm__list {
     mm_obj head;
@@ -204,13 +204,13 @@ typedef struct mm__list {
 } mm__list;
 
 /* Internal (the collector): the handle fields of an instance of class c,
- * as mm_inst.c lays them out: the dict handle, or nslots slots. */
+ * as types/inst.c lays them out: the dict handle, or nslots slots. */
 static inline uint32_t mm__class_nfields(const mm_class *c)
 {
     return c->has_dict ? 1u : c->nslots;
 }
 
-/* Internal (mm_inst.c, mm_obj.c): the fields of an instance, right after
+/* Internal (types/inst.c, obj/obj.c): the fields of an instance, right after
  * its header: nslots handles, or the handle of its dict. */
 static inline mm_h *mm__inst_fields(mm_obj *o)
 {
@@ -266,23 +266,23 @@ mm_h mm_inst_dict_at(const mm_rt *rt, mm_h o, const char *file, int line);
 
 /* ==== generators / iterators: constant-size C state machines ==== */
 
-typedef struct mm_gen_state {
+typedef struct mm_generator_state {
     int64_t a, b, c; /* free for the state machine */
     mm_h src;        /* an object the generator references (or MM_NULL) */
     uint32_t line;   /* free for the state machine (e.g. a resume point) */
-} mm_gen_state;
+} mm_generator_state;
 
 /* One step: MMO_OK with a NEW reference in *out, MMO_STOP when exhausted,
  * or an error status. st is the generator's own state (H1: valid until the
- * step function allocates; re-read it through mm_gen_state_of if needed). */
-typedef mm_status (*mm_gen_step)(mm_rt *rt, mm_h gen, mm_gen_state *st, mm_h *out);
+ * step function allocates; re-read it through mm_generator_state_of if needed). */
+typedef mm_status (*mm_generator_step)(mm_rt *rt, mm_h gen, mm_generator_state *st, mm_h *out);
 
 /* NEW generator running `step` over state {src (borrowed, the generator
  * takes a reference), a, b, c}. MM_NULL on MemoryError. O(1) + A. */
-mm_h mm_gen_new(mm_rt *rt, mm_gen_step step, mm_h src, int64_t a, int64_t b, int64_t c);
+mm_h mm_generator_new(mm_rt *rt, mm_generator_step step, mm_h src, int64_t a, int64_t b, int64_t c);
 
 /* NEW generator of i*i for i in range(n). */
-mm_h mm_gen_squares(mm_rt *rt, int64_t n);
+mm_h mm_generator_squares(mm_rt *rt, int64_t n);
 
 /* NEW iterator over the items of list l (holds a reference to l; sees
  * appends made while iterating). */
@@ -296,8 +296,8 @@ mm_status mm_iter_next_at(mm_rt *rt, mm_h it, mm_h *out, const char *file, int l
 #define mm_iter_next(...) mm_iter_next_at(__VA_ARGS__, MM_HERE)
 
 /* BORROWED state of generator g (NULL after misuse). */
-mm_gen_state *mm_gen_state_of_at(const mm_rt *rt, mm_h g, const char *file, int line);
-#define mm_gen_state_of(...) mm_gen_state_of_at(__VA_ARGS__, MM_HERE)
+mm_generator_state *mm_generator_state_of_at(const mm_rt *rt, mm_h g, const char *file, int line);
+#define mm_generator_state_of(...) mm_generator_state_of_at(__VA_ARGS__, MM_HERE)
 
 /* ==== bounded LRU cache (functools.lru_cache) ====
  * maxsize entries {key, value} (both referenced), chained hash buckets and

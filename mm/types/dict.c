@@ -1,5 +1,5 @@
 /*
- * mm_dict.c - dicts: open addressing over a power-of-two table, plus the
+ * types/dict.c - dicts: open addressing over a power-of-two table, plus the
  * key equality and hash shared with the LRU cache.
  *
  * Algorithm (after CPython's dictobject.c, without the compact index):
@@ -16,7 +16,7 @@
  *    (cached FNV-1a), anything else by identity (hash = handle).
  * Bounds: expected O(1) per operation; resize O(cap) + A.
  */
-#include "mm_types.h"
+#include "types/mm_types.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /*
- * mm_gen.c - generators and iterators: constant-size C state machines.
+ * types/generator.c - generators and iterators: constant-size C state machines.
  *
  * A generator is one 40 B object (Cortex-M): the step function and its
  * state {a, b, c, src, line}. Each mm_iter_next calls step once, which
@@ -9,24 +9,24 @@
  * generator drops its src reference and its step (like CPython releasing
  * an exhausted generator's frame). Bounds: O(1) + the step.
  */
-#include "mm_types.h"
+#include "types/mm_types.h"
 
 #include "mm_port.h"
 
 typedef struct gen_obj {
     mm_obj head;
-    mm_gen_step step; /* NULL once exhausted */
-    mm_gen_state st;
+    mm_generator_step step; /* NULL once exhausted */
+    mm_generator_state st;
 } gen_obj;
 
-static_assert(sizeof(mm_gen_state) == 32, "generator state is 32 bytes");
+static_assert(sizeof(mm_generator_state) == 32, "generator state is 32 bytes");
 
 static inline gen_obj *as_gen(mm_obj *o) { return (gen_obj *)(void *)o; }
 
-mm_h mm_gen_new(mm_rt *rt, mm_gen_step step, mm_h src, int64_t a, int64_t b, int64_t c)
+mm_h mm_generator_new(mm_rt *rt, mm_generator_step step, mm_h src, int64_t a, int64_t b, int64_t c)
 {
     if (src != MM_NULL && mm_handle_status(rt, src) != MMO_OK) {
-        mm_port_misuse(__FILE__, __LINE__, "mm_gen_new: bad src handle");
+        mm_port_misuse(__FILE__, __LINE__, "mm_generator_new: bad src handle");
         rt->err = MMO_BADHANDLE;
         return MM_NULL;
     }
@@ -49,7 +49,7 @@ static gen_obj *get_gen(const mm_rt *rt, mm_h g, const char *file, int line)
     return as_gen(mm_deref_type_at(rt, g, MM_T_GEN, file, line));
 }
 
-mm_gen_state *mm_gen_state_of_at(const mm_rt *rt, mm_h g, const char *file, int line)
+mm_generator_state *mm_generator_state_of_at(const mm_rt *rt, mm_h g, const char *file, int line)
 {
     gen_obj *o = get_gen(rt, g, file, line);
     return o != NULL ? &o->st : NULL;
@@ -87,7 +87,7 @@ mm_status mm_iter_next_at(mm_rt *rt, mm_h it, mm_h *out, const char *file, int l
 /* squares of range(n): a = next i, b = n. Stops early past SQUARE_MAX,
  * whose square is the last that fits int64. */
 #define SQUARE_MAX 3037000499LL
-static mm_status squares_step(mm_rt *rt, mm_h gen, mm_gen_state *st, mm_h *out)
+static mm_status squares_step(mm_rt *rt, mm_h gen, mm_generator_state *st, mm_h *out)
 {
     (void)gen;
     if (st->a >= st->b || st->a > SQUARE_MAX) {
@@ -102,13 +102,13 @@ static mm_status squares_step(mm_rt *rt, mm_h gen, mm_gen_state *st, mm_h *out)
     return MMO_OK;
 }
 
-mm_h mm_gen_squares(mm_rt *rt, int64_t n)
+mm_h mm_generator_squares(mm_rt *rt, int64_t n)
 {
-    return mm_gen_new(rt, squares_step, MM_NULL, 0, n, 0);
+    return mm_generator_new(rt, squares_step, MM_NULL, 0, n, 0);
 }
 
 /* list iterator: src = the list, a = next index. */
-static mm_status list_iter_step(mm_rt *rt, mm_h gen, mm_gen_state *st, mm_h *out)
+static mm_status list_iter_step(mm_rt *rt, mm_h gen, mm_generator_state *st, mm_h *out)
 {
     (void)gen;
     if ((uint64_t)st->a >= mm_list_len(rt, st->src)) {
@@ -127,7 +127,7 @@ mm_h mm_list_iter_at(mm_rt *rt, mm_h l, const char *file, int line)
         rt->err = MMO_BADHANDLE;
         return MM_NULL;
     }
-    return mm_gen_new(rt, list_iter_step, l, 0, 0, 0);
+    return mm_generator_new(rt, list_iter_step, l, 0, 0, 0);
 }
 
 /* ------------------------------------------------------------- the type */

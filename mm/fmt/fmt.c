@@ -1,5 +1,5 @@
 /*
- * mm_fmt.c - printf-style formatting into a caller's buffer.
+ * fmt/fmt.c - printf-style formatting into a caller's buffer.
  *
  * Algorithm: one pass over the format. Each conversion is parsed into a
  * spec (flags, width, precision, length), its digits are produced backwards
@@ -8,7 +8,7 @@
  * stores only while room is left. Cost is linear in the output; no state
  * outlives a call, so it is reentrant and ISR-safe.
  */
-#include "mm_fmt.h"
+#include "fmt/mm_fmt.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * mm.h - the mmrt allocator: pooled small-object arenas and relocatable
+ * heap/mm_heap.h - the mmrt allocator: pooled small-object arenas and relocatable
  * large blocks on one static region.
  *
  * THIS HEADER IS THE CONTRACT.
@@ -189,7 +189,7 @@ size_t mm_compact(mm_heap *h);
 
 /* Number of small size classes (MM_SMALL_MAX / 8) and the class of a size
  * (SIZE_MAX for 0 or sizes above MM_SMALL_MAX). O(1). */
-size_t mm_class_count(void);
+size_t mm_size_class_count(void);
 size_t mm_size_class(size_t size);
 
 typedef struct {
@@ -202,11 +202,11 @@ typedef struct {
     size_t pools_peak;   /* the class's high-water: most pools held at once;
                             never decreases */
     size_t bytes;        /* in_use * block_size */
-} mm_class_stats;
+} mm_size_class_stats;
 
 /* Fills *out for class cls. Returns false (and leaves *out) iff cls >=
- * mm_class_count(). O(1). */
-bool mm_get_class_stats(const mm_heap *h, size_t cls, mm_class_stats *out);
+ * mm_size_class_count(). O(1). */
+bool mm_get_size_class_stats(const mm_heap *h, size_t cls, mm_size_class_stats *out);
 
 typedef struct {
     size_t region_size;     /* bytes given to mm_init */
@@ -229,7 +229,7 @@ typedef struct {
 
 /* Fills *out. O(classes + free runs of the largest length bucket). The
  * peaks are exact: they are recorded whenever a count decreases (see
- * mm_note_pages in mm_heap_int.h). */
+ * mm_note_pages in heap/heap_int.h). */
 void mm_get_stats(const mm_heap *h, mm_stats *out);
 
 /* The most bytes of the region ever in use: heap state plus, at the busiest

@@ -1,5 +1,5 @@
 /*
- * mm_int.c - boxed 64-bit ints, with -5..256 cached as immortal objects in
+ * types/int.c - boxed 64-bit ints, with -5..256 cached as immortal objects in
  * flash.
  *
  * Algorithm: the 262 small ints are a const array (placed in .rodata, i.e.
@@ -9,7 +9,7 @@
  * write to them. Any other value is boxed in a 12 B object (16 B block).
  * All operations O(1) (+ one allocation for a box).
  */
-#include "mm_types.h"
+#include "types/mm_types.h"
 
 #include <stddef.h>
 
@@ -27,7 +27,7 @@ static_assert(offsetof(int_obj, lo) == 4 && offsetof(int_obj, hi) == 8,
               "value words 1 and 2");
 static_assert(sizeof(int_obj) <= MM_SMALL_MAX, "a small block (mm__obj_new_fast)");
 static_assert(MM_SMALL_INT_COUNT == 262, "-5..256");
-static_assert((uint32_t)MM_SMALL_INT_COUNT <= MM_H_GEN_MAX, "value fits the gen bits");
+static_assert((uint32_t)MM_SMALL_INT_COUNT <= MM_H_EPOCH_MAX, "value fits the gen bits");
 
 #define SI_HDR (MM_HDR_IMMORTAL | ((uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT))
 #define SI(v) {{SI_HDR}, (uint32_t)(int32_t)(v), (v) < 0 ? 0xFFFFFFFFu : 0u}
@@ -73,12 +73,12 @@ static const int_obj small_ints[MM_SMALL_INT_COUNT] = {
 bool mm__small_int_valid(mm_h h)
 {
     return mm_h_is_immortal(h) && mm_h_index(h) == 0 &&
-           mm_h_gen(h) < (uint32_t)MM_SMALL_INT_COUNT;
+           mm_h_epoch(h) < (uint32_t)MM_SMALL_INT_COUNT;
 }
 
 const mm_obj *mm__small_int_obj(mm_h h)
 {
-    return &small_ints[mm_h_gen(h)].head;
+    return &small_ints[mm_h_epoch(h)].head;
 }
 
 mm_h mm__small_int_handle(const mm_obj *o)

@@ -1,5 +1,5 @@
 /*
- * mm_pages.c - page runs: the free-run index, large blocks, and
+ * heap/pages.c - page runs: the free-run index, large blocks, and
  * compaction.
  *
  * Algorithm (segregated free runs by powers of two, as in o1heap, over
@@ -41,7 +41,7 @@
  */
 #include <string.h>
 
-#include "mm_heap_int.h"
+#include "heap/heap_int.h"
 
 /* ---- the free-run index ---- */
 

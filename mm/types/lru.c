@@ -1,5 +1,5 @@
 /*
- * mm_lru.c - a bounded LRU cache (functools.lru_cache's store).
+ * types/lru.c - a bounded LRU cache (functools.lru_cache's store).
  *
  * Layout: a 32 B object and one body holding `maxsize` entries
  * {key, value, hash, prev, next, chain} (20 B) then `nb` bucket heads
@@ -10,7 +10,7 @@
  * Both keys and values are referenced (traverse visits them).
  * Bounds: get/put expected O(1); new O(maxsize) (bucket init) + A.
  */
-#include "mm_types.h"
+#include "types/mm_types.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /*
- * mm_heap.c - heap set-up, the small-object pools, and the public entry
- * points (dispatching sizes above MM_SMALL_MAX to mm_pages.c).
+ * heap/heap.c - heap set-up, the small-object pools, and the public entry
+ * points (dispatching sizes above MM_SMALL_MAX to heap/pages.c).
  *
  * Algorithm (after CPython's pymalloc and the segregated free lists of
  * Lua's and MicroPython's allocators, with o1heap's habit of O(1) bounds):
@@ -30,7 +30,7 @@
  */
 #include <string.h>
 
-#include "mm_heap_int.h"
+#include "heap/heap_int.h"
 
 _Static_assert(sizeof(void *) <= 8, "a free-list link fits the smallest block");
 _Static_assert(offsetof(struct mm_heap, cls) == 0, "class pairs first");
@@ -611,7 +611,7 @@ void mm_trim(mm_heap *h)
     heap_unlock(st);
 }
 
-size_t mm_class_count(void)
+size_t mm_size_class_count(void)
 {
     return MM_NCLASS;
 }

@@ -1,5 +1,5 @@
 /*
- * mm_list.c - lists: a small fixed object plus a separate array of handles.
+ * types/list.c - lists: a small fixed object plus a separate array of handles.
  *
  * Layout: [header][len][cap][body -> cap handles of 4 B]. The body is a
  * separate block owned (mm_set_owner) by the list's `body` field, so a
@@ -10,7 +10,7 @@
  * never happens except by clear. So slack <= n/8 + 6 handles.
  * Bounds: append amortised O(1) + A; get/set/pop O(1); del O(len).
  */
-#include "mm_types.h"
+#include "types/mm_types.h"
 
 #include <stddef.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * mm_inst.c - instances of registered classes: fixed slots or a dict.
+ * types/inst.c - instances of registered classes: fixed slots or a dict.
  *
  * A class is a type: mm_class_register gives it a type id (16..), so the
  * header alone says which class an instance belongs to and no class
@@ -8,13 +8,13 @@
  * block); a dict class has n = 1, the handle of its __dict__ (8 B block,
  * plus the dict object). Unset slots hold MM_NULL. Classes of 2 slots
  * are created inline (mm_inst_new_at, mm_types.h) and freed inline when
- * both fields are null or immortal (mm_obj.c's zero_reached); this
+ * both fields are null or immortal (obj/obj.c's zero_reached); this
  * file's mm__inst_new_at is the general path, which takes the 16 B
  * class as a constant for 2 or 3 slots.
  * Bounds: new O(nslots) + A (+ a dict); slot access O(1); attribute by
  * name O(nslots) string compares, or a dict lookup.
  */
-#include "mm_types.h"
+#include "types/mm_types.h"
 
 #include <stddef.h>
 #include <string.h>

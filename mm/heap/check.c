@@ -1,5 +1,5 @@
 /*
- * mm_diag.c - statistics, the consistency checker and the page map.
+ * heap/check.c - statistics, the consistency checker and the page map.
  *
  * Statistics read counters kept by the allocator: per class the blocks
  * handed out (kept on the fast paths beside the free list), pools and peak
@@ -24,12 +24,12 @@
  */
 #include <string.h>
 
-#include "mm_fmt.h"
-#include "mm_heap_int.h"
+#include "fmt/mm_fmt.h"
+#include "heap/heap_int.h"
 
 /* ---- statistics ---- */
 
-bool mm_get_class_stats(const mm_heap *h, size_t cls, mm_class_stats *out)
+bool mm_get_size_class_stats(const mm_heap *h, size_t cls, mm_size_class_stats *out)
 {
     if (cls >= MM_NCLASS) {
         return false;
@@ -71,8 +71,8 @@ void mm_get_stats(const mm_heap *h, mm_stats *out)
 {
     size_t used = 0, pool_free = 0;
     for (size_t c = 0; c < MM_NCLASS; c++) {
-        mm_class_stats cs;
-        mm_get_class_stats(h, c, &cs);
+        mm_size_class_stats cs;
+        mm_get_size_class_stats(h, c, &cs);
         used += cs.bytes;
         pool_free += cs.free_blocks * cs.block_size;
     }
@@ -399,8 +399,8 @@ void mm_dump_map(const mm_heap *h)
         }
     }
     for (size_t c = 0; c < MM_NCLASS; c++) {
-        mm_class_stats cs;
-        mm_get_class_stats(h, c, &cs);
+        mm_size_class_stats cs;
+        mm_get_size_class_stats(h, c, &cs);
         if (cs.pools != 0) {
             mm_printf("  %c %3u B: %u pools, %u in use, %u free\n",
                       c < sizeof glyphs - 1u ? glyphs[c] : '#', (unsigned)cs.block_size,

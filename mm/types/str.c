@@ -1,5 +1,5 @@
 /*
- * mm_str.c - immutable UTF-8 strings with a cached FNV-1a hash.
+ * types/str.c - immutable UTF-8 strings with a cached FNV-1a hash.
  *
  * Layout: [header][len][hash][bytes...][NUL], one block (12 + len + 1 B).
  * The hash is 32-bit FNV-1a (Fowler, Noll, Vo; offset basis 2166136261,
@@ -9,7 +9,7 @@
  * by its handle slot, so compaction may move it: code re-derefs the source
  * after allocating (H1). All operations O(len) + one allocation.
  */
-#include "mm_types.h"
+#include "types/mm_types.h"
 
 #include <string.h>
 

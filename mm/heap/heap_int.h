@@ -1,8 +1,8 @@
 /*
- * mm_heap_int.h - internal layout of the allocator, shared by mm_heap.c
- * (small blocks, API), mm_pages.c (page runs, large blocks, compaction) and
- * mm_diag.c (statistics, checker, map). Not part of the contract: only
- * mm.h is.
+ * heap/heap_int.h - internal layout of the allocator, shared by heap/heap.c
+ * (small blocks, API), heap/pages.c (page runs, large blocks, compaction) and
+ * heap/check.c (statistics, checker, map). Not part of the contract: only
+ * heap/mm_heap.h is.
  *
  * Region layout, from h (the region start rounded up to 8):
  *   page 0 .. meta-1   [struct mm_heap][cmap: 1 byte per page, 1 more][pad][desc: 1
@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mm.h"
+#include "heap/mm_heap.h"
 #include "mm_port.h"
 
 /* ---- derived constants ---- */
@@ -240,7 +240,7 @@ static inline uint32_t mm_pages_free(const mm_heap *h)
     return h->npages - h->meta - h->pages_pool - h->pages_large;
 }
 
-/* ---- the small fast paths, inline (mm_heap.c; the object layer) ---- */
+/* ---- the small fast paths, inline (heap/heap.c; the object layer) ---- */
 
 /* A small free into a class with no block in use: p cannot be live. The
  * heap is found from the class pair (cls[] is its first member), so that
@@ -398,7 +398,7 @@ static inline void mm_free_inline(mm_heap *h, void *p)
     }
 }
 
-/* ---- mm_pages.c: free runs and large blocks ---- */
+/* ---- heap/pages.c: free runs and large blocks ---- */
 
 /* Takes a run of exactly n pages (1 <= n): an indexed free run (good fit)
  * if one is long enough, else the wilderness. Returns its first page, or
@@ -452,7 +452,7 @@ static inline uint16_t *mm_pages_slot(mm_heap *h, uint32_t n)
     return &h->bucket[(uint32_t)__builtin_clz(n) - (32u - MM_NBUCKET)];
 }
 
-/* ---- mm_heap.c: shared with mm_pages.c and mm_diag.c ---- */
+/* ---- heap/heap.c: shared with heap/pages.c and heap/check.c ---- */
 
 /* Gives every pool whose blocks are all free back to the free pages.
  * Returns true iff it gave any. O(pages + free small blocks). */
