@@ -18,28 +18,28 @@
 
 /* Largest request served by the small-object pools (bytes, a multiple of 8).
  * Requests above it are large blocks made of whole pages. */
-#ifndef MM_SMALL_MAX
-#define MM_SMALL_MAX 256
+#ifndef MM_CFG_SMALL_MAX
+#define MM_CFG_SMALL_MAX 256
 #endif
 
 /* Page size in bytes: a power of two, 256..8192. The region is cut into
- * pages; a pool is 1..MM_POOL_MAX_PAGES pages, a large block a page run. */
-#ifndef MM_PAGE_SIZE
-#define MM_PAGE_SIZE 512
+ * pages; a pool is 1..MM_CFG_POOL_MAX_PAGES pages, a large block a page run. */
+#ifndef MM_CFG_PAGE_SIZE
+#define MM_CFG_PAGE_SIZE 512
 #endif
 
 /* Most pages one pool may span. A class whose block size does not divide a
  * page well gets the smallest pool (in pages) that wastes at most
- * 1/MM_POOL_WASTE_DIV of it, within this limit. 1 (default): single-page
- * pools, the cheapest refill (measured worst small alloc 47 instructions
- * against 70 with 4; W2 high-water 2.50x against 2.39x the peak live). */
-#ifndef MM_POOL_MAX_PAGES
-#define MM_POOL_MAX_PAGES 1
+ * 1/MM_CFG_POOL_WASTE_DIV of it, within this limit. 1 (default): single-page
+ * pools, the cheapest refill; more pages waste less of a page's tail (the
+ * trade is measured in BENCHMARKS.md). */
+#ifndef MM_CFG_POOL_MAX_PAGES
+#define MM_CFG_POOL_MAX_PAGES 1
 #endif
 
 /* Pool tail waste accepted before a class gets a bigger pool (1/N). */
-#ifndef MM_POOL_WASTE_DIV
-#define MM_POOL_WASTE_DIV 8
+#ifndef MM_CFG_POOL_WASTE_DIV
+#define MM_CFG_POOL_WASTE_DIV 8
 #endif
 
 /* 1: every public allocator call runs inside mm_port_lock/unlock, so the
@@ -49,15 +49,15 @@
 #endif
 
 /* Debug poison bytes (MM_CFG_DEBUG only): fresh blocks are filled with
- * MM_POISON_FRESH, freed blocks (after their link word) with MM_POISON_FREE. */
-#ifndef MM_POISON_FRESH
-#define MM_POISON_FRESH 0xCD
+ * MM_CFG_POISON_FRESH, freed blocks (after their link word) with MM_CFG_POISON_FREE. */
+#ifndef MM_CFG_POISON_FRESH
+#define MM_CFG_POISON_FRESH 0xCD
 #endif
-#ifndef MM_POISON_FREE
-#define MM_POISON_FREE 0xDD
+#ifndef MM_CFG_POISON_FREE
+#define MM_CFG_POISON_FREE 0xDD
 #endif
 
-/* ---- objects and handles (mm_obj*.c): options below ---- */
+/* ---- objects and handles (obj/, types/): options below ---- */
 
 /* 1: mm_incref/mm_decref validate the handle out of line and report misuse
  * with the caller's file:line (stale, forged, double decref, overflow).

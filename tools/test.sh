@@ -61,7 +61,7 @@ host_tests() {
             if [ $cfg = pool4 ]; then
                 # multi-page pools (not the default): the allocator's tests, in debug
                 [ $bits = 64 ] || continue
-                defs="-DMM_POOL_MAX_PAGES=4 -DMM_CFG_DEBUG=1"
+                defs="-DMM_CFG_POOL_MAX_PAGES=4 -DMM_CFG_DEBUG=1"
                 srcs=(tests/host/test_heap*.c)
             fi
             mkdir -p $dir

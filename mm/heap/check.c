@@ -50,7 +50,7 @@ bool mm_get_size_class_stats(const mm_heap *h, size_t cls, mm_size_class_stats *
 size_t mm_high_water(const mm_heap *h)
 {
     return sizeof(struct mm_heap) +
-           (size_t)mm_peak_pages(h) * (MM_PAGE_SIZE + 1u + sizeof(mm_pd));
+           (size_t)mm_peak_pages(h) * (MM_CFG_PAGE_SIZE + 1u + sizeof(mm_pd));
 }
 
 size_t mm_largest_free(const mm_heap *h)
@@ -78,7 +78,7 @@ void mm_get_stats(const mm_heap *h, mm_stats *out)
     }
     size_t pages = h->npages - h->meta;
     out->region_size = h->region_size;
-    out->page_size = MM_PAGE_SIZE;
+    out->page_size = MM_CFG_PAGE_SIZE;
     out->pages = pages;
     out->meta_bytes = h->region_size - (pages << MM_PAGE_SHIFT);
     out->pages_free = mm_pages_free(h);
@@ -151,7 +151,7 @@ static const char *check_pool(const mm_heap *h, uint32_t i, uint8_t c, const voi
 {
     uint32_t k = h->pool_pages[c];
     *addr = mm_desc(h, i);
-    if ((MM_POOL_MAX_PAGES > 1 && mm_desc(h, i)->len != 0) || i + k > h->top) {
+    if ((MM_CFG_POOL_MAX_PAGES > 1 && mm_desc(h, i)->len != 0) || i + k > h->top) {
         return "pool head: bad distance or past top";
     }
     for (uint32_t j = 1; j < k; j++) {
@@ -302,7 +302,7 @@ static bool check_classes(const mm_heap *h, const tally *t, mm_report *r)
                 return report(r, msg, b);
             }
             for (size_t k = sizeof(void *); MM_CFG_DEBUG && k < s; k++) {
-                if (b[k] != MM_POISON_FREE) {
+                if (b[k] != MM_CFG_POISON_FREE) {
                     return report(r, "freed block modified (write after free)", b);
                 }
             }
@@ -389,7 +389,7 @@ void mm_dump_map(const mm_heap *h)
 {
     mm_printf("heap map: %u pages of %u B; M heap state  . free  - never used  "
               "L large  = large cont.  1-9a-zA-Z pool of class (1 = 8 B, 2 = 16 B, ...)\n",
-              (unsigned)h->npages, (unsigned)MM_PAGE_SIZE);
+              (unsigned)h->npages, (unsigned)MM_CFG_PAGE_SIZE);
     char line[65];
     for (uint32_t i = 0; i < h->npages;) {
         uint32_t n;

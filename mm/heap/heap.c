@@ -1,10 +1,10 @@
 /*
  * heap/heap.c - heap set-up, the small-object pools, and the public entry
- * points (dispatching sizes above MM_SMALL_MAX to heap/pages.c).
+ * points (dispatching sizes above MM_CFG_SMALL_MAX to heap/pages.c).
  *
  * Algorithm (after CPython's pymalloc and the segregated free lists of
  * Lua's and MicroPython's allocators, with o1heap's habit of O(1) bounds):
- *  1. A request of 1..MM_SMALL_MAX bytes maps to class (size-1)/8 by one
+ *  1. A request of 1..MM_CFG_SMALL_MAX bytes maps to class (size-1)/8 by one
  *     subtract and one shift; size 0 wraps to a huge class and falls out
  *     of the small range with the same compare.
  *  2. Each class keeps ONE free list across all its pools, threaded
@@ -134,7 +134,7 @@ static void bad_pointer(const mm_heap *h, const char *fn, const void *p,
         if ((off & 7u) != 0 || mark == MM_C_LARGE) {
             err = MM_EALIGN;
             what = "misaligned pointer";
-        } else if (mark == MM_C_FREE && (off & (MM_PAGE_SIZE - 1u)) == 0) {
+        } else if (mark == MM_C_FREE && (off & (MM_CFG_PAGE_SIZE - 1u)) == 0) {
             err = MM_EDOUBLE;
             what = fn == fn_free ? "double free" : "freed block";
         }
@@ -153,27 +153,27 @@ static inline void *fail(mm_heap *h, mm_err err)
 /* ---- set-up ---- */
 
 /* Picks the pool length of class c: the fewest pages whose tail waste is at
- * most 1/MM_POOL_WASTE_DIV, else the least wasteful length. */
+ * most 1/MM_CFG_POOL_WASTE_DIV, else the least wasteful length. */
 static void class_geometry(mm_heap *h, size_t c)
 {
     size_t s = mm_class_size(c);
     size_t best_k = 0, best_waste = 0;
-    for (size_t k = 1; k <= MM_POOL_MAX_PAGES; k++) {
-        size_t bytes = k * MM_PAGE_SIZE;
+    for (size_t k = 1; k <= MM_CFG_POOL_MAX_PAGES; k++) {
+        size_t bytes = k * MM_CFG_PAGE_SIZE;
         if (bytes / s == 0) {
             continue;
         }
         size_t waste = bytes % s;
-        if (best_k == 0 || waste * best_k * MM_PAGE_SIZE < best_waste * bytes) {
+        if (best_k == 0 || waste * best_k * MM_CFG_PAGE_SIZE < best_waste * bytes) {
             best_k = k;
             best_waste = waste;
         }
-        if (waste * MM_POOL_WASTE_DIV <= bytes) {
+        if (waste * MM_CFG_POOL_WASTE_DIV <= bytes) {
             break;
         }
     }
     h->pool_pages[c] = (uint8_t)best_k;
-    h->per_pool[c] = (uint16_t)(best_k * MM_PAGE_SIZE / s);
+    h->per_pool[c] = (uint16_t)(best_k * MM_CFG_PAGE_SIZE / s);
 }
 
 /* Offset of the descriptors from h: after the state and the page marks
@@ -188,14 +188,14 @@ mm_heap *mm_init(void *region, size_t size)
 {
     uintptr_t start = ((uintptr_t)region + 7u) & ~(uintptr_t)7u;
     size_t pad = (size_t)(start - (uintptr_t)region);
-    if (region == NULL || size < pad || size - pad < MM_PAGE_SIZE) {
+    if (region == NULL || size < pad || size - pad < MM_CFG_PAGE_SIZE) {
         return NULL;
     }
     size_t n = (size - pad) >> MM_PAGE_SHIFT;
     n = n > MM_MAX_PAGES ? MM_MAX_PAGES : n;
     size_t meta_bytes = desc_offset(n) + n * sizeof(mm_pd);
-    size_t meta = (meta_bytes + MM_PAGE_SIZE - 1u) >> MM_PAGE_SHIFT;
-    if (meta + MM_POOL_MAX_PAGES > n) {
+    size_t meta = (meta_bytes + MM_CFG_PAGE_SIZE - 1u) >> MM_PAGE_SHIFT;
+    if (meta + MM_CFG_POOL_MAX_PAGES > n) {
         return NULL; /* too small for the state and one pool of each class */
     }
     mm_heap *h = (mm_heap *)start;
@@ -248,7 +248,7 @@ static char *pool_new(mm_heap *h, size_t c)
             return NULL;
         }
     }
-    if (MM_POOL_MAX_PAGES == 1) {
+    if (MM_CFG_POOL_MAX_PAGES == 1) {
         h->cmap[idx] = (uint8_t)c;
     } else {
         for (uint32_t i = 0; i < k; i++) {
@@ -437,7 +437,7 @@ static bool lookup(const mm_heap *h, const void *p, const char *fn, bool writabl
     if (mm_in_pages(h, off)) {
         uint8_t mark = h->cmap[off >> MM_PAGE_SHIFT];
         if (mm_is_pool(mark) ||
-            (mark == MM_C_LARGE && (off & (MM_PAGE_SIZE - 1u)) == 0)) {
+            (mark == MM_C_LARGE && (off & (MM_CFG_PAGE_SIZE - 1u)) == 0)) {
             *idx = off >> MM_PAGE_SHIFT;
             return true;
         }
@@ -459,13 +459,13 @@ static size_t usable(const mm_heap *h, size_t idx)
 /* Everything mm_alloc does beyond the unlocked small fast path. */
 static __attribute__((noinline)) void *alloc_slow(mm_heap *h, size_t size)
 {
-    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && size > MM_SMALL_MAX) {
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && size > MM_CFG_SMALL_MAX) {
         return mm_large_alloc(h, size); /* large fast path */
     }
     uint32_t st = heap_lock();
     void *p = alloc_unlocked(h, size);
     if (MM_CFG_DEBUG && p != NULL) {
-        memset(p, MM_POISON_FRESH, usable(h, mm_page_of(h, p)));
+        memset(p, MM_CFG_POISON_FRESH, usable(h, mm_page_of(h, p)));
     }
     heap_unlock(st);
     return p;
@@ -495,14 +495,14 @@ static void free_unlocked(mm_heap *h, void *p)
             if (!small_free_ok(h, idx, mark, p)) {
                 return;
             }
-            memset((char *)p + sizeof(void *), MM_POISON_FREE,
+            memset((char *)p + sizeof(void *), MM_CFG_POISON_FREE,
                    mm_class_size(mark) - sizeof(void *));
         }
         mm__small_free(h, mark, p);
         return;
     }
     if (MM_CFG_DEBUG) {
-        memset(p, MM_POISON_FREE, usable(h, idx));
+        memset(p, MM_CFG_POISON_FREE, usable(h, idx));
     }
     mm_large_free(h, (uint32_t)idx);
 }
@@ -555,7 +555,7 @@ static void *realloc_move(mm_heap *h, void *p, size_t idx, size_t size)
         return NULL;
     }
     if (MM_CFG_DEBUG) {
-        memset(q, MM_POISON_FRESH, usable(h, mm_page_of(h, q)));
+        memset(q, MM_CFG_POISON_FRESH, usable(h, mm_page_of(h, q)));
     }
     memcpy(q, p, old < size ? old : size);
     free_unlocked(h, p);
@@ -580,7 +580,7 @@ static void *realloc_unlocked(mm_heap *h, void *p, size_t size)
         if (mm_size_class(size) == mark) {
             return p;
         }
-    } else if (size > MM_SMALL_MAX && mm_large_resize(h, (uint32_t)idx, size)) {
+    } else if (size > MM_CFG_SMALL_MAX && mm_large_resize(h, (uint32_t)idx, size)) {
         return p;
     }
     return realloc_move(h, p, idx, size);

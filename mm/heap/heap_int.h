@@ -10,7 +10,7 @@
  *   page meta .. top-1 pools, large blocks and free runs, in any order
  *   page top .. npages-1  the wilderness: free pages never used, or given
  *                      back at the top (not in the free-run index)
- * Page i is [h + i * MM_PAGE_SIZE, h + (i + 1) * MM_PAGE_SIZE): a block's
+ * Page i is [h + i * MM_CFG_PAGE_SIZE, h + (i + 1) * MM_CFG_PAGE_SIZE): a block's
  * page is (p - h) >> MM_PAGE_SHIFT with no base to load, and cmap[page]
  * (one byte load) says what the page is: a pool page of class c (c <
  * MM_NCLASS), or one of the MM_C_* marks.
@@ -27,14 +27,14 @@
 
 /* ---- derived constants ---- */
 
-#define MM_NCLASS (MM_SMALL_MAX / 8)
+#define MM_NCLASS (MM_CFG_SMALL_MAX / 8)
 #define MM_NIL 0u /* "no page" in page links: page 0 always holds the heap state */
 #define MM_MAX_PAGES 0xFFFEu     /* page indices and counts fit in 16 bits */
 
 #define MM_LOG2_(x)                                                         \
     ((x) == 256u ? 8u : (x) == 512u ? 9u : (x) == 1024u ? 10u                \
      : (x) == 2048u ? 11u : (x) == 4096u ? 12u : (x) == 8192u ? 13u : 0u)
-#define MM_PAGE_SHIFT MM_LOG2_(MM_PAGE_SIZE)
+#define MM_PAGE_SHIFT MM_LOG2_(MM_CFG_PAGE_SIZE)
 
 /* Page marks in cmap (a pool page holds its class, 0..MM_NCLASS-1). */
 #define MM_C_LARGE 0xF0u /* first page of a large block */
@@ -48,14 +48,14 @@
 #define MM_NBUCKET 16u
 _Static_assert(MM_MAX_PAGES < (1u << MM_NBUCKET), "run lengths fit the buckets");
 
-_Static_assert(MM_SMALL_MAX % 8 == 0 && MM_SMALL_MAX >= 8,
-              "MM_SMALL_MAX must be a positive multiple of 8");
+_Static_assert(MM_CFG_SMALL_MAX % 8 == 0 && MM_CFG_SMALL_MAX >= 8,
+              "MM_CFG_SMALL_MAX must be a positive multiple of 8");
 _Static_assert(MM_NCLASS < MM_C_LARGE, "class index must stay below the page marks");
-_Static_assert(MM_PAGE_SHIFT != 0, "MM_PAGE_SIZE must be a power of two in 256..8192");
-_Static_assert(MM_SMALL_MAX <= MM_PAGE_SIZE * MM_POOL_MAX_PAGES,
+_Static_assert(MM_PAGE_SHIFT != 0, "MM_CFG_PAGE_SIZE must be a power of two in 256..8192");
+_Static_assert(MM_CFG_SMALL_MAX <= MM_CFG_PAGE_SIZE * MM_CFG_POOL_MAX_PAGES,
               "the largest class must fit one pool");
-_Static_assert(MM_POOL_MAX_PAGES >= 1 && MM_POOL_MAX_PAGES <= 8,
-              "MM_POOL_MAX_PAGES must be 1..8");
+_Static_assert(MM_CFG_POOL_MAX_PAGES >= 1 && MM_CFG_POOL_MAX_PAGES <= 8,
+              "MM_CFG_POOL_MAX_PAGES must be 1..8");
 
 /* ---- page descriptors ---- */
 
@@ -117,7 +117,7 @@ typedef struct {
 
 struct mm_heap {
     mm_cls cls[MM_NCLASS]; /* first: indexed straight off h */
-    uintptr_t span8;       /* (npages * MM_PAGE_SIZE) / 8, for mm_in_pages */
+    uintptr_t span8;       /* (npages * MM_CFG_PAGE_SIZE) / 8, for mm_in_pages */
     uint32_t magic;        /* MM_MAGIC while the heap is valid */
     uint32_t npages;       /* pages in the region, the heap's own included */
     uint32_t meta;         /* the heap's own pages (first usable page) */
@@ -197,7 +197,7 @@ static inline bool mm_is_pool(uint8_t mark)
  * keep no distance in the descriptor). */
 static inline size_t mm_pool_head(const mm_heap *h, size_t idx)
 {
-    return MM_POOL_MAX_PAGES == 1 ? idx : idx - h->desc[idx].len;
+    return MM_CFG_POOL_MAX_PAGES == 1 ? idx : idx - h->desc[idx].len;
 }
 
 /* Peaks are kept lazily: a count can only reach a new peak by growing,
@@ -338,7 +338,7 @@ static inline void mm__small_free(mm_heap *h, size_t c, void *p)
 #endif
 
 /* Frees p, a block from mm_alloc(h, size) for a small size (1..
- * MM_SMALL_MAX) known to its caller, such as an object block of a fixed
+ * MM_CFG_SMALL_MAX) known to its caller, such as an object block of a fixed
  * layout (a small block, which the heap never moves nor serves from
  * another class): pushed on its class without the page lookup
  * (double-free test included). A locked or debug heap takes mm_free and
@@ -355,7 +355,7 @@ static inline void mm__free_small_sized(mm_heap *h, void *p, size_t size)
 }
 #define mm__free_small_sized_const(h, p, size)                                 \
     do {                                                                         \
-        static_assert((size) >= 1u && (size) <= MM_SMALL_MAX, "a small size");   \
+        static_assert((size) >= 1u && (size) <= MM_CFG_SMALL_MAX, "a small size");   \
         if (!MM_CFG_LOCK && !MM_CFG_DEBUG) {                                     \
             MM__SMALL_FREE_CONST((h), ((size) - 1u) >> 3, (p));                  \
         } else {                                                                 \
@@ -413,7 +413,7 @@ uint32_t mm_pages_take_top(mm_heap *h, uint32_t n);
  * page idx, which may keep its old mark (a large block's head). */
 void mm_pages_give(mm_heap *h, uint32_t idx, uint32_t n);
 
-/* Large-block paths of the API (size > MM_SMALL_MAX). */
+/* Large-block paths of the API (size > MM_CFG_SMALL_MAX). */
 void *mm_large_alloc(mm_heap *h, size_t size);
 void mm_large_free(mm_heap *h, uint32_t idx);
 /* mm_free of p, inside the heap's pages, whose page has mark (no pool
@@ -423,7 +423,7 @@ void mm_large_free(mm_heap *h, uint32_t idx);
 void mm__free_large(mm_heap *h, void *p, uintptr_t off, uint32_t mark);
 /* mm_free past its fast paths: NULL, then every check (in the lock). */
 void mm__free_slow(mm_heap *h, void *p);
-/* Resizes large block idx in place to hold size (> MM_SMALL_MAX) bytes:
+/* Resizes large block idx in place to hold size (> MM_CFG_SMALL_MAX) bytes:
  * shrinks (freeing surplus pages) or grows into free pages right after it.
  * Returns false, changing nothing, if that cannot be done. */
 bool mm_large_resize(mm_heap *h, uint32_t idx, size_t size);

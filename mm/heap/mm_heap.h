@@ -6,17 +6,17 @@
  *
  * ---- Layout and invariants, in words ----
  * R1. mm_init cuts the region (from its first 8-aligned byte) into pages of
- *     MM_PAGE_SIZE bytes (mm_config.h). The first pages hold the heap
+ *     MM_CFG_PAGE_SIZE bytes (mm_config.h). The first pages hold the heap
  *     state, one mark byte and one descriptor (8 bytes on 32-bit targets)
  *     per page; that is all the metadata: there is no per-block header.
  *     Bytes after the last whole page are not used.
- * R2. Every other page is a POOL page (pools are 1..MM_POOL_MAX_PAGES
+ * R2. Every other page is a POOL page (pools are 1..MM_CFG_POOL_MAX_PAGES
  *     pages, 1 by default), part of a LARGE block, part of an indexed FREE
  *     run (coalesced: two free runs are never adjacent), or in the
  *     WILDERNESS: the free pages above every page in use, which a fresh
  *     heap is made of. Pools and large blocks share all pages; there is no
  *     fixed split.
- * R3. Small requests (1..MM_SMALL_MAX bytes) are served by their size
+ * R3. Small requests (1..MM_CFG_SMALL_MAX bytes) are served by their size
  *     class: class i holds blocks of 8*(i+1) bytes. Each class keeps one
  *     free list over all its pools, threaded through the blocks' first
  *     word, and a count of blocks in use. A block's class is read from its
@@ -54,8 +54,8 @@
  *   - a refill or large request that finds neither a long enough indexed
  *     run nor room in the wilderness runs mm_pools_reclaim once:
  *     O(pages + free small blocks), then one more O(1) take;
- *   - with MM_POOL_MAX_PAGES > 1 a refill marks the pool's pages (a loop of
- *     at most MM_POOL_MAX_PAGES).
+ *   - with MM_CFG_POOL_MAX_PAGES > 1 a refill marks the pool's pages (a loop of
+ *     at most MM_CFG_POOL_MAX_PAGES).
  * With MM_CFG_DEBUG=1 add the poison fill (linear in block size) and, in
  * mm_free, the double-free walk of the class's free list (linear in its
  * free blocks). mm_realloc: one alloc + copy + free at most.
@@ -87,8 +87,8 @@
  * finds it).
  *
  * ---- Debug poison (MM_CFG_DEBUG=1) ----
- * A block handed out by mm_alloc is filled with MM_POISON_FRESH (0xCD); a
- * freed block is filled with MM_POISON_FREE (0xDD) after its first word
+ * A block handed out by mm_alloc is filled with MM_CFG_POISON_FRESH (0xCD); a
+ * freed block is filled with MM_CFG_POISON_FREE (0xDD) after its first word
  * (the free-list link). mm_check verifies freed blocks still hold 0xDD, so
  * a write after free is reported.
  */
@@ -120,7 +120,7 @@ const char *mm_strerror(mm_err e);
 
 /* Lay a heap over [region, region+size). The region need not be aligned.
  * Returns NULL iff region is NULL or too small to hold the heap's own
- * pages and MM_POOL_MAX_PAGES more. At most 65534 pages are used; bytes
+ * pages and MM_CFG_POOL_MAX_PAGES more. At most 65534 pages are used; bytes
  * beyond them are left alone. Metadata: about 1.1 KiB of state (32-bit,
  * default config) plus 9 bytes per page, rounded up to whole pages. A 64
  * KiB region holds 3968 16-byte blocks (measured). O(pages) (clears the
@@ -187,8 +187,8 @@ size_t mm_compact(mm_heap *h);
 
 /* ---- statistics (all read-only; no call changes the heap) ---- */
 
-/* Number of small size classes (MM_SMALL_MAX / 8) and the class of a size
- * (SIZE_MAX for 0 or sizes above MM_SMALL_MAX). O(1). */
+/* Number of small size classes (MM_CFG_SMALL_MAX / 8) and the class of a size
+ * (SIZE_MAX for 0 or sizes above MM_CFG_SMALL_MAX). O(1). */
 size_t mm_size_class_count(void);
 size_t mm_size_class(size_t size);
 
@@ -211,7 +211,7 @@ bool mm_get_size_class_stats(const mm_heap *h, size_t cls, mm_size_class_stats *
 typedef struct {
     size_t region_size;     /* bytes given to mm_init */
     size_t meta_bytes;      /* heap state + descriptors + alignment/tail */
-    size_t page_size;       /* MM_PAGE_SIZE */
+    size_t page_size;       /* MM_CFG_PAGE_SIZE */
     size_t pages;           /* pages for blocks (the heap's own excluded) */
     size_t pages_free;      /* pages in free runs and the wilderness */
     size_t pages_pool;      /* pages held by pools */

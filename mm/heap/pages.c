@@ -218,7 +218,7 @@ uint32_t mm_pages_largest(const mm_heap *h)
 
 static inline uint32_t pages_of(size_t size)
 {
-    return (uint32_t)((size + MM_PAGE_SIZE - 1u) >> MM_PAGE_SHIFT);
+    return (uint32_t)((size + MM_CFG_PAGE_SIZE - 1u) >> MM_PAGE_SHIFT);
 }
 
 void *mm_large_alloc(mm_heap *h, size_t size)
@@ -269,7 +269,7 @@ void mm_large_free(mm_heap *h, uint32_t idx)
 
 void mm__free_large(mm_heap *h, void *p, uintptr_t off, uint32_t mark)
 {
-    if (mark == MM_C_LARGE && (off & (MM_PAGE_SIZE - 1u)) == 0) {
+    if (mark == MM_C_LARGE && (off & (MM_CFG_PAGE_SIZE - 1u)) == 0) {
         uint32_t idx = (uint32_t)(off >> MM_PAGE_SHIFT);
         give(h, idx, large_uncount(h, idx)); /* inline: no call, no second push */
         return;

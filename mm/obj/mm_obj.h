@@ -599,7 +599,7 @@ static inline void *mm__small_pop_const(mm_heap *heap, size_t size)
 /* Internal, the creation fast path of mm__obj_new_leaf and of instances
  * (inline so that those two callers pay no further call): when no
  * alloc_hook is attached and the free list has a slot, takes it, pops a
- * small block of size bytes (size <= MM_SMALL_MAX) off its class's free
+ * small block of size bytes (size <= MM_CFG_SMALL_MAX) off its class's free
  * list (mm__small_pop_const: an empty one, to refill, is the general
  * path's) and binds both: header = hdr | slot index (hdr: type << 20, and
  * MM_HDR_TRACKED for a container), refcount 1, rt->err = MMO_OK. Nothing

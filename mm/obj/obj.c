@@ -353,7 +353,7 @@ obj_new(mm_rt *rt, uint32_t type, size_t size, mm_obj **out, bool leaf)
     bool tracked = !leaf && type_is_container(type);
     o->hdr = mm_hdr_make(type, idx) | (tracked ? MM_HDR_TRACKED : 0u);
     mm_h h = slot_bind(rt, idx, o);
-    if (size > MM_SMALL_MAX) { /* a large block: movable through its slot */
+    if (size > MM_CFG_SMALL_MAX) { /* a large block: movable through its slot */
         owner_register(rt, o, (void **)&rt->tab[idx].obj);
     }
     if (tracked && rt->track_hook != NULL) {

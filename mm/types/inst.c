@@ -30,7 +30,7 @@ static_assert(sizeof(inst_obj) == 4, "instance = header + 4 B per field");
 static_assert(offsetof(inst_obj, f) == sizeof(mm_obj), "mm__inst_fields");
 static_assert(sizeof(inst_obj) + 3u * sizeof(mm_h) == MM__INST16_SIZE,
               "2 or 3 slots: the 16 B block (mm__inst_new_at, zero_other)");
-static_assert(sizeof(inst_obj) + MM_CFG_MAX_SLOTS * sizeof(mm_h) <= MM_SMALL_MAX,
+static_assert(sizeof(inst_obj) + MM_CFG_MAX_SLOTS * sizeof(mm_h) <= MM_CFG_SMALL_MAX,
               "a slots instance is a small block (mm__obj_new_fast)");
 
 static inline inst_obj *as_inst(mm_obj *o) { return (inst_obj *)(void *)o; }

@@ -25,7 +25,7 @@ static_assert(sizeof(int_obj) == 12 && sizeof(int_obj) == MM__INT_SIZE,
               "int object is 12 bytes (mm_int_new's fast path writes it)");
 static_assert(offsetof(int_obj, lo) == 4 && offsetof(int_obj, hi) == 8,
               "value words 1 and 2");
-static_assert(sizeof(int_obj) <= MM_SMALL_MAX, "a small block (mm__obj_new_fast)");
+static_assert(sizeof(int_obj) <= MM_CFG_SMALL_MAX, "a small block (mm__obj_new_fast)");
 static_assert(MM_SMALL_INT_COUNT == 262, "-5..256");
 static_assert((uint32_t)MM_SMALL_INT_COUNT <= MM_H_EPOCH_MAX, "value fits the gen bits");
 

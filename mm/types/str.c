@@ -5,7 +5,7 @@
  * The hash is 32-bit FNV-1a (Fowler, Noll, Vo; offset basis 2166136261,
  * prime 16777619), computed once at creation, since the bytes never change.
  * Creation validates UTF-8 (RFC 3629: no overlong forms, no surrogates,
- * nothing above U+10FFFF). A str above MM_SMALL_MAX is a large block owned
+ * nothing above U+10FFFF). A str above MM_CFG_SMALL_MAX is a large block owned
  * by its handle slot, so compaction may move it: code re-derefs the source
  * after allocating (H1). All operations O(len) + one allocation.
  */

@@ -248,7 +248,7 @@ static void print_ratio(const char *w, const char *impl, const char *metric, uin
 
 /* ---- the packed-pools model: a bound, not an allocator ----
  * The least arena any allocator with mm's size classes (8-byte steps up
- * to MM_SMALL_MAX) and single-class pools of MM_PAGE_SIZE bytes could
+ * to MM_CFG_SMALL_MAX) and single-class pools of MM_CFG_PAGE_SIZE bytes could
  * use on a workload's exact sequence of requests, even one that moved
  * blocks so that every class's live blocks filled its pages perfectly at
  * every step: at each step, sum over the classes of ceil(live blocks /
@@ -259,7 +259,7 @@ static void print_ratio(const char *w, const char *impl, const char *metric, uin
  * the workload writes to each block) and counts pages as blocks come and
  * go, in O(1) per request. */
 static uint32_t model_blk[SLOTS], model_size[SLOTS], model_free[SLOTS], model_nfree;
-static uint32_t model_live[MM_SMALL_MAX / 8U + 1U];
+static uint32_t model_live[MM_CFG_SMALL_MAX / 8U + 1U];
 static size_t model_pages, model_peak_pages;
 
 static void model_reset(void) {
@@ -273,10 +273,10 @@ static void model_reset(void) {
 
 /* Pages one more (+1) or one fewer (-1) block of size n changes. */
 static size_t model_step(uint32_t n, int dir) {
-    if (n > MM_SMALL_MAX) {
-        return (n + MM_PAGE_SIZE - 1U) / MM_PAGE_SIZE;
+    if (n > MM_CFG_SMALL_MAX) {
+        return (n + MM_CFG_PAGE_SIZE - 1U) / MM_CFG_PAGE_SIZE;
     }
-    uint32_t c = (n + 7U) / 8U, per_page = MM_PAGE_SIZE / (8U * c);
+    uint32_t c = (n + 7U) / 8U, per_page = MM_CFG_PAGE_SIZE / (8U * c);
     uint32_t before = model_live[c];
     model_live[c] = dir > 0 ? before + 1U : before - 1U;
     /* a page is opened by the first block above a multiple of per_page,
@@ -320,9 +320,9 @@ static void run_model(const char *w, void (*fn)(const allocator *, run_result *)
         return;
     }
     mm_printf("RESULT %s packed_pools_bound high_water_bytes %lu\n", w,
-              (unsigned long)(model_peak_pages * MM_PAGE_SIZE));
+              (unsigned long)(model_peak_pages * MM_CFG_PAGE_SIZE));
     print_ratio(w, "packed_pools_bound", "high_water_over_peak_live",
-                model_peak_pages * MM_PAGE_SIZE, r.peak_live);
+                model_peak_pages * MM_CFG_PAGE_SIZE, r.peak_live);
 }
 
 static int run_timed(const char *w, void (*fn)(const allocator *, run_result *)) {

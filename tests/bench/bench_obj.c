@@ -362,7 +362,7 @@ static bool list_sizes(uint32_t n)
      * n/8 + 6 items, each block rounded up to its allocator granule */
     size_t ideal = s0.block + 4u * n;
     size_t items = 4u * (n + n / 8u + 6u);
-    size_t granule = items > MM_SMALL_MAX ? MM_PAGE_SIZE : 8u;
+    size_t granule = items > MM_CFG_SMALL_MAX ? MM_CFG_PAGE_SIZE : 8u;
     size_t bound = n == 0u ? s0.block : s0.block + (items + granule - 1u) / granule * granule;
     bool holds = s.block <= bound && s.block == heap_delta;
     char w[24];

@@ -1092,8 +1092,8 @@ static void test_emergency_compacts(void **state)
     fx_open(&fx, 256u << 10, 256);
     mm_rt *rt = &fx.rt;
     uint32_t n = 0;
-    while (n < 1024 && mm_rt_alloc(rt, &owners[n], MM_PAGE_SIZE) != NULL) {
-        memset(owners[n], (int)(n & 0xFFu), MM_PAGE_SIZE);
+    while (n < 1024 && mm_rt_alloc(rt, &owners[n], MM_CFG_PAGE_SIZE) != NULL) {
+        memset(owners[n], (int)(n & 0xFFu), MM_CFG_PAGE_SIZE);
         n++;
     }
     assert_true(n > 100 && n < 1024);
@@ -1101,7 +1101,7 @@ static void test_emergency_compacts(void **state)
         mm_rt_free(rt, owners[i]);
         owners[i] = NULL;
     }
-    const size_t want = 4 * MM_PAGE_SIZE;
+    const size_t want = 4 * MM_CFG_PAGE_SIZE;
     mm_stats st;
     mm_get_stats(fx.heap, &st);
     assert_true(st.largest_free < want);
@@ -1115,7 +1115,7 @@ static void test_emergency_compacts(void **state)
     for (uint32_t i = 1; i < n; i += 2) { /* moved blocks kept their bytes */
         const uint8_t *b = (const uint8_t *)owners[i];
         assert_int_equal(b[0], i & 0xFFu);
-        assert_int_equal(b[MM_PAGE_SIZE - 1], i & 0xFFu);
+        assert_int_equal(b[MM_CFG_PAGE_SIZE - 1], i & 0xFFu);
         mm_rt_free(rt, owners[i]);
     }
     mm_rt_free(rt, p);

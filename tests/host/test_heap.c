@@ -108,13 +108,13 @@ static void test_init_sizes(void **state)
     assert_null(mm_init(region, 16));
     /* the smallest heap holds its own pages and exactly one largest pool */
     size_t k = 1;
-    while (mm_init(region, k * MM_PAGE_SIZE) == NULL) {
+    while (mm_init(region, k * MM_CFG_PAGE_SIZE) == NULL) {
         k++;
         assert_true(k < 64);
     }
-    mm_heap *h = mm_init(region, k * MM_PAGE_SIZE);
-    assert_int_equal(stats(h).pages, MM_POOL_MAX_PAGES);
-    assert_null(mm_init(region, k * MM_PAGE_SIZE - 1u));
+    mm_heap *h = mm_init(region, k * MM_CFG_PAGE_SIZE);
+    assert_int_equal(stats(h).pages, MM_CFG_POOL_MAX_PAGES);
+    assert_null(mm_init(region, k * MM_CFG_PAGE_SIZE - 1u));
 
     h = mm_init(region + 3, 8192); /* unaligned region is accepted */
     assert_non_null(h);
@@ -123,23 +123,23 @@ static void test_init_sizes(void **state)
     size_t pad = (size_t)((unsigned char *)h - (region + 3));
     mm_stats s = stats(h);
     assert_int_equal(s.region_size, 8192);
-    assert_int_equal(s.page_size, MM_PAGE_SIZE);
-    assert_int_equal(h->npages, (8192 - pad) / MM_PAGE_SIZE);
+    assert_int_equal(s.page_size, MM_CFG_PAGE_SIZE);
+    assert_int_equal(h->npages, (8192 - pad) / MM_CFG_PAGE_SIZE);
     assert_int_equal(s.pages, h->npages - h->meta);
     assert_int_equal(s.pages_free, s.pages); /* all of it wilderness */
     assert_int_equal(h->top, h->meta);
     assert_int_equal(mm_pages_runs(h), 0);
-    assert_int_equal(s.meta_bytes, 8192 - s.pages * MM_PAGE_SIZE);
+    assert_int_equal(s.meta_bytes, 8192 - s.pages * MM_CFG_PAGE_SIZE);
     /* the heap's own pages: state, one mark and one descriptor per page,
      * rounded up to a page and no more */
     size_t own = sizeof(struct mm_heap) + h->npages * (1u + sizeof(mm_pd));
-    assert_true(h->meta * MM_PAGE_SIZE >= own);
-    assert_true(h->meta * MM_PAGE_SIZE < own + sizeof(mm_pd) + MM_PAGE_SIZE);
-    assert_int_equal(s.meta_bytes, pad + h->meta * MM_PAGE_SIZE + (8192 - pad) % MM_PAGE_SIZE);
+    assert_true(h->meta * MM_CFG_PAGE_SIZE >= own);
+    assert_true(h->meta * MM_CFG_PAGE_SIZE < own + sizeof(mm_pd) + MM_CFG_PAGE_SIZE);
+    assert_int_equal(s.meta_bytes, pad + h->meta * MM_CFG_PAGE_SIZE + (8192 - pad) % MM_CFG_PAGE_SIZE);
     for (size_t i = 0; i < h->npages; i++) {
         assert_int_equal(h->cmap[i], i < h->meta ? MM_C_META : MM_C_NONE);
     }
-    assert_int_equal(s.largest_free, s.pages * MM_PAGE_SIZE);
+    assert_int_equal(s.largest_free, s.pages * MM_CFG_PAGE_SIZE);
     assert_int_equal(s.frag_permille, 0);
     assert_int_equal(s.high_water, sizeof(struct mm_heap));
     assert_int_equal(mm_last_error(h), MM_OK);
@@ -151,9 +151,9 @@ static void test_small_classes(void **state)
 {
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
-    void *p[MM_SMALL_MAX + 1];
-    const size_t keep = MM_SMALL_MAX < 256 ? MM_SMALL_MAX : 256; /* fits 64 KiB */
-    for (size_t n = 1; n <= MM_SMALL_MAX; n++) {
+    void *p[MM_CFG_SMALL_MAX + 1];
+    const size_t keep = MM_CFG_SMALL_MAX < 256 ? MM_CFG_SMALL_MAX : 256; /* fits 64 KiB */
+    for (size_t n = 1; n <= MM_CFG_SMALL_MAX; n++) {
         p[n] = mm_alloc(h, n);
         assert_non_null(p[n]);
         assert_int_equal(mm_usable_size(h, p[n]), (n + 7u) & ~(size_t)7u);
@@ -175,7 +175,7 @@ static void test_small_classes(void **state)
     /* pools stay with their class after the frees ... */
     mm_stats s = stats(h);
     size_t held = 0;
-    for (size_t c = 0; c < MM_SMALL_MAX / 8; c++) {
+    for (size_t c = 0; c < MM_CFG_SMALL_MAX / 8; c++) {
         mm_size_class_stats cs = class_stats(h, c);
         held += cs.pool_pages;
         /* 8 sizes per class were live at once: as many pools as held them */
@@ -185,8 +185,8 @@ static void test_small_classes(void **state)
         assert_int_equal(cs.free_blocks, cs.pools * cs.blocks_per_pool);
         held += (cs.pools - 1u) * cs.pool_pages;
         assert_int_equal(cs.pool_pages, h->pool_pages[c]);
-        assert_true(cs.pool_pages >= 1 && cs.pool_pages <= MM_POOL_MAX_PAGES);
-        assert_true(cs.blocks_per_pool * cs.block_size <= cs.pool_pages * MM_PAGE_SIZE);
+        assert_true(cs.pool_pages >= 1 && cs.pool_pages <= MM_CFG_POOL_MAX_PAGES);
+        assert_true(cs.blocks_per_pool * cs.block_size <= cs.pool_pages * MM_CFG_PAGE_SIZE);
     }
     assert_int_equal(s.pages_pool, held);
     assert_int_equal(s.used_bytes, 0);
@@ -197,7 +197,7 @@ static void test_small_classes(void **state)
     assert_int_equal(s.pages_free, s.pages);
     assert_int_equal(s.pages_pool, 0);
     assert_int_equal(h->top, h->meta); /* all back to the wilderness */
-    for (size_t c = 0; c < MM_SMALL_MAX / 8; c++) {
+    for (size_t c = 0; c < MM_CFG_SMALL_MAX / 8; c++) {
         assert_int_equal(class_stats(h, c).pools, 0);
         assert_true(class_stats(h, c).pools_peak >= 1);
         assert_null(h->bump[c]);
@@ -205,8 +205,8 @@ static void test_small_classes(void **state)
     }
     assert_int_equal(port_misuse_count(), 0);
     assert_int_equal(mm_size_class(0), SIZE_MAX);
-    assert_int_equal(mm_size_class(MM_SMALL_MAX + 1u), SIZE_MAX);
-    assert_int_equal(mm_size_class_count(), MM_SMALL_MAX / 8);
+    assert_int_equal(mm_size_class(MM_CFG_SMALL_MAX + 1u), SIZE_MAX);
+    assert_int_equal(mm_size_class_count(), MM_CFG_SMALL_MAX / 8);
 }
 
 static void test_alignment(void **state)
@@ -257,7 +257,7 @@ static void test_64k_holds_3900_blocks(void **state)
     if (sizeof(void *) == 4) {
         assert_true(n >= 3900);
     }
-    assert_int_equal(n, stats(h).pages * (MM_PAGE_SIZE / 16u));
+    assert_int_equal(n, stats(h).pages * (MM_CFG_PAGE_SIZE / 16u));
     assert_int_equal(mm_last_error(h), MM_ENOMEM);
     assert_heap_ok(h);
     for (size_t i = 0; i < n; i++) {
@@ -402,9 +402,9 @@ static void test_pools_stay_until_trim(void **state)
     assert_int_equal(h->left[c], 0);
     assert_int_equal(stats(h).pages_free, stats(h).pages);
     assert_int_equal(stats(h).pages_pool, 0);
-    assert_false(mm_get_size_class_stats(h, MM_SMALL_MAX / 8, &cs));
+    assert_false(mm_get_size_class_stats(h, MM_CFG_SMALL_MAX / 8, &cs));
     /* the same memory serves large blocks now */
-    void *big = mm_alloc(h, stats(h).pages * MM_PAGE_SIZE);
+    void *big = mm_alloc(h, stats(h).pages * MM_CFG_PAGE_SIZE);
     assert_non_null(big);
     mm_free(h, big);
     assert_heap_ok(h);
@@ -417,7 +417,7 @@ static void test_classes_keep_pools(void **state)
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
     const size_t nc = mm_size_class_count();
-    void *first[MM_SMALL_MAX / 8];
+    void *first[MM_CFG_SMALL_MAX / 8];
     for (size_t c = 0; c < nc; c++) {
         first[c] = mm_alloc(h, mm_class_size(c));
         assert_non_null(first[c]);
@@ -456,8 +456,8 @@ static void test_refill_wilderness_then_run(void **state)
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
     const uint32_t m = h->meta;
-    char *l1 = mm_alloc(h, 2 * MM_PAGE_SIZE);
-    char *l2 = mm_alloc(h, MM_PAGE_SIZE);
+    char *l1 = mm_alloc(h, 2 * MM_CFG_PAGE_SIZE);
+    char *l2 = mm_alloc(h, MM_CFG_PAGE_SIZE);
     assert_int_equal(page(h, l1), m);
     assert_int_equal(page(h, l2), m + 2u);
     assert_int_equal(h->top, m + 3u);
@@ -470,7 +470,7 @@ static void test_refill_wilderness_then_run(void **state)
     assert_int_equal(h->top, m + 4u);
     assert_int_equal(mm_pages_runs(h), 2);
     /* use up the wilderness, then a refill takes (part of) the run */
-    char *rest = mm_alloc(h, (h->npages - h->top) * MM_PAGE_SIZE);
+    char *rest = mm_alloc(h, (h->npages - h->top) * MM_CFG_PAGE_SIZE);
     assert_non_null(rest);
     assert_int_equal(h->top, h->npages);
     assert_int_equal(mm_pages_runs(h), 2); /* the large block did not take it */
@@ -535,7 +535,7 @@ static void test_reclaim_on_demand(void **state)
     assert_int_equal(stats(h).pages_free, 0);
     size_t live_pool = pool_of(h, live);
     size_t want = stats(h).pages - h->pool_pages[1];
-    void *big = mm_alloc(h, want * MM_PAGE_SIZE);
+    void *big = mm_alloc(h, want * MM_CFG_PAGE_SIZE);
     if (big == NULL) {
         print_error("large block of %zu pages: %s\n", want, mm_strerror(mm_last_error(h)));
     }
@@ -569,7 +569,7 @@ static void test_trim_random_layout(void **state)
     enum { N = 300 };
     static unsigned char *live[N];
     static size_t len[N];
-    static bool has_live[REGION_SIZE / MM_PAGE_SIZE];
+    static bool has_live[REGION_SIZE / MM_CFG_PAGE_SIZE];
     uint32_t x = 2024u;
     for (int seed = 0; seed < 8; seed++) {
         mm_heap *h = fresh(REGION_SIZE - (size_t)seed * 1000u);
@@ -599,7 +599,7 @@ static void test_trim_random_layout(void **state)
             assert_heap_ok(h);
             memset(has_live, 0, sizeof has_live);
             for (size_t j = 0; j < N; j++) {
-                if (live[j] != NULL && len[j] <= MM_SMALL_MAX) {
+                if (live[j] != NULL && len[j] <= MM_CFG_SMALL_MAX) {
                     has_live[pool_of(h, live[j])] = true;
                 }
             }
@@ -634,16 +634,16 @@ static void test_large_coalescing(void **state)
     mm_heap *h = fresh(REGION_SIZE);
     const uint32_t m = h->meta;
     size_t pages = stats(h).pages;
-    void *a = mm_alloc(h, MM_SMALL_MAX + 1u);
-    void *b = mm_alloc(h, 3 * MM_PAGE_SIZE);
-    void *c = mm_alloc(h, 2 * MM_PAGE_SIZE - 8u);
+    void *a = mm_alloc(h, MM_CFG_SMALL_MAX + 1u);
+    void *b = mm_alloc(h, 3 * MM_CFG_PAGE_SIZE);
+    void *c = mm_alloc(h, 2 * MM_CFG_PAGE_SIZE - 8u);
     assert_non_null(a);
     assert_non_null(b);
     assert_non_null(c);
     assert_int_equal(mm_usable_size(h, a),
-                     (MM_SMALL_MAX + MM_PAGE_SIZE) / MM_PAGE_SIZE * MM_PAGE_SIZE);
-    assert_int_equal(mm_usable_size(h, b), 3 * MM_PAGE_SIZE);
-    assert_int_equal(mm_usable_size(h, c), 2 * MM_PAGE_SIZE);
+                     (MM_CFG_SMALL_MAX + MM_CFG_PAGE_SIZE) / MM_CFG_PAGE_SIZE * MM_CFG_PAGE_SIZE);
+    assert_int_equal(mm_usable_size(h, b), 3 * MM_CFG_PAGE_SIZE);
+    assert_int_equal(mm_usable_size(h, c), 2 * MM_CFG_PAGE_SIZE);
     assert_int_equal(stats(h).large_blocks, 3);
     assert_int_equal(stats(h).pages_large, 6);
     assert_int_equal(page(h, b), m + 1u);
@@ -670,14 +670,14 @@ static void test_large_coalescing(void **state)
     assert_heap_ok(h);
     mm_stats s = stats(h);
     assert_int_equal(s.pages_free, pages);
-    assert_int_equal(s.largest_free, pages * MM_PAGE_SIZE);
-    assert_int_equal(s.peak_bytes, 6 * MM_PAGE_SIZE);
+    assert_int_equal(s.largest_free, pages * MM_CFG_PAGE_SIZE);
+    assert_int_equal(s.peak_bytes, 6 * MM_CFG_PAGE_SIZE);
 
     /* the other order: left neighbour first, then a block between two runs */
-    a = mm_alloc(h, MM_PAGE_SIZE);
-    b = mm_alloc(h, MM_PAGE_SIZE);
-    c = mm_alloc(h, MM_PAGE_SIZE);
-    void *d = mm_alloc(h, MM_PAGE_SIZE);
+    a = mm_alloc(h, MM_CFG_PAGE_SIZE);
+    b = mm_alloc(h, MM_CFG_PAGE_SIZE);
+    c = mm_alloc(h, MM_CFG_PAGE_SIZE);
+    void *d = mm_alloc(h, MM_CFG_PAGE_SIZE);
     mm_free(h, a);
     mm_free(h, c);
     assert_int_equal(mm_pages_runs(h), 2);
@@ -690,7 +690,7 @@ static void test_large_coalescing(void **state)
     assert_int_equal(h->top, m);
     assert_heap_ok(h);
 
-    void *all = mm_alloc(h, pages * MM_PAGE_SIZE);
+    void *all = mm_alloc(h, pages * MM_CFG_PAGE_SIZE);
     assert_non_null(all);
     assert_null(mm_alloc(h, 8));
     assert_int_equal(mm_last_error(h), MM_ENOMEM);
@@ -703,12 +703,12 @@ static void test_bad_sizes(void **state)
 {
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
-    size_t all = stats(h).pages * MM_PAGE_SIZE;
+    size_t all = stats(h).pages * MM_CFG_PAGE_SIZE;
     assert_null(mm_alloc(h, 0));
     assert_int_equal(mm_last_error(h), MM_EZERO);
     assert_null(mm_alloc(h, SIZE_MAX));
     assert_int_equal(mm_last_error(h), MM_ETOOBIG);
-    assert_null(mm_alloc(h, SIZE_MAX - MM_PAGE_SIZE / 2u)); /* rounding would wrap */
+    assert_null(mm_alloc(h, SIZE_MAX - MM_CFG_PAGE_SIZE / 2u)); /* rounding would wrap */
     assert_int_equal(mm_last_error(h), MM_ETOOBIG);
     assert_null(mm_alloc(h, all + 1u));
     assert_int_equal(mm_last_error(h), MM_ETOOBIG);
@@ -764,9 +764,9 @@ static void test_misuse_foreign_and_misaligned(void **state)
     mm_heap *h = fresh(REGION_SIZE);
     int local = 0;
     void *small = mm_alloc(h, 24);
-    char *large = mm_alloc(h, 3 * MM_PAGE_SIZE);
-    char *gone = mm_alloc(h, 2 * MM_PAGE_SIZE);
-    char *guard = mm_alloc(h, MM_PAGE_SIZE);
+    char *large = mm_alloc(h, 3 * MM_CFG_PAGE_SIZE);
+    char *gone = mm_alloc(h, 2 * MM_CFG_PAGE_SIZE);
+    char *guard = mm_alloc(h, MM_CFG_PAGE_SIZE);
     mm_free(h, gone); /* an indexed free run between two blocks */
     assert_int_equal(h->cmap[page(h, gone)], MM_C_FREE);
     expect_free_misuse(h, &local, "foreign pointer", MM_EFOREIGN);
@@ -778,14 +778,14 @@ static void test_misuse_foreign_and_misaligned(void **state)
     expect_free_misuse(h, (char *)small + 4, "misaligned pointer", MM_EALIGN);
     expect_free_misuse(h, large + 8, "misaligned pointer", MM_EALIGN);
     expect_free_misuse(h, large + 3, "misaligned pointer", MM_EALIGN);
-    expect_free_misuse(h, large + MM_PAGE_SIZE, "pointer to no live block", MM_EFOREIGN);
-    expect_free_misuse(h, large + 2 * MM_PAGE_SIZE + 64, "pointer to no live block",
+    expect_free_misuse(h, large + MM_CFG_PAGE_SIZE, "pointer to no live block", MM_EFOREIGN);
+    expect_free_misuse(h, large + 2 * MM_CFG_PAGE_SIZE + 64, "pointer to no live block",
                        MM_EFOREIGN);
-    expect_free_misuse(h, gone + MM_PAGE_SIZE, "pointer to no live block", MM_EFOREIGN);
+    expect_free_misuse(h, gone + MM_CFG_PAGE_SIZE, "pointer to no live block", MM_EFOREIGN);
     expect_free_misuse(h, gone + 16, "pointer to no live block", MM_EFOREIGN);
     /* the wilderness: never handed out */
-    expect_free_misuse(h, guard + MM_PAGE_SIZE, "pointer to no live block", MM_EFOREIGN);
-    expect_free_misuse(h, guard + 2 * MM_PAGE_SIZE + 8, "pointer to no live block",
+    expect_free_misuse(h, guard + MM_CFG_PAGE_SIZE, "pointer to no live block", MM_EFOREIGN);
+    expect_free_misuse(h, guard + 2 * MM_CFG_PAGE_SIZE + 8, "pointer to no live block",
                        MM_EFOREIGN);
     if (MM_CFG_DEBUG) {
         /* on an 8-aligned address inside a 24-byte block */
@@ -828,9 +828,9 @@ static void test_misuse_double_free(void **state)
 {
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
-    char *a = mm_alloc(h, 2 * MM_PAGE_SIZE);
-    char *b = mm_alloc(h, 2 * MM_PAGE_SIZE);
-    char *g = mm_alloc(h, MM_PAGE_SIZE);
+    char *a = mm_alloc(h, 2 * MM_CFG_PAGE_SIZE);
+    char *b = mm_alloc(h, 2 * MM_CFG_PAGE_SIZE);
+    char *g = mm_alloc(h, MM_CFG_PAGE_SIZE);
     mm_free(h, a);
     expect_free_misuse(h, a, "double free", MM_EDOUBLE); /* large */
     mm_free(h, b); /* joins a's run: b is no block head any more */
@@ -850,20 +850,20 @@ static void test_misuse_double_free(void **state)
 
     /* the same at the end of a full 16-byte pool whose next page is
      * another class's pool: nothing may be written past the pool */
-    char *q[MM_PAGE_SIZE / 16];
-    for (size_t i = 0; i < MM_PAGE_SIZE / 16; i++) {
+    char *q[MM_CFG_PAGE_SIZE / 16];
+    for (size_t i = 0; i < MM_CFG_PAGE_SIZE / 16; i++) {
         q[i] = mm_alloc(h, 16);
     }
     assert_null(h->bump[1]);
     char *z = mm_alloc(h, 8);
-    assert_ptr_equal(z, q[MM_PAGE_SIZE / 16 - 1u] + 16);
+    assert_ptr_equal(z, q[MM_CFG_PAGE_SIZE / 16 - 1u] + 16);
     memset(z, 0x11, 8);
-    for (size_t i = 0; i < MM_PAGE_SIZE / 16; i++) {
+    for (size_t i = 0; i < MM_CFG_PAGE_SIZE / 16; i++) {
         mm_free(h, q[i]);
     }
     assert_int_equal(class_stats(h, 1).in_use, 0);
     expect_free_misuse(h, q[0], "double free", MM_EDOUBLE);
-    expect_free_misuse(h, q[MM_PAGE_SIZE / 16 - 1u] + 8, "double free", MM_EDOUBLE);
+    expect_free_misuse(h, q[MM_CFG_PAGE_SIZE / 16 - 1u] + 8, "double free", MM_EDOUBLE);
     for (size_t k = 0; k < 8; k++) {
         assert_int_equal((unsigned char)z[k], 0x11);
     }
@@ -873,7 +873,7 @@ static void test_misuse_double_free(void **state)
     char *t = mm_alloc(h, 64); /* class 7's pool, all free before */
     mm_free(h, z);
     mm_free(h, t);
-    char *pin = mm_alloc(h, 2 * MM_PAGE_SIZE); /* keeps the pool off the top */
+    char *pin = mm_alloc(h, 2 * MM_CFG_PAGE_SIZE); /* keeps the pool off the top */
     mm_trim(h);
     assert_heap_ok(h);
     assert_int_equal(stats(h).pages_pool, 0);
@@ -930,7 +930,7 @@ static void test_misuse_other_calls(void **state)
     assert_int_equal(port_misuse_count(), 3);
     assert_non_null(strstr(port_last_misuse(), "mm_set_owner: foreign pointer"));
     char *big = mm_alloc(h, 1000);
-    char *guard = mm_alloc(h, MM_PAGE_SIZE);
+    char *guard = mm_alloc(h, MM_CFG_PAGE_SIZE);
     mm_set_owner(h, big + 8, &owner);
     assert_int_equal(port_misuse_count(), 4);
     assert_non_null(strstr(port_last_misuse(), "mm_set_owner: misaligned pointer"));
@@ -996,36 +996,36 @@ static void test_realloc_contract(void **state)
     assert_int_equal(class_stats(h, 2).in_use, 0); /* the old block was freed */
     assert_ptr_equal(h->cls[2].s.head, p);
     fill(q, 100, 2);
-    char *r = mm_realloc(h, q, 3 * MM_PAGE_SIZE); /* small -> large */
+    char *r = mm_realloc(h, q, 3 * MM_CFG_PAGE_SIZE); /* small -> large */
     assert_true(same(r, 100, 2));
-    fill(r, 3 * MM_PAGE_SIZE, 3);
-    assert_ptr_equal(mm_realloc(h, r, 2 * MM_PAGE_SIZE), r); /* shrink in place */
-    assert_int_equal(mm_usable_size(h, r), 2 * MM_PAGE_SIZE);
+    fill(r, 3 * MM_CFG_PAGE_SIZE, 3);
+    assert_ptr_equal(mm_realloc(h, r, 2 * MM_CFG_PAGE_SIZE), r); /* shrink in place */
+    assert_int_equal(mm_usable_size(h, r), 2 * MM_CFG_PAGE_SIZE);
     assert_int_equal(h->top, page(h, r) + 2u); /* the surplus page joined the wilderness */
     assert_heap_ok(h);
-    assert_ptr_equal(mm_realloc(h, r, 5 * MM_PAGE_SIZE), r); /* grow in place */
-    assert_true(same(r, 2 * MM_PAGE_SIZE, 3));
+    assert_ptr_equal(mm_realloc(h, r, 5 * MM_CFG_PAGE_SIZE), r); /* grow in place */
+    assert_true(same(r, 2 * MM_CFG_PAGE_SIZE, 3));
     char *wall = NULL, *other[200]; /* take single pages up to the one after r */
     size_t nother = 0;
-    while ((wall = mm_alloc(h, MM_PAGE_SIZE)) != r + 5 * MM_PAGE_SIZE) {
+    while ((wall = mm_alloc(h, MM_CFG_PAGE_SIZE)) != r + 5 * MM_CFG_PAGE_SIZE) {
         assert_non_null(wall);
         other[nother++] = wall;
     }
     while (nother > 0) {
         mm_free(h, other[--nother]);
     }
-    char *m = mm_realloc(h, r, 6 * MM_PAGE_SIZE);            /* must move */
+    char *m = mm_realloc(h, r, 6 * MM_CFG_PAGE_SIZE);            /* must move */
     assert_non_null(m);
     assert_ptr_not_equal(m, r);
-    assert_true(same(m, 2 * MM_PAGE_SIZE, 3));
+    assert_true(same(m, 2 * MM_CFG_PAGE_SIZE, 3));
     assert_null(mm_realloc(h, m, 0));
     assert_int_equal(mm_last_error(h), MM_EZERO);
-    assert_true(same(m, 2 * MM_PAGE_SIZE, 3)); /* still ours */
+    assert_true(same(m, 2 * MM_CFG_PAGE_SIZE, 3)); /* still ours */
     assert_null(mm_realloc(h, m, SIZE_MAX));
     assert_int_equal(mm_last_error(h), MM_ETOOBIG);
-    assert_null(mm_realloc(h, m, stats(h).pages * MM_PAGE_SIZE));
+    assert_null(mm_realloc(h, m, stats(h).pages * MM_CFG_PAGE_SIZE));
     assert_int_equal(mm_last_error(h), MM_ENOMEM);
-    assert_true(same(m, 2 * MM_PAGE_SIZE, 3));
+    assert_true(same(m, 2 * MM_CFG_PAGE_SIZE, 3));
     assert_heap_ok(h);
     char *s = mm_realloc(h, m, 16); /* large -> small */
     assert_true(same(s, 16, 3));
@@ -1044,16 +1044,16 @@ static void test_compact_owners(void **state)
 {
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
-    char *hole1 = mm_alloc(h, 2 * MM_PAGE_SIZE);
-    char *a = mm_alloc(h, 3 * MM_PAGE_SIZE);
-    char *hole2 = mm_alloc(h, MM_PAGE_SIZE);
-    char *pinned = mm_alloc(h, MM_PAGE_SIZE);
-    char *hole3 = mm_alloc(h, MM_PAGE_SIZE);
-    char *b = mm_alloc(h, 2 * MM_PAGE_SIZE);
+    char *hole1 = mm_alloc(h, 2 * MM_CFG_PAGE_SIZE);
+    char *a = mm_alloc(h, 3 * MM_CFG_PAGE_SIZE);
+    char *hole2 = mm_alloc(h, MM_CFG_PAGE_SIZE);
+    char *pinned = mm_alloc(h, MM_CFG_PAGE_SIZE);
+    char *hole3 = mm_alloc(h, MM_CFG_PAGE_SIZE);
+    char *b = mm_alloc(h, 2 * MM_CFG_PAGE_SIZE);
     char *small = mm_alloc(h, 8); /* a pool: pinned */
-    fill(a, 3 * MM_PAGE_SIZE, 4);
-    fill(b, 2 * MM_PAGE_SIZE, 5);
-    fill(pinned, MM_PAGE_SIZE, 6);
+    fill(a, 3 * MM_CFG_PAGE_SIZE, 4);
+    fill(b, 2 * MM_CFG_PAGE_SIZE, 5);
+    fill(pinned, MM_CFG_PAGE_SIZE, 6);
     void *own_a = a, *own_b = b;
     mm_set_owner(h, a, &own_a);
     mm_set_owner(h, b, &own_b);
@@ -1066,10 +1066,10 @@ static void test_compact_owners(void **state)
     size_t largest = mm_compact(h);
     assert_heap_ok(h);
     assert_ptr_equal(own_a, hole1); /* slid down two pages */
-    assert_true(same(own_a, 3 * MM_PAGE_SIZE, 4));
+    assert_true(same(own_a, 3 * MM_CFG_PAGE_SIZE, 4));
     assert_ptr_equal(own_b, hole3); /* into hole3 */
-    assert_true(same(own_b, 2 * MM_PAGE_SIZE, 5));
-    assert_true(same(pinned, MM_PAGE_SIZE, 6));
+    assert_true(same(own_b, 2 * MM_CFG_PAGE_SIZE, 5));
+    assert_true(same(pinned, MM_CFG_PAGE_SIZE, 6));
     assert_ptr_equal(mm_desc(h, page(h, own_a))->u.owner, &own_a);
     assert_ptr_equal(mm_alloc(h, 8), (char *)small + 8); /* pool unmoved */
     assert_int_equal(largest, mm_largest_free(h));
@@ -1084,10 +1084,10 @@ static void test_compact_owners(void **state)
      * slides down into its pages */
     h = fresh(REGION_SIZE);
     void *t = mm_alloc(h, 64);
-    char *c = mm_alloc(h, 2 * MM_PAGE_SIZE);
-    char *g = mm_alloc(h, MM_PAGE_SIZE);
+    char *c = mm_alloc(h, 2 * MM_CFG_PAGE_SIZE);
+    char *g = mm_alloc(h, MM_CFG_PAGE_SIZE);
     mm_free(h, t);
-    fill(c, 2 * MM_PAGE_SIZE, 7);
+    fill(c, 2 * MM_CFG_PAGE_SIZE, 7);
     void *own_c = c;
     mm_set_owner(h, c, &own_c);
     assert_int_equal(class_stats(h, 7).pools, 1);
@@ -1095,7 +1095,7 @@ static void test_compact_owners(void **state)
     assert_heap_ok(h);
     assert_int_equal(class_stats(h, 7).pools, 0);
     assert_ptr_equal(own_c, mm_page_addr(h, h->meta));
-    assert_true(same(own_c, 2 * MM_PAGE_SIZE, 7));
+    assert_true(same(own_c, 2 * MM_CFG_PAGE_SIZE, 7));
     assert_int_equal(h->cmap[h->meta + 2u], MM_C_FREE); /* the hole before g */
     mm_free(h, own_c);
     mm_free(h, g);
@@ -1126,13 +1126,13 @@ static void test_stats_and_high_water(void **state)
     assert_int_equal(s.pages_pool + s.pages_large + s.pages_free, s.pages);
     assert_int_equal(s.pages_large, 4);
     assert_int_equal(s.large_blocks, 1);
-    assert_int_equal(s.free_bytes, s.pages_free * MM_PAGE_SIZE);
+    assert_int_equal(s.free_bytes, s.pages_free * MM_CFG_PAGE_SIZE);
     assert_int_equal(s.pages_free, h->npages - h->top); /* the wilderness only */
     assert_true(s.high_water > hw0);
     assert_int_equal(s.high_water, mm_high_water(h));
-    assert_int_equal(s.peak_bytes, (s.pages_pool + s.pages_large) * MM_PAGE_SIZE);
+    assert_int_equal(s.peak_bytes, (s.pages_pool + s.pages_large) * MM_CFG_PAGE_SIZE);
     assert_int_equal(s.high_water, sizeof(struct mm_heap) +
-                     (s.pages_pool + s.pages_large) * (MM_PAGE_SIZE + 1u + sizeof(mm_pd)));
+                     (s.pages_pool + s.pages_large) * (MM_CFG_PAGE_SIZE + 1u + sizeof(mm_pd)));
     size_t pool_free = 0;
     for (size_t c = 0; c < 5; c++) {
         mm_size_class_stats cs = class_stats(h, c);
@@ -1159,7 +1159,7 @@ static void test_stats_and_high_water(void **state)
     assert_int_equal(s.pages_free, s.pages);
     assert_int_equal(s.frag_permille, 0);
     assert_int_equal(s.high_water, hw);
-    assert_int_equal(s.peak_bytes, (pool_pages + 4u) * MM_PAGE_SIZE);
+    assert_int_equal(s.peak_bytes, (pool_pages + 4u) * MM_CFG_PAGE_SIZE);
     assert_heap_ok(h);
 }
 
@@ -1170,7 +1170,7 @@ static void test_fragmentation_figure(void **state)
     size_t pages = stats(h).pages;
     void *p[200];
     size_t n = 0;
-    while ((p[n] = mm_alloc(h, MM_PAGE_SIZE)) != NULL) {
+    while ((p[n] = mm_alloc(h, MM_CFG_PAGE_SIZE)) != NULL) {
         n++;
     }
     assert_int_equal(n, pages);
@@ -1179,7 +1179,7 @@ static void test_fragmentation_figure(void **state)
     }
     size_t nfree = (n + 1) / 2;
     assert_int_equal(stats(h).pages_free, nfree);
-    assert_int_equal(mm_largest_free(h), MM_PAGE_SIZE);
+    assert_int_equal(mm_largest_free(h), MM_CFG_PAGE_SIZE);
     assert_int_equal(mm_fragmentation(h), 1000u - 1000u / nfree);
     assert_heap_ok(h);
 }
@@ -1196,8 +1196,8 @@ static void test_check_finds_corruption(void **state)
     char *a = mm_alloc(h, 24);
     char *b = mm_alloc(h, 24);
     char *c = mm_alloc(h, 24);
-    char *run = mm_alloc(h, 2 * MM_PAGE_SIZE);
-    char *big = mm_alloc(h, 3 * MM_PAGE_SIZE);
+    char *run = mm_alloc(h, 2 * MM_CFG_PAGE_SIZE);
+    char *big = mm_alloc(h, 3 * MM_CFG_PAGE_SIZE);
     mm_free(h, run);
     mm_free(h, a);
     assert_int_equal(page(h, a), m);
@@ -1317,8 +1317,8 @@ static void test_dump_map(void **state)
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
     void *s = mm_alloc(h, 16);
-    void *f = mm_alloc(h, 2 * MM_PAGE_SIZE);
-    void *l = mm_alloc(h, 3 * MM_PAGE_SIZE);
+    void *f = mm_alloc(h, 2 * MM_CFG_PAGE_SIZE);
+    void *l = mm_alloc(h, 3 * MM_CFG_PAGE_SIZE);
     void *t = mm_alloc(h, 100); /* class 12 ('d') */
     mm_free(h, f);
     port_capture_begin();
@@ -1365,17 +1365,17 @@ static void test_debug_poison(void **state)
     unsigned char *keep = mm_alloc(h, 48);
     unsigned char *p = mm_alloc(h, 48);
     for (size_t i = 0; i < 48; i++) {
-        assert_int_equal(p[i], MM_POISON_FRESH);
+        assert_int_equal(p[i], MM_CFG_POISON_FRESH);
     }
     memset(p, 0, 48);
     mm_free(h, p);
     for (size_t i = sizeof(void *); i < 48; i++) {
-        assert_int_equal(p[i], MM_POISON_FREE);
+        assert_int_equal(p[i], MM_CFG_POISON_FREE);
     }
     unsigned char *big = mm_alloc(h, 1000);
-    assert_int_equal(big[999], MM_POISON_FRESH);
+    assert_int_equal(big[999], MM_CFG_POISON_FRESH);
     mm_free(h, big);
-    assert_int_equal(big[999], MM_POISON_FREE);
+    assert_int_equal(big[999], MM_CFG_POISON_FREE);
     mm_free(h, keep);
     assert_heap_ok(h);
 }

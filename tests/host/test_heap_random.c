@@ -316,15 +316,15 @@ static void high_water_case(size_t target, bool churn, size_t limit_percent,
                   "ratio %.3f; now live %zu B in %zu pool pages (%.3f), after "
                   "mm_trim %zu (%.3f) (page %u B)\n", churn ? "churned" : "built",
                   target, peak, hw, (double)hw / (double)peak, bytes,
-                  before.pages_pool, (double)(before.pages_pool * MM_PAGE_SIZE) / (double)bytes,
-                  after.pages_pool, (double)(after.pages_pool * MM_PAGE_SIZE) / (double)bytes,
-                  (unsigned)MM_PAGE_SIZE);
+                  before.pages_pool, (double)(before.pages_pool * MM_CFG_PAGE_SIZE) / (double)bytes,
+                  after.pages_pool, (double)(after.pages_pool * MM_CFG_PAGE_SIZE) / (double)bytes,
+                  (unsigned)MM_CFG_PAGE_SIZE);
     assert_true(hw * 100u <= peak * limit_percent);
     /* mm_trim never gives back a pool with a live block, nor live bytes */
     assert_int_equal(after.used_bytes, before.used_bytes);
     assert_true(after.pages_pool <= before.pages_pool);
     assert_int_equal(mm_high_water(h), hw);
-    assert_true(after.pages_pool * MM_PAGE_SIZE * 100u <= bytes * after_percent);
+    assert_true(after.pages_pool * MM_CFG_PAGE_SIZE * 100u <= bytes * after_percent);
     if (churn) { /* churn leaves pools with every block free: trim finds some */
         assert_true(after.pages_pool < before.pages_pool);
     }
@@ -357,7 +357,7 @@ static void high_water_case(size_t target, bool churn, size_t limit_percent,
 static void test_high_water_ratio(void **state)
 {
     (void)state;
-    if (MM_POOL_MAX_PAGES != 1 || MM_PAGE_SIZE != 512) {
+    if (MM_CFG_POOL_MAX_PAGES != 1 || MM_CFG_PAGE_SIZE != 512) {
         /* the limits below were measured for the default geometry */
         skip();
     }

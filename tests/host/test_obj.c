@@ -308,7 +308,7 @@ static void test_str(void **state)
         assert_int_equal(mm_str_from(rt, bad[i]), MM_NULL);
         assert_int_equal(mm_rt_error(rt), MMO_TYPE);
     }
-    /* a large str (above MM_SMALL_MAX) */
+    /* a large str (above MM_CFG_SMALL_MAX) */
     char big[2000];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';

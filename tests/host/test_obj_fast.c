@@ -124,7 +124,7 @@ static void test_leaf_fields_written(void **state)
         text[i] = (char)('a' + i % 26u);
     }
     for (size_t n = 0; n < sizeof text; n += 37) {
-        dirty_class(n + 13u > MM_SMALL_MAX ? 8 : n + 13u);
+        dirty_class(n + 13u > MM_CFG_SMALL_MAX ? 8 : n + 13u);
         mm_h s = mm_str_new(rt, text, n);
         size_t len = 99;
         const char *b = mm_str_data(rt, s, &len);
