@@ -95,7 +95,10 @@ $(B)/bench-newlib-nano.elf: $(FW_OBJ) $(B)/bench/newlib-nano.o $(call obj,$(BENC
 firmware: deps-run $(B)/mmrt.elf
 tests-fw: deps-run $(B)/tests.elf
 
+# Demo 9 reads large_input.txt from here: made (larger than the board's RAM)
+# if it is missing.
 run: firmware
+	$(Q)tools/demo9.py input $(BOARD) large_input.txt
 	$(Q)QEMU_TIMEOUT=$(TIMEOUT) tools/qemu.sh $(BOARD) $(B)/mmrt.elf "$(DEMO)"
 
 debug: firmware

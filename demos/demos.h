@@ -1,21 +1,76 @@
 /*
- * demos.h - the table of demos the runner knows (kernel/runner.c).
- * Each demo re-creates one example of ../shared/seed (see DEMOS.md) and
- * returns 0 on success, non-zero when something it checks went wrong.
+ * demos.h - the demos the runner knows (kernel/runner.c) and what they
+ * share.
+ *
+ * Each demo re-creates one example of the tutorial (../shared/seed, see
+ * docs/DEMOS.md) in C over the mm object API. It runs on the runner's
+ * heap, handle table and collector (demo_env), prints the article's labels
+ * (or English ones in English mode) with every figure read from the
+ * runtime, and returns 0 on success, non-zero when a check it makes fails.
+ * After it returns, the runner checks the heap and that every object and
+ * byte it made has come back (the baseline, kernel/runner.c).
+ *
+ * Adding a demo: one file demos/demo_<n>_<name>.c with
+ * `int demo_<name>(demo_env *env)`, one line in demos/demo_table.c, and
+ * the golden files regenerated with `tools/golden.sh update`.
  */
 #ifndef MMRT_DEMOS_H
 #define MMRT_DEMOS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-typedef struct {
-    int number;         /* as in DEMOS.md, used on the command line */
-    const char *name;   /* short name, also accepted on the command line */
-    const char *title;  /* the article's section */
-    int (*run)(void);
+#include "gc/mm_gc.h"
+#include "heap/mm_heap.h"
+#include "obj/mm_obj.h"
+#include "types/mm_types.h"
+
+/* What the runner gives every demo: one heap over the whole mm region,
+ * one object runtime on it and its collector. */
+typedef struct demo_env {
+    mm_heap *heap;
+    mm_rt *rt;
+    mm_gc *gc;
+    size_t region_size; /* bytes of the board's mm region (all free RAM) */
+} demo_env;
+
+typedef struct demo {
+    int number;              /* as in docs/DEMOS.md, used on the command line */
+    const char *name;        /* short name, also accepted on the command line */
+    const char *section_zh;  /* the article's section, in its own words */
+    const char *section_en;  /* the same in English */
+    int (*run)(demo_env *env);
 } demo;
 
 extern const demo demo_table[];
 extern const size_t demo_count;
+
+/* ---- shared by the demos (demos/demo_lib.c) ---- */
+
+/* English mode, set by the runner from the command line ("en", "--en"). */
+extern bool demo_lang_en;
+/* The label in the current language. */
+#define L(zh, en) (demo_lang_en ? (en) : (zh))
+
+/* "True" / "False", as Python prints a bool. */
+const char *demo_bool(bool b);
+
+/* Bytes in live blocks of env's heap now (mm_stats.used_bytes). */
+size_t demo_used_bytes(const demo_env *env);
+
+/* Opens a line saying where the device differs from CPython 3.11. */
+#define DEMO_MCU L("  (单片机) ", "  (MCU) ")
+
+/* Reports "demo: <file>:<line>: <what>" and returns 1 (a failed check). */
+int demo_fail_at(const char *file, int line, const char *what);
+#define DEMO_FAIL(what) demo_fail_at(__FILE__, __LINE__, (what))
+/* Fails the demo (returns 1 from it) unless cond holds. */
+#define DEMO_CHECK(cond)                                                      \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            return DEMO_FAIL("check failed: " #cond);                         \
+        }                                                                     \
+    } while (0)
 
 #endif /* MMRT_DEMOS_H */

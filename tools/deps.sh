@@ -17,6 +17,7 @@ if ! have arm-none-eabi-gcc || [ ! -f "$(arm-none-eabi-gcc -print-file-name=libc
     missing+=(libnewlib-arm-none-eabi)
 fi
 have qemu-system-arm || missing+=(qemu-system-arm)
+have python3 || missing+=(python3) # tools/demo9.py: demo 9's input and reference output
 
 if [ "$what" = test ]; then
     [ -f /usr/include/cmocka.h ] || missing+=(libcmocka-dev)

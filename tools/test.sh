@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test.sh [all|host|target|fuzz|lint|nomalloc|standalone] - what `make test` runs.
+# test.sh [all|host|target|fuzz|lint|nomalloc|standalone|golden|demo9] - what `make test` runs.
 #
 #   host     cmocka tests of mm/: gcc -m64 and -m32, ASan+UBSan, in the
 #            release and the debug (MM_CFG_DEBUG=1) configuration, and the
@@ -11,6 +11,10 @@
 #   lint     cppcheck over the whole tree
 #   nomalloc no firmware ELF links malloc or _sbrk
 #   standalone  mm/ alone compiles for every Cortex-M profile at -O0/-Og/-O2/-Os
+#   golden   the demos' output on every board in both languages against
+#            tests/golden (tools/golden.sh; a mismatch prints the diff)
+#   demo9    demo 9 against the host's Python: two input sizes 10x apart
+#            (byte-for-byte output, the same peak heap), and a missing input
 #
 # Every step counts as one passed or failed check; the last line is
 # "summary: N passed, N failed" and the exit code is non-zero on any failure.
@@ -122,9 +126,13 @@ target_board() { # board [variant-name extra-cflags]
             fi
         done < <(grep '^case .* crash ' "$list")
     fi
-    log=$LOG/demos-$tag.log
+    # the demos run in their own folder, with demo 9's input for this board
+    log=$PWD/$LOG/demos-$tag.log
     rc=0
-    qemu_run "$board" build/$tag/mmrt.elf "$log" || rc=$?
+    local wd=build/run-$tag elf=$PWD/build/$tag/mmrt.elf
+    mkdir -p "$wd"
+    (cd "$wd" && "$OLDPWD/tools/demo9.py" input "$board" large_input.txt >/dev/null &&
+        QEMU_TIMEOUT=$QEMU_TIMEOUT "$OLDPWD/tools/qemu.sh" "$board" "$elf" "" >"$log" 2>&1) || rc=$?
     if [ $rc -eq 0 ] && grep -q 'demos run, 0 failed' "$log"; then
         ok "$tag: demos"
     else
@@ -210,6 +218,59 @@ standalone() {
     fi
 }
 
+# -------------------------------------------------------------- golden ----
+golden() {
+    local log=$LOG/golden.log
+    if BOARDS="$BOARDS" QEMU_TIMEOUT=$QEMU_TIMEOUT tools/golden.sh check >"$log" 2>&1; then
+        ok "golden: demo output on $(echo $BOARDS | wc -w) boards x 2 languages matches tests/golden"
+    else
+        bad "golden: demo output differs (tools/golden.sh update if on purpose)" "$log"
+        grep -E '^(FAIL|    \| [-+])' "$log" | head -40
+    fi
+}
+
+# --------------------------------------------------------------- demo9 ----
+# Demo 9 alone on the small boards: the output equals Python's
+# line.strip().upper() for inputs of 2x and 20x the board's RAM, the peak
+# heap it prints is the same for both, and without an input it fails with
+# a message and writes nothing.
+demo9_tests() {
+    local board
+    for board in ${DEMO9_BOARDS:-microbit lm3s6965evb}; do
+        local elf=$PWD/build/$board/mmrt.elf ram peaks=() n
+        if ! make -s -j"$JOBS" BOARD="$board" "build/$board/mmrt.elf" >"$LOG/build-demo9-$board.log" 2>&1; then
+            bad "demo9 $board: build" "$LOG/build-demo9-$board.log"; continue
+        fi
+        ram=$(tools/demo9.py ram "$board")
+        for n in 2 20; do
+            local dir=build/demo9/$board-$n log=$LOG/demo9-$board-$n.log rc=0
+            rm -rf "$dir"; mkdir -p "$dir"
+            tools/demo9.py gen "$dir/large_input.txt" $((ram * n))
+            (cd "$dir" && QEMU_TIMEOUT=$QEMU_TIMEOUT "$OLDPWD/tools/qemu.sh" "$board" "$elf" 9) >"$log" 2>&1 || rc=$?
+            tools/demo9.py expect "$dir/large_input.txt" "$dir/expected.txt"
+            if [ $rc -eq 0 ] && cmp -s "$dir/expected.txt" "$dir/processed_output.txt"; then
+                ok "demo9 $board: $(stat -c %s "$dir/large_input.txt")-byte input, output equals Python's"
+            else
+                bad "demo9 $board: ${n}x RAM input: exit $rc, or output differs from Python's ($dir)" "$log"
+            fi
+            peaks+=("$(grep -E '^(处理时堆内存峰值|peak heap)' "$log")")
+        done
+        if [ -n "${peaks[0]}" ] && [ "${peaks[0]}" = "${peaks[1]}" ]; then
+            ok "demo9 $board: peak heap flat for inputs 10x apart (${peaks[0]#*: })"
+        else
+            bad "demo9 $board: peak heap not flat: '${peaks[0]}' vs '${peaks[1]}'"
+        fi
+        local dir=build/demo9/$board-missing log=$LOG/demo9-$board-missing.log rc=0
+        rm -rf "$dir"; mkdir -p "$dir"
+        (cd "$dir" && QEMU_TIMEOUT=$QEMU_TIMEOUT "$OLDPWD/tools/qemu.sh" "$board" "$elf" 9) >"$log" 2>&1 || rc=$?
+        if [ $rc -eq 1 ] && grep -q "cannot open 'large_input.txt'" "$log" && [ -z "$(ls -A "$dir")" ]; then
+            ok "demo9 $board: missing input: exit 1, message, nothing written"
+        else
+            bad "demo9 $board: missing input: exit $rc (want 1), message or files wrong" "$log"
+        fi
+    done
+}
+
 case $part in
     host) host_tests ;;
     target) target_tests; nomalloc ;;
@@ -217,8 +278,10 @@ case $part in
     lint) lint ;;
     nomalloc) nomalloc ;;
     standalone) standalone ;;
-    all) host_tests; target_tests; nomalloc; standalone; fuzz_tests; lint ;;
-    *) echo "usage: tools/test.sh [all|host|target|fuzz|lint|nomalloc|standalone]" >&2; exit 2 ;;
+    golden) golden ;;
+    demo9) demo9_tests ;;
+    all) host_tests; target_tests; nomalloc; standalone; golden; demo9_tests; fuzz_tests; lint ;;
+    *) echo "usage: tools/test.sh [all|host|target|fuzz|lint|nomalloc|standalone|golden|demo9]" >&2; exit 2 ;;
 esac
 
 echo
