@@ -131,6 +131,16 @@ static int check_after(const demo *d, const baseline *base) {
         mm_printf("runner: demo %d: mm_gc_check: %s\n", d->number, what);
         return 1;
     }
+    /* A leak first: mm_obj_check would see the leaked objects as refcounts
+     * no reference explains, a less direct message. */
+    if (live != base->live || used != base->used_bytes) {
+        mm_printf("runner: demo %d LEAKS: %ld objects and %ld bytes beyond the baseline "
+                  "(%lu objects, %lu bytes)\n",
+                  d->number, (long)live - (long)base->live,
+                  (long)used - (long)base->used_bytes, (unsigned long)base->live,
+                  (unsigned long)base->used_bytes);
+        return 1;
+    }
     /* The checker's scratch is taken now and given back: it is not part of
      * any demo's figures. */
     uint32_t *scratch = (uint32_t *)mm_alloc(env.heap, mm_rt_slots(&rt) * sizeof(uint32_t));
@@ -146,14 +156,6 @@ static int check_after(const demo *d, const baseline *base) {
         mm_printf("runner: demo %d: mm_obj_check: %s (handle %lu, refcount %lu, derived %lu)\n",
                   d->number, orep.what, (unsigned long)orep.handle,
                   (unsigned long)orep.stored, (unsigned long)orep.derived);
-        return 1;
-    }
-    if (live != base->live || used != base->used_bytes) {
-        mm_printf("runner: demo %d LEAKS: %ld objects and %ld bytes beyond the baseline "
-                  "(%lu objects, %lu bytes)\n",
-                  d->number, (long)live - (long)base->live,
-                  (long)used - (long)base->used_bytes, (unsigned long)base->live,
-                  (unsigned long)base->used_bytes);
         return 1;
     }
     return 0;
