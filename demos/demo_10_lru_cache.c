@@ -40,10 +40,13 @@ static __attribute__((noinline)) mm_h add_drop(mm_rt *rt, mm_h a, mm_h b) {
     return r;
 }
 
+/* mm_int_new out of line (see add_drop). */
+static __attribute__((noinline)) mm_h int_new(mm_rt *rt, int64_t n) { return mm_int_new(rt, n); }
+
 /* fib(n): NEW int, or MM_NULL on MemoryError. */
 static mm_h fib(mm_rt *rt, int64_t n) {
     if (n < 2) {
-        return mm_int_new(rt, n);
+        return int_new(rt, n);
     }
     mm_h a = fib(rt, n - 1);
     return add_drop(rt, a, a != MM_NULL ? fib(rt, n - 2) : MM_NULL);
@@ -80,7 +83,7 @@ static mm_h fib_cached(mm_rt *rt, mm_h c, int64_t n) {
         return r;
     }
     if (n < 2) {
-        r = mm_int_new(rt, n);
+        r = int_new(rt, n);
     } else {
         mm_h a = fib_cached(rt, c, n - 1);
         r = add_drop(rt, a, a != MM_NULL ? fib_cached(rt, c, n - 2) : MM_NULL);
