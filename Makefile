@@ -5,6 +5,7 @@
 #   make bench                          allocator benchmarks under -icount (mps2-an385)
 #   make size                           flash and RAM per board and per module
 #   make debug [BOARD=...]              QEMU halted with its gdb stub, and gdb-multiarch
+#   make flash [BOARD=...]              write mmrt.hex/.bin, flash a real board with openocd
 #   make help                           targets, variables and a few gdb commands
 #   make clean
 #
@@ -13,9 +14,16 @@
 # A board is one fragment, boards/<board>.mk, plus linker/<board>.ld.
 
 BOARD ?= lm3s6965evb
-BOARDS := lm3s6965evb microbit mps2-an385 mps2-an386 mps2-an500
+BOARDS := lm3s6965evb microbit mps2-an385 mps2-an386 mps2-an500 netduinoplus2 stm32vldiscovery
 DEMO ?=
 TIMEOUT ?= 120
+# Console (kernel/console.h): auto = semihosting while a debugger or QEMU
+# serves it, else the board's UART; uart or semihost force one.
+CONSOLE ?= auto
+ifeq ($(filter $(CONSOLE),auto uart semihost),)
+$(error unknown CONSOLE '$(CONSOLE)': one of auto uart semihost)
+endif
+CONSOLE_DEFS := $(if $(filter uart,$(CONSOLE)),-DMMRT_CONSOLE_UART=1)$(if $(filter semihost,$(CONSOLE)),-DMMRT_CONSOLE_SEMIHOST=1)
 
 ifeq ($(wildcard boards/$(BOARD).mk),)
 $(error unknown BOARD '$(BOARD)': one of $(BOARDS))
@@ -27,13 +35,14 @@ CC := $(CROSS)gcc
 SIZE := $(CROSS)size
 NM := $(CROSS)nm
 OBJDUMP := $(CROSS)objdump
+OBJCOPY := $(CROSS)objcopy
 
 WARN := -Wall -Wextra -Werror -Wconversion -Wsign-conversion -Wshadow \
         -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 OPT ?= -O2
 ARM_CFLAGS := $(BOARD_CFLAGS) $(BOARD_DEFS) -std=c11 $(OPT) -g3 -ffunction-sections \
         -fdata-sections -fno-common -ffreestanding $(WARN) -Imm -Ikernel -Idemos \
-        -Itests/target -Itests/bench $(EXTRA_CFLAGS)
+        -Itests/target -Itests/bench $(CONSOLE_DEFS) $(EXTRA_CFLAGS)
 ARM_LDFLAGS := $(BOARD_CFLAGS) -nostartfiles -Llinker -T linker/$(BOARD).ld \
         -Wl,--gc-sections -Wl,--fatal-warnings
 
@@ -45,29 +54,29 @@ else
 Q := @
 endif
 
-B ?= build/$(BOARD)
+B ?= build/$(BOARD)$(if $(filter-out auto,$(CONSOLE)),-$(CONSOLE))
 # mm/ is one folder per layer, found by folder: a new file in a layer is
 # built without touching this list.
 MM_LAYERS := fmt heap obj types gc
 MM_SRC := $(sort $(foreach l,$(MM_LAYERS),$(wildcard mm/$(l)/*.c)))
 BOOT_SRC := $(wildcard boot/*.c) boot/fault_entry.S
-KERNEL_SRC := kernel/kernel.c kernel/counter.c kernel/semihost.c
+KERNEL_SRC := kernel/kernel.c kernel/counter.c kernel/semihost.c kernel/console.c kernel/uart.c
 DEMO_SRC := kernel/runner.c $(sort $(wildcard demos/*.c))
 TT_SRC := $(sort $(wildcard tests/target/*.c))
 
 obj = $(patsubst %,$(B)/%.o,$(1))
 FW_OBJ := $(call obj,$(BOOT_SRC) $(KERNEL_SRC) $(MM_SRC))
 
-.PHONY: all run test bench size debug clean deps deps-run firmware tests-fw \
+.PHONY: all run test bench size debug flash images clean deps deps-run deps-flash firmware tests-fw \
         host-test target-test fuzz lint check-nomalloc help print-mm-src print-mm-layers
 
 all: firmware
 
-$(B)/%.c.o: %.c
+$(B)/%.c.o: %.c boards/$(BOARD).mk
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ARM_CFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/%.S.o: %.S
+$(B)/%.S.o: %.S boards/$(BOARD).mk
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BOARD_CFLAGS) -c $< -o $@
 
@@ -95,11 +104,25 @@ $(B)/bench-newlib-nano.elf: $(FW_OBJ) $(B)/bench/newlib-nano.o $(call obj,$(BENC
 firmware: deps-run $(B)/mmrt.elf
 tests-fw: deps-run $(B)/tests.elf
 
+QEMU_CONSOLE := $(if $(filter uart,$(CONSOLE)),uart,semihosting)
+
 # Demo 9 reads large_input.txt from here: made (larger than the board's RAM)
 # if it is missing.
 run: firmware
 	$(Q)tools/demo9.py input $(BOARD) large_input.txt
-	$(Q)QEMU_TIMEOUT=$(TIMEOUT) tools/qemu.sh $(BOARD) $(B)/mmrt.elf "$(DEMO)"
+	$(Q)QEMU_CONSOLE=$(QEMU_CONSOLE) QEMU_TIMEOUT=$(TIMEOUT) tools/qemu.sh $(BOARD) $(B)/mmrt.elf "$(DEMO)"
+
+# Images beside the ELF for programmers and drag-and-drop (the micro:bit's
+# USB drive takes the .hex).
+$(B)/mmrt.hex: $(B)/mmrt.elf
+	$(Q)$(OBJCOPY) -O ihex $< $@
+$(B)/mmrt.bin: $(B)/mmrt.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+images: firmware $(B)/mmrt.hex $(B)/mmrt.bin
+
+# FLASH_DRY_RUN=1 prints the openocd command instead of running it.
+flash: $(if $(FLASH_DRY_RUN),,deps-flash) images
+	$(Q)FLASH_DRY_RUN=$(FLASH_DRY_RUN) tools/flash.sh $(BOARD) $(B)/mmrt.elf
 
 debug: firmware
 	@echo "QEMU waits for gdb on :1234; quit gdb to end the session."
@@ -112,6 +135,8 @@ deps-run:
 	@tools/deps.sh run
 deps:
 	@tools/deps.sh test
+deps-flash:
+	@tools/deps.sh flash
 
 # ---- tests ----
 test: deps
@@ -160,11 +185,14 @@ help:
 	@echo '  make bench          benchmarks under -icount on mps2-an385; RESULT lines (see BENCHMARKS.md)'
 	@echo '  make size           flash and RAM per board and per mm/ layer'
 	@echo '  make debug          QEMU halted with its gdb stub on tcp :1234, gdb-multiarch attached'
+	@echo '  make flash          write mmrt.hex and mmrt.bin, flash the board with openocd (a probe on USB)'
 	@echo '  make clean          remove build/'
 	@echo
 	@echo 'Variables:'
 	@echo '  BOARD=$(BOARD)      one of: $(BOARDS)'
 	@echo '  DEMO="1 3"          demos to run, by number or name (default: all)'
+	@echo '  CONSOLE=$(CONSOLE)        auto (semihosting if served, else UART), uart or semihost'
+	@echo '  FLASH_DRY_RUN=1     make flash prints the openocd command, runs nothing'
 	@echo '  V=1                 print every compiler command'
 	@echo '  TIMEOUT=$(TIMEOUT)         seconds before make run stops QEMU (0: never)'
 	@echo '  OPT=$(OPT)               optimisation level of the firmware'

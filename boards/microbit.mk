@@ -1,5 +1,9 @@
-# microbit: Cortex-M0 (ARMv6-M), 16 KiB RAM: the smallest board. No MPU: the stack guard is a canary.
+# microbit: BBC micro:bit v1, nRF51822 (Cortex-M0, ARMv6-M), 256 KiB flash, 16 KiB RAM. No MPU: the stack guard is a canary.
 # The collector's young table is cut to 128 entries (1.4 KiB less RAM).
 QEMU_MACHINE := microbit
+QEMU_SERIAL_INDEX := 0
+FLASH_BASE := 0x00000000
+FLASH_TARGET := nrf51
+FLASH_INTERFACE := cmsis-dap
 BOARD_CFLAGS := -mcpu=cortex-m0 -mthumb
-BOARD_DEFS   := -DMMRT_BOARD=\"microbit\" -DMMRT_SYSTICK_HZ=16000000U -DMM_CFG_GC_YOUNG_MAX=128
+BOARD_DEFS   := -DMMRT_BOARD=\"microbit\" -DMMRT_SYSTICK_HZ=16000000U -DMM_CFG_GC_YOUNG_MAX=128 -DMMRT_UART_NRF51=1

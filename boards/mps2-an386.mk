@@ -1,4 +1,7 @@
 # mps2-an386: Cortex-M4, 4 MiB RAM (soft-float ABI).
 QEMU_MACHINE := mps2-an386
+QEMU_SERIAL_INDEX := 0
+FLASH_BASE := 0x00000000
+# An FPGA prototyping board: images load from its SD card, there is no make flash.
 BOARD_CFLAGS := -mcpu=cortex-m4 -mthumb -mfloat-abi=soft
-BOARD_DEFS   := -DMMRT_BOARD=\"mps2-an386\" -DMMRT_SYSTICK_HZ=25000000U 
+BOARD_DEFS   := -DMMRT_BOARD=\"mps2-an386\" -DMMRT_SYSTICK_HZ=25000000U -DMMRT_UART_CMSDK=1 -DMMRT_UART_CLK_HZ=25000000U

@@ -14,6 +14,7 @@
 #include "kernel.h"
 #include "fmt/mm_fmt.h"
 #include "regs.h"
+#include "semihost.h"
 
 #define FAULT_STACK_BYTES 1024U
 __attribute__((aligned(8))) static uint8_t fault_stack[FAULT_STACK_BYTES];
@@ -21,7 +22,12 @@ uint8_t *const mmrt_fault_stack_top = &fault_stack[FAULT_STACK_BYTES];
 
 extern uint32_t __stack_limit[], __stack_top[], __guard_start[];
 
-void fault_report(const uint32_t *frame, uint32_t exc_return, uint32_t ipsr);
+__attribute__((noreturn)) void fault_report(const uint32_t *frame, uint32_t exc_return, uint32_t ipsr);
+void fault_probe_trap(uint32_t *frame, uint32_t exc_return, uint32_t ipsr);
+
+extern volatile uint32_t mmrt_sh_probe;
+
+#define THUMB_BKPT_SEMIHOSTING 0xBEABU /* BKPT 0xAB */
 
 static const char *fault_name(uint32_t exception) {
     switch (exception) {
@@ -58,6 +64,23 @@ static void print_cfsr_bits(uint32_t cfsr) {
         }
     }
     mm_printf(" ]\n");
+}
+
+/* The semihosting probe's BKPT faulted (no host): step over it (Thumb,
+ * 2 bytes), answer -1 in r0, mark the probe trapped and return from the
+ * exception. Any other fault while probing is reported as usual. */
+void fault_probe_trap(uint32_t *frame, uint32_t exc_return, uint32_t ipsr) {
+    const uint16_t *pc = (const uint16_t *)(uintptr_t)frame[6];
+    if (*pc != THUMB_BKPT_SEMIHOSTING) {
+        mmrt_sh_probe = SH_PROBE_IDLE;
+        fault_report(frame, exc_return, ipsr);
+    }
+    frame[6] += 2U;
+    frame[0] = UINT32_MAX;
+    mmrt_sh_probe = SH_PROBE_TRAPPED;
+    if (is_v7m()) {
+        SCB_HFSR = HFSR_DEBUGEVT; /* write 1 to clear */
+    }
 }
 
 /* True when the frame or the faulting address lies in the guard. */

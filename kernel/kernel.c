@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "console.h"
 #include "fmt/mm_fmt.h"
 #include "mm_port.h"
 #include "regs.h"
@@ -27,6 +28,22 @@ extern uint8_t __mm_region_start[], __mm_region_end[];
 #define PAINT 0xA5A5A5A5UL
 
 static bool guard_is_mpu;
+
+/* Ends the firmware. With semihosting the exit code goes to the host (QEMU's
+ * exit status). Without it the code is printed on one line that
+ * tools/qemu.sh reads, SysTick is stopped and the core sleeps: with every
+ * interrupt source off, WFI does not wake. */
+__attribute__((noreturn)) static void halt(int code) {
+    if (kernel_has_semihosting()) {
+        sh_exit(code);
+    }
+    mm_printf("mmrt: halted, exit code %d\n", code);
+    SYST_CSR = 0;
+    (void)crit_enter();
+    for (;;) {
+        __asm__ volatile("wfi");
+    }
+}
 
 /* The guard as words. The linker symbols bound regions, not C objects, so
  * lengths come from their addresses. */
@@ -43,9 +60,16 @@ static uint32_t log2_u32(uint32_t v) {
     return r;
 }
 
-/* MPU region 0: no access, never execute, over the guard. */
+/* MPU region 0: no access, never execute, over the guard. A board whose
+ * part has no MPU (MMRT_NO_MPU) keeps the canary even where QEMU models
+ * one, so that QEMU runs what the silicon runs. */
+#ifdef MMRT_NO_MPU
+#define BOARD_HAS_MPU false
+#else
+#define BOARD_HAS_MPU true
+#endif
 static bool mpu_guard_arm(void) {
-    if (CPUID_PARTNO(SCB_CPUID) == 0xC20UL || MPU_TYPE_DREGION(MPU_TYPE) == 0U) {
+    if (!BOARD_HAS_MPU || CPUID_PARTNO(SCB_CPUID) == 0xC20UL || MPU_TYPE_DREGION(MPU_TYPE) == 0U) {
         return false;
     }
     uint32_t size = (uint32_t)((uintptr_t)__stack_limit - (uintptr_t)__guard_start);
@@ -80,6 +104,7 @@ void kernel_init(void) {
 #ifdef MMRT_LM3S_RCC
     LM3S_SYSCTL_RCC = LM3S_SYSCTL_RCC; /* QEMU computes the clock on write */
 #endif
+    console_init();
     counter_start();
 }
 
@@ -95,7 +120,7 @@ void kernel_stack_check(const char *file, int line) {
             mm_printf("\n*** stack overflow: canary at %p overwritten (0x%08lx), "
                       "seen at %s:%d ***\n",
                       (const void *)&guard[i], (unsigned long)guard[i], file, line);
-            sh_exit(MMRT_EXIT_STACK);
+            halt(MMRT_EXIT_STACK);
         }
     }
 }
@@ -118,6 +143,9 @@ void kernel_mm_region(void **start, size_t *size) {
 }
 
 int kernel_args(char *buf, size_t n, char **argv, int max) {
+    if (!kernel_has_semihosting()) {
+        return 0; /* no host, no command line: the defaults */
+    }
     if (sh_cmdline(buf, n) < 0) {
         mm_printf("kernel: no command line from the host, or longer than %lu bytes\n",
                   (unsigned long)(n - 1U));
@@ -149,13 +177,13 @@ int kernel_args(char *buf, size_t n, char **argv, int max) {
 
 void kernel_exit(int code) {
     kernel_stack_check(__FILE__, __LINE__);
-    sh_exit(code);
+    halt(code);
 }
 
 void kernel_panic(const char *file, int line, const char *msg, int code) {
     (void)crit_enter();
     mm_printf("\n*** PANIC %s:%d: %s ***\n", file, line, msg);
-    sh_exit(code);
+    halt(code);
 }
 
 /* ---- mm/mm_port.h for the firmware ---- */
@@ -170,9 +198,9 @@ void mm_port_panic(const char *file, int line, const char *msg) {
 void mm_port_misuse(const char *file, int line, const char *msg) {
     (void)crit_enter();
     mm_printf("\n*** MISUSE %s:%d: %s ***\n", file, line, msg);
-    sh_exit(MMRT_EXIT_PANIC);
+    halt(MMRT_EXIT_PANIC);
 }
 
 uint64_t mm_port_clock(void) { return counter_instructions(); }
 
-void mm_port_write(const char *s, size_t n) { (void)sh_console_write(s, n); }
+void mm_port_write(const char *s, size_t n) { console_write(s, n); }

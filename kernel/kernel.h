@@ -23,9 +23,14 @@ enum {
  * Instructions since boot, extended to 64 bits. Under QEMU -icount shift=0
  * SysTick counts virtual time, one ns per instruction, so the count is
  * exact to one SysTick tick (1e9 / MMRT_SYSTICK_HZ instructions: 40 on
- * the MPS2 boards, 80 on lm3s6965evb, 62.5 on microbit). On silicon it
- * counts core clock cycles times the same factor. O(1), ISR-safe. */
+ * the MPS2 boards, 80 on lm3s6965evb, 62.5 on microbit, 41.7 on
+ * stm32vldiscovery, 6 on netduinoplus2). On silicon with a running DWT
+ * CYCCNT (Cortex-M3/M4/M7) it counts core clock cycles instead; on a
+ * Cortex-M0 (no CYCCNT) SysTick clock ticks times 1e9 / MMRT_SYSTICK_HZ.
+ * counter_unit() says which. O(1), ISR-safe. */
 uint64_t counter_instructions(void);
+/* "instructions" (SysTick under QEMU) or "cycles" (DWT CYCCNT). */
+const char *counter_unit(void);
 /* Raw SysTick ticks since boot (64 bits). */
 uint64_t counter_ticks(void);
 void counter_start(void);

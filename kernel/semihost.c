@@ -4,6 +4,12 @@
  * r0 holds the operation number, r1 a pointer to an argument block (or a
  * single argument); BKPT 0xAB traps to the host, which answers in r0.
  * Reference: ARM "Semihosting for AArch32 and AArch64", release 2.0.
+ *
+ * Without a host behind it the BKPT faults (on silicon with no debugger it
+ * escalates to HardFault). sh_probe() tries one harmless call with a trap
+ * armed: boot/fault_entry.S sees mmrt_sh_probe == SH_PROBE_ARMED, a BKPT
+ * 0xAB at the stacked PC, steps over it and sets SH_PROBE_TRAPPED. Once
+ * semihosting is known to be absent, every call fails at once.
  */
 #include "semihost.h"
 
@@ -24,13 +30,32 @@ enum {
 
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026U
 
-/* One semihosting trap. */
+/* Read by boot/fault_entry.S (a word: Thumb-1 loads it with one ldr). */
+volatile uint32_t mmrt_sh_probe = SH_PROBE_IDLE;
+
+static bool available = true;
+
+/* One semihosting trap; (uintptr_t)-1, an error for every call, when no
+ * host serves them. */
 static uintptr_t sh_call(uint32_t op, const void *arg) {
+    if (!available) {
+        return (uintptr_t)-1;
+    }
     register uint32_t r0 __asm__("r0") = op;
     register const void *r1 __asm__("r1") = arg;
     __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
     return r0;
 }
+
+bool sh_probe(void) {
+    mmrt_sh_probe = SH_PROBE_ARMED;
+    (void)sh_call(SYS_ERRNO, NULL);
+    bool served = mmrt_sh_probe != SH_PROBE_TRAPPED;
+    mmrt_sh_probe = SH_PROBE_IDLE;
+    return served;
+}
+
+void sh_set_available(bool yes) { available = yes; }
 
 static int console_fd = -1;
 

@@ -4,14 +4,29 @@
  *
  * Every call traps with BKPT 0xAB; QEMU (-semihosting-config enable=on)
  * services it. Without a debugger or QEMU behind it the BKPT faults, so
- * these calls are for QEMU and debug probes only. All calls block; none is
- * ISR-safe beyond the console write.
+ * these calls are for QEMU and debug probes only; kernel/console.h says
+ * whether they are served (kernel_has_semihosting()). All calls block; none
+ * is ISR-safe beyond the console write.
  */
 #ifndef MMRT_SEMIHOST_H
 #define MMRT_SEMIHOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* States of mmrt_sh_probe (shared with boot/fault_entry.S: keep in step). */
+#define SH_PROBE_IDLE 0U
+#define SH_PROBE_ARMED 1U
+#define SH_PROBE_TRAPPED 2U
+
+/* Tries one harmless call (SYS_ERRNO) with the fault trap armed. Returns
+ * true if a host answered it, false if the BKPT faulted. Call once, from
+ * console_init(), with no other fault expected. */
+bool sh_probe(void);
+/* false: no host serves semihosting; every call below then returns -1 (or
+ * fails) at once instead of trapping. Set by console_init(). */
+void sh_set_available(bool yes);
 
 /* Modes for sh_open, as semihosting numbers them (ISO C fopen modes). */
 enum {

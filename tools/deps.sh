@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# deps.sh run|test - install the Debian packages mmrt needs, if missing.
+# deps.sh run|test|flash - install the Debian packages mmrt needs, if missing.
 #   run:  the ARM toolchain, newlib and QEMU (for make run)
+#   flash: also openocd (for make flash; make test checks its no-probe path)
 #   test: also cmocka (64- and 32-bit), gcc-multilib, qemu-user (to run the
 #         -m32 tests where the kernel cannot), clang + compiler-rt (fuzzing),
 #         cppcheck and gdb-multiarch.
@@ -18,6 +19,10 @@ if ! have arm-none-eabi-gcc || [ ! -f "$(arm-none-eabi-gcc -print-file-name=libc
 fi
 have qemu-system-arm || missing+=(qemu-system-arm)
 have python3 || missing+=(python3) # tools/demo9.py: demo 9's input and reference output
+
+if [ "$what" = flash ] || [ "$what" = test ]; then
+    have openocd || missing+=(openocd)
+fi
 
 if [ "$what" = test ]; then
     [ -f /usr/include/cmocka.h ] || missing+=(libcmocka-dev)

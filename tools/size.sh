@@ -4,16 +4,16 @@
 # and again at -Os for the mm library alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BOARDS=${BOARDS:-"lm3s6965evb microbit mps2-an385 mps2-an386 mps2-an500"}
+BOARDS=${BOARDS:-"lm3s6965evb microbit mps2-an385 mps2-an386 mps2-an500 netduinoplus2 stm32vldiscovery"}
 
-printf '%-12s %8s %8s %8s %10s %12s\n' board text data bss "flash" "mm region"
+printf '%-16s %8s %8s %8s %10s %12s\n' board text data bss "flash" "mm region"
 for b in $BOARDS; do
     make -s BOARD=$b build/$b/mmrt.elf >/dev/null
     read -r text data bss _ < <(arm-none-eabi-size build/$b/mmrt.elf | tail -1)
     start=$(arm-none-eabi-nm build/$b/mmrt.elf | awk '$3 == "__mm_region_start" {print $1}')
     end=$(arm-none-eabi-nm build/$b/mmrt.elf | awk '$3 == "__mm_region_end" {print $1}')
     region=$((16#$end - 16#$start))
-    printf '%-12s %8d %8d %8d %10d %12d\n' "$b" "$text" "$data" "$bss" $((text + data)) "$region"
+    printf '%-16s %8d %8d %8d %10d %12d\n' "$b" "$text" "$data" "$bss" $((text + data)) "$region"
 done
 
 echo

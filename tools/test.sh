@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test.sh [all|host|target|fuzz|lint|nomalloc|standalone|golden|demo9] - what `make test` runs.
+# test.sh [all|host|target|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9] - what `make test` runs.
 #
 #   host     cmocka tests of mm/: gcc -m64 and -m32, ASan+UBSan, in the
 #            release and the debug (MM_CFG_DEBUG=1) configuration, and the
@@ -7,6 +7,12 @@
 #   target   the on-target test firmware on every board under QEMU (with a
 #            timeout each), every crash case in its own QEMU, the demos on
 #            every board, and the same under the collector's torture mode
+#   uart     the console with no semihosting: the same firmware, QEMU's
+#            serial port in place of semihosting (the board finds no host
+#            and takes its UART), on the UART_BOARDS; one CONSOLE=uart build
+#   flash    make flash without a probe: hex and bin images, the vector table
+#            at the part's flash base, the exact openocd command (dry run),
+#            and a clear, prompt failure with no probe on USB
 #   fuzz     each libFuzzer harness in tests/fuzz for a bounded run
 #   lint     cppcheck over the whole tree
 #   nomalloc no firmware ELF links malloc or _sbrk
@@ -22,7 +28,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 part=${1:-all}
-BOARDS=${BOARDS:-"lm3s6965evb microbit mps2-an385 mps2-an386 mps2-an500"}
+BOARDS=${BOARDS:-"lm3s6965evb microbit mps2-an385 mps2-an386 mps2-an500 netduinoplus2 stm32vldiscovery"}
+UART_BOARDS=${UART_BOARDS:-"microbit netduinoplus2 stm32vldiscovery"}
+FLASH_BOARDS=${FLASH_BOARDS:-"microbit netduinoplus2 stm32vldiscovery"}
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 JOBS=${JOBS:-2}
@@ -92,9 +100,11 @@ host_tests() {
 }
 
 # -------------------------------------------------------------- target ----
+# stdin from /dev/null: QEMU's -nographic console reads stdin, and would
+# eat the case list the crash loop below reads.
 qemu_run() { # board elf log args...
     local board=$1 elf=$2 log=$3; shift 3
-    QEMU_TIMEOUT=$QEMU_TIMEOUT tools/qemu.sh "$board" "$elf" "$*" >"$log" 2>&1
+    QEMU_TIMEOUT=$QEMU_TIMEOUT tools/qemu.sh "$board" "$elf" "$*" >"$log" 2>&1 </dev/null
 }
 
 target_board() { # board [variant-name extra-cflags]
@@ -146,6 +156,111 @@ target_tests() {
     done
     if grep -q MM_CFG_GC_TORTURE mm/mm_config.h 2>/dev/null; then
         target_board lm3s6965evb torture -DMM_CFG_GC_TORTURE=1
+    fi
+}
+
+# ---------------------------------------------------------------- uart ----
+# The auto-console firmware that target_board built, run with no
+# semihosting: the probe BKPT faults, the trap steps over it, the UART takes
+# over; qemu.sh reads the summary and the halt line.
+uart_run() { # board elf what
+    local board=$1 elf=$2 what=$3 log=$LOG/uart-$1-$3.log rc=0
+    QEMU_CONSOLE=uart QEMU_TIMEOUT=$QEMU_TIMEOUT tools/qemu.sh "$board" "$elf" "" >"$log" 2>&1 </dev/null || rc=$?
+    if [ $rc -eq 0 ] && grep -qE '^[0-9]+ (demos run|passed), 0 failed$' "$log" &&
+            grep -q '^mmrt: halted, exit code 0$' "$log"; then
+        ok "$board: $what on the UART ($(grep -E '^[0-9]+ (demos run|passed)' "$log" | tail -1))"
+    else
+        bad "$board: $what on the UART (exit $rc)" "$log"
+    fi
+}
+
+uart_tests() {
+    local board
+    for board in $UART_BOARDS; do
+        if ! make -s -j"$JOBS" BOARD="$board" build/$board/mmrt.elf build/$board/tests.elf \
+                >"$LOG/build-$board.log" 2>&1; then
+            bad "$board: build" "$LOG/build-$board.log"; continue
+        fi
+        uart_run "$board" build/$board/mmrt.elf demos
+    done
+    uart_run stm32vldiscovery build/stm32vldiscovery/tests.elf on-target-tests
+    # CONSOLE=uart: no probe, the UART from the first line
+    local blog=$LOG/build-netduinoplus2-uart.log
+    if make -s -j"$JOBS" BOARD=netduinoplus2 CONSOLE=uart build/netduinoplus2-uart/mmrt.elf >"$blog" 2>&1; then
+        uart_run netduinoplus2 build/netduinoplus2-uart/mmrt.elf demos-CONSOLE=uart
+    else
+        bad "netduinoplus2 CONSOLE=uart: build" "$blog"
+    fi
+}
+
+# --------------------------------------------------------------- flash ----
+# The openocd command each board's make flash runs (the probe and the part).
+flash_expected() { # board elf
+    case $1 in
+        microbit) echo "openocd -f interface/cmsis-dap.cfg -f target/nrf51.cfg -c \"program $2 verify reset exit\"" ;;
+        netduinoplus2) echo "openocd -f interface/stlink.cfg -f target/stm32f4x.cfg -c \"program $2 verify reset exit\"" ;;
+        stm32vldiscovery) echo "openocd -f board/stm32vldiscovery.cfg -c \"program $2 verify reset exit\"" ;;
+    esac
+}
+
+# The lowest address an Intel hex file loads (extended linear address records).
+hex_base() {
+    local line hi=0 type
+    while IFS= read -r line; do
+        line=${line%$'\r'}
+        type=${line:7:2}
+        if [ "$type" = 04 ]; then
+            hi=$((16#${line:9:4}))
+        elif [ "$type" = 00 ]; then
+            printf '0x%08x\n' $((hi * 65536 + 16#${line:3:4}))
+            return
+        fi
+    done <"$1"
+}
+
+flash_tests() {
+    local board
+    for board in $FLASH_BOARDS; do
+        local dir=build/$board elf=build/$board/mmrt.elf log=$LOG/flash-$board.log
+        local base
+        base=$(sed -n 's/^FLASH_BASE := //p' boards/$board.mk)
+        if ! FLASH_DRY_RUN=1 make -s BOARD="$board" flash >"$log" 2>&1; then
+            bad "$board: make flash dry run" "$log"; continue
+        fi
+        if [ ! -s $dir/mmrt.hex ] || [ ! -s $dir/mmrt.bin ]; then
+            bad "$board: mmrt.hex and mmrt.bin beside the ELF" "$log"; continue
+        fi
+        local vt sp reset bin_sp bin_reset hb
+        vt=$(arm-none-eabi-nm "$elf" | awk '$3 == "vector_table" { print "0x" $1 }')
+        sp=$(arm-none-eabi-nm "$elf" | awk '$3 == "__stack_top" { print $1 }')
+        reset=$(arm-none-eabi-nm "$elf" | awk '$3 == "Reset_Handler" { print $1 }')
+        bin_sp=$(od -An -tx4 -N4 $dir/mmrt.bin | tr -d ' ')
+        bin_reset=$(od -An -tx4 -j4 -N4 $dir/mmrt.bin | tr -d ' ')
+        hb=$(hex_base $dir/mmrt.hex)
+        if [ $((vt)) -eq $((base)) ] && [ $((hb)) -eq $((base)) ] && [ $((16#$bin_sp)) -eq $((16#$sp)) ] &&
+                [ $((16#$bin_reset)) -eq $((16#$reset | 1)) ]; then
+            ok "$board: images: vector table at $base (hex from $hb; bin starts SP 0x$bin_sp, reset 0x$bin_reset)"
+        else
+            bad "$board: vector table at $vt, hex from $hb, bin SP 0x$bin_sp reset 0x$bin_reset; expected $base, SP 0x$sp, reset 0x$reset|1" "$log"
+        fi
+        local want
+        want=$(flash_expected "$board" "$elf")
+        if grep -qxF "  $want" "$log"; then
+            ok "$board: make flash runs: $want"
+        else
+            bad "$board: make flash dry run does not show: $want" "$log"
+        fi
+    done
+    # No probe on USB: a prompt, clear failure (openocd answers within seconds).
+    local log=$LOG/flash-noprobe.log rc=0 t0=$SECONDS
+    if ! command -v openocd >/dev/null; then
+        bad "make flash without a probe: openocd is not installed (tools/deps.sh test installs it)"; return
+    fi
+    FLASH_TIMEOUT=30 make -s BOARD=stm32vldiscovery flash >"$log" 2>&1 || rc=$?
+    if [ $rc -ne 0 ] && grep -q '^flash: openocd failed' "$log" && [ $((SECONDS - t0)) -lt 30 ]; then
+        ok "make flash with no probe fails in $((SECONDS - t0)) s: $(grep '^flash: openocd failed' "$log")"
+    else
+        bad "make flash with no probe: expected a prompt failure (exit $rc, $((SECONDS - t0)) s)" "$log"
     fi
 }
 
@@ -273,15 +388,17 @@ demo9_tests() {
 
 case $part in
     host) host_tests ;;
-    target) target_tests; nomalloc ;;
+    target) target_tests; uart_tests; flash_tests; nomalloc ;;
+    uart) uart_tests ;;
+    flash) flash_tests ;;
     fuzz) fuzz_tests ;;
     lint) lint ;;
     nomalloc) nomalloc ;;
     standalone) standalone ;;
     golden) golden ;;
     demo9) demo9_tests ;;
-    all) host_tests; target_tests; nomalloc; standalone; golden; demo9_tests; fuzz_tests; lint ;;
-    *) echo "usage: tools/test.sh [all|host|target|fuzz|lint|nomalloc|standalone|golden|demo9]" >&2; exit 2 ;;
+    all) host_tests; target_tests; uart_tests; flash_tests; nomalloc; standalone; golden; demo9_tests; fuzz_tests; lint ;;
+    *) echo "usage: tools/test.sh [all|host|target|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9]" >&2; exit 2 ;;
 esac
 
 echo
