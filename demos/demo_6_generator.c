@@ -97,6 +97,16 @@ static int list_part(demo_env *env) {
 
 static int generator_part(demo_env *env) {
     mm_rt *rt = env->rt;
+    if (mm_rt_slots(rt) < DEMO_MIN_SLOTS) { /* the 8 KiB board */
+        mm_printf("%s%s %d %s %lu %s (%lu B); %s %lu: %s\n", DEMO_MCU,
+                  L("生成器的", "the generator's"), N_SQUARES,
+                  L("个整数需要", "ints need"), (unsigned long)DEMO_MIN_SLOTS,
+                  L("个句柄槽", "handle slots"),
+                  (unsigned long)(DEMO_MIN_SLOTS * sizeof(mm_slot)),
+                  L("本板只有", "this board has"), (unsigned long)mm_rt_slots(rt),
+                  L("跳过", "skipped"));
+        return 0;
+    }
     mm_h g = mm_generator_squares(rt, N_SQUARES);
     DEMO_CHECK(g != MM_NULL);
     mm_sizeof s;

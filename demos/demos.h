@@ -43,6 +43,13 @@ typedef struct demo {
     int (*run)(demo_env *env);
 } demo;
 
+/* The most object lives one demo makes (demo 6's generator: 1,000,000 ints
+ * one after the other), and the handle slots they need: a slot serves
+ * MM_H_EPOCH_MAX lives and is then retired (mm_obj.h, H2); 64 more for the
+ * objects alive at once. */
+#define DEMO_MAX_LIVES 1000000u
+#define DEMO_MIN_SLOTS (DEMO_MAX_LIVES / MM_H_EPOCH_MAX + 64u)
+
 extern const demo demo_table[];
 extern const size_t demo_count;
 

@@ -29,10 +29,12 @@
  * takes less than 24 B, most take more), and at least enough for the most
  * object lives one demo uses: a slot serves MM_H_EPOCH_MAX lives and is
  * then retired (mm_obj.h, H2), and demo 6's generator makes 1,000,000
- * ints one after the other; 64 more for the objects alive at once. */
+ * ints one after the other; 64 more for the objects alive at once. That
+ * minimum is kept only while it leaves half the region to the heap: on the
+ * 8 KiB board (a 3.5 KiB region) the table would not fit, so it gets one
+ * slot per 48 B and demo 6's generator says in one line why it cannot run. */
 #define REGION_BYTES_PER_SLOT 48u
-#define DEMO_MAX_LIVES 1000000u
-#define MIN_SLOTS (DEMO_MAX_LIVES / MM_H_EPOCH_MAX + 64u)
+#define MIN_SLOTS DEMO_MIN_SLOTS
 
 static mm_rt rt;
 static mm_gc gc; /* static: a heap block would round it up to whole pages */
@@ -74,7 +76,9 @@ static bool setup(void) {
     size_t size;
     kernel_mm_region(&start, &size);
     uint32_t slots = (uint32_t)(size / REGION_BYTES_PER_SLOT);
-    slots = slots < MIN_SLOTS ? MIN_SLOTS : slots;
+    if (slots < MIN_SLOTS && (size_t)MIN_SLOTS * sizeof(mm_slot) <= size / 2u) {
+        slots = MIN_SLOTS;
+    }
     slots = slots > MM_MAX_SLOTS ? MM_MAX_SLOTS : slots;
     uintptr_t t = ((uintptr_t)start + 7u) & ~(uintptr_t)7u;
     table = (void *)t;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # golden.sh [check|update] [BOARD...] - the demos' expected output.
 #
-# Runs the demo firmware on each board (default: all five) in both
+# Runs the demo firmware on each board (default: all seven) in both
 # languages (the article's Chinese labels, then `en`), masks what may move
 # without any behaviour changing (addresses, ids, instruction counts, stack
 # high-water), and compares the result with tests/golden/<board>-<lang>.txt
@@ -16,7 +16,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-check}
 shift || true
-boards=${*:-${BOARDS:-"lm3s6965evb microbit mps2-an385 mps2-an386 mps2-an500"}}
+boards=${*:-${BOARDS:-"lm3s6965evb microbit mps2-an385 mps2-an386 mps2-an500 netduinoplus2 stm32vldiscovery"}}
 root=$PWD
 status=0
 
