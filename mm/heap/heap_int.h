@@ -1,8 +1,16 @@
 /*
- * heap/heap_int.h - internal layout of the allocator, shared by heap/heap.c
- * (small blocks, API), heap/pages.c (page runs, large blocks, compaction) and
- * heap/check.c (statistics, checker, map). Not part of the contract: only
- * heap/mm_heap.h is.
+ * heap/heap_int.h - internal layout of the allocator. Not part of the
+ * contract: only heap/mm_heap.h is.
+ *
+ * The allocator's files, bottom up; each calls only the ones above it in
+ * this list (and misuse.c, which calls none):
+ *   heap/misuse.c  error texts and misuse reports
+ *   heap/pages.c   page runs: the free-run index, large blocks, compaction
+ *   heap/pools.c   small-object pools: refill, reclaim, small-free checks
+ *   heap/heap.c    set-up and the public entry points
+ *   heap/check.c   statistics, mm_check, mm_dump_map (read-only, on top)
+ * The small fast paths are inline here, for heap/heap.c and the object
+ * layer.
  *
  * Region layout, from h (the region start rounded up to 8):
  *   page 0 .. meta-1   [struct mm_heap][cmap: 1 byte per page, 1 more][pad][desc: 1
@@ -398,11 +406,19 @@ static inline void mm_free_inline(mm_heap *h, void *p)
     }
 }
 
+/* ---- heap/misuse.c ---- */
+
+/* Reports misuse "fn: what ptr" through mm_port_misuse and records err
+ * (h may be NULL: nothing recorded). */
+void mm_misuse(mm_heap *h, const char *file, int line, mm_err err,
+               const char *fn, const char *what, const void *p);
+
 /* ---- heap/pages.c: free runs and large blocks ---- */
 
 /* Takes a run of exactly n pages (1 <= n): an indexed free run (good fit)
  * if one is long enough, else the wilderness. Returns its first page, or
- * MM_NIL. The pages' marks are left MM_C_NONE; the caller marks them. */
+ * MM_NIL. The pages' marks are left MM_C_NONE; the caller marks them.
+ * O(1). */
 uint32_t mm_pages_take(mm_heap *h, uint32_t n);
 
 /* Takes n pages from the wilderness only; MM_NIL if it is too short. */
@@ -410,26 +426,31 @@ uint32_t mm_pages_take_top(mm_heap *h, uint32_t n);
 
 /* Gives pages [idx, idx+n) back as free, coalescing with free neighbours
  * and the wilderness. The caller has marked them all MM_C_NONE, except
- * page idx, which may keep its old mark (a large block's head). */
+ * page idx, which may keep its old mark (a large block's head). O(1). */
 void mm_pages_give(mm_heap *h, uint32_t idx, uint32_t n);
 
-/* Large-block paths of the API (size > MM_CFG_SMALL_MAX). */
-void *mm_large_alloc(mm_heap *h, size_t size);
+/* Length of the largest free run in pages (wilderness included), 0 if
+ * none. O(runs in the largest bucket). */
+uint32_t mm_pages_largest(const mm_heap *h);
+
+/* Pages a large block of size bytes needs. */
+static inline uint32_t mm_pages_of(size_t size)
+{
+    return (uint32_t)((size + MM_CFG_PAGE_SIZE - 1u) >> MM_PAGE_SHIFT);
+}
+
+/* A new large block of n pages with no owner; NULL if no run is long
+ * enough (the caller reclaims or reports). O(1). */
+void *mm_large_new(mm_heap *h, uint32_t n);
+/* Frees large block idx (its head page). O(1). */
 void mm_large_free(mm_heap *h, uint32_t idx);
-/* mm_free of p, inside the heap's pages, whose page has mark (no pool
- * page): the large fast path of an unlocked non-debug build, which frees
- * a large block (mm_large_free inline) and passes anything else to
- * mm__free_slow. */
-void mm__free_large(mm_heap *h, void *p, uintptr_t off, uint32_t mark);
-/* mm_free past its fast paths: NULL, then every check (in the lock). */
-void mm__free_slow(mm_heap *h, void *p);
 /* Resizes large block idx in place to hold size (> MM_CFG_SMALL_MAX) bytes:
  * shrinks (freeing surplus pages) or grows into free pages right after it.
- * Returns false, changing nothing, if that cannot be done. */
+ * Returns false, changing nothing, if that cannot be done. O(1). */
 bool mm_large_resize(mm_heap *h, uint32_t idx, size_t size);
-
-/* Length of the largest free run in pages (wilderness included), 0 if none. */
-uint32_t mm_pages_largest(const mm_heap *h);
+/* Slides owned large blocks down into the free runs before them; returns
+ * the largest free run in bytes. O(pages + bytes moved). */
+size_t mm_pages_compact(mm_heap *h);
 
 /* The bucket of a run length n >= 1: floor(log2 n). */
 static inline uint32_t mm_pages_bucket(uint32_t n)
@@ -452,14 +473,23 @@ static inline uint16_t *mm_pages_slot(mm_heap *h, uint32_t n)
     return &h->bucket[(uint32_t)__builtin_clz(n) - (32u - MM_NBUCKET)];
 }
 
-/* ---- heap/heap.c: shared with heap/pages.c and heap/check.c ---- */
+/* ---- heap/pools.c: the small-object pools ---- */
+
+/* Sets every class's pool geometry (mm_init). O(classes). */
+void mm_pools_init(mm_heap *h);
+
+/* Small alloc of class c when its free list is empty: the newest pool's
+ * next never-used block, or the first block of a new pool; NULL with
+ * MM_ENOMEM. Out of line so that the fast path saves no registers. */
+void *mm__small_slow(mm_heap *h, size_t c);
+
+/* Debug checks of a small free of p (class c, page idx): on a block
+ * boundary, handed out, not already free; reports and returns false
+ * otherwise. O(free blocks of the class). */
+bool mm_small_free_ok(mm_heap *h, size_t idx, size_t c, const void *p);
 
 /* Gives every pool whose blocks are all free back to the free pages.
  * Returns true iff it gave any. O(pages + free small blocks). */
 bool mm_pools_reclaim(mm_heap *h);
-
-/* Reports misuse "fn: what ptr" and records err. */
-void mm_misuse(mm_heap *h, const char *file, int line, mm_err err,
-               const char *fn, const char *what, const void *p);
 
 #endif /* MM_HEAP_INT_H */

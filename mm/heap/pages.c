@@ -1,6 +1,8 @@
 /*
  * heap/pages.c - page runs: the free-run index, large blocks, and
- * compaction.
+ * compaction. The bottom of the allocator: it calls no other allocator
+ * file; heap/pools.c takes its pools' pages here and heap/heap.c its large
+ * blocks.
  *
  * Algorithm (segregated free runs by powers of two, as in o1heap, over
  * run lengths in pages):
@@ -216,24 +218,10 @@ uint32_t mm_pages_largest(const mm_heap *h)
 
 /* ---- large blocks ---- */
 
-static inline uint32_t pages_of(size_t size)
+void *mm_large_new(mm_heap *h, uint32_t n)
 {
-    return (uint32_t)((size + MM_CFG_PAGE_SIZE - 1u) >> MM_PAGE_SHIFT);
-}
-
-void *mm_large_alloc(mm_heap *h, size_t size)
-{
-    if (size > ((size_t)(h->npages - h->meta) << MM_PAGE_SHIFT)) {
-        h->err = MM_ETOOBIG;
-        return NULL;
-    }
-    uint32_t n = pages_of(size);
     uint32_t idx = mm_pages_take(h, n);
-    if (idx == MM_NIL && mm_pools_reclaim(h)) {
-        idx = mm_pages_take(h, n);
-    }
     if (idx == MM_NIL) {
-        h->err = MM_ENOMEM;
         return NULL;
     }
     mm_pd *d = mm_desc(h, idx);
@@ -264,17 +252,7 @@ static inline uint32_t large_uncount(mm_heap *h, uint32_t idx)
 
 void mm_large_free(mm_heap *h, uint32_t idx)
 {
-    mm_pages_give(h, idx, large_uncount(h, idx));
-}
-
-void mm__free_large(mm_heap *h, void *p, uintptr_t off, uint32_t mark)
-{
-    if (mark == MM_C_LARGE && (off & (MM_CFG_PAGE_SIZE - 1u)) == 0) {
-        uint32_t idx = (uint32_t)(off >> MM_PAGE_SHIFT);
-        give(h, idx, large_uncount(h, idx)); /* inline: no call, no second push */
-        return;
-    }
-    mm__free_slow(h, p);
+    give(h, idx, large_uncount(h, idx)); /* inline: no call, no second push */
 }
 
 /* Grows block idx (n pages) to need pages from the free pages after it. */
@@ -308,7 +286,7 @@ bool mm_large_resize(mm_heap *h, uint32_t idx, size_t size)
         return false;
     }
     mm_pd *d = mm_desc(h, idx);
-    uint32_t need = pages_of(size), n = d->len;
+    uint32_t need = mm_pages_of(size), n = d->len;
     if (need > n) {
         return large_grow(h, idx, n, need);
     }
@@ -342,10 +320,8 @@ static void slide(mm_heap *h, uint32_t i, uint32_t j)
     *owner = mm_page_addr(h, i);
 }
 
-size_t mm_compact(mm_heap *h)
+size_t mm_pages_compact(mm_heap *h)
 {
-    uint32_t st = MM_CFG_LOCK ? mm_port_lock() : 0u;
-    mm_pools_reclaim(h);
     uint32_t i = h->meta;
     while (i < h->top) {
         uint8_t mark = h->cmap[i];
@@ -359,9 +335,5 @@ size_t mm_compact(mm_heap *h)
         }
         i += n == 0 ? 1u : n;
     }
-    size_t largest = (size_t)mm_pages_largest(h) << MM_PAGE_SHIFT;
-    if (MM_CFG_LOCK) {
-        mm_port_unlock(st);
-    }
-    return largest;
+    return (size_t)mm_pages_largest(h) << MM_PAGE_SHIFT;
 }
