@@ -229,40 +229,10 @@ typedef struct mm_gc_gen_stats {
  * heap block); its size is fixed by mm_config.h: 4*MM_CFG_GC_YOUNG_MAX +
  * 4*MM_CFG_GC_STACK + 10*MM_TYPE_MAX + 136 bytes on Cortex-M, i.e. 3,832 B
  * with the defaults (a 16 KiB board may want -DMM_CFG_GC_YOUNG_MAX=128:
- * 1,544 B; both read off arm-none-eabi-gcc's sizeof). All fields are
- * private to gc/gc.c. */
-typedef struct mm_gc {
-    mm_rt *rt;
-    uint32_t threshold[MM_GC_GENERATIONS];
-    uint32_t count[MM_GC_GENERATIONS];
-    uint32_t pop[MM_GC_GENERATIONS];      /* tracked objects per generation */
-    mm_gc_gen_stats stats[MM_GC_GENERATIONS];
-    uint32_t long_lived_total;   /* survivors of the last full collection */
-    uint32_t long_lived_pending; /* promoted to 2 since then */
-    uint32_t emergencies;        /* oom_hook runs, never decreased */
-    uint32_t debug;              /* MM_GC_DEBUG_* flags */
-    bool enabled;
-    bool running;
-    /* ---- one collection's scratch ---- */
-    bool overflow;               /* the mark stack overflowed this walk */
-    uint32_t gen;                /* generation being collected */
-    uint32_t sp, stack_limit;    /* mark stack depth and usable entries */
-    uint32_t young_len;          /* entries used in young[] */
-    uint64_t dict_classes;       /* type ids of classes with a __dict__ */
-    uint32_t garbage;            /* head of the garbage list (gc/gc.c) */
-    bool garbage_own_clear;      /* some garbage (after the walk: some
-                                    tentative member) has its own clear() */
-    bool fused;                  /* no find pass: the tentative list was all
-                                    garbage (gc/gc.c, mark_find) */
-    uint32_t reached;            /* tentative members reached after all */
-    uint32_t tentative;          /* members put on the tentative list */
-    const mm_type *types[MM_TYPE_MAX]; /* type id -> descriptor, cached */
-    uint16_t fast[MM_TYPE_MAX];  /* type id -> fast path code, cached */
-    uint32_t by_type[MM_TYPE_MAX];
-    uint32_t stack[MM_CFG_GC_STACK]; /* mark stack: slot indices of reached
-                                        members, and continuations */
-    mm_h young[MM_CFG_GC_YOUNG_MAX];
-} mm_gc;
+ * 1,544 B; both read off arm-none-eabi-gcc's sizeof). Its fields are
+ * private to gc/gc.c; declare one (static mm_gc gc;) and use the calls
+ * below. */
+typedef struct mm_gc mm_gc; /* laid out in gc/gc_int.h */
 
 /* Attaches a collector to rt (rt->gc, rt->oom_hook, rt->track_hook and, in
  * torture mode, rt->alloc_hook) with thresholds 700/10/10 (threshold 0
@@ -323,5 +293,8 @@ void mm_gc_print_result(const mm_gc_result *res);
  * or MMO_CORRUPT with *what (may be NULL) naming the first problem.
  * O(slots + young). */
 mm_status mm_gc_check(const mm_gc *gc, const char **what);
+
+/* The collector's state, laid out where the caller can place it. */
+#include "gc/gc_int.h"
 
 #endif /* MM_GC_H */

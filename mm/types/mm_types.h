@@ -48,31 +48,11 @@ static inline mm_h mm_small_int(int32_t v)
            ((uint32_t)(v - MM_SMALL_INT_MIN) << MM_H_INDEX_BITS);
 }
 
-/* Internal (use mm_int_new): a NEW fresh box for v, any value, even one
- * that has a cached immortal. MM_NULL on MemoryError. O(1) + A. */
-mm_h mm__int_box(mm_rt *rt, int64_t v);
-
 /* NEW reference to int v: the cached immortal for -5..256 (never fails),
  * else a fresh box (so two calls with 257 give two objects: `is` fails).
  * MM_NULL on MemoryError. O(1) + A. Inline: the range test folds away
  * for a constant v. */
-#define MM__INT_SIZE 12u /* header, value low word, value high word */
-static inline mm_h mm_int_new(mm_rt *rt, int64_t v)
-{
-    if (v >= MM_SMALL_INT_MIN && v <= MM_SMALL_INT_MAX) {
-        rt->err = MMO_OK;
-        return mm_small_int((int32_t)v);
-    }
-    mm_obj *o;
-    mm_h h = mm__obj_new_fast(rt, (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT, MM__INT_SIZE, &o);
-    if (h == MM_NULL) {
-        return mm__int_box(rt, v); /* general path: hooks, MemoryError */
-    }
-    uint32_t *w = (uint32_t *)(void *)o;
-    w[1] = (uint32_t)((uint64_t)v & 0xFFFFFFFFu);
-    w[2] = (uint32_t)((uint64_t)v >> 32);
-    return h;
-}
+static inline mm_h mm_int_new(mm_rt *rt, int64_t v);
 
 /* True iff h is a valid int handle (no report). */
 bool mm_int_check(const mm_rt *rt, mm_h h);
@@ -81,11 +61,6 @@ bool mm_int_check(const mm_rt *rt, mm_h h);
 int64_t mm_int_value_at(const mm_rt *rt, mm_h h, const char *file, int line);
 #define mm_int_value(...) mm_int_value_at(__VA_ARGS__, MM_HERE)
 
-/* Internal: the flash table (types/int.c), for obj/obj.c and hashing. */
-bool mm__small_int_valid(mm_h h);
-const mm_obj *mm__small_int_obj(mm_h h);
-mm_h mm__small_int_handle(const mm_obj *o);
-int64_t mm__int_get(const mm_obj *o);
 
 /* ==== str: immutable UTF-8, FNV-1a 32-bit hash cached at creation ==== */
 
@@ -109,9 +84,6 @@ mm_h mm_str_strip_at(mm_rt *rt, mm_h h, const char *file, int line);
 
 /* FNV-1a over n bytes (offset basis 2166136261, prime 16777619). */
 uint32_t mm_fnv1a(const void *p, size_t n);
-/* Internal accessors. */
-const char *mm__str_bytes(const mm_obj *o, size_t *n);
-uint32_t mm__str_hash(const mm_obj *o);
 
 /* ==== list: array of handles ====
  * Growth (CPython listobject.c policy): when an append needs room, the new
@@ -194,55 +166,14 @@ bool mm_dict_next_at(const mm_rt *rt, mm_h d, size_t *pos, mm_h *key, mm_h *valu
 
 /* ==== class instances ==== */
 
-/* Internal (types/list.c, the collector's per-type fast path): the fixed part
- * of a list object; body holds len handles (cap allocated), or is NULL. */
-typedef struct mm__list {
-    mm_obj head;
-    uint32_t len;
-    uint32_t cap;
-    void *body;
-} mm__list;
-
-/* Internal (the collector): the handle fields of an instance of class c,
- * as types/inst.c lays them out: the dict handle, or nslots slots. */
-static inline uint32_t mm__class_nfields(const mm_class *c)
-{
-    return c->has_dict ? 1u : c->nslots;
-}
-
-/* Internal (types/inst.c, obj/obj.c): the fields of an instance, right after
- * its header: nslots handles, or the handle of its dict. */
-static inline mm_h *mm__inst_fields(mm_obj *o)
-{
-    return (mm_h *)(void *)(o + 1);
-}
-
-/* Internal (use mm_inst_new): the general creation path (any class,
- * hooks, MemoryError, misuse reports). */
-mm_h mm__inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line);
-
 /* NEW instance of registered class id `cls` (see mm_class_register); a
  * dict class gets its (empty) dict at once. MM_NULL on MemoryError or
  * misuse (unknown id). O(nslots) + A. Inline: an instance of a class of
  * rt->inst16 (2 slots; the mask is 0 while a collector hook is attached)
  * is made here by mm__obj_new_fast: header, and its two fields null with
  * one strd (the block's fourth word is left as it was: nothing reads it).
- * Any other class, or no free slot or block at hand: mm__inst_new_at. */
-static inline mm_h mm_inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line)
-{
-    uint32_t mask = rt->inst16; /* 0 while a collector hook is attached */
-    if (__builtin_expect(cls < 32u && ((mask << cls) & MM_META_SIGN) != 0, 1)) {
-        mm_obj *o;
-        uint32_t hdr = cls << MM_HDR_TYPE_SHIFT | MM_HDR_TRACKED;
-        __asm__("" : "+r"(hdr)); /* one value, hoisted whole out of loops */
-        mm_h h = mm__obj_new_fast(rt, hdr, MM__INST16_SIZE, &o);
-        if (h != MM_NULL) {
-            MM__PAIR_STORE_AT(o, 4, MM_NULL, MM_NULL);
-            return h;
-        }
-    }
-    return mm__inst_new_at(rt, cls, file, line);
-}
+ * Any other class, or no free slot or block at hand: the general path. */
+static inline mm_h mm_inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line);
 #define mm_inst_new(...) mm_inst_new_at(__VA_ARGS__, MM_HERE)
 
 /* Slot i of a slots instance: set (value borrowed; old one decref'd) /
@@ -326,5 +257,8 @@ mm_status mm_lru_put_at(mm_rt *rt, mm_h c, mm_h key, mm_h value, const char *fil
 
 mm_status mm_lru_cache_info_at(const mm_rt *rt, mm_h c, mm_lru_info *info, const char *file, int line);
 #define mm_lru_cache_info(...) mm_lru_cache_info_at(__VA_ARGS__, MM_HERE)
+
+/* The inline bodies and the types' internals. */
+#include "types/types_int.h"
 
 #endif /* MM_TYPES_H */
