@@ -34,14 +34,16 @@ typedef struct {
 } spec;
 
 /* Appends one byte, keeping room for the terminating NUL. */
-static void put(sink *s, char c) {
+static void put(sink *s, char c)
+{
     if (s->len + 1 < s->cap) {
         s->buf[s->len] = c;
     }
     s->len++;
 }
 
-static void put_n(sink *s, char c, int n) {
+static void put_n(sink *s, char c, int n)
+{
     for (int i = 0; i < n; i++) {
         put(s, c);
     }
@@ -110,7 +112,8 @@ static void emit_number(sink *s, const spec *sp, uint64_t mag, bool neg,
 }
 
 /* Reads a decimal field or '*' from the format. */
-static int parse_num(const char **fmt, va_list *ap) {
+static int parse_num(const char **fmt, va_list *ap)
+{
     if (**fmt == '*') {
         (*fmt)++;
         return va_arg(*ap, int);
@@ -126,7 +129,8 @@ static int parse_num(const char **fmt, va_list *ap) {
 }
 
 /* Parses flags, width, precision and length after the '%'. */
-static void parse_spec(const char **fmt, va_list *ap, spec *sp) {
+static void parse_spec(const char **fmt, va_list *ap, spec *sp)
+{
     *sp = (spec){false, false, false, 0, 0, -1, 0};
     for (;; (*fmt)++) {
         char c = **fmt;
@@ -165,7 +169,8 @@ static void parse_spec(const char **fmt, va_list *ap, spec *sp) {
     }
 }
 
-static int64_t signed_arg(const spec *sp, va_list *ap) {
+static int64_t signed_arg(const spec *sp, va_list *ap)
+{
     switch (sp->length) {
     case 'l': return (int64_t)va_arg(*ap, long);
     case 'L': return (int64_t)va_arg(*ap, long long);
@@ -178,7 +183,8 @@ static int64_t signed_arg(const spec *sp, va_list *ap) {
     }
 }
 
-static uint64_t unsigned_arg(const spec *sp, va_list *ap) {
+static uint64_t unsigned_arg(const spec *sp, va_list *ap)
+{
     switch (sp->length) {
     case 'l': return (uint64_t)va_arg(*ap, unsigned long);
     case 'L': return (uint64_t)va_arg(*ap, unsigned long long);
@@ -191,7 +197,8 @@ static uint64_t unsigned_arg(const spec *sp, va_list *ap) {
     }
 }
 
-static void emit_string(sink *s, const spec *sp, const char *str) {
+static void emit_string(sink *s, const spec *sp, const char *str)
+{
     if (str == NULL) {
         str = "(null)";
     }
@@ -205,7 +212,8 @@ static void emit_string(sink *s, const spec *sp, const char *str) {
 }
 
 /* Handles one conversion character; returns false on an unknown one. */
-static bool convert(sink *s, char c, const spec *sp, va_list *ap) {
+static bool convert(sink *s, char c, const spec *sp, va_list *ap)
+{
     switch (c) {
     case 'd':
     case 'i': {
@@ -240,7 +248,8 @@ static bool convert(sink *s, char c, const spec *sp, va_list *ap) {
     }
 }
 
-size_t mm_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap) {
+size_t mm_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
+{
     sink s = {buf, n, 0};
     va_list args;
     va_copy(args, ap);
@@ -271,7 +280,8 @@ size_t mm_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap) {
     return s.len;
 }
 
-size_t mm_snprintf(char *buf, size_t n, const char *fmt, ...) {
+size_t mm_snprintf(char *buf, size_t n, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
     size_t r = mm_vsnprintf(buf, n, fmt, ap);
@@ -279,7 +289,8 @@ size_t mm_snprintf(char *buf, size_t n, const char *fmt, ...) {
     return r;
 }
 
-size_t mm_printf(const char *fmt, ...) {
+size_t mm_printf(const char *fmt, ...)
+{
     char line[256];
     static const char cut[] = "...\n";
     va_list ap;

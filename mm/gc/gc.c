@@ -17,14 +17,14 @@
  *     move_unreachable): a member passed with rc > 0 is reachable; its
  *     edges are followed there and then, each adding 1 back to rc(c). A
  *     child the walk has not passed yet needs nothing more (it will be
- *     passed with rc > 0); only a child passed already as TENTATIVE (A
- *     alone: a back edge) is flagged REACHED (B) and scanned with an
+ *     passed with rc > 0); only a child passed already as TENTATIVE
+ *     (SCANNED alone: a back edge) is flagged REACHED and scanned with an
  *     explicit stack, its own edges likewise. A member passed with rc ==
  *     0 is TENTATIVE and goes on the tentative list (back-link bits, C3);
- *     a later reachable object may still reach it (A alone -> B, scanned;
+ *     a later reachable object may still reach it (SCANNED alone -> REACHED, scanned;
  *     it stays on the list). Each reachable member is settled as the
  *     walk passes it (full collection: flags cleared, generation 2; else
- *     A and B, for the promote walk). Every reachable object's refcount
+ *     SCANNED and REACHED, for the promote walk). Every reachable object's refcount
  *     is then exact but for the edges garbage holds on it, and so is
  *     every outsider's. Stack overflow: the object stays REACHED and
  *     unscanned on the list, which is walked again (rescan_pending, C4).
@@ -95,8 +95,8 @@ static_assert(MM_CFG_GC_YOUNG_MAX >= 1, "the young table needs an entry");
 static_assert(MM_CFG_GC_RESULT_TYPES >= 2, "room for a type and (other)");
 
 #define GC_OLDEST 2u
-#define GC_SCANNED MM_HDR_GC_A
-#define GC_REACHED MM_HDR_GC_B
+#define GC_SCANNED MM_HDR_GC_SCANNED
+#define GC_REACHED MM_HDR_GC_REACHED
 
 /* ------------------------------------------------------ small helpers */
 
@@ -156,7 +156,7 @@ static inline mm_slot *edge_slot(mm_slot *tab, mm_h h)
 
 /* The live object at walk position pos (SET_WALK), or NULL, with its
  * slot in *sp and the slot word in *meta: young entry pos for a young
- * collection (NULL if that object died since: the slot's generation
+ * collection (NULL if that object died since: the slot's epoch
  * moved on), else the slot at address pos. Callers test membership. No
  * slot is dying here: collections never run inside a refcount drain.
  * `young` is a constant in each walk (see WALK), so the test folds. */
@@ -197,16 +197,11 @@ set_member(mm_slot *tab, const mm_h *young_tab, uintptr_t pos, bool young, uint3
 }
 
 /* Header hdr with its back-link bits set to link (a slot index): a
- * tentative or garbage list's next entry (C3). One bfi on Thumb-2. */
+ * tentative or garbage list's next entry (C3). */
+static_assert(MM_HDR_SLOT_MASK == (1u << 20) - 1u, "back-link: bits 0..19");
 static inline uint32_t hdr_link(uint32_t hdr, uint32_t link)
 {
-#if defined(__thumb2__)
-    static_assert(MM_HDR_SLOT_MASK == (1u << 20) - 1u, "back-link: bits 0..19");
-    __asm__("bfi %0, %1, #0, #20" : "+r"(hdr) : "r"(link));
-    return hdr;
-#else
-    return (hdr & ~MM_HDR_SLOT_MASK) | (link & MM_HDR_SLOT_MASK);
-#endif
+    return mm__insert_low20(hdr, link);
 }
 
 /* A walk's positions (see set_slot): young-table entries 0..young_len,
@@ -257,24 +252,24 @@ static_assert(MM_CFG_MAX_SLOTS + GC_FAST_INST <= 0xFFFFu, "field counts fit the 
 #define GC_FLAGS (GC_SCANNED | GC_REACHED)
 
 /* True iff header ch of a child reached by an edge from a reachable
- * object must now be flagged REACHED and scanned: it is TENTATIVE (A
- * alone: passed by the mark walk with no outside reference). Any other
+ * object must now be flagged REACHED and scanned: it is TENTATIVE
+ * (SCANNED alone: passed by the mark walk with no outside reference). Any other
  * child only gets its refcount back: flagless, it is a member not passed
  * yet (the walk will find it with rc > 0), a settled survivor or an
  * object outside the set (C3: flags clear); REACHED, it is scanned or on
  * its way. */
 static inline bool must_reach(uint32_t ch) { return (ch & GC_FLAGS) == GC_SCANNED; }
-/* The header once reached: REACHED alone (TENTATIVE's A dropped). */
+/* The header once reached: REACHED alone (TENTATIVE's SCANNED dropped). */
 static inline uint32_t reached_hdr(uint32_t ch) { return (ch & ~GC_SCANNED) | GC_REACHED; }
 
-/* TENTATIVE in the slot word too: the mark walk sets MM_META_FLAG (DYING
+/* TENTATIVE in the slot word too: the mark walk sets MM_META_TENTATIVE (DYING's bit:
  * outside a drain, and a collection never runs in one, H5) on each member
  * it puts on the tentative list, and reaching it clears it, so that an
  * edge tells a tentative child by the slot word it increments, without
  * reading the child's header (must_reach holds exactly when it is set).
  * Garbage keeps it until it is freed (one-pass release) or the find pass
  * takes it off with the hold; no slot has it once a collection is over. */
-#define GC_TENTATIVE MM_META_FLAG
+#define GC_TENTATIVE MM_META_TENTATIVE
 
 /* Child slot c, its slot word incremented already in m, is TENTATIVE:
  * the word is stored without the flag and the header flagged REACHED.
@@ -515,7 +510,7 @@ static inline __attribute__((always_inline)) void mark_child(mm_gc *gc, mm_slot 
     uint32_t m = tab[ci].meta + MM_RC_ONE;
     if ((m & GC_TENTATIVE) != 0u) {
         uint32_t k = ci;
-        __asm__("" : "+r"(k)); /* the slot's address on this path only */
+        MM__OPAQUE(k); /* the slot's address on this path only */
         reach(gc, &tab[k], m);
         gc->stack[(*sp)++] = k;
     } else {
@@ -621,7 +616,7 @@ static __attribute__((noinline)) void drain_stack(mm_gc *gc)
  * reachable: its edges are followed there and then, each giving the
  * child's reference back (rc += 1). A child not passed yet needs nothing
  * more: the walk will pass it with rc > 0. Only a child passed already
- * as TENTATIVE (A alone, rc 0 when passed: a back edge) is flagged
+ * as TENTATIVE (SCANNED alone, rc 0 when passed: a back edge) is flagged
  * REACHED and scanned off the explicit stack, its own edges likewise. A
  * member passed with rc == 0 is TENTATIVE and goes on the tentative list,
  * threaded through its header's back-link bits (C3; head returned); a
@@ -735,7 +730,7 @@ static uint32_t rescan_pending(mm_gc *gc, uint32_t head)
 /* ------------------------------------------ step 3: find the garbage */
 
 /* True iff o is an instance whose own __dict__ is garbage too (a member
- * with A alone once marking is over). */
+ * with SCANNED alone once marking is over). */
 static inline bool has_garbage_dict(const mm_gc *gc, mm_obj *o)
 {
     if ((gc->dict_classes >> mm_hdr_type(o) & 1u) == 0u) {
@@ -745,21 +740,12 @@ static inline bool has_garbage_dict(const mm_gc *gc, mm_obj *o)
     return s != NULL && (s->obj->hdr & GC_FLAGS) == GC_SCANNED;
 }
 
-/* Steps 2 and 3: the mark walk, the rescans, then, unless the tentative
- * list is all garbage of lists and instances and the collector's own hook
- * is installed (gc->fused: the walk's counts are the result and the list
- * is the garbage list as it is), one pass over the tentative list: a
- * REACHED entry survives (its back-link is put back, it is unlinked;
- * settled at once in a full collection), the others are the GARBAGE.
- * Each is counted by type, held (rc 0 -> 1, C2), the edges of each whose
- * type has its own clear() are restored (that clear drops them all), and
- * it stays linked: the list is then the garbage list (C3, gc->garbage).
- * Every survivor's refcount (and every outsider's) is then exact but for
- * the edges garbage holds on it. */
-static void mark_find(mm_gc *gc, mm_gc_result *res)
+/* Step 2: the mark walk of the set (C4), then the rescans after a stack
+ * overflow. Returns the head of the tentative list (C3); *survivors gets
+ * the members settled by a full collection's walk. */
+static uint32_t mark(mm_gc *gc, mm_gc_result *res, uint32_t *survivors)
 {
     bool settled = gc->gen == GC_OLDEST;
-    uint32_t survivors = 0;
     memset(gc->by_type, 0, sizeof gc->by_type);
     gc->reached = 0;
     gc->sp = 0;
@@ -767,84 +753,135 @@ static void mark_find(mm_gc *gc, mm_gc_result *res)
     uint32_t head = gc->gen == 0 ? mark_walk_young(gc)
                     : settled    ? mark_walk_full(gc)
                                  : mark_walk_mid(gc);
-    if (settled) { /* every member the walk did not put on the list */
-        survivors = res->examined - gc->tentative;
-    }
+    /* every member the walk did not put on the list */
+    *survivors = settled ? res->examined - gc->tentative : 0u;
     res->rescans = rescan_pending(gc, head);
-    bool own_clear = false; /* a tentative member of a type with its own clear() */
+    return head;
+}
+
+/* True iff some tentative member's type has its own clear() (no fast
+ * path: gc->fast[t] == 0), from the walk's counts by type. */
+static bool tentative_own_clear(const mm_gc *gc)
+{
+    bool own_clear = false;
     for (uint32_t t = 0; t < MM_TYPE_MAX; t++) {
         own_clear |= gc->by_type[t] != 0u && gc->fast[t] == 0u;
     }
-    gc->garbage_own_clear = own_clear;
-    gc->fused = gc->reached == 0u && !gc->garbage_own_clear && gc->rt->track_hook == track_hook;
-    if (gc->fused) { /* the tentative list is the garbage list, counted */
-        gc->garbage = head;
-        if (settled) { /* the release leaves pop alone: garbage left out here */
-            gc->pop[0] = 0;
-            gc->pop[1] = 0;
-            gc->pop[GC_OLDEST] = survivors;
-            res->survivors = survivors;
-        }
-        res->collected = gc->tentative;
-        res->managed_dicts = 0;
-        return;
+    return own_clear;
+}
+
+/* A full collection's population once the garbage is gone: garb[g]
+ * garbage objects of generation g, every other member settled in the
+ * oldest generation. */
+static void settle_population(mm_gc *gc, mm_gc_result *res, uint32_t survivors,
+                              const uint32_t garb[MM_GC_GENERATIONS])
+{
+    gc->pop[0] = garb[0];
+    gc->pop[1] = garb[1];
+    gc->pop[GC_OLDEST] = survivors + garb[GC_OLDEST];
+    res->survivors = survivors;
+}
+
+/* Tentative entry o (slot idx) was REACHED after all: its back-link is
+ * put back (settled at once in a full collection). The caller unlinks
+ * it. */
+static inline void restore_reached(mm_obj *o, uint32_t idx, bool settled)
+{
+    uint32_t hdr = hdr_link(o->hdr, idx);
+    if (settled) {
+        hdr = (hdr & ~(GC_FLAGS | MM_HDR_GCGEN_MASK)) | GC_OLDEST << MM_HDR_GCGEN_SHIFT;
     }
+    o->hdr = hdr;
+}
+
+/* Tentative entry o (slot s) is garbage: counted by type and by
+ * generation, held (rc 0 -> 1, C2), and its edges restored when its
+ * type has its own clear() (that clear drops them all). Returns true iff
+ * it has its own clear(). */
+static inline bool hold_garbage(mm_gc *gc, mm_slot *s, mm_obj *o,
+                                uint32_t garb[MM_GC_GENERATIONS])
+{
+    uint32_t hdr = o->hdr, t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT;
+    s->meta = (s->meta & ~GC_TENTATIVE) + MM_RC_ONE; /* the hold (C2) */
+    gc->by_type[t]++;
+    garb[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++;
+    if (gc->fast[t] != 0u) {
+        return false;
+    }
+    edges(gc, gc->rt->tab, o, EDGE_RESTORE, visit_restore);
+    return true;
+}
+
+/* Step 3, the find pass over the tentative list from head: a REACHED
+ * entry survives and is unlinked, the others are the GARBAGE (held,
+ * counted) and stay linked: the list is then the garbage list (C3,
+ * gc->garbage). O(tentative list + edges restored). */
+static void find_garbage(mm_gc *gc, mm_gc_result *res, uint32_t head, uint32_t survivors)
+{
+    bool settled = gc->gen == GC_OLDEST;
     memset(gc->by_type, 0, sizeof gc->by_type);
     mm_slot *tab = gc->rt->tab;
     mm_obj *prev = NULL;
     uint32_t n = 0, dicts = 0, garb[MM_GC_GENERATIONS] = {0, 0, 0}, first = head;
-    bool any_dict = gc->dict_classes != 0u;
-    own_clear = false;
+    bool any_dict = gc->dict_classes != 0u, own_clear = false;
     for (uint32_t idx = head; idx != 0u;) {
         mm_slot *s = &tab[idx];
         mm_obj *o = s->obj;
-        uint32_t hdr = o->hdr, next = hdr & MM_HDR_SLOT_MASK;
-        if ((hdr & GC_REACHED) != 0u) { /* reached after all: unlink */
-            hdr = (hdr & ~MM_HDR_SLOT_MASK) | idx;
-            if (settled) {
-                hdr = (hdr & ~(GC_FLAGS | MM_HDR_GCGEN_MASK)) | GC_OLDEST << MM_HDR_GCGEN_SHIFT;
-                survivors++;
-            }
-            o->hdr = hdr;
+        uint32_t next = o->hdr & MM_HDR_SLOT_MASK;
+        if ((o->hdr & GC_REACHED) != 0u) { /* reached after all: unlink */
+            restore_reached(o, idx, settled);
+            survivors += settled ? 1u : 0u;
             if (prev != NULL) {
-                prev->hdr = (prev->hdr & ~MM_HDR_SLOT_MASK) | next;
+                prev->hdr = hdr_link(prev->hdr, next);
             } else {
                 first = next;
             }
-            idx = next;
-            continue;
+        } else {
+            dicts += any_dict && has_garbage_dict(gc, o) ? 1u : 0u;
+            own_clear |= hold_garbage(gc, s, o, garb);
+            n++;
+            prev = o;
         }
-        uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT;
-        if (any_dict && has_garbage_dict(gc, o)) {
-            dicts++;
-        }
-        s->meta = (s->meta & ~GC_TENTATIVE) + MM_RC_ONE; /* the hold (C2) */
-        gc->by_type[t]++;
-        garb[(hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT]++;
-        if (gc->fast[t] == 0u) { /* its own clear() drops every edge: restored */
-            edges(gc, tab, o, EDGE_RESTORE, visit_restore);
-            own_clear = true;
-        }
-        n++;
-        prev = o;
         idx = next;
     }
     gc->garbage = first;
     gc->garbage_own_clear = own_clear;
-    if (settled) { /* every member is garbage or a survivor now in generation 2 */
-        gc->pop[0] = garb[0];
-        gc->pop[1] = garb[1];
-        gc->pop[GC_OLDEST] = survivors + garb[GC_OLDEST];
-        res->survivors = survivors;
+    if (settled) {
+        settle_population(gc, res, survivors, garb);
     }
     res->collected = n - dicts;
     res->managed_dicts = dicts;
     gc->by_type[MM_T_DICT] -= dicts;
 }
 
+/* Steps 2 and 3: mark, then, unless the tentative list is all garbage of
+ * lists and instances and the collector's own hook is installed
+ * (gc->fused: the walk's counts are the result and the list is the
+ * garbage list as it is), the find pass. Every survivor's refcount (and
+ * every outsider's) is then exact but for the edges garbage holds on
+ * it. */
+static void mark_find(mm_gc *gc, mm_gc_result *res)
+{
+    uint32_t survivors;
+    uint32_t head = mark(gc, res, &survivors);
+    gc->garbage_own_clear = tentative_own_clear(gc);
+    gc->fused = gc->reached == 0u && !gc->garbage_own_clear && gc->rt->track_hook == track_hook;
+    if (!gc->fused) {
+        find_garbage(gc, res, head, survivors);
+        return;
+    }
+    gc->garbage = head; /* the tentative list is the garbage list, counted */
+    if (gc->gen == GC_OLDEST) { /* the release leaves pop alone */
+        const uint32_t none[MM_GC_GENERATIONS] = {0, 0, 0};
+        settle_population(gc, res, survivors, none);
+    }
+    res->collected = gc->tentative;
+    res->managed_dicts = 0;
+}
+
 /* Collections of generations 0 and 1: survivors lose their flags and move
  * to generation gen + 1 (after the find walk, which tells members from
- * others by generation). Garbage is A alone: left to the release. */
+ * others by generation). Garbage is SCANNED alone: left to the release. */
 static inline __attribute__((always_inline)) int promote_body(mm_gc *gc, mm_gc_result *res,
                                                               bool young, uint32_t lim)
 {
@@ -886,7 +923,7 @@ static int promote_walk(mm_gc *gc, mm_gc_result *res)
 /* ------------------------------------------------- step 4: release */
 
 /* Frees slot s (index idx, meta its slot word) of an object just freed:
- * mm__slot_free_fast, or mm__slot_release at the generation wrap. */
+ * mm__slot_free_fast, or mm__slot_release at the epoch wrap. */
 static inline void slot_free(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t meta)
 {
     if (!mm__slot_free_fast(rt, s, idx, meta & MM_META_EPOCH_MASK)) {
@@ -898,7 +935,7 @@ static inline void slot_free(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t meta)
  * refcount by SUBTRACT and never given back (C2): that refcount is
  * already what it is once the garbage is gone. Nothing to do for the
  * sink or a stale handle (garbage freed before, or an object a clear()'s
- * drain freed: its slot is free or of another generation), for a child
+ * drain freed: its slot is free or of another epoch), for a child
  * still referenced (rc > 0), or for garbage (TENTATIVE: freed by the
  * release). Any other child at rc 0 was held by garbage alone (an
  * object outside the set, or a member of an older generation): it must
@@ -920,10 +957,10 @@ static inline __attribute__((always_inline)) void drop_ref(mm_slot *tab, mm_h h,
     if (c == NULL) {
         return; /* a free slot */
     }
-    __asm__("" : "+r"(meta)); /* the common exits first, the rest after */
+    MM__OPAQUE(meta); /* the common exits first, the rest after */
     if (meta < (MM_META_RC_ZERO << MM_META_RC_SHIFT) ||
         ((meta ^ (h >> MM_H_INDEX_BITS)) & MM_META_EPOCH_MASK) != 0u) {
-        return; /* still referenced, or of another generation */
+        return; /* still referenced, or of another epoch */
     }
     if ((meta & GC_TENTATIVE) != 0u) {
         return; /* garbage (with the hold of the two-pass release, rc is 1) */
@@ -1048,7 +1085,7 @@ static inline __attribute__((always_inline)) void release_fast_body(mm_gc *gc, b
         uint32_t hdr = o->hdr, next = hdr & MM_HDR_SLOT_MASK;
         uint32_t t = (hdr & MM_HDR_TYPE_MASK) >> MM_HDR_TYPE_SHIFT;
         uint32_t f = fast[t]; /* every garbage type has a fast code here */
-        __asm__("" : "+r"(idx)); /* &tab[idx] is not kept across the drops */
+        MM__OPAQUE(idx); /* &tab[idx] is not kept across the drops */
         if (MM_CFG_DEBUG) {
             /* held (C2) unless mark_find skipped the find pass */
             MM_ASSERT(rc_field(tab[idx].meta) == (gc->fused ? MM_META_RC_ZERO : 0u) &&
@@ -1071,9 +1108,9 @@ static inline __attribute__((always_inline)) void release_fast_body(mm_gc *gc, b
             mm__free_small_sized(heap, o, (f - (GC_FAST_INST - 1u)) * sizeof(mm_h));
         }
         mm_slot *s = &tab[idx];
-        if (mm__slot_push(s, idx, s->meta & MM_META_EPOCH_MASK, &head, NULL)) {
+        if (mm__slot_push(s, idx, s->meta & MM_META_EPOCH_MASK, &head)) {
             freed++;
-        } else { /* the generation wraps: retired, out of line */
+        } else { /* the epoch wraps: retired, out of line */
             rt->free_head = head;
             rt->freed = freed;
             mm__slot_release(rt, idx);

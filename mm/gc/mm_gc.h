@@ -5,6 +5,12 @@
  * THIS HEADER IS THE CONTRACT of gc/gc.c. Read mm_obj.h first (handles,
  * refcounts in the slots, invariants H1..H6).
  *
+ * THE INVARIANT. Between collections every refcount is exact and every
+ * tracked object sits in one generation (0..2); a collection frees
+ * exactly those objects of its set that no reference from outside the
+ * set can reach, and every survivor keeps its refcount, less the
+ * references the garbage held. The rules below say how.
+ *
  * ---- What a collection does, in words ----
  * C1. A collection of generation g examines the SET: every tracked object
  *     (a container: its type has traverse) of generation 0..g. An object of
@@ -49,11 +55,12 @@
  *     gives back the edges of every reachable object, and garbage's only
  *     where C2 says. Nothing else is stored per object: the
  *     header's GC bits (mm_obj.h) hold the generation (2 bits), REACHED
- *     (flag B) and flag A (SCANNED with B; alone, TENTATIVE: passed by
+ *     and SCANNED (with REACHED: scanned; alone, TENTATIVE: passed by
  *     the mark walk without an outside reference, and after marking,
  *     garbage awaiting its release). A tentative member's slot word has
- *     its DYING flag set too (no object is dying while a collection runs:
- *     collections never run inside a drain), so that an edge tells a
+ *     its TENTATIVE bit set too (the DYING bit: no object is dying
+ *     while a collection runs, collections never run inside a drain),
+ *     so that an edge tells a
  *     tentative child by the word it increments; being reached, or held
  *     by the find pass, clears it. Both header flags and that slot flag
  *     are clear between collections (and on every object outside the
@@ -96,7 +103,7 @@
  *     MM_CFG_GC_YOUNG_MAX entries inside struct mm_gc (a table of fixed
  *     size, not memory per object). A young collection walks only that
  *     table (entries of objects that died since are skipped by their
- *     handle generation; an object that dies as the table's last entry
+ *     handle's epoch; an object that dies as the table's last entry
  *     takes that entry with it, so temporaries never fill the table), so
  *     it costs O(young objects + their references),
  *     whatever the size of the heap. Collections of generations 1 and 2
@@ -137,29 +144,10 @@
  * automatic collection of generation 0 or older (as above, whatever
  * count[0]); 2: a full collection. Disabled collectors are left alone.
  *
- * ---- Measured (Cortex-M3 -O2, mps2-an385 under QEMU -icount; figures
- * from tests/bench/bench_gc.c, `gc_full`, `gc_young`, `gc_demo3`) ----
- * Full collection of 9,997 lists, half of them garbage in rings of 4:
- * 88.6 instructions per tracked object (120 at the last version, 357 at
- * first): ~23 the subtract walk, ~34 the mark walk (in walk order: the
- * forward edges of this graph need no stack; survivors settled as it
- * passes them; garbage counted by type on the tentative list, which is
- * all garbage here, so no find pass runs), and the release ~32: 63.8 per
- * garbage object, one pass (drop its reference, free item array, block
- * and slot inline, no call). The same with 2-slot instances: 98.1 (was
- * 125; release 56.8 per garbage object). A young collection of 100
- * objects beside 10,000 old ones: 13,080 instructions (130 per young
- * object), the full one 595,400 (45x). The two-node cycle of demo 3:
- * 5,560. What got it under 100 (besides C2's deferred deaths, which
- * leave the release loop without a call, and C3's tentative flag in the
- * slot word, which spares each marked edge its child's header): each
- * walk a function of its own over one induction variable (the slot
- * pointer), lists dispatched on their type id, arrays counted down, the
- * sink taking SUBTRACT's decrements (no test per edge), the slot free
- * list's head kept in registers through the release, and object blocks
- * freed on their known class (mm__free_small_sized).
- * Flash: 8.3 KB at -Os (7.0 KB before: each walk is compiled per
- * generation, out of line).
+ * ---- Cost ----
+ * Time bounds are given per call below. A full collection costs under 100
+ * instructions per tracked object on Cortex-M3; the figures, and what
+ * each walk costs: BENCHMARKS.md, "Cycle collector".
  *
  * ---- Ownership and time ----
  * Handles are not involved: the collector frees only garbage, which C code

@@ -49,8 +49,9 @@
  *   bits  0..19  slot index of the object's handle (back-link; 0 = sink)
  *   bits 20..25  type id (0 invalid, 1..15 builtin, 16.. registered classes)
  *   bits 26..27  the collector's generation 0..2 (gc/mm_gc.h)
- *   bit  28      GC flag A   (reserved for the collector)
- *   bit  29      GC flag B   (reserved for the collector)
+ *   bit  28      SCANNED: with REACHED, scanned by the mark walk; alone,
+ *                TENTATIVE (gc/mm_gc.h C3). Clear between collections.
+ *   bit  29      REACHED: reached by the mark walk (gc/mm_gc.h C4)
  *   bit  30      tracked: a container the collector must consider
  *   bit  31      immortal (const object in flash; never written)
  * The refcount is not in the header (H3) but in the handle slot; the
@@ -143,9 +144,9 @@ static inline uint32_t mm_h_epoch(mm_h h)
     return (h >> MM_H_INDEX_BITS) & MM_H_EPOCH_MAX;
 }
 static inline bool mm_h_is_immortal(mm_h h) { return (h & MM_H_IMMORTAL) != 0; }
-static inline mm_h mm_h_make(uint32_t index, uint32_t gen)
+static inline mm_h mm_h_make(uint32_t index, uint32_t epoch)
 {
-    return index | (gen << MM_H_INDEX_BITS);
+    return index | (epoch << MM_H_INDEX_BITS);
 }
 /* `is`: identity is handle equality (stable, unique among live objects). */
 static inline bool mm_is(mm_h a, mm_h b) { return a == b; }
@@ -163,14 +164,14 @@ static_assert(sizeof(mm_obj) == 4, "object header is one word");
 #define MM_HDR_TYPE_MASK 0x03F00000u
 #define MM_HDR_GCGEN_SHIFT 26u
 #define MM_HDR_GCGEN_MASK 0x0C000000u
-#define MM_HDR_GC_A 0x10000000u
-#define MM_HDR_GC_B 0x20000000u
+#define MM_HDR_GC_SCANNED 0x10000000u
+#define MM_HDR_GC_REACHED 0x20000000u
 #define MM_HDR_TRACKED 0x40000000u
 #define MM_HDR_IMMORTAL 0x80000000u
 #define MM_TYPE_MAX 64u
 
 static_assert((MM_HDR_SLOT_MASK ^ MM_HDR_TYPE_MASK ^ MM_HDR_GCGEN_MASK ^
-               MM_HDR_GC_A ^ MM_HDR_GC_B ^ MM_HDR_TRACKED ^
+               MM_HDR_GC_SCANNED ^ MM_HDR_GC_REACHED ^ MM_HDR_TRACKED ^
                MM_HDR_IMMORTAL) == 0xFFFFFFFFu,
               "header fields tile the word");
 static_assert(MM_HDR_SLOT_MASK == MM_H_INDEX_MASK, "back-link holds an index");
@@ -199,17 +200,32 @@ static inline uint32_t mm_gc_gen(const mm_obj *o)
 {
     return (o->hdr & MM_HDR_GCGEN_MASK) >> MM_HDR_GCGEN_SHIFT;
 }
-static inline bool mm_gc_flag_a(const mm_obj *o) { return (o->hdr & MM_HDR_GC_A) != 0; }
-static inline bool mm_gc_flag_b(const mm_obj *o) { return (o->hdr & MM_HDR_GC_B) != 0; }
+static inline bool mm_gc_is_scanned(const mm_obj *o)
+{
+    return (o->hdr & MM_HDR_GC_SCANNED) != 0;
+}
+static inline bool mm_gc_is_reached(const mm_obj *o)
+{
+    return (o->hdr & MM_HDR_GC_REACHED) != 0;
+}
 
 /* The setters below must not be used on immortal objects (they are const). */
 static inline void mm_hdr_set_bits(mm_obj *o, uint32_t mask, bool on)
 {
     o->hdr = on ? (o->hdr | mask) : (o->hdr & ~mask);
 }
-static inline void mm_gc_set_tracked(mm_obj *o, bool on) { mm_hdr_set_bits(o, MM_HDR_TRACKED, on); }
-static inline void mm_gc_set_flag_a(mm_obj *o, bool on) { mm_hdr_set_bits(o, MM_HDR_GC_A, on); }
-static inline void mm_gc_set_flag_b(mm_obj *o, bool on) { mm_hdr_set_bits(o, MM_HDR_GC_B, on); }
+static inline void mm_gc_set_tracked(mm_obj *o, bool on)
+{
+    mm_hdr_set_bits(o, MM_HDR_TRACKED, on);
+}
+static inline void mm_gc_set_scanned(mm_obj *o, bool on)
+{
+    mm_hdr_set_bits(o, MM_HDR_GC_SCANNED, on);
+}
+static inline void mm_gc_set_reached(mm_obj *o, bool on)
+{
+    mm_hdr_set_bits(o, MM_HDR_GC_REACHED, on);
+}
 static inline void mm_gc_set_gen(mm_obj *o, uint32_t gen)
 {
     o->hdr = (o->hdr & ~MM_HDR_GCGEN_MASK) | ((gen << MM_HDR_GCGEN_SHIFT) & MM_HDR_GCGEN_MASK);
@@ -253,13 +269,21 @@ enum {
     MM_T_STR = 2,
     MM_T_LIST = 3,
     MM_T_DICT = 4,
-    MM_T_GEN = 5,
+    MM_T_GENERATOR = 5,
     MM_T_LRU = 6,
     MM_T_BUILTIN_END = 7,
     MM_T_CLASS0 = 16 /* first id given to a registered class */
 };
 
 /* ==== status codes ==== */
+
+/* One status enum per layer, on purpose: the allocator's mm_err
+ * (heap/mm_heap.h: MM_OK, MM_ENOMEM...) sits below objects and knows
+ * nothing of handles; mm_status is every object and type call's; and
+ * mm_gc_status (gc/mm_gc.h: MM_GC_OK, MM_GC_BUSY, MM_GC_BADGEN) only
+ * says why a collection did not run, in its result. A layer reports a
+ * lower layer's failure in its own words (the allocator's MM_ENOMEM is
+ * MMO_NOMEM here), so a caller reads one enum per call. */
 
 typedef enum {
     MMO_OK = 0,

@@ -3,12 +3,12 @@
  * deallocation, handle validation, introspection and the graph checker.
  *
  * Algorithm (see mm_obj.h for the invariants H1..H6):
- * 1. Handles are generation-tagged indices (as in slot maps / "generational
+ * 1. Handles are epoch-tagged indices (as in slot maps' "generational
  *    indices", e.g. the handle pools of game engines and Lua's registry).
  *    A slot is taken from a free list (LIFO) or from the never-used tail
- *    (`fresh`), so init is O(1). Freeing bumps the slot's generation; a
- *    slot whose generation would wrap (2047 lives) is retired.
- * 2. The refcount sits in the slot word next to the generation, biased by
+ *    (`fresh`), so init is O(1). Freeing bumps the slot's epoch; a
+ *    slot whose epoch would wrap (2047 lives) is retired.
+ * 2. The refcount sits in the slot word next to the epoch, biased by
  *    one so that "reached zero" is the sign of the decremented word.
  * 3. Deallocation is CPython's tp_dealloc without the recursion (CPython
  *    needs its "trashcan" to cap it): a dying slot is pushed on a pending
@@ -23,7 +23,7 @@
  *    descriptors at init), keep rare cases (hooks, OOM, slot retirement,
  *    misuse reports) in out-of-line functions, and zero only what a type
  *    does not write itself. Costs: tests/bench/bench_obj.c.
- * 5. Validation classifies a handle against its slot's generation and
+ * 5. Validation classifies a handle against its slot's epoch and
  *    state: live, immortal, null, forged (never issued), stale (freed, or
  *    freed and reused), dying. O(1).
  * 6. mm_obj_check re-derives every refcount from the graph in two linear
@@ -56,12 +56,14 @@ const char *mm_status_str(mm_status s)
 
 /* ----------------------------------------------------------- slot fields */
 
-static inline uint32_t meta_gen(uint32_t m) { return m & MM_META_EPOCH_MASK; }
+static inline uint32_t meta_epoch(uint32_t m) { return m & MM_META_EPOCH_MASK; }
 static inline uint32_t meta_field(uint32_t m) { return m >> MM_META_RC_SHIFT; }
-static inline bool meta_flag(uint32_t m) { return (m & MM_META_FLAG) != 0; }
-static inline uint32_t meta_make(uint32_t field, bool flag, uint32_t gen)
+static inline bool meta_dying(uint32_t m) { return (m & MM_META_DYING) != 0; }
+static inline bool meta_retired(uint32_t m) { return (m & MM_META_RETIRED) != 0; }
+/* flag: DYING on a live slot, RETIRED on a free one (the same bit). */
+static inline uint32_t meta_make(uint32_t field, bool flag, uint32_t epoch)
 {
-    return (field << MM_META_RC_SHIFT) | (flag ? MM_META_FLAG : 0u) | gen;
+    return (field << MM_META_RC_SHIFT) | (flag ? MM_META_DYING : 0u) | epoch;
 }
 
 uint32_t mm_rc_get(const mm_rt *rt, uint32_t idx)
@@ -73,7 +75,7 @@ uint32_t mm_rc_get(const mm_rt *rt, uint32_t idx)
 void mm_rc_set(mm_rt *rt, uint32_t idx, uint32_t rc)
 {
     mm_slot *s = &rt->tab[idx];
-    s->meta = meta_make((rc - 1u) & MM_META_RC_ZERO, false, meta_gen(s->meta));
+    s->meta = meta_make((rc - 1u) & MM_META_RC_ZERO, false, meta_epoch(s->meta));
 }
 
 /* ----------------------------------------------------------- type masks */
@@ -81,7 +83,7 @@ void mm_rc_set(mm_rt *rt, uint32_t idx, uint32_t rc)
 /* Builtin types by id; ids from MM_T_CLASS0 are instances (mm_type_inst). */
 static const mm_type *const builtin[MM_T_BUILTIN_END] = {
     NULL, &mm_type_int, &mm_type_str, &mm_type_list,
-    &mm_type_dict, &mm_type_gen, &mm_type_lru,
+    &mm_type_dict, &mm_type_generator, &mm_type_lru,
 };
 
 /* The hot paths decide from the type id alone, without loading the type:
@@ -90,7 +92,7 @@ static const mm_type *const builtin[MM_T_BUILTIN_END] = {
  * without clear/destroy calls). mm_rt_init checks both masks against the
  * descriptors above. Classes (ids >= MM_T_CLASS0) are containers. */
 #define CONTAINER_TYPES                                                       \
-    ((1u << MM_T_LIST) | (1u << MM_T_DICT) | (1u << MM_T_GEN) | (1u << MM_T_LRU))
+    ((1u << MM_T_LIST) | (1u << MM_T_DICT) | (1u << MM_T_GENERATOR) | (1u << MM_T_LRU))
 #define LEAF_TYPES ((1u << MM_T_INT) | (1u << MM_T_STR))
 
 static_assert(MM_T_STR == MM_T_INT + 1u && LEAF_TYPES == (3u << MM_T_INT),
@@ -200,14 +202,14 @@ static uint32_t slot_take(mm_rt *rt)
 static mm_h slot_bind(mm_rt *rt, uint32_t idx, mm_obj *o)
 {
     mm_slot *s = &rt->tab[idx];
-    uint32_t gen = meta_gen(s->meta);
-    s->meta = meta_make(0, false, gen);
+    uint32_t epoch = meta_epoch(s->meta);
+    s->meta = meta_make(0, false, epoch);
     s->obj = o;
     rt->created++;
-    return mm_h_make(idx, gen);
+    return mm_h_make(idx, epoch);
 }
 
-/* Frees a live/dying slot: bump the generation, or retire at wrap. */
+/* Frees a live/dying slot: bump the epoch, or retire at wrap. */
 static __attribute__((noinline)) void slot_retire(mm_rt *rt, mm_slot *s)
 {
     s->meta = meta_make(0, true, MM_H_EPOCH_MAX); /* retired: never reused */
@@ -218,13 +220,13 @@ static __attribute__((noinline)) void slot_retire(mm_rt *rt, mm_slot *s)
 static inline void slot_release(mm_rt *rt, uint32_t idx)
 {
     mm_slot *s = &rt->tab[idx];
-    uint32_t gen = meta_gen(s->meta);
+    uint32_t epoch = meta_epoch(s->meta);
     rt->freed++;
-    if (gen == MM_H_EPOCH_MAX) {
+    if (epoch == MM_H_EPOCH_MAX) {
         slot_retire(rt, s);
         return;
     }
-    s->meta = meta_make(rt->free_head, false, gen + 1u);
+    s->meta = meta_make(rt->free_head, false, epoch + 1u);
     s->obj = NULL;
     rt->free_head = idx;
 }
@@ -258,7 +260,7 @@ static void *try_alloc(mm_rt *rt, void **body, size_t size)
 void *mm_rt_alloc(mm_rt *rt, void **body, size_t size)
 {
     if (rt->alloc_hook != NULL) {
-        rt->alloc_hook(rt); /* collector torture mode (issue #5) */
+        rt->alloc_hook(rt); /* collector torture mode */
     }
     void *p = try_alloc(rt, body, size);
     if (p == NULL && rt->oom_hook != NULL && mm_last_error(rt->heap) == MM_ENOMEM) {
@@ -357,7 +359,7 @@ obj_new(mm_rt *rt, uint32_t type, size_t size, mm_obj **out, bool leaf)
         owner_register(rt, o, (void **)&rt->tab[idx].obj);
     }
     if (tracked && rt->track_hook != NULL) {
-        rt->track_hook(rt, o, true); /* collector accounting (issue #5) */
+        rt->track_hook(rt, o, true); /* collector accounting */
     }
     *out = o;
     rt->err = MMO_OK;
@@ -429,23 +431,23 @@ typedef enum {
     HC_LIVE, HC_IMMORTAL, HC_NULL, HC_FORGED, HC_FREED, HC_REUSED, HC_DYING
 } hclass;
 
-/* A free (not retired) slot with generation g last held generation g-1. */
-static hclass classify_free(uint32_t meta, uint32_t gen)
+/* A free (not retired) slot with epoch g last held epoch g-1. */
+static hclass classify_free(uint32_t meta, uint32_t epoch)
 {
-    uint32_t sg = meta_gen(meta);
-    if (meta_flag(meta)) {              /* retired at generation sg */
-        return gen == sg ? HC_FREED : (gen < sg ? HC_REUSED : HC_FORGED);
+    uint32_t se = meta_epoch(meta);
+    if (meta_retired(meta)) {           /* retired at epoch se */
+        return epoch == se ? HC_FREED : (epoch < se ? HC_REUSED : HC_FORGED);
     }
-    if (gen + 1u == sg) {
+    if (epoch + 1u == se) {
         return HC_FREED;
     }
-    return gen < sg ? HC_REUSED : HC_FORGED;
+    return epoch < se ? HC_REUSED : HC_FORGED;
 }
 
 /* The common case in one test: h names a live, not dying slot of its
- * generation. (h >> 20) puts h's gen in bits 0..10 and its immortal bit on
+ * epoch. (h >> 20) puts h's epoch in bits 0..10 and its immortal bit on
  * bit 11, the slot's DYING flag: any difference in the 12 bits fails. */
-static_assert((MM_H_IMMORTAL >> MM_H_INDEX_BITS) == MM_META_FLAG,
+static_assert((MM_H_IMMORTAL >> MM_H_INDEX_BITS) == MM_META_DYING,
               "immortal bit lands on the DYING flag");
 static inline bool live_fast(const mm_rt *rt, mm_h h)
 {
@@ -455,7 +457,7 @@ static inline bool live_fast(const mm_rt *rt, mm_h h)
     }
     const mm_slot *s = &rt->tab[idx];
     return s->obj != NULL &&
-           ((s->meta ^ (h >> MM_H_INDEX_BITS)) & (MM_META_EPOCH_MASK | MM_META_FLAG)) == 0;
+           ((s->meta ^ (h >> MM_H_INDEX_BITS)) & (MM_META_EPOCH_MASK | MM_META_DYING)) == 0;
 }
 
 static hclass classify(const mm_rt *rt, mm_h h)
@@ -469,19 +471,19 @@ static hclass classify(const mm_rt *rt, mm_h h)
     if (mm_h_is_immortal(h)) {
         return mm__small_int_valid(h) ? HC_IMMORTAL : HC_FORGED;
     }
-    uint32_t idx = mm_h_index(h), gen = mm_h_epoch(h);
-    if (idx == 0 || idx >= rt->fresh || gen == 0) {
+    uint32_t idx = mm_h_index(h), epoch = mm_h_epoch(h);
+    if (idx == 0 || idx >= rt->fresh || epoch == 0) {
         return HC_FORGED;
     }
     const mm_slot *s = &rt->tab[idx];
     if (s->obj == NULL) {
-        return classify_free(s->meta, gen);
+        return classify_free(s->meta, epoch);
     }
-    uint32_t sg = meta_gen(s->meta);
-    if (gen == sg) {
-        return meta_flag(s->meta) ? HC_DYING : HC_LIVE;
+    uint32_t se = meta_epoch(s->meta);
+    if (epoch == se) {
+        return meta_dying(s->meta) ? HC_DYING : HC_LIVE;
     }
-    return gen < sg ? HC_REUSED : HC_FORGED;
+    return epoch < se ? HC_REUSED : HC_FORGED;
 }
 
 static const char *hclass_msg(hclass c, bool decref)
@@ -562,7 +564,7 @@ static void free_one(mm_rt *rt, uint32_t idx)
     const mm_type *t = mm_obj_type(rt, o);
     MM_ASSERT(t != NULL, "free_one: object of unknown type");
     if (rt->track_hook != NULL && mm_gc_is_tracked(o)) {
-        rt->track_hook(rt, o, false); /* collector accounting (issue #5) */
+        rt->track_hook(rt, o, false); /* collector accounting */
     }
     if (t->clear != NULL) {
         t->clear(rt, o);
@@ -584,11 +586,11 @@ static __attribute__((noinline)) void queue_dying(mm_rt *rt, uint32_t idx)
 {
     mm_slot *s = &rt->tab[idx];
     if (rt->draining) {
-        s->meta = meta_make(rt->pending, true, meta_gen(s->meta));
+        s->meta = meta_make(rt->pending, true, meta_epoch(s->meta));
         rt->pending = idx;
         return;
     }
-    s->meta = meta_make(0, true, meta_gen(s->meta)); /* dying, not queued */
+    s->meta = meta_make(0, true, meta_epoch(s->meta)); /* dying, not queued */
     rt->draining = true;
     free_one(rt, idx);
     while (rt->pending != 0) {
@@ -599,7 +601,7 @@ static __attribute__((noinline)) void queue_dying(mm_rt *rt, uint32_t idx)
     rt->draining = false;
 }
 
-/* The rest of mm__slot_free_fast at the generation wrap: the slot is retired,
+/* The rest of mm__slot_free_fast at the epoch wrap: the slot is retired,
  * the object counted freed, and its block o freed. */
 static __attribute__((noinline)) void retire_free(mm_rt *rt, mm_slot *s, mm_obj *o)
 {
@@ -644,7 +646,7 @@ static inline bool inst_drop_fields(mm_rt *rt, mm_obj *o, const mm_class *c)
     return true;
 }
 
-/* Object o in slot s (index idx, live, not dying, meta = gen) reached
+/* Object o in slot s (index idx, live, not dying, meta = epoch) reached
  * refcount zero and is no int (zero_reached). A str holds no reference
  * and owns no body, and neither does a slots instance once its fields are
  * dropped without any child reaching zero: freed at once, even inside a
@@ -656,7 +658,7 @@ static inline bool inst_drop_fields(mm_rt *rt, mm_obj *o, const mm_class *c)
 static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_obj *o, uint32_t idx,
                                                  mm_slot *s)
 {
-    uint32_t gen = s->meta;
+    uint32_t epoch = s->meta;
     uint32_t t = mm_hdr_type(o);
     bool bare = live_type_is_leaf(t), in16 = false;
     if (!bare) {
@@ -666,7 +668,7 @@ static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_obj *o, uint32_t 
             return;
         }
         if (rt->track_hook != NULL && mm_gc_is_tracked(o)) {
-            rt->track_hook(rt, o, false); /* collector accounting (issue #5) */
+            rt->track_hook(rt, o, false); /* collector accounting */
             o->hdr &= ~MM_HDR_TRACKED;
         }
         if (!inst_drop_fields(rt, o, c)) {
@@ -675,7 +677,7 @@ static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_obj *o, uint32_t 
         }
         in16 = c->nslots - 2u <= 1u; /* 12 or 16 B: a block of the 16 B class */
     }
-    if (mm__slot_free_fast(rt, s, idx, gen)) {
+    if (mm__slot_free_fast(rt, s, idx, epoch)) {
         if (in16) {
             mm__free_small_sized_const(rt->heap, o, MM__INST16_SIZE);
         } else {
@@ -686,19 +688,18 @@ static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_obj *o, uint32_t 
     }
 }
 
-/* Object o in slot s (index idx, live, not dying, meta = gen) reached
+/* Object o in slot s (index idx, live, not dying, meta = epoch) reached
  * refcount zero. Freed right here, its 16 B block straight back on its
  * class (no type lookup, no indirect call, no drain): an instance of a
  * class of rt->inst16 (so no collector hook attached) whose two fields
  * are null or immortal (it holds nothing: immortal children live on the
  * sink, H4), tested first (rt->heap and the mask in one ldrd, the class
- * bit shifted to the sign, the fields in one ldrd), then an int. Each
- * test leaves 0 in a register on its freeing path: that is the slot's
- * new obj word. Anything else: zero_other. */
+ * bit shifted to the sign, the fields in one ldrd), then an int.
+ * Anything else: zero_other. */
 static_assert((MM__INT_SIZE - 1u) >> 3 == (MM__INST16_SIZE - 1u) >> 3,
               "ints and inst16 instances share a block class");
 static inline __attribute__((always_inline)) void
-zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen, mm_obj *o)
+zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t epoch, mm_obj *o)
 {
     mm_heap *heap;
     uint32_t mask;
@@ -717,8 +718,7 @@ zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen, mm_obj *o)
         zero_other(rt, o, idx, s);
         return;
     }
-    __asm__("" : "+r"(z)); /* 0 where it is: no constant loaded for NULL */
-    if (mm__slot_free_fast_null(rt, s, idx, gen, (mm_obj *)(uintptr_t)z)) {
+    if (mm__slot_free_fast(rt, s, idx, epoch)) {
         mm__free_small_sized_const(heap, o, MM__INT_SIZE);
     } else {
         retire_free(rt, s, o);
@@ -734,7 +734,7 @@ static __attribute__((noinline)) void decref_odd(mm_rt *rt, mm_slot *s)
         s->meta = MM__SINK_META; /* re-centre the sink */
         return;
     }
-    if (s->obj == NULL || meta_flag(s->meta)) {
+    if (s->obj == NULL || meta_dying(s->meta)) {
         return; /* free or dying (only an unchecked misuse gets here) */
     }
     s->meta -= MM_RC_ONE; /* a large count (>= 2^19), not a zero */
@@ -747,7 +747,7 @@ void mm__decref_slow(mm_rt *rt, mm_h h)
     uint32_t m;
     mm_obj *o;
     mm__slot_load(s, &m, &o);
-    if (m < MM_META_FLAG && o != NULL) { /* field 0 (refcount 1), not dying;
+    if (m < MM_META_DYING && o != NULL) { /* field 0 (refcount 1), not dying;
                                             the sink's obj is NULL */
         zero_reached(rt, s, idx, m, o);
         return;
@@ -810,15 +810,14 @@ bool mm_incref_at(mm_rt *rt, mm_h h, const char *file, int line)
 }
 
 /* Refcount 1 -> 0 of validated live slot s, index idx (mm_decref_at's
- * inline path): the slot word is the generation alone (refcount 1, not
+ * inline path): the slot word is the epoch alone (refcount 1, not
  * dying). */
-void mm__decref_last(mm_rt *rt, mm_h h, uint32_t idx, mm_slot *s)
+void mm__decref_last(mm_rt *rt, mm_slot *s, uint32_t idx)
 {
-    (void)h; /* in r1 at the call already: the others need no move there */
-    uint32_t gen;
+    uint32_t epoch;
     mm_obj *o;
-    mm__slot_load(s, &gen, &o);
-    zero_reached(rt, s, idx, gen, o);
+    mm__slot_load(s, &epoch, &o);
+    zero_reached(rt, s, idx, epoch, o);
 }
 
 /* ----------------------------------------------------- slots for the GC */
@@ -829,7 +828,7 @@ mm_obj *mm_slot_obj(const mm_rt *rt, uint32_t idx)
         return NULL;
     }
     const mm_slot *s = &rt->tab[idx];
-    return (s->obj != NULL && !meta_flag(s->meta)) ? s->obj : NULL;
+    return (s->obj != NULL && !meta_dying(s->meta)) ? s->obj : NULL;
 }
 
 mm_h mm_slot_handle(const mm_rt *rt, uint32_t idx)
@@ -837,7 +836,7 @@ mm_h mm_slot_handle(const mm_rt *rt, uint32_t idx)
     if (mm_slot_obj(rt, idx) == NULL) {
         return MM_NULL;
     }
-    return mm_h_make(idx, meta_gen(rt->tab[idx].meta));
+    return mm_h_make(idx, meta_epoch(rt->tab[idx].meta));
 }
 
 mm_h mm_obj_handle(const mm_rt *rt, const mm_obj *o)
@@ -918,7 +917,7 @@ static bool check_free_list(const mm_rt *rt, mm_obj_report *rep, uint32_t *nfree
 {
     uint32_t n = 0;
     for (uint32_t i = rt->free_head; i != 0; i = meta_field(rt->tab[i].meta)) {
-        if (i >= rt->fresh || rt->tab[i].obj != NULL || meta_flag(rt->tab[i].meta) ||
+        if (i >= rt->fresh || rt->tab[i].obj != NULL || meta_retired(rt->tab[i].meta) ||
             ++n > rt->cap) {
             return fail(rep, mm_h_make(i, 0), "free list broken");
         }
@@ -934,7 +933,7 @@ static void count_refs(mm_rt *rt, const mm_h *ext, size_t n_ext, check_ctx *cx)
         mm_obj *o = rt->tab[i].obj;
         const mm_type *t = o != NULL ? mm_obj_type(rt, o) : NULL;
         if (t != NULL && t->traverse != NULL) {
-            cx->parent = mm_h_make(i, meta_gen(rt->tab[i].meta));
+            cx->parent = mm_h_make(i, meta_epoch(rt->tab[i].meta));
             t->traverse(rt, o, count_child, cx);
         }
     }
@@ -948,8 +947,8 @@ static void count_refs(mm_rt *rt, const mm_h *ext, size_t n_ext, check_ctx *cx)
 static bool check_slot(const mm_rt *rt, uint32_t i, mm_obj_report *rep)
 {
     const mm_slot *s = &rt->tab[i];
-    mm_h h = mm_h_make(i, meta_gen(s->meta));
-    if (meta_flag(s->meta)) {
+    mm_h h = mm_h_make(i, meta_epoch(s->meta));
+    if (meta_dying(s->meta)) {
         return fail(rep, h, "object left dying outside a drain");
     }
     if (mm_hdr_slot(s->obj) != i || mm_obj_is_immortal(s->obj)) {
@@ -990,7 +989,7 @@ mm_status mm_obj_check(mm_rt *rt, const mm_h *ext, size_t n_ext,
         if (rt->tab[i].obj != NULL && mm_rc_get(rt, i) != scratch[i]) {
             rep->stored = mm_rc_get(rt, i);
             rep->derived = scratch[i];
-            fail(rep, mm_h_make(i, meta_gen(rt->tab[i].meta)),
+            fail(rep, mm_h_make(i, meta_epoch(rt->tab[i].meta)),
                  "refcount differs from references found");
         }
     }

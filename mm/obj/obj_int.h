@@ -10,12 +10,13 @@
 
 #include "obj/mm_obj.h"
 #include "heap/heap_int.h" /* the allocator's inline small paths */
+#include "obj/thumb2.h"     /* paired loads and stores, MM__OPAQUE */
 
 
 /* ==== handle table slots ==== */
 
-/* meta, live:  (refcount-1) << 12 | DYING << 11 | gen
- * meta, free:  next free index << 12 | RETIRED << 11 | gen (of the NEXT
+/* meta, live:  (refcount-1) << 12 | DYING << 11 | epoch
+ * meta, free:  next free index << 12 | RETIRED << 11 | epoch (of the NEXT
  *              occupant). obj == NULL iff free. */
 typedef struct mm_slot {
     uint32_t meta;
@@ -25,7 +26,11 @@ typedef struct mm_slot {
 #define MM_META_RC_SHIFT 12u
 #define MM_RC_ONE (1u << MM_META_RC_SHIFT)
 #define MM_META_SIGN 0x80000000u
-#define MM_META_FLAG 0x00000800u /* live: DYING (during a collection: TENTATIVE, mm_gc.h C3); free: RETIRED */
+/* Bit 11 has one meaning per state of the slot, each with its name: */
+#define MM_META_DYING 0x00000800u     /* live: being freed (H5) */
+#define MM_META_TENTATIVE MM_META_DYING /* live, during a collection: on the
+                                           tentative list (gc/mm_gc.h C3) */
+#define MM_META_RETIRED MM_META_DYING /* free: never reused (epoch wrapped) */
 #define MM_META_EPOCH_MASK 0x000007FFu
 #define MM_META_RC_ZERO 0xFFFFFu    /* field value meaning refcount 0 */
 /* Internal: the sink's slot word, its refcount field parked mid-range
@@ -33,55 +38,17 @@ typedef struct mm_slot {
  * collector after each collection). */
 #define MM__SINK_META 0x40000000u
 
-static_assert(MM_META_EPOCH_MASK == MM_H_EPOCH_MAX, "slot gen = handle gen");
-static_assert(MM_META_FLAG == MM_H_EPOCH_MAX + 1u, "flag right above gen");
+static_assert(MM_META_EPOCH_MASK == MM_H_EPOCH_MAX, "slot epoch = handle epoch");
+static_assert(MM_META_DYING == MM_H_EPOCH_MAX + 1u, "flag right above the epoch");
 
-/* Two adjacent words (a slot; the runtime's counter pairs) loaded or
- * stored with one ldrd / strd on Thumb-2, which GCC otherwise splits (as
- * the allocator's class pairs, heap/heap_int.h). p is 4-aligned. */
-static inline void mm__pair_load(const void *p, uint32_t *a, uint32_t *b)
-{
-#if MM_CLS_PAIRED
-    __asm__("ldrd %0, %1, [%2]" : "=r"(*a), "=r"(*b)
-            : "r"(p), "m"(*(const uint32_t(*)[2])p));
-#else
-    const uint32_t *w = (const uint32_t *)p;
-    *a = w[0];
-    *b = w[1];
-#endif
-}
-
-static inline void mm__pair_store(void *p, uint32_t a, uint32_t b)
-{
-#if MM_CLS_PAIRED
-    __asm__("strd %1, %2, [%3]" : "=m"(*(uint32_t(*)[2])p) : "r"(a), "r"(b), "r"(p));
-#else
-    uint32_t *w = (uint32_t *)p;
-    w[0] = a;
-    w[1] = b;
-#endif
-}
-
-/* The same at base + off, off a compile-time constant: [base, #off] saves
- * the address arithmetic. */
-#if MM_CLS_PAIRED
-#define MM__PAIR_LOAD_AT(base, off, a, b)                                        \
-    __asm__("ldrd %0, %1, [%2, %3]" : "=r"(a), "=r"(b)                           \
-            : "r"(base), "i"(off), "m"(*(const uint32_t(*)[2])(const void *)((const char *)(base) + (off))))
-#define MM__PAIR_STORE_AT(base, off, a, b)                                       \
-    __asm__("strd %1, %2, [%3, %4]" : "=m"(*(uint32_t(*)[2])(void *)((char *)(base) + (off))) \
-            : "r"(a), "r"(b), "r"(base), "i"(off))
-#else
-#define MM__PAIR_LOAD_AT(base, off, a, b)                                        \
-    mm__pair_load((const char *)(base) + (off), &(a), &(b))
-#define MM__PAIR_STORE_AT(base, off, a, b) mm__pair_store((char *)(base) + (off), (a), (b))
-#endif
-
-/* A slot's two words with one ldrd / strd (32-bit Thumb-2). */
+/* A slot's two words with one ldrd / strd (obj/thumb2.h; plain loads and
+ * stores where pointers are not 32-bit). */
 static inline void mm__slot_load(const mm_slot *s, uint32_t *meta, mm_obj **obj)
 {
 #if MM_CLS_PAIRED
-    __asm__("ldrd %0, %1, [%2]" : "=r"(*meta), "=r"(*obj) : "r"(s), "m"(*s));
+    uint32_t o;
+    mm__pair_load(s, meta, &o);
+    *obj = (mm_obj *)(uintptr_t)o;
 #else
     *meta = s->meta;
     *obj = s->obj;
@@ -91,7 +58,7 @@ static inline void mm__slot_load(const mm_slot *s, uint32_t *meta, mm_obj **obj)
 static inline void mm__slot_store(mm_slot *s, uint32_t meta, mm_obj *obj)
 {
 #if MM_CLS_PAIRED
-    __asm__("strd %1, %2, [%3]" : "=m"(*s) : "r"(meta), "r"(obj), "r"(s));
+    mm__pair_store(s, meta, (uint32_t)(uintptr_t)obj);
 #else
     s->meta = meta;
     s->obj = obj;
@@ -99,8 +66,8 @@ static inline void mm__slot_store(mm_slot *s, uint32_t meta, mm_obj *obj)
 }
 
 
-/* All fields are private to mm_obj*.c and the collector; they are in the
- * header only so that the fast paths can be inline. */
+/* All fields are private to obj/, types/ and gc/; they are in a header
+ * only so that the fast paths can be inline. */
 struct mm_rt {
     /* cap, fresh, tab, heap, inst16 in this order: a checked decref reads
      * fresh and tab, a create tab and heap, a death heap and inst16, each
@@ -125,7 +92,7 @@ struct mm_rt {
     uint32_t created;      /* objects ever created (immortals not counted) */
     uint32_t free_head;    /* first free slot, 0 = none */
     uint32_t freed;        /* objects ever freed; live = created - freed */
-    uint32_t retired;      /* slots retired at generation wrap */
+    uint32_t retired;      /* slots retired at epoch wrap */
     uint32_t pending;      /* head of the pending-free list, 0 = empty */
     bool draining;         /* a drain loop is running (H5) */
     bool table_owned;      /* tab came from heap (freed by mm_rt_fini) */
@@ -133,8 +100,8 @@ struct mm_rt {
     /* Called once when a block allocation (size > 0) or a slot (size 0)
      * cannot be had; the allocation is then retried once. */
     void (*oom_hook)(mm_rt *rt, size_t size);
-    void *gc;              /* the collector's state (issue #5) */
-    /* Collector hooks (issue #5, set by gc/gc.c), NULL by default.
+    void *gc;              /* the collector's state */
+    /* Collector hooks (set by gc/gc.c), NULL by default.
      * track_hook(rt, o, true): tracked object o was just created (end of
      * mm_obj_new; may run a collection). track_hook(rt, o, false): tracked
      * o is being freed (drain, before clear; must not allocate).
@@ -278,60 +245,51 @@ static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj
         return MM_NULL;
     }
     mm_slot *s = &tab[idx];
-    uint32_t m = s->meta; /* free slot: next << 12 | gen of this occupant */
+    uint32_t m = s->meta; /* free slot: next << 12 | epoch of this occupant */
     MM__PAIR_STORE_AT(rt, offsetof(mm_rt, created), created + 1u,
                       m >> MM_META_RC_SHIFT); /* free_head */
-    uint32_t gen = m & MM_META_EPOCH_MASK;
-    mm__slot_store(s, gen, o); /* refcount 1, not dying */
+    uint32_t epoch = m & MM_META_EPOCH_MASK;
+    mm__slot_store(s, epoch, o); /* refcount 1, not dying */
     o->hdr = hdr | idx;
     rt->err = MMO_OK;
     *out = o;
-    return mm_h_make(idx, gen);
+    return mm_h_make(idx, epoch);
 }
 
 /* Internal: slot s (index idx) of an object just freed goes on the free
- * list whose head is *head, with generation gen + 1 (*head = idx), its
- * obj word `null` (NULL: a register the caller knows to hold 0 saves a
- * constant load). False, with nothing done, when the generation would
+ * list whose head is *head, with epoch + 1 (*head = idx), its obj word
+ * NULL. False, with nothing done, when the epoch would
  * wrap: the caller then retires the slot out of line (mm__slot_release,
  * which counts the object itself). The one encoding of a slot's freeing,
- * for mm__slot_free_fast(_null) and for the collector's release, which
+ * for mm__slot_free_fast and for the collector's release, which
  * keeps the head in a register. */
-static inline bool mm__slot_push(mm_slot *s, uint32_t idx, uint32_t gen, uint32_t *head,
-                                 mm_obj *null)
+static inline bool mm__slot_push(mm_slot *s, uint32_t idx, uint32_t epoch, uint32_t *head)
 {
-    uint32_t next_gen = gen + 1u;
-    if (next_gen > MM_H_EPOCH_MAX) {
+    uint32_t next_epoch = epoch + 1u;
+    if (next_epoch > MM_H_EPOCH_MAX) {
         return false;
     }
-    mm__slot_store(s, *head << MM_META_RC_SHIFT | next_gen, null);
+    mm__slot_store(s, *head << MM_META_RC_SHIFT | next_epoch, NULL);
     *head = idx;
     return true;
 }
 
 /* Internal: mm__slot_push on rt's free list, the object counted freed
  * (free_head and freed: one ldrd / strd). False, with nothing done, at
- * the generation wrap (see mm__slot_push). The one inline form of slot
- * freeing for the refcount deaths (obj/obj.c). The _null form takes the
- * slot's new obj word, NULL, from a register the caller knows to hold 0
- * (one constant load fewer). */
-static inline bool mm__slot_free_fast_null(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen,
-                                           mm_obj *null)
+ * the epoch wrap (see mm__slot_push). The one inline form of slot
+ * freeing for the refcount deaths (obj/obj.c). */
+static inline bool mm__slot_free_fast(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t epoch)
 {
-    if (gen + 1u > MM_H_EPOCH_MAX) {
+    if (epoch + 1u > MM_H_EPOCH_MAX) {
         return false; /* tested before the pair is loaded */
     }
     uint32_t head, freed;
     MM__PAIR_LOAD_AT(rt, offsetof(mm_rt, free_head), head, freed);
-    (void)mm__slot_push(s, idx, gen, &head, null);
+    (void)mm__slot_push(s, idx, epoch, &head);
     MM__PAIR_STORE_AT(rt, offsetof(mm_rt, free_head), head, freed + 1u);
     return true;
 }
 
-static inline bool mm__slot_free_fast(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t gen)
-{
-    return mm__slot_free_fast_null(rt, s, idx, gen, NULL);
-}
 
 static inline const mm_class *mm_class_of_id(const mm_rt *rt, uint32_t id)
 {
@@ -339,7 +297,7 @@ static inline const mm_class *mm_class_of_id(const mm_rt *rt, uint32_t id)
     return k < rt->nclasses ? rt->classes[k] : NULL;
 }
 
-/* ==== refcounts ==== */
+/* ==== refcounts (declared in mm_obj.h) ==== */
 
 /* Fast paths (H3, H4): handle -> slot -> one add or subtract. Work for
  * live, null and immortal handles; NO validation (see checked build).
@@ -363,25 +321,18 @@ static inline void mm_decref_fast(mm_rt *rt, mm_h h)
     }
 }
 
-/* Checked forms: validate h (null and immortal handles are no-ops) and
- * report misuse at file:line for a forged or stale handle, a decref of a
- * freed object (double decref) or a refcount overflow; then nothing is
- * changed. Return true iff h was valid. O(1) (+ dealloc drain on zero). */
-bool mm_incref_at(mm_rt *rt, mm_h h, const char *file, int line);
-
 /* Internal, the parts of mm_decref_at: the out-of-line validation and
  * reports (any handle; does the decref if h turns out valid), and the
- * death of live slot s (index idx, handle h: unused, passed where it
- * already is, so that idx and s need no register move at the call) whose
- * refcount is 1 and not dying (validated). */
+ * death of live slot s (index idx) whose refcount is 1 and not dying
+ * (validated). */
 bool mm__decref_at_slow(mm_rt *rt, mm_h h, const char *file, int line);
-void mm__decref_last(mm_rt *rt, mm_h h, uint32_t idx, mm_slot *s);
+void mm__decref_last(mm_rt *rt, mm_slot *s, uint32_t idx);
 
 /* The common case inline, file:line passed only to the slow path: a live
  * handle of refcount 1 (freed) or 2..MM_RC_MAX. d = meta ^ (h >> 20) is 0
- * exactly for refcount 1, same generation, not dying, h not immortal (bit
+ * exactly for refcount 1, same epoch, not dying, h not immortal (bit
  * 11 of h >> 20 is h's immortal bit, facing the DYING flag); its low 12
- * bits are 0 for any refcount of a live object of h's generation
+ * bits are 0 for any refcount of a live object of h's epoch
  * (refcount 0, field all ones, only while the collector works: slow
  * path). A free slot has obj NULL; slots from `fresh` on were never
  * written; the sink has obj NULL. */
@@ -398,13 +349,13 @@ static inline bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line)
         mm__slot_load(s, &m, &o);
         if (m == h >> MM_H_INDEX_BITS) { /* d == 0: one cmp, h shifted */
             if (o != NULL) {
-                mm__decref_last(rt, h, idx, s);
+                mm__decref_last(rt, s, idx);
                 return true;
             }
         } else if (o != NULL) {
             /* d's low 12 bits, as the top 12 of h ^ m << 20: no h >> 20
              * kept alive from the test above */
-            static_assert((MM_META_EPOCH_MASK | MM_META_FLAG) == 0xFFFu, "low 12 bits");
+            static_assert((MM_META_EPOCH_MASK | MM_META_DYING) == 0xFFFu, "low 12 bits");
             if (((h ^ m << 20) >> 20) == 0 && m < (MM_META_RC_ZERO << MM_META_RC_SHIFT)) {
                 s->meta = m - MM_RC_ONE;
                 return true;
@@ -415,9 +366,9 @@ static inline bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line)
 }
 
 
-/* Internal, for the collector (issue #5): frees live slot idx, whose
+/* Internal, for the collector: frees live slot idx, whose
  * object the caller has just freed itself (clear, destroy, block) outside
- * any drain, as the drain does last: the slot's generation is bumped (or
+ * any drain, as the drain does last: the slot's epoch is bumped (or
  * the slot retired) and the object counted freed. No hook runs. O(1). */
 void mm__slot_release(mm_rt *rt, uint32_t idx);
 

@@ -13,15 +13,15 @@
 
 #include "mm_port.h"
 
-typedef struct gen_obj {
+typedef struct generator_obj {
     mm_obj head;
     mm_generator_step step; /* NULL once exhausted */
     mm_generator_state st;
-} gen_obj;
+} generator_obj;
 
 static_assert(sizeof(mm_generator_state) == 32, "generator state is 32 bytes");
 
-static inline gen_obj *as_gen(mm_obj *o) { return (gen_obj *)(void *)o; }
+static inline generator_obj *as_generator(mm_obj *o) { return (generator_obj *)(void *)o; }
 
 mm_h mm_generator_new(mm_rt *rt, mm_generator_step step, mm_h src, int64_t a, int64_t b, int64_t c)
 {
@@ -31,9 +31,9 @@ mm_h mm_generator_new(mm_rt *rt, mm_generator_step step, mm_h src, int64_t a, in
         return MM_NULL;
     }
     mm_obj *o;
-    mm_h h = mm_obj_new(rt, MM_T_GEN, sizeof(gen_obj), &o);
+    mm_h h = mm_obj_new(rt, MM_T_GENERATOR, sizeof(generator_obj), &o);
     if (h != MM_NULL) {
-        gen_obj *g = as_gen(o);
+        generator_obj *g = as_generator(o);
         g->step = step;
         g->st.a = a;
         g->st.b = b;
@@ -44,19 +44,19 @@ mm_h mm_generator_new(mm_rt *rt, mm_generator_step step, mm_h src, int64_t a, in
     return h;
 }
 
-static gen_obj *get_gen(const mm_rt *rt, mm_h g, const char *file, int line)
+static generator_obj *get_generator(const mm_rt *rt, mm_h g, const char *file, int line)
 {
-    return as_gen(mm_deref_type_at(rt, g, MM_T_GEN, file, line));
+    return as_generator(mm_deref_type_at(rt, g, MM_T_GENERATOR, file, line));
 }
 
 mm_generator_state *mm_generator_state_of_at(const mm_rt *rt, mm_h g, const char *file, int line)
 {
-    gen_obj *o = get_gen(rt, g, file, line);
+    generator_obj *o = get_generator(rt, g, file, line);
     return o != NULL ? &o->st : NULL;
 }
 
 /* Exhausted: forget the step and drop the source. */
-static void finish(mm_rt *rt, gen_obj *g)
+static void finish(mm_rt *rt, generator_obj *g)
 {
     mm_h src = g->st.src;
     g->step = NULL;
@@ -67,7 +67,7 @@ static void finish(mm_rt *rt, gen_obj *g)
 mm_status mm_iter_next_at(mm_rt *rt, mm_h it, mm_h *out, const char *file, int line)
 {
     *out = MM_NULL;
-    gen_obj *g = get_gen(rt, it, file, line);
+    generator_obj *g = get_generator(rt, it, file, line);
     if (g == NULL) {
         return rt->err = MMO_BADHANDLE;
     }
@@ -75,7 +75,7 @@ mm_status mm_iter_next_at(mm_rt *rt, mm_h it, mm_h *out, const char *file, int l
         return rt->err = MMO_STOP;
     }
     mm_status s = g->step(rt, it, &g->st, out);
-    g = as_gen(rt->tab[mm_h_index(it)].obj); /* H1: step may allocate */
+    g = as_generator(rt->tab[mm_h_index(it)].obj); /* H1: step may allocate */
     if (s == MMO_STOP) {
         finish(rt, g);
     }
@@ -87,9 +87,9 @@ mm_status mm_iter_next_at(mm_rt *rt, mm_h it, mm_h *out, const char *file, int l
 /* squares of range(n): a = next i, b = n. Stops early past SQUARE_MAX,
  * whose square is the last that fits int64. */
 #define SQUARE_MAX 3037000499LL
-static mm_status squares_step(mm_rt *rt, mm_h gen, mm_generator_state *st, mm_h *out)
+static mm_status squares_step(mm_rt *rt, mm_h self, mm_generator_state *st, mm_h *out)
 {
-    (void)gen;
+    (void)self;
     if (st->a >= st->b || st->a > SQUARE_MAX) {
         return MMO_STOP;
     }
@@ -108,9 +108,9 @@ mm_h mm_generator_squares(mm_rt *rt, int64_t n)
 }
 
 /* list iterator: src = the list, a = next index. */
-static mm_status list_iter_step(mm_rt *rt, mm_h gen, mm_generator_state *st, mm_h *out)
+static mm_status list_iter_step(mm_rt *rt, mm_h self, mm_generator_state *st, mm_h *out)
 {
-    (void)gen;
+    (void)self;
     if ((uint64_t)st->a >= mm_list_len(rt, st->src)) {
         return MMO_STOP;
     }
@@ -132,25 +132,25 @@ mm_h mm_list_iter_at(mm_rt *rt, mm_h l, const char *file, int line)
 
 /* ------------------------------------------------------------- the type */
 
-static void gen_traverse(mm_rt *rt, mm_obj *o, mm_visit_fn visit, void *arg)
+static void generator_traverse(mm_rt *rt, mm_obj *o, mm_visit_fn visit, void *arg)
 {
-    visit(rt, as_gen(o)->st.src, arg);
+    visit(rt, as_generator(o)->st.src, arg);
 }
 
-static void gen_clear(mm_rt *rt, mm_obj *o)
+static void generator_clear(mm_rt *rt, mm_obj *o)
 {
-    gen_obj *g = as_gen(o);
+    generator_obj *g = as_generator(o);
     mm_h src = g->st.src;
     g->st.src = MM_NULL;
     mm_decref_fast(rt, src);
 }
 
-static size_t gen_size(const mm_rt *rt, const mm_obj *o)
+static size_t generator_size(const mm_rt *rt, const mm_obj *o)
 {
     (void)rt;
     (void)o;
-    return sizeof(gen_obj);
+    return sizeof(generator_obj);
 }
 
-const mm_type mm_type_gen = {"generator", gen_traverse, gen_clear, NULL, gen_size, NULL,
+const mm_type mm_type_generator = {"generator", generator_traverse, generator_clear, NULL, generator_size, NULL,
                              NULL};

@@ -81,7 +81,7 @@ mm_h mm__inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line)
             }
         }
         if (rt->track_hook != NULL) {
-            rt->track_hook(rt, o, true); /* collector accounting (issue #5) */
+            rt->track_hook(rt, o, true); /* collector accounting */
         }
         return h;
     }

@@ -27,7 +27,7 @@ static_assert(offsetof(int_obj, lo) == 4 && offsetof(int_obj, hi) == 8,
               "value words 1 and 2");
 static_assert(sizeof(int_obj) <= MM_CFG_SMALL_MAX, "a small block (mm__obj_new_fast)");
 static_assert(MM_SMALL_INT_COUNT == 262, "-5..256");
-static_assert((uint32_t)MM_SMALL_INT_COUNT <= MM_H_EPOCH_MAX, "value fits the gen bits");
+static_assert((uint32_t)MM_SMALL_INT_COUNT <= MM_H_EPOCH_MAX, "value fits the epoch bits");
 
 #define SI_HDR (MM_HDR_IMMORTAL | ((uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT))
 #define SI(v) {{SI_HDR}, (uint32_t)(int32_t)(v), (v) < 0 ? 0xFFFFFFFFu : 0u}

@@ -22,7 +22,7 @@
  *   dict     20 B / 24 B, plus table: 12 B per entry x capacity (pow2)
  *   instance 4 B + 4 B per slot (2 slots: 12 B / 16 B block), or 8 B with
  *            a dict (plus the dict object)
- *   gen      40 B / 40 B whatever it iterates
+ *   generator 40 B / 40 B whatever it iterates
  *   lru      32 B / 32 B, plus 20 B per entry x maxsize + 2 B per bucket
  * Each object also uses one handle-table slot (8 B).
  */
@@ -33,7 +33,7 @@
 
 /* Type descriptors (used by obj/obj.c's type table). */
 extern const mm_type mm_type_int, mm_type_str, mm_type_list, mm_type_dict,
-    mm_type_gen, mm_type_lru, mm_type_inst;
+    mm_type_generator, mm_type_lru, mm_type_inst;
 
 /* ==== int: boxed 64-bit; -5..256 immortal in flash ==== */
 
@@ -129,7 +129,7 @@ size_t mm_list_capacity_at(const mm_rt *rt, mm_h l, const char *file, int line);
  * (perturb >>= 5), as CPython. Empty key MM_NULL, deleted key = the
  * tombstone MM_DICT_DUMMY. Grows (x2 of live, min 8) when live+tombstones
  * would pass 2/3 of the table; a resize drops the tombstones. */
-#define MM_DICT_DUMMY ((mm_h)0x7FF00000u) /* index 0 gen 2047: never issued */
+#define MM_DICT_DUMMY ((mm_h)0x7FF00000u) /* index 0 epoch 2047: never issued */
 
 mm_h mm_dict_new(mm_rt *rt); /* NEW empty dict (no table yet); O(1) + A */
 
@@ -206,7 +206,7 @@ typedef struct mm_generator_state {
 /* One step: MMO_OK with a NEW reference in *out, MMO_STOP when exhausted,
  * or an error status. st is the generator's own state (H1: valid until the
  * step function allocates; re-read it through mm_generator_state_of if needed). */
-typedef mm_status (*mm_generator_step)(mm_rt *rt, mm_h gen, mm_generator_state *st, mm_h *out);
+typedef mm_status (*mm_generator_step)(mm_rt *rt, mm_h self, mm_generator_state *st, mm_h *out);
 
 /* NEW generator running `step` over state {src (borrowed, the generator
  * takes a reference), a, b, c}. MM_NULL on MemoryError. O(1) + A. */

@@ -77,7 +77,7 @@ static inline mm_h mm_inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int
     if (__builtin_expect(cls < 32u && ((mask << cls) & MM_META_SIGN) != 0, 1)) {
         mm_obj *o;
         uint32_t hdr = cls << MM_HDR_TYPE_SHIFT | MM_HDR_TRACKED;
-        __asm__("" : "+r"(hdr)); /* one value, hoisted whole out of loops */
+        MM__OPAQUE(hdr); /* one value, hoisted whole out of loops */
         mm_h h = mm__obj_new_fast(rt, hdr, MM__INST16_SIZE, &o);
         if (h != MM_NULL) {
             MM__PAIR_STORE_AT(o, 4, MM_NULL, MM_NULL);

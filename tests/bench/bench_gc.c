@@ -1,5 +1,5 @@
 /*
- * bench_gc.c - cycle collector benchmarks (issue #5), BENCH_CASEs of the
+ * bench_gc.c - cycle collector benchmarks, BENCH_CASEs of the
  * bench firmware (see bench.h). Costs are instructions under QEMU -icount
  * (mm_port_clock() = counter_instructions()), read from the collector's
  * own result, never typed in.

@@ -1,5 +1,5 @@
 /*
- * bench_obj.c - object-layer benchmarks (issue #4), BENCH_CASEs of the
+ * bench_obj.c - object-layer benchmarks, BENCH_CASEs of the
  * bench firmware (see bench.h). Every figure is measured: instruction
  * counts under QEMU -icount shift=0 (counter_instructions()) over BENCH_N
  * iterations, net of an identical empty loop, and sizes read from

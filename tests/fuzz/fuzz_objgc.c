@@ -1,6 +1,6 @@
 /*
  * fuzz_objgc.c - libFuzzer harness for the object layer and the cycle
- * collector (issues #4 and #5).
+ * collector.
  *
  * Build and run (tools/test.sh fuzz does this for every tests/fuzz/fuzz_*.c):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Imm -Itests/host \

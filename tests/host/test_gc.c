@@ -1,5 +1,5 @@
 /*
- * test_gc.c - the cycle collector (issue #5), case by case:
+ * test_gc.c - the cycle collector, case by case:
  * - rings and self-loops of every container type (list, dict, instances
  *   with a dict and with slots, generator, LRU cache);
  * - garbage pointing at live objects, live objects pointing at would-be

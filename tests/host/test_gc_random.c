@@ -1,5 +1,5 @@
 /*
- * test_gc_random.c - the collector under random programs (issue #5).
+ * test_gc_random.c - the collector under random programs.
  *
  * A program is a random sequence of: create a container (list, dict or
  * 2-slot instance) held by the test; link one node to another (append,

@@ -1,5 +1,5 @@
 /*
- * test_obj.c - handles, refcounts and the object types (issue #4).
+ * test_obj.c - handles, refcounts and the object types.
  *
  * Each test builds a fresh heap + runtime, and ends with mm_check and
  * mm_obj_check (every refcount re-derived from the graph) passing, and
@@ -36,20 +36,20 @@ static void test_layout(void **state)
     mm_obj o = {0};
     o.hdr = mm_hdr_make(MM_T_LIST, 12345);
     mm_gc_set_gen(&o, 2);
-    mm_gc_set_flag_a(&o, true);
+    mm_gc_set_scanned(&o, true);
     mm_gc_set_tracked(&o, true);
     assert_int_equal(mm_hdr_type(&o), MM_T_LIST);
     assert_int_equal(mm_hdr_slot(&o), 12345);
     assert_int_equal(mm_gc_gen(&o), 2);
-    assert_true(mm_gc_flag_a(&o));
-    assert_false(mm_gc_flag_b(&o));
+    assert_true(mm_gc_is_scanned(&o));
+    assert_false(mm_gc_is_reached(&o));
     assert_true(mm_gc_is_tracked(&o));
     assert_false(mm_obj_is_immortal(&o));
-    mm_gc_set_flag_a(&o, false);
+    mm_gc_set_scanned(&o, false);
     mm_gc_set_gen(&o, 0);
     assert_int_equal(mm_hdr_type(&o), MM_T_LIST);
     assert_int_equal(mm_hdr_slot(&o), 12345);
-    assert_false(mm_gc_flag_a(&o));
+    assert_false(mm_gc_is_scanned(&o));
 }
 
 static void test_refcount_basic(void **state)
@@ -168,7 +168,7 @@ static void test_misuse_stale_forged_double(void **state)
     assert_int_equal(mm_int_value(rt, y), 6000); /* untouched */
     assert_int_equal(mm_refcount(rt, y), 1);
 
-    /* forged: index never used, generation never issued, index 0, bad
+    /* forged: index never used, epoch never issued, index 0, bad
      * immortal, and the dict tombstone value */
     const mm_h forged[] = {
         mm_h_make(SLOTS - 1, 1), mm_h_make(mm_h_index(y), mm_h_epoch(y) + 1),
@@ -205,8 +205,8 @@ static void test_misuse_stale_forged_double(void **state)
     fx_check(&F);
 }
 
-/* A slot whose generation reaches the maximum is retired, never reused. */
-static void test_generation_retire(void **state)
+/* A slot whose epoch reaches the maximum is retired, never reused. */
+static void test_epoch_retire(void **state)
 {
     (void)state;
     mm_rt *rt = &F.rt;
@@ -690,7 +690,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fast_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rc_large_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_misuse_stale_forged_double, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_generation_retire, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_epoch_retire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_int_identity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_str, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_growth, setup, teardown),

@@ -1,5 +1,5 @@
 /*
- * test_obj_fast.c - the object layer's fast paths (issue #4 targets, see
+ * test_obj_fast.c - the object layer's fast paths (targets: see
  * tests/bench/bench_obj.c for their cost): what each shortcut must still
  * guarantee.
  *   - bodies of new containers are zeroed even over a dirty recycled block

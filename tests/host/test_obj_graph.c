@@ -1,5 +1,5 @@
 /*
- * test_obj_graph.c - object graphs as a whole (issue #4):
+ * test_obj_graph.c - object graphs as a whole:
  * - randomized graph operations against a shadow model that does its own
  *   refcounting; after every step the runtime's live set, refcounts and
  *   container contents must equal the model's, and mm_obj_check (every

@@ -1,5 +1,5 @@
 /*
- * test_gc.c - on-target tests of the cycle collector (issue #5), with the
+ * test_gc.c - on-target tests of the cycle collector, with the
  * tt harness and mm/ only. Each case gets a fresh heap (tt_heap()); the
  * collector's state, the handle table and the check scratch come from it.
  * The graph cases size themselves from the free RAM: a 50,000-node ring on

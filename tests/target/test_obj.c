@@ -1,5 +1,5 @@
 /*
- * test_obj.c - on-target tests of handles and objects (issue #4), with the
+ * test_obj.c - on-target tests of handles and objects, with the
  * tt harness and mm/ only. Each case gets a fresh heap (tt_heap()) and
  * puts its runtime's handle table in it. Sizes are for the 32-bit target:
  * a 2-slot instance is a 12 B request in a 16 B block, a list object 16 B.
