@@ -16,6 +16,8 @@
  * N + 1 values fib_cached(N) stores, so the answer and the counts are
  * CPython's). The recursion depth is N.
  */
+#include <string.h>
+
 #include "demos.h"
 
 #include "fmt/mm_fmt.h"
@@ -94,7 +96,7 @@ static mm_h fib_cached(mm_rt *rt, mm_h c, int64_t n) {
 static void print_result(const char *label, mm_rt *rt, mm_h r, uint64_t instructions) {
     mm_printf("%s %s=%lld, %s=%llu %s\n", label, L("结果", "result"),
               (long long)mm_int_value(rt, r), L("耗时", "time"),
-              (unsigned long long)instructions, L("条指令", "instructions"));
+              (unsigned long long)instructions, demo_unit());
 }
 
 int demo_lru_cache(demo_env *env) {
@@ -129,8 +131,11 @@ int demo_lru_cache(demo_env *env) {
     mm_printf("%s%s maxsize=%lu, %s %lu %s\n", DEMO_MCU,
               L("maxsize=None (无界) 在单片机上不可行, 缓存有界:", "maxsize=None (unbounded) does not fit a microcontroller; the cache is bounded:"),
               (unsigned long)info.maxsize, L("在堆上占", "on the heap it takes"),
-              (unsigned long)s.block, L("字节; 耗时按指令数计 (QEMU -icount: 1 条指令 = 1 ns)",
-                                         "bytes; time is counted in instructions (QEMU -icount: 1 instruction = 1 ns)"));
+              (unsigned long)s.block, L("字节", "bytes"));
+    mm_printf("%s%s %s%s\n", DEMO_MCU, L("耗时单位:", "time is counted in"), demo_unit(),
+              strcmp(counter_unit(), "cycles") == 0
+                  ? " (DWT CYCCNT)"
+                  : L(" (QEMU -icount: 1 条指令 = 1 ns)", " (QEMU -icount: 1 instruction = 1 ns)"));
     mm_decref(rt, cache);
     return 0;
 }

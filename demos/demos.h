@@ -65,6 +65,9 @@ const char *demo_bool(bool b);
 
 /* Bytes in live blocks of env's heap now (mm_stats.used_bytes). */
 size_t demo_used_bytes(const demo_env *env);
+/* The unit of counter_instructions() in the demo's language: instructions
+ * under QEMU (-icount), CPU cycles on silicon where DWT CYCCNT runs. */
+const char *demo_unit(void);
 
 /* Opens a line saying where the device differs from CPython 3.11. */
 #define DEMO_MCU L("  (单片机) ", "  (MCU) ")

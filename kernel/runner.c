@@ -181,8 +181,8 @@ static int run_one(const demo *d) {
     }
     rc |= check_after(d, &base);
     rt_close();
-    mm_printf("--- demo %d %s: %llu instructions, stack high-water %lu of %lu bytes\n",
-              d->number, rc == 0 ? "ok" : "FAILED", (unsigned long long)(t1 - t0),
+    mm_printf("--- demo %d %s: %llu %s, stack high-water %lu of %lu bytes\n",
+              d->number, rc == 0 ? "ok" : "FAILED", (unsigned long long)(t1 - t0), counter_unit(),
               (unsigned long)kernel_stack_used(), (unsigned long)kernel_stack_size());
     return rc;
 }
