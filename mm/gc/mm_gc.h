@@ -128,7 +128,7 @@
  * freed objects) is lower.
  *
  * ---- Emergency path ----
- * mm_gc_init sets rt->oom_hook: when an allocation fails, a full
+ * mm_gc_init sets the runtime's oom_hook: when an allocation fails, a full
  * collection runs (even when automatic collection is disabled), then
  * mm_compact() slides the relocatable large blocks together, and
  * mm_rt_alloc retries once; only then MemoryError.
@@ -222,8 +222,8 @@ typedef struct mm_gc_gen_stats {
  * below. */
 typedef struct mm_gc mm_gc; /* laid out in gc/gc_int.h */
 
-/* Attaches a collector to rt (rt->gc, rt->oom_hook, rt->track_hook and, in
- * torture mode, rt->alloc_hook) with thresholds 700/10/10 (threshold 0
+/* Attaches a collector to rt (the runtime's gc, oom_hook, track_hook and,
+ * in torture mode, alloc_hook) with thresholds 700/10/10 (threshold 0
  * capped at MM_CFG_GC_YOUNG_MAX), enabled, debug off. Tracked objects that
  * already exist go to generation 2. Returns MMO_OK, or MMO_FULL if rt
  * already has a collector. O(slots). */

@@ -65,7 +65,7 @@ int64_t mm_int_value_at(const mm_rt *rt, mm_h h, const char *file, int line);
 /* ==== str: immutable UTF-8, FNV-1a 32-bit hash cached at creation ==== */
 
 /* NEW str of n bytes copied from s (must be valid UTF-8: else MM_NULL,
- * rt->err = MMO_TYPE, no misuse). MM_NULL on MemoryError. O(n) + A. */
+ * mm_rt_error(rt) == MMO_TYPE, no misuse). MM_NULL on MemoryError. O(n) + A. */
 mm_h mm_str_new(mm_rt *rt, const char *s, size_t n);
 mm_h mm_str_from(mm_rt *rt, const char *cstr); /* strlen(cstr) bytes */
 
@@ -138,7 +138,7 @@ mm_h mm_dict_new(mm_rt *rt); /* NEW empty dict (no table yet); O(1) + A */
 mm_status mm_dict_set_at(mm_rt *rt, mm_h d, mm_h key, mm_h value, const char *file, int line);
 #define mm_dict_set(...) mm_dict_set_at(__VA_ARGS__, MM_HERE)
 
-/* BORROWED value for key, or MM_NULL with rt->err = MMO_KEY if absent
+/* BORROWED value for key, or MM_NULL with mm_rt_error(rt) == MMO_KEY if absent
  * (not a misuse). Expected O(1). */
 mm_h mm_dict_get_at(mm_rt *rt, mm_h d, mm_h key, const char *file, int line);
 #define mm_dict_get(...) mm_dict_get_at(__VA_ARGS__, MM_HERE)
@@ -168,11 +168,10 @@ bool mm_dict_next_at(const mm_rt *rt, mm_h d, size_t *pos, mm_h *key, mm_h *valu
 
 /* NEW instance of registered class id `cls` (see mm_class_register); a
  * dict class gets its (empty) dict at once. MM_NULL on MemoryError or
- * misuse (unknown id). O(nslots) + A. Inline: an instance of a class of
- * rt->inst16 (2 slots; the mask is 0 while a collector hook is attached)
- * is made here by mm__obj_new_fast: header, and its two fields null with
- * one strd (the block's fourth word is left as it was: nothing reads it).
- * Any other class, or no free slot or block at hand: the general path. */
+ * misuse (unknown id). O(nslots) + A. Inline (types/types_int.h): an
+ * instance of a 2-slot class without a dict, while no collector hook is
+ * attached, is made without a call; any other class, or no free slot or
+ * block at hand, takes the general path. */
 static inline mm_h mm_inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line);
 #define mm_inst_new(...) mm_inst_new_at(__VA_ARGS__, MM_HERE)
 
@@ -185,7 +184,7 @@ mm_h mm_inst_get_slot_at(const mm_rt *rt, mm_h o, uint32_t i, const char *file, 
 
 /* Attribute by name: the named slot, or the dict entry. setattr of a name
  * a slots class lacks: misuse, MMO_KEY (like AttributeError). getattr of a
- * missing name: MM_NULL, rt->err = MMO_KEY (no misuse). BORROWED. */
+ * missing name: MM_NULL, mm_rt_error(rt) == MMO_KEY (no misuse). BORROWED. */
 mm_status mm_inst_setattr_at(mm_rt *rt, mm_h o, const char *name, mm_h v, const char *file, int line);
 #define mm_inst_setattr(...) mm_inst_setattr_at(__VA_ARGS__, MM_HERE)
 mm_h mm_inst_getattr_at(mm_rt *rt, mm_h o, const char *name, const char *file, int line);
@@ -245,7 +244,7 @@ typedef struct mm_lru_info {
 /* NEW cache of maxsize (1..MM_LRU_MAXSIZE, else misuse-free MMO_INDEX). */
 mm_h mm_lru_new(mm_rt *rt, uint32_t maxsize);
 
-/* BORROWED cached value (counts a hit), or MM_NULL and rt->err = MMO_KEY
+/* BORROWED cached value (counts a hit), or MM_NULL and mm_rt_error(rt) == MMO_KEY
  * (counts a miss). Expected O(1). */
 mm_h mm_lru_get_at(mm_rt *rt, mm_h c, mm_h key, const char *file, int line);
 #define mm_lru_get(...) mm_lru_get_at(__VA_ARGS__, MM_HERE)
