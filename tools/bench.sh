@@ -54,6 +54,48 @@ for build in newlib newlib-nano; do
     if [ $build = newlib ]; then sort $OUT/$build-W4.txt | emit; else grep " $build " $OUT/$build-W4.txt | sort | emit; fi
 done
 
+# Memory pressure (bench_main.c): each workload at an ample arena and a
+# tight one (1.4x its peak live bytes; W1p at 16 KiB) against newlib, the
+# least arena found by bisection, and mm's worst single call counted exactly
+# at the tight and the least arena: QEMU traces only the allocator's own
+# functions (and memset/memcpy/memmove) and the markers (-dfilter), and
+# tools/w4count.c -g counts the instructions of each call.
+elf=build/$BOARD/bench-newlib.elf
+addr() { arm-none-eabi-nm $elf | awk -v s="$1" '$3 == s {print $1}'; }
+mm_funcs=$(arm-none-eabi-nm --defined-only build/$BOARD/mm/heap/*.o | awk '$2 ~ /[Tt]/ {print $3}' | sort -u)
+ranges=$(arm-none-eabi-nm -S $elf | awk -v list="$(echo $mm_funcs memset memcpy memmove \
+    w4_begin_alloc_small w4_begin_alloc_large w4_begin_free_small w4_begin_free_large w4_end)" '
+    BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+    NF == 4 && ($3 ~ /[Tt]/) && ($4 in want) { printf "%s0x%s+0x%s", sep, $1, $2; sep = "," }')
+trace_one() { # workload label arena
+    local fifo=$OUT/trace-$1-$2.fifo
+    rm -f $fifo; mkfifo $fifo
+    $OUT/w4count -g "$1.$2" "$(addr w4_begin_alloc_small)" "$(addr w4_begin_alloc_large)" \
+        "$(addr w4_begin_free_small)" "$(addr w4_begin_free_large)" "$(addr w4_end)" mm \
+        <$fifo >$OUT/trace-$1-$2.txt &
+    local pid=$!
+    qemu $elf "$1 trace $3" -singlestep -d exec,nochain -dfilter "$ranges" -D $fifo \
+        >$OUT/trace-$1-$2.log 2>&1
+    wait $pid
+    rm -f $fifo
+}
+for w in W1p W2p W3p CPY FIFO SAW; do
+    for m in ample tight min; do
+        log=$OUT/pressure-$w-$m.log
+        if ! qemu $elf "$w $m" >$log 2>&1; then
+            echo "bench: $w $m failed:" >&2; tail -20 $log >&2; exit 1
+        fi
+        emit <$log
+    done
+    # the two traces of a workload run side by side (one per core)
+    tight=$(awk '$3 == "all" && $4 == "arena_bytes" {print $5}' $OUT/pressure-$w-tight.log)
+    least=$(awk '$3 == "mm" && $4 == "min_arena_bytes" {print $5}' $OUT/pressure-$w-min.log)
+    trace_one $w trace-tight "$tight" & t1=$!
+    trace_one $w trace-min "$least"
+    wait $t1
+    cat $OUT/trace-$w-trace-tight.txt $OUT/trace-$w-trace-min.txt | emit
+done
+
 # The BENCH_CASEs of tests/bench (objects, collector, ...): mm only, so
 # the full-newlib build runs them, each in a fresh QEMU.
 elf=build/$BOARD/bench-newlib.elf

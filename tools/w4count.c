@@ -12,6 +12,12 @@
  *
  * usage: w4count <alloc_small> <alloc_large> <free_small> <free_large> <end>
  *                <impl>... (hex marker addresses, then the allocator names)
+ *        w4count -g <label> <markers as above> <impl>
+ * With -g the trace is of one allocator alone, filtered by QEMU (-dfilter)
+ * to the allocator's own functions (and memset/memcpy/memmove) and the
+ * markers: each op's count is then exactly the instructions the allocator
+ * executed for it, from its first instruction to its return; printed as
+ * "RESULT <label> <impl> worst_<kind>_instr".
  * A host tool (built by tools/bench.sh with the host gcc), not firmware.
  */
 #include <stdint.h>
@@ -29,6 +35,12 @@ static uint32_t counts[MAX_OPS];
 static uint8_t kinds[MAX_OPS];
 
 int main(int argc, char **argv) {
+    const char *label = NULL;
+    if (argc > 2 && strcmp(argv[1], "-g") == 0) {
+        label = argv[2];
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 7 || argc - 6 > MAX_IMPLS) {
         fprintf(stderr, "usage: w4count as al fs fl end impl...\n");
         return 2;
@@ -74,6 +86,24 @@ int main(int argc, char **argv) {
     if (n == 0 || n % (size_t)nimpl != 0) {
         fprintf(stderr, "w4count: %zu ops do not split into %d runs\n", n, nimpl);
         return 1;
+    }
+    if (label != NULL) { /* one filtered run: the counts are the allocator's */
+        long worst[KINDS] = {0};
+        double total[KINDS] = {0};
+        size_t num[KINDS] = {0};
+        for (size_t j = 0; j < n; j++) {
+            worst[kinds[j]] = (long)counts[j] > worst[kinds[j]] ? (long)counts[j] : worst[kinds[j]];
+            total[kinds[j]] += (double)counts[j];
+            num[kinds[j]]++;
+        }
+        for (int k = 0; k < KINDS; k++) {
+            if (num[k] != 0) {
+                printf("RESULT %s %s worst_%s_instr %ld\n", label, argv[6], kind_name[k], worst[k]);
+                printf("RESULT %s %s mean_%s_instr %.1f\n", label, argv[6], kind_name[k],
+                       total[k] / (double)num[k]);
+            }
+        }
+        return 0;
     }
     size_t per = n / (size_t)nimpl;
     for (int i = 1; i < nimpl; i++) {

@@ -15,10 +15,16 @@
  *     adjacent and none touching the wilderness; page totals add up;
  *  3. every bucket list: entries are free heads of that bucket's length,
  *     back links right, bitmaps match; as many runs as the pass found;
- *  4. every class: its free list bounded (no cycle), each block on a pool
- *     page of the class, on a block boundary, handed out before (below the
- *     bump), debug poison intact; blocks in use + listed + never used =
- *     pools x blocks per pool; pool counts match the pass.
+ *  4. every pool that is not current, in the pass: its own list bounded,
+ *     each block in the pool on a boundary, debug poison intact, as many as
+ *     its count, fewer than a pool's blocks (an all-free one is given
+ *     back);
+ *  5. every class: the current pool a pool of the class; its list bounded
+ *     (no cycle), each block in that pool on a boundary, handed out before
+ *     (below the bump), poison intact; blocks in use + listed + never used
+ *     = blocks per pool; the partial list holds exactly the other pools
+ *     with a free block, links right; the in-use count of the other pools
+ *     and the pool counts match the pass.
  * It never writes and never aborts; the first failure is reported.
  * Bound: O(pages + free blocks).
  */
@@ -39,7 +45,7 @@ bool mm_get_size_class_stats(const mm_heap *h, size_t cls, mm_size_class_stats *
     out->block_size = s;
     out->blocks_per_pool = per_pool;
     out->pool_pages = h->pool_pages[cls];
-    out->in_use = h->cls[cls].s.used;
+    out->in_use = h->cls[cls].s.used + h->held[cls];
     out->pools = h->pools[cls];
     out->pools_peak = mm_peak_pools(h, cls);
     out->free_blocks = out->pools * per_pool - out->in_use;
@@ -50,7 +56,7 @@ bool mm_get_size_class_stats(const mm_heap *h, size_t cls, mm_size_class_stats *
 size_t mm_high_water(const mm_heap *h)
 {
     return sizeof(struct mm_heap) +
-           (size_t)mm_peak_pages(h) * (MM_CFG_PAGE_SIZE + 1u + sizeof(mm_pd));
+           (size_t)mm_peak_pages(h) * (MM_CFG_PAGE_SIZE + 1u + sizeof(mm_pd) + sizeof(void *));
 }
 
 size_t mm_largest_free(const mm_heap *h)
@@ -100,6 +106,8 @@ void mm_get_stats(const mm_heap *h, mm_stats *out)
 typedef struct {
     uint32_t free_runs, pages_runs, pages_pool, pages_large, large_blocks;
     uint32_t pools[MM_NCLASS];
+    uint32_t partials[MM_NCLASS]; /* pools, not current, with a free block */
+    uint32_t held[MM_NCLASS];     /* blocks in use in those and the full ones */
 } tally;
 
 static bool report(mm_report *r, const char *msg, const void *addr)
@@ -163,6 +171,31 @@ static const char *check_pool(const mm_heap *h, uint32_t i, uint8_t c, const voi
     return NULL;
 }
 
+static const char *check_list(const mm_heap *h, size_t c, size_t pool, const void *first,
+                              size_t bound, size_t *listed, const void **addr);
+
+/* A pool that is not its class's current one: its own list and count. */
+static const char *check_other_pool(const mm_heap *h, uint32_t i, uint8_t c, tally *t,
+                                    const void **addr)
+{
+    if (i == h->cur[c]) {
+        return NULL; /* checked with its class */
+    }
+    size_t nfree = mm_desc(h, i)->head, per = h->per_pool[c], listed = 0;
+    *addr = mm_desc(h, i);
+    if (nfree >= per) {
+        return "pool not current with every block free (not given back)";
+    }
+    const char *msg = check_list(h, c, i, h->pfree[i], nfree, &listed, addr);
+    if (msg == NULL && listed != nfree) {
+        *addr = mm_desc(h, i);
+        msg = "pool free count disagrees with its list";
+    }
+    t->held[c] += (uint32_t)(per - nfree);
+    t->partials[c] += nfree != 0 ? 1u : 0u;
+    return msg;
+}
+
 /* Pass 2: the runs, head to head. */
 static bool check_runs(const mm_heap *h, tally *t, mm_report *r)
 {
@@ -187,6 +220,9 @@ static bool check_runs(const mm_heap *h, tally *t, mm_report *r)
             t->large_blocks++;
         } else if (mm_is_pool(mark)) {
             msg = check_pool(h, i, mark, &addr);
+            if (msg == NULL) {
+                msg = check_other_pool(h, i, mark, t, &addr);
+            }
             n = h->pool_pages[mark];
             t->pages_pool += n;
             t->pools[mark]++;
@@ -249,14 +285,14 @@ static bool pool_place(const mm_heap *h, size_t c, const void *p, size_t *head, 
     return true;
 }
 
-/* Where block b of class c sits: NULL if fine, else what is wrong. The
- * block must lie on a pool page of c, on a block boundary, and (listed
- * blocks) below the bump of its pool. */
-static const char *check_block(const mm_heap *h, size_t c, const void *b)
+/* Where free block b of class c sits: NULL if fine, else what is wrong.
+ * The block must lie in pool `pool` (head page), on a block boundary, and
+ * below the bump if the pool is the current one. */
+static const char *check_block(const mm_heap *h, size_t c, size_t pool, const void *b)
 {
     size_t head, in, s = mm_class_size(c);
-    if (!pool_place(h, c, b, &head, &in)) {
-        return "free list block not on a pool page of its class";
+    if (!pool_place(h, c, b, &head, &in) || head != pool) {
+        return "free list block not in its pool";
     }
     if (in % s != 0 || in >= (size_t)h->per_pool[c] * s) {
         return "free list block off a block boundary";
@@ -265,6 +301,31 @@ static const char *check_block(const mm_heap *h, size_t c, const void *b)
     if (bump != NULL && mm_pool_head(h, mm_page_of(h, bump)) == head &&
         (const char *)b >= bump) {
         return "free list block never handed out (at or above the bump)";
+    }
+    return NULL;
+}
+
+/* Walks a free list of pool `pool` of class c: at most bound blocks, each
+ * placed right, poison intact (debug). Counts them into *listed. */
+static const char *check_list(const mm_heap *h, size_t c, size_t pool, const void *first,
+                              size_t bound, size_t *listed, const void **addr)
+{
+    size_t s = mm_class_size(c);
+    for (const unsigned char *b = first; b != NULL;
+         b = *(const unsigned char *const *)(const void *)b) {
+        *addr = b;
+        if (++*listed > bound) {
+            return "free list too long (cycle?)";
+        }
+        const char *msg = check_block(h, c, pool, b);
+        if (msg != NULL) {
+            return msg;
+        }
+        for (size_t k = sizeof(void *); MM_CFG_DEBUG && k < s; k++) {
+            if (b[k] != MM_CFG_POISON_FREE) {
+                return "freed block modified (write after free)";
+            }
+        }
     }
     return NULL;
 }
@@ -278,38 +339,71 @@ static bool check_bump(const mm_heap *h, size_t c)
         return h->left[c] == 0;
     }
     size_t head, in, s = mm_class_size(c);
-    return pool_place(h, c, bump, &head, &in) && in % s == 0 && h->left[c] != 0 &&
+    return pool_place(h, c, bump, &head, &in) && head == h->cur[c] && in % s == 0 &&
+           h->left[c] != 0 &&
            in / s + h->left[c] == h->per_pool[c];
 }
 
-/* Pass 4: class free lists and counters. */
+/* Class c's partial list: pools of the class, not current, with a free
+ * block, back links right, as many as the pass found. */
+static const char *check_partial(const mm_heap *h, size_t c, const tally *t, const void **addr)
+{
+    uint32_t prev = MM_NIL, n = 0;
+    for (uint32_t i = h->partial[c]; i != MM_NIL; i = mm_desc(h, i)->u.l.next) {
+        *addr = &h->partial[c];
+        if (i < h->meta || i >= h->top || h->cmap[i] != c || i == h->cur[c] ||
+            (MM_CFG_POOL_MAX_PAGES > 1 && mm_desc(h, i)->len != 0) ||
+            mm_desc(h, i)->head == 0 || mm_desc(h, i)->u.l.prev != prev ||
+            ++n > t->partials[c]) {
+            return "partial pool list broken";
+        }
+        prev = i;
+    }
+    return n == t->partials[c] ? NULL : "partial pool list misses a pool";
+}
+
+/* Class c's current pool: NIL with an empty pair, or a pool head of c
+ * whose listed, in-use and never-used blocks add up. */
+static const char *check_current(const mm_heap *h, size_t c, const void **addr)
+{
+    uint32_t i = h->cur[c];
+    *addr = &h->cls[c];
+    if (i == MM_NIL) {
+        return h->cls[c].s.head != NULL || h->cls[c].s.used != 0 || h->bump[c] != NULL
+                   ? "class without a current pool has blocks"
+                   : NULL;
+    }
+    if (i < h->meta || i >= h->top || h->cmap[i] != c ||
+        (MM_CFG_POOL_MAX_PAGES > 1 && mm_desc(h, i)->len != 0)) {
+        return "class current pool is no pool of the class";
+    }
+    size_t listed = 0;
+    const char *msg = check_list(h, c, i, h->cls[c].s.head, h->per_pool[c], &listed, addr);
+    if (msg == NULL && h->cls[c].s.used + listed + h->left[c] != h->per_pool[c]) {
+        *addr = &h->cls[c];
+        msg = "class counts disagree (in use + free + never used != pool blocks)";
+    }
+    return msg;
+}
+
+/* Pass 5: classes, their current pools, partial lists and counters. */
 static bool check_classes(const mm_heap *h, const tally *t, mm_report *r)
 {
     for (size_t c = 0; c < MM_NCLASS; c++) {
-        size_t cap = (size_t)h->pools[c] * h->per_pool[c], s = mm_class_size(c);
-        if (t->pools[c] != h->pools[c]) {
-            return report(r, "class pool counters disagree with the pools", &h->pools[c]);
+        const void *addr = NULL;
+        if (t->pools[c] != h->pools[c] || t->held[c] != h->held[c]) {
+            return report(r, "class pool or in-use counters disagree with the pools",
+                          &h->pools[c]);
         }
         if (!check_bump(h, c)) {
             return report(r, "class bump pointer or count broken", &h->bump[c]);
         }
-        size_t listed = 0;
-        for (const unsigned char *b = h->cls[c].s.head; b != NULL;
-             b = *(const unsigned char *const *)(const void *)b) {
-            const char *msg = ++listed > cap ? "class free list too long (cycle?)"
-                                             : check_block(h, c, b);
-            if (msg != NULL) {
-                return report(r, msg, b);
-            }
-            for (size_t k = sizeof(void *); MM_CFG_DEBUG && k < s; k++) {
-                if (b[k] != MM_CFG_POISON_FREE) {
-                    return report(r, "freed block modified (write after free)", b);
-                }
-            }
+        const char *msg = check_current(h, c, &addr);
+        if (msg == NULL) {
+            msg = check_partial(h, c, t, &addr);
         }
-        if (h->cls[c].s.used + listed + h->left[c] != cap) {
-            return report(r, "class counts disagree (in use + free + never used != pool blocks)",
-                          &h->cls[c]);
+        if (msg != NULL) {
+            return report(r, msg, addr);
         }
     }
     return true;
@@ -323,7 +417,8 @@ static bool check_state(const mm_heap *h, mm_report *r)
         h->top < h->meta || h->top > h->npages ||
         h->span8 != ((uintptr_t)h->npages << (MM_PAGE_SHIFT - 3u)) ||
         (const char *)h->desc < (const char *)h->cmap + h->npages + 1u ||
-        (const char *)(h->desc + h->npages) > mm_page_addr(h, h->meta)) {
+        (const void *)h->pfree != (const void *)(h->desc + h->npages) ||
+        (const char *)(h->pfree + h->npages) > mm_page_addr(h, h->meta)) {
         return report(r, "heap state: bad page counts, top or descriptors", h);
     }
     for (uint32_t i = 0; i <= h->npages; i++) { /* cmap[npages]: NONE too */

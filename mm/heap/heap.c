@@ -5,18 +5,18 @@
  *
  * Dispatch, per call:
  *  - mm_alloc: size-1 >> 3 below MM_NCLASS is small (size 0 wraps to a huge
- *    class): the class's free list pops inline (heap/heap_int.h), an empty
- *    list goes to mm__small_slow. Larger sizes take a page run
- *    (mm_large_new), reclaiming all-free pools once if no run is long
- *    enough.
+ *    class): the current pool's free list pops inline (heap/heap_int.h),
+ *    an empty list goes to mm__small_slow. Larger sizes take a page run
+ *    (mm_large_new), giving back one idle current pool first if no run is
+ *    long enough.
  *  - mm_free: (p - h) >> page shift indexes h->cmap, one byte per page; the
  *    same compare that bounds p to the heap's pages checks its 8-alignment
- *    (mm_in_pages). A pool page's mark is the class: push inline. The head
+ *    (mm_in_pages). A pool page's mark is the class: push inline on the
+ *    class list (current pool) or call mm__pool_free (any other). The head
  *    of a large block goes to mm_large_free. Anything else (NULL, misuse,
  *    locked or debug builds) goes to free_slow, which runs every check.
- * Bounds: as the paths they dispatch to (O(1)), plus one reclaim
- * (O(pages + free small blocks)) when a large request or a pool refill
- * finds no free pages.
+ * Bounds: as the paths they dispatch to, all O(1) (heap/pools.c,
+ * heap/pages.c); mm_trim and mm_compact are the linear calls.
  */
 #include <string.h>
 
@@ -83,7 +83,8 @@ static inline void *fail(mm_heap *h, mm_err err)
 /* ---- set-up ---- */
 
 /* Offset of the descriptors from h: after the state and the page marks
- * (n, and one more past the last page: see mm_pages_give). */
+ * (n, and one more past the last page: see mm_pages_give). The pools' own
+ * list heads (pfree) follow the descriptors. */
 static size_t desc_offset(size_t n)
 {
     size_t a = sizeof(mm_pd);
@@ -99,7 +100,7 @@ mm_heap *mm_init(void *region, size_t size)
     }
     size_t n = (size - pad) >> MM_PAGE_SHIFT;
     n = n > MM_MAX_PAGES ? MM_MAX_PAGES : n;
-    size_t meta_bytes = desc_offset(n) + n * sizeof(mm_pd);
+    size_t meta_bytes = desc_offset(n) + n * (sizeof(mm_pd) + sizeof(void *));
     size_t meta = (meta_bytes + MM_CFG_PAGE_SIZE - 1u) >> MM_PAGE_SHIFT;
     if (meta + MM_CFG_POOL_MAX_PAGES > n) {
         return NULL; /* too small for the state and one pool of each class */
@@ -109,6 +110,7 @@ mm_heap *mm_init(void *region, size_t size)
     memset(h->cmap, MM_C_META, meta);
     memset(h->cmap + meta, MM_C_NONE, n - meta + 1u); /* and cmap[n] */
     h->desc = (mm_pd *)(start + desc_offset(n));
+    h->pfree = (void **)(void *)(h->desc + n);
     h->npages = (uint32_t)n;
     h->meta = (uint32_t)meta;
     h->top = (uint32_t)meta;
@@ -125,7 +127,7 @@ mm_heap *mm_init(void *region, size_t size)
 /* ---- public entry points ---- */
 
 /* A large block of size (> MM_CFG_SMALL_MAX) bytes: a page run, after
- * reclaiming all-free pools if none is long enough. */
+ * giving back one idle current pool if none is long enough. */
 static void *large_alloc(mm_heap *h, size_t size)
 {
     if (size > ((size_t)(h->npages - h->meta) << MM_PAGE_SHIFT)) {
@@ -133,7 +135,7 @@ static void *large_alloc(mm_heap *h, size_t size)
     }
     uint32_t n = mm_pages_of(size);
     void *p = mm_large_new(h, n);
-    if (p == NULL && mm_pools_reclaim(h)) {
+    if (p == NULL && mm_pools_release_idle(h, MM_IDLE_PROBES)) {
         p = mm_large_new(h, n);
     }
     return p != NULL ? p : fail(h, MM_ENOMEM);
@@ -216,15 +218,16 @@ static void free_unlocked(mm_heap *h, void *p)
     }
     uint8_t mark = h->cmap[idx];
     if (mm_is_pool(mark)) {
-        /* with none in use, small_free reports a double free: no poison */
-        if (MM_CFG_DEBUG && h->cls[mark].s.used != 0) {
+        /* a current pool with none in use: mm__small_free reports a double
+         * free (no poison); otherwise the checks, then the poison */
+        if (MM_CFG_DEBUG && (!mm__is_current(h, mark, idx) || h->cls[mark].s.used != 0)) {
             if (!mm_small_free_ok(h, idx, mark, p)) {
                 return;
             }
             memset((char *)p + sizeof(void *), MM_CFG_POISON_FREE,
                    mm_class_size(mark) - sizeof(void *));
         }
-        mm__small_free(h, mark, p);
+        mm__small_free(h, mark, idx, p);
         return;
     }
     if (MM_CFG_DEBUG) {
@@ -265,7 +268,7 @@ void mm_free(mm_heap *h, void *p)
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG && mm_in_pages(h, off)) {
         mark = h->cmap[off >> MM_PAGE_SHIFT];
         if (mark < MM_NCLASS) {
-            mm__small_free(h, mark, p); /* small fast path */
+            mm__small_free(h, mark, off >> MM_PAGE_SHIFT, p); /* small fast path */
             return;
         }
     }

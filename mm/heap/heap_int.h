@@ -102,13 +102,16 @@ _Static_assert(sizeof(mm_pd) == 2 * sizeof(void *), "page descriptor size");
 
 /* ---- heap state ---- */
 
-/* A class's hot pair: first free block and blocks handed out. Two adjacent
- * words, 8-aligned, so that the fast paths load and store both with one
- * instruction each on Thumb-2 (ldrd/strd). */
+#define MM_NCMAP ((MM_NCLASS + 31u) / 32u) /* words of a bit per class */
+
+/* A class's hot pair: the free list of the class's CURRENT pool and the
+ * blocks of that pool handed out. Two adjacent words, 8-aligned, so that
+ * the fast paths load and store both with one instruction each on Thumb-2
+ * (ldrd/strd). */
 typedef struct {
     struct {
         void *head;     /* free list, threaded through the blocks' first word */
-        uintptr_t used; /* blocks of this class handed out now */
+        uintptr_t used; /* blocks of the current pool handed out now */
     } s;
 } mm_cls;
 
@@ -134,13 +137,20 @@ struct mm_heap {
     mm_pd *desc;           /* desc[npages] */
     mm_err err;            /* last error */
 
+    void **pfree;          /* pfree[npages]: a pool head page's own free list */
+
     /* per class, cold */
-    char *bump[MM_NCLASS];      /* next never-used block of the newest pool */
+    char *bump[MM_NCLASS];      /* next never-used block of the current pool */
+    uint32_t held[MM_NCLASS];   /* blocks in use in the class's other pools */
+    uint16_t cur[MM_NCLASS];    /* the current pool's head page, MM_NIL if none */
+    uint16_t partial[MM_NCLASS]; /* first partial pool (MM_NIL: none) */
     uint16_t left[MM_NCLASS];   /* never-used blocks from bump on */
     uint16_t pools[MM_NCLASS];  /* pools held */
     uint16_t pools_peak[MM_NCLASS]; /* recorded at decreases (mm_peak_pools) */
     uint16_t per_pool[MM_NCLASS];
     uint8_t pool_pages[MM_NCLASS];
+    uint8_t idle_cursor;        /* the class mm_pools_release_idle looked at last */
+    uint32_t curmap[MM_NCMAP];  /* bit c: class c has a current pool */
 
     /* free runs, segregated by floor(log2 length) */
     uint32_t bmap;                 /* bit b: bucket b is not empty */
@@ -304,9 +314,26 @@ static inline void *mm__small_fast(mm_heap *h, size_t c)
     return b;
 }
 
-/* Pushes block p of class c; a class with none in use reports a double
- * free instead (one instruction on the fast path). */
-static inline void mm__small_free(mm_heap *h, size_t c, void *p)
+/* Free of block p, on page idx of a pool that is not the current pool of
+ * the class its caller assumed: pushed on that pool's own list; the pool joins its class's
+ * partial list with its first free block and is given back with its last.
+ * The pool's class is read from its page (the caller's may be smaller:
+ * see class_fallback in heap/pools.c). Out of line (heap/pools.c). O(1). */
+__attribute__((noinline)) void mm__pool_free(mm_heap *h, size_t idx, void *p);
+
+/* True iff page idx (of a pool of class c) belongs to the class's current
+ * pool. */
+static inline bool mm__is_current(const mm_heap *h, size_t c, size_t idx)
+{
+    if (MM_CFG_POOL_MAX_PAGES == 1) {
+        return idx == h->cur[c];
+    }
+    return (uint32_t)(idx - h->cur[c]) < h->pool_pages[c];
+}
+
+/* Pushes block p of the current pool of class c; a pool with none in use
+ * reports a double free instead (one instruction on the fast path). */
+static inline void mm__current_free(mm_heap *h, size_t c, void *p)
 {
     mm_cls *k = &h->cls[c];
     void *head;
@@ -320,6 +347,15 @@ static inline void mm__small_free(mm_heap *h, size_t c, void *p)
     mm__cls_store(k, p, used - 1u);
 }
 
+/* Frees block p of class c on page idx. */
+static inline void mm__small_free(mm_heap *h, size_t c, size_t idx, void *p)
+{
+    if (mm__is_current(h, c, idx)) {
+        mm__current_free(h, c, p);
+    } else {
+        mm__pool_free(h, idx, p);
+    }
+}
 
 /* mm__small_free for a class c known at compile time: the pair is
  * addressed as [h, #8c], which saves the address arithmetic. A macro, so
@@ -331,6 +367,11 @@ static inline void mm__small_free(mm_heap *h, size_t c, void *p)
         mm_heap *h_ = (h);                                                            \
         void *p_ = (p), *head_;                                                       \
         uintptr_t used_;                                                              \
+        size_t idx_ = mm_page_of(h_, p_);                                             \
+        if (!mm__is_current(h_, (c), idx_)) {                                         \
+            mm__pool_free(h_, idx_, p_);                                         \
+            break;                                                                    \
+        }                                                                             \
         __asm__("ldrd %0, %1, [%2, %3]" : "=r"(head_), "=r"(used_)                    \
                 : "r"(h_), "i"((c) * sizeof(mm_cls)), "m"(h_->cls[c]));               \
         if (used_ == 0) {                                                             \
@@ -342,21 +383,21 @@ static inline void mm__small_free(mm_heap *h, size_t c, void *p)
         }                                                                             \
     } while (0)
 #else
-#define MM__SMALL_FREE_CONST(h, c, p) mm__small_free((h), (c), (p))
+#define MM__SMALL_FREE_CONST(h, c, p) mm__small_free((h), (c), mm_page_of((h), (p)), (p))
 #endif
 
 /* Frees p, a block from mm_alloc(h, size) for a small size (1..
  * MM_CFG_SMALL_MAX) known to its caller, such as an object block of a fixed
- * layout (a small block, which the heap never moves nor serves from
- * another class): pushed on its class without the page lookup
- * (double-free test included). A locked or debug heap takes mm_free and
- * all its checks.
+ * layout: pushed on its class's current pool when its page is that pool's
+ * (no class lookup; double-free test included), else mm__pool_free, which
+ * reads the page's class (a larger class may have lent the block). A
+ * locked or debug heap takes mm_free and all its checks.
  * mm__free_small_sized_const: the same for a size that is a compile-time
  * constant (the class pair addressed as [h, #8c]). */
 static inline void mm__free_small_sized(mm_heap *h, void *p, size_t size)
 {
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG) {
-        mm__small_free(h, (size - 1u) >> 3, p);
+        mm__small_free(h, (size - 1u) >> 3, mm_page_of(h, p), p);
     } else {
         mm_free(h, p);
     }
@@ -390,7 +431,7 @@ static inline bool mm__free_fast(mm_heap *h, void *p)
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG && mm_in_pages(h, off)) {
         uint32_t c = h->cmap[off >> MM_PAGE_SHIFT];
         if (c < MM_NCLASS) {
-            mm__small_free(h, c, p);
+            mm__small_free(h, c, off >> MM_PAGE_SHIFT, p);
             return true;
         }
     }
@@ -485,11 +526,23 @@ void *mm__small_slow(mm_heap *h, size_t c);
 
 /* Debug checks of a small free of p (class c, page idx): on a block
  * boundary, handed out, not already free; reports and returns false
- * otherwise. O(free blocks of the class). */
+ * otherwise. O(blocks per pool). */
 bool mm_small_free_ok(mm_heap *h, size_t idx, size_t c, const void *p);
 
-/* Gives every pool whose blocks are all free back to the free pages.
- * Returns true iff it gave any. O(pages + free small blocks). */
+/* Gives back every current pool with no block in use (the only pools that
+ * can be all free: any other is given back by its last free). Returns true
+ * iff it gave any. O(classes). */
 bool mm_pools_reclaim(mm_heap *h);
+
+/* Gives back at most one current pool with no block in use, looking at no
+ * more than `probes` classes, round robin. Returns true iff it gave one.
+ * O(probes). */
+bool mm_pools_release_idle(mm_heap *h, uint32_t probes);
+
+/* Classes a pool refill or large request looks at for an idle current pool
+ * when no page is free, and classes above its own a small request may take
+ * a free block from when no pool can be had. */
+#define MM_IDLE_PROBES 4u
+#define MM_FALLBACK_CLASSES 4u
 
 #endif /* MM_HEAP_INT_H */

@@ -7,9 +7,10 @@
  * ---- Layout and invariants, in words ----
  * R1. mm_init cuts the region (from its first 8-aligned byte) into pages of
  *     MM_CFG_PAGE_SIZE bytes (mm_config.h). The first pages hold the heap
- *     state, one mark byte and one descriptor (8 bytes on 32-bit targets)
- *     per page; that is all the metadata: there is no per-block header.
- *     Bytes after the last whole page are not used.
+ *     state, and per page one mark byte, one descriptor (8 bytes on 32-bit
+ *     targets) and one pool list head (a pointer): that is all the
+ *     metadata, there is no per-block header. Bytes after the last whole
+ *     page are not used.
  * R2. Every other page is a POOL page (pools are 1..MM_CFG_POOL_MAX_PAGES
  *     pages, 1 by default), part of a LARGE block, part of an indexed FREE
  *     run (coalesced: two free runs are never adjacent), or in the
@@ -17,19 +18,24 @@
  *     heap is made of. Pools and large blocks share all pages; there is no
  *     fixed split.
  * R3. Small requests (1..MM_CFG_SMALL_MAX bytes) are served by their size
- *     class: class i holds blocks of 8*(i+1) bytes. Each class keeps one
- *     free list over all its pools, threaded through the blocks' first
- *     word, and a count of blocks in use. A block's class is read from its
- *     page's mark: (p - heap) >> page shift, one byte load. A new pool's
- *     blocks are handed out by a bump pointer, so a pool costs O(1) to set
- *     up.
- * R4. Pools are not given back when their blocks are freed (that would
- *     need a count per pool on both fast paths). A class keeps its pools,
- *     and reuses its freed blocks LIFO, until mm_pools_reclaim runs: on
- *     mm_trim and mm_compact, and when a pool refill or a large block finds
- *     no free page. It gives back every pool whose blocks are all free.
+ *     class: class i holds blocks of 8*(i+1) bytes. A class allocates from
+ *     one pool at a time, its current pool, whose free list and count of
+ *     blocks in use sit side by side in the heap state; every other pool
+ *     of the class keeps its own free list and count. A block's class is
+ *     read from its page's mark: (p - heap) >> page shift, one byte load. A
+ *     new pool's blocks are handed out by a bump pointer, so a pool costs
+ *     O(1) to set up.
+ * R4. A pool that is not its class's current one is given back to the free
+ *     pages by the free of its last block in use. A current pool with no
+ *     block in use stays with its class (so that alloc/free pairs do not
+ *     churn pages) until mm_trim or mm_compact, or until a pool refill or a
+ *     large request finds no free page: then one such idle pool of another
+ *     class (among the next MM_IDLE_PROBES classes holding a current pool,
+ *     round robin) is taken over or given back. When a small request still
+ *     finds no pool, it is served with a free block of one of the next
+ *     MM_FALLBACK_CLASSES larger classes (mm_usable_size says so).
  * R5. A new pool comes from the wilderness when it has room (no search),
- *     else from the indexed free runs. Large blocks come from the indexed
+ *     else from the indexed free runs, else as in R4. Large blocks come from the indexed
  *     free runs (first run of the length's power-of-two bucket if long
  *     enough, else the first run of the next non-empty bucket up), else
  *     from the wilderness. A run given back next to the wilderness joins
@@ -42,23 +48,27 @@
  *     and every block size is a multiple of 8).
  *
  * ---- Time bounds ----
- * Measured instructions, Cortex-M3 Thumb-2, -O2, default configuration,
- * each call counted exactly from a QEMU instruction trace (make bench,
- * W4; the call and argument set-up are the harness's):
- *     small alloc: fast path 12 (pop + count); worst 48 (a new pool from
- *                  the wilderness)
- *     small free:  fast path 15 (push + count); that is also the worst case
- *     large alloc: worst 102, mean 74 (find a run, split it)
- *     large free:  worst 97, mean 71 (coalesce both sides, index)
- * All four are O(1) with no loop, except these slow paths:
- *   - a refill or large request that finds neither a long enough indexed
- *     run nor room in the wilderness runs mm_pools_reclaim once:
- *     O(pages + free small blocks), then one more O(1) take;
- *   - with MM_CFG_POOL_MAX_PAGES > 1 a refill marks the pool's pages (a loop of
- *     at most MM_CFG_POOL_MAX_PAGES).
- * With MM_CFG_DEBUG=1 add the poison fill (linear in block size) and, in
- * mm_free, the double-free walk of the class's free list (linear in its
- * free blocks). mm_realloc: one alloc + copy + free at most.
+ * Every call below is O(1): its loops are bounded by constants
+ * (MM_CFG_POOL_MAX_PAGES marks, MM_IDLE_PROBES classes looked at for an idle
+ * pool, MM_FALLBACK_CLASSES classes a small request may borrow from,
+ * MM_NCLASS / 32 bitmap words). Measured instructions of the allocator's
+ * own code per call, Cortex-M3 Thumb-2, -O2, default configuration, each
+ * call counted exactly from a QEMU instruction trace of every call of the
+ * bench's pressure workloads at their tight and least arenas (make bench;
+ * BENCHMARKS.md has the figures per workload):
+ *     small alloc: fast path 12 (pop + count); a refill from the
+ *                  wilderness about 60; worst 243 (a refill that finds no
+ *                  page, no idle pool and no block to borrow: it fails)
+ *     small free:  fast path 19 (current pool: compare, push + count);
+ *                  another pool about 45; worst 162 (a pool's last block:
+ *                  the pool is given back and coalesced)
+ *     large alloc: worst 110 with a free run long enough (find, split);
+ *                  330 when one idle pool is given back first
+ *     large free:  worst 103 (coalesce both sides, index)
+ * mm_trim and mm_compact are the linear calls. With MM_CFG_DEBUG=1 add the
+ * poison fill (linear in block size) and, in mm_free, the double-free walk
+ * of the block's pool list (at most a pool's blocks). mm_realloc: one
+ * alloc + copy + free at most.
  *
  * ---- Concurrency ----
  * With MM_CFG_LOCK=1, mm_alloc, mm_free, mm_realloc, mm_usable_size,
@@ -73,18 +83,17 @@
  * pointer. Always checked (a few instructions): inside this heap's pages,
  * 8-byte aligned, on a pool page or at the start of a live large block
  * (which also catches a large block freed twice); and mm_free of a small
- * block whose class has no block in use. With MM_CFG_DEBUG=1 also: on a
+ * block whose pool has no block in use. With MM_CFG_DEBUG=1 also: on a
  * block boundary of its pool, handed out (below the pool's bump pointer),
- * and not already on the class's free list. A failed check calls
+ * and not already on its pool's free list. A failed check calls
  * mm_port_misuse(__FILE__, __LINE__, "<function>: <what> 0x<ptr>") with
  * <what> one of "foreign pointer", "misaligned pointer", "pointer to no
  * live block", "double free" (mm_free) or "freed block" (the others), sets
  * mm_last_error (MM_EFOREIGN, MM_EALIGN, MM_EFOREIGN, MM_EDOUBLE) and
  * changes nothing else.
  * Not caught without MM_CFG_DEBUG: a second free of a small block while
- * its class has other blocks in use, and an 8-aligned pointer into the
- * middle of a small block; both corrupt the class's free list (mm_check
- * finds it).
+ * its pool has other blocks in use, and an 8-aligned pointer into the
+ * middle of a small block; both corrupt a free list (mm_check finds it).
  *
  * ---- Debug poison (MM_CFG_DEBUG=1) ----
  * A block handed out by mm_alloc is filled with MM_CFG_POISON_FRESH (0xCD); a
@@ -173,12 +182,12 @@ mm_err mm_last_error(const mm_heap *h);
  * it in a small block, a pinned large block or static memory). O(1). */
 void mm_set_owner(mm_heap *h, void *p, void **owner);
 
-/* Gives back every pool whose blocks are all free (R4). After freeing
- * everything and mm_trim, all pages are free. O(pages + free small
- * blocks). Not ISR-safe. */
+/* Gives back every idle current pool (R4; every other all-free pool went
+ * back with its last block). After freeing everything and mm_trim, all
+ * pages are free. O(classes). Not ISR-safe. */
 void mm_trim(mm_heap *h);
 
-/* Gives back the all-free pools (as mm_trim), then slides owned large
+/* Gives back the idle pools (as mm_trim), then slides owned large
  * blocks down into the free runs before them to merge holes, rewriting
  * each moved block's *owner. Pools and unowned large blocks stay (a hole
  * before one is kept). Returns the size in bytes of the
@@ -198,7 +207,7 @@ typedef struct {
     size_t pool_pages;   /* pages per pool of this class */
     size_t in_use;       /* blocks handed out now */
     size_t free_blocks;  /* free blocks inside this class's pools */
-    size_t pools;        /* pools held now (kept until reclaimed, R4) */
+    size_t pools;        /* pools held now (R4) */
     size_t pools_peak;   /* the class's high-water: most pools held at once;
                             never decreases */
     size_t bytes;        /* in_use * block_size */

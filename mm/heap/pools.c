@@ -3,30 +3,36 @@
  * debug checks of a small free, and giving all-free pools back. Calls only
  * heap/pages.c (for pages) and heap/misuse.c; heap/heap.c calls it.
  *
- * Algorithm (after CPython's obmalloc and the segregated free lists of
- * Lua's and MicroPython's allocators, with o1heap's habit of O(1) bounds):
+ * Algorithm (after CPython's obmalloc, mimalloc's free-list sharding and
+ * the segregated free lists of Lua's and MicroPython's allocators):
  *  1. A request of 1..MM_CFG_SMALL_MAX bytes maps to class (size-1)/8 by one
  *     subtract and one shift; size 0 wraps to a huge class and falls out
  *     of the small range with the same compare.
- *  2. Each class keeps ONE free list across all its pools, threaded
- *     through the blocks' first word, and a count of blocks handed out,
- *     side by side (h->cls[c]) so that the fast paths (heap/heap_int.h)
- *     touch one pair of words: alloc pops, free pushes. No per-pool
- *     counter is kept, so the fast paths never look at a pool.
- *  3. An empty free list falls to mm__small_slow: the class's newest pool
- *     hands out its never-used blocks one by one (a bump pointer, so a new
- *     pool costs O(1)); when it has none left, a new pool of pool_pages[c]
- *     pages comes from the wilderness (O(1), no search), or else from the
- *     indexed free runs.
- *  4. Pools are not given back on free: knowing that a pool is empty would
- *     need a per-pool count on both fast paths. mm_pools_reclaim counts the
- *     free blocks of every pool, unthreads the pools whose blocks are all
- *     free, and gives their pages back.
- * Bounds: refill O(1) (a loop of pool_pages[c] <= MM_CFG_POOL_MAX_PAGES
- * marks); reclaim O(pages + free small blocks).
+ *  2. Each class allocates from ONE pool at a time, its current pool:
+ *     h->cls[c] holds that pool's free list and its count of blocks handed
+ *     out, side by side, so that the alloc fast path (heap/heap_int.h)
+ *     touches one pair of words. A free into the current pool pushes on
+ *     the same pair (one compare of the page with cur[c] first).
+ *  3. Every other pool of the class keeps its own free list (pfree[page])
+ *     and count of free blocks (the head descriptor's `head`). A free into
+ *     it pushes there: with its first free block the pool joins the class's
+ *     partial list, with its last the pool is given back to the pages at
+ *     once (mm__pool_free). So no all-free pool is held but the current
+ *     ones, and no search is ever needed to find them.
+ *  4. An empty current list falls to mm__small_slow: the current pool's
+ *     never-used blocks (a bump pointer, so a new pool costs O(1)); then the
+ *     current pool (now all in use) is retired, and the first partial pool
+ *     becomes current (its list becomes the class list); else a new pool
+ *     from the wilderness (no search) or the indexed free runs; else, with
+ *     no free page, one idle current pool of another class is given back
+ *     (MM_IDLE_PROBES classes looked at, round robin) and the take retried;
+ *     else a free block of one of the next MM_FALLBACK_CLASSES larger
+ *     classes is handed out (it goes back to its own class when freed).
+ * Bounds: every path O(1), the refill's loops bounded by
+ * MM_CFG_POOL_MAX_PAGES (marks), MM_IDLE_PROBES and MM_FALLBACK_CLASSES.
+ * mm_pools_reclaim (mm_trim, mm_compact) is O(classes).
  * Reference: N. Schemenauer, T. Peters, "obmalloc.c" (CPython), 2001-.
  */
-#include <string.h>
 
 #include "heap/heap_int.h"
 
@@ -65,22 +71,200 @@ void mm_pools_init(mm_heap *h)
     }
 }
 
+/* ---- the partial list: pools that are not current and have a free block ---- */
+
+/* Links pool i (head page) at the front of class c's partial list. */
+static void partial_push(mm_heap *h, size_t c, uint32_t i)
+{
+    uint32_t first = h->partial[c];
+    mm_desc(h, i)->u.pair = MM_LINKS(MM_NIL, first);
+    if (first != MM_NIL) {
+        mm_desc(h, first)->u.l.prev = (uint16_t)i;
+    }
+    h->partial[c] = (uint16_t)i;
+}
+
+/* Unlinks pool i from class c's partial list. */
+static void partial_unlink(mm_heap *h, size_t c, uint32_t i)
+{
+    mm_pd *d = mm_desc(h, i);
+    uint32_t prev = d->u.l.prev, next = d->u.l.next;
+    if (prev == MM_NIL) {
+        h->partial[c] = (uint16_t)next;
+    } else {
+        mm_desc(h, prev)->u.l.next = (uint16_t)next;
+    }
+    if (next != MM_NIL) {
+        mm_desc(h, next)->u.l.prev = (uint16_t)prev;
+    }
+}
+
+/* ---- pools given back ---- */
+
+/* Gives the pages of pool i (head page) of class c back. O(1): marks
+ * (pool_pages[c] <= MM_CFG_POOL_MAX_PAGES bytes, written in a loop rather
+ * than by a library call) and one mm_pages_give. */
+static void pool_release(mm_heap *h, size_t c, uint32_t i)
+{
+    uint32_t k = h->pool_pages[c];
+    for (uint32_t j = 0; j < k; j++) { /* k <= MM_CFG_POOL_MAX_PAGES */
+        h->cmap[i + j] = MM_C_NONE;
+    }
+    h->pools_peak[c] = mm_peak_pools(h, c);
+    h->pools[c]--;
+    mm_note_pages(h);
+    h->pages_pool -= k;
+    mm_pages_give(h, i, k);
+}
+
+/* Notes whether class c has a current pool (curmap). */
+static inline void curmap_set(mm_heap *h, size_t c, bool on)
+{
+    uint32_t bit = 1u << (c % 32u);
+    h->curmap[c / 32u] = on ? h->curmap[c / 32u] | bit : h->curmap[c / 32u] & ~bit;
+}
+
+/* Detaches class c's current pool, which has no block in use (its free
+ * blocks are all on the class list or above the bump): the class is left
+ * with no current pool. Returns the pool's head page. */
+static uint32_t current_detach(mm_heap *h, size_t c)
+{
+    uint32_t i = h->cur[c];
+    MM_DEBUG_ASSERT(i != MM_NIL && h->cls[c].s.used == 0, "current_detach: pool in use");
+    h->cls[c].s.head = NULL;
+    h->bump[c] = NULL;
+    h->left[c] = 0;
+    h->cur[c] = MM_NIL;
+    curmap_set(h, c, false);
+    return i;
+}
+
+/* The first class after c, round robin, with a current pool; MM_NCLASS if
+ * none has one. O(MM_NCLASS / 32). */
+static uint32_t next_current(const mm_heap *h, uint32_t c)
+{
+    uint32_t start = c + 1u < MM_NCLASS ? c + 1u : 0u;
+    for (uint32_t k = 0; k <= MM_NCMAP; k++) {
+        uint32_t w = start / 32u + k;
+        w = w >= MM_NCMAP ? w - MM_NCMAP : w;
+        uint32_t bits = h->curmap[w];
+        if (k == 0) {
+            bits &= ~((1u << (start % 32u)) - 1u);
+        }
+        if (bits != 0) {
+            return w * 32u + (uint32_t)__builtin_ctz(bits);
+        }
+    }
+    return MM_NCLASS;
+}
+
+/* A class whose current pool has no block in use, looking at no more than
+ * `probes` classes with a current pool, round robin; MM_NCLASS if none. */
+static uint32_t idle_find(mm_heap *h, uint32_t probes)
+{
+    uint32_t c = h->idle_cursor;
+    for (uint32_t n = 0; n < probes; n++) {
+        c = next_current(h, c);
+        if (c == MM_NCLASS) {
+            return c;
+        }
+        h->idle_cursor = (uint8_t)c;
+        if (h->cls[c].s.used == 0) {
+            return c;
+        }
+    }
+    return MM_NCLASS;
+}
+
+bool mm_pools_release_idle(mm_heap *h, uint32_t probes)
+{
+    uint32_t c = idle_find(h, probes);
+    if (c == MM_NCLASS) {
+        return false;
+    }
+    pool_release(h, c, current_detach(h, c));
+    return true;
+}
+
+bool mm_pools_reclaim(mm_heap *h)
+{
+    bool any = false;
+    for (size_t c = 0; c < MM_NCLASS; c++) {
+        if (h->cur[c] != MM_NIL && h->cls[c].s.used == 0) {
+            pool_release(h, c, current_detach(h, c));
+            any = true;
+        }
+    }
+    return any;
+}
+
+/* ---- free into a pool that is not its class's current one ---- */
+
+__attribute__((noinline)) void mm__pool_free(mm_heap *h, size_t idx, void *p)
+{
+    /* the page's own class: a caller that frees on a size it knows
+     * (mm__free_small_sized) may hold a block a larger class lent */
+    size_t c = h->cmap[idx];
+    if (mm__is_current(h, c, idx)) {
+        mm__current_free(h, c, p);
+        return;
+    }
+    uint32_t i = (uint32_t)mm_pool_head(h, idx);
+    mm_pd *d = mm_desc(h, i);
+    uint32_t nfree = d->head, per = h->per_pool[c];
+    if (nfree >= per) {
+        mm_misuse(h, __FILE__, __LINE__, MM_EDOUBLE, "mm_free", "double free", p);
+        return;
+    }
+    h->held[c]--;
+    if (nfree + 1u == per) { /* the pool's last block: give the pool back */
+        if (nfree != 0) {
+            partial_unlink(h, c, i);
+        }
+        pool_release(h, c, i);
+        return;
+    }
+    *(void **)p = h->pfree[i];
+    h->pfree[i] = p;
+    d->head = (uint16_t)(nfree + 1u);
+    if (nfree == 0) {
+        partial_push(h, c, i);
+    }
+}
+
 /* ---- refill ---- */
 
 /* Pages for a new pool of k pages when the wilderness has too few: an
- * indexed free run, else after reclaiming empty pools. MM_NIL if none. */
+ * indexed free run, else an idle current pool of another class (taken over
+ * as it is if it has k pages, else given back and the take retried).
+ * MM_NIL if none. */
 static __attribute__((noinline)) uint32_t pool_pages_slow(mm_heap *h, uint32_t k)
 {
     uint32_t idx = mm_pages_take(h, k);
-    if (idx == MM_NIL && mm_pools_reclaim(h)) {
-        idx = mm_pages_take(h, k);
+    if (idx != MM_NIL) {
+        return idx;
     }
+    uint32_t d = idle_find(h, MM_IDLE_PROBES);
+    if (d == MM_NCLASS) {
+        return MM_NIL;
+    }
+    idx = current_detach(h, d);
+    if (h->pool_pages[d] != k) {
+        pool_release(h, d, idx);
+        return mm_pages_take(h, k);
+    }
+    /* the same length: the pages change class in place (pool_new marks
+     * them), without a trip through the free runs */
+    h->pools_peak[d] = mm_peak_pools(h, d);
+    h->pools[d]--;
+    mm_note_pages(h);
+    h->pages_pool -= k;
     return idx;
 }
 
-/* A new pool for class c: from the wilderness (no search), else an indexed
- * free run, else after reclaiming empty pools. Returns its first block
- * (the rest are never-used: bump[c] hands them out), NULL if no pages. */
+/* A new current pool for class c (which has none): from the wilderness (no
+ * search), else pool_pages_slow. Returns its first block (the rest are
+ * never-used: bump[c] hands them out), NULL if no pages. */
 static char *pool_new(mm_heap *h, size_t c)
 {
     uint32_t k = h->pool_pages[c];
@@ -103,29 +287,115 @@ static char *pool_new(mm_heap *h, size_t c)
             mm_desc(h, idx + i)->len = (uint16_t)i; /* distance to the head */
         }
     }
+    h->cur[c] = (uint16_t)idx;
+    curmap_set(h, c, true);
     h->pools[c]++;     /* peaks: see mm_note_pages */
     h->pages_pool += k;
     return mm_page_addr(h, idx);
 }
 
-__attribute__((noinline)) void *mm__small_slow(mm_heap *h, size_t c)
+/* Retires class c's current pool, if any, when its list and bump are
+ * empty: all its blocks are in use, so it becomes a full pool (on no
+ * list) until one of them is freed. */
+static void current_retire(mm_heap *h, size_t c)
 {
-    char *b = h->bump[c];
-    uint32_t left;
-    if (b != NULL) {
-        left = h->left[c];
-    } else {
-        b = pool_new(h, c);
-        if (b == NULL) {
-            h->err = MM_ENOMEM;
-            return NULL;
-        }
-        left = h->per_pool[c];
+    uint32_t i = h->cur[c];
+    if (i == MM_NIL) {
+        return;
     }
+    MM_DEBUG_ASSERT(h->cls[c].s.head == NULL && h->bump[c] == NULL &&
+                        h->cls[c].s.used == h->per_pool[c],
+                    "current_retire: the current pool has free blocks");
+    mm_desc(h, i)->head = 0;
+    h->pfree[i] = NULL;
+    h->held[c] += (uint32_t)h->cls[c].s.used;
+    h->cls[c].s.used = 0;
+    h->cur[c] = MM_NIL;
+    curmap_set(h, c, false);
+}
+
+/* Makes partial pool i class c's current pool and hands out its first
+ * free block. */
+static void *current_from_partial(mm_heap *h, size_t c, uint32_t i)
+{
+    partial_unlink(h, c, i);
+    mm_pd *d = mm_desc(h, i);
+    void **b = h->pfree[i];
+    uint32_t used = h->per_pool[c] - d->head;
+    h->held[c] -= used;
+    h->pfree[i] = NULL;
+    d->head = 0;
+    h->cur[c] = (uint16_t)i;
+    curmap_set(h, c, true);
+    h->cls[c].s.head = *b;
+    h->cls[c].s.used = used + 1u;
+    return b;
+}
+
+/* The next never-used block of class c's current pool (bump[c] != NULL). */
+static void *bump_take(mm_heap *h, size_t c, char *b, uint32_t left)
+{
     h->left[c] = (uint16_t)--left;
     h->bump[c] = left == 0 ? NULL : b + mm_class_size(c);
     h->cls[c].s.used++;
     return b;
+}
+
+/* A free block of class d, from its current list, its bump or its first
+ * partial pool; NULL if it has none. */
+static void *class_take(mm_heap *h, size_t d)
+{
+    void *b = mm__small_fast(h, d);
+    if (b != NULL) {
+        return b;
+    }
+    if (h->bump[d] != NULL) {
+        return bump_take(h, d, h->bump[d], h->left[d]);
+    }
+    uint32_t q = h->partial[d];
+    if (q == MM_NIL) {
+        return NULL;
+    }
+    mm_pd *qd = mm_desc(h, q);
+    void **blk = h->pfree[q];
+    h->pfree[q] = *blk;
+    h->held[d]++;
+    if (--qd->head == 0) {
+        partial_unlink(h, d, q);
+    }
+    return blk;
+}
+
+/* With no page to be had: a free block of one of the next
+ * MM_FALLBACK_CLASSES classes above c, else NULL with MM_ENOMEM. */
+static __attribute__((noinline)) void *class_fallback(mm_heap *h, size_t c)
+{
+    size_t last = c + MM_FALLBACK_CLASSES < MM_NCLASS ? c + MM_FALLBACK_CLASSES : MM_NCLASS - 1u;
+    for (size_t d = c + 1u; d <= last; d++) {
+        void *b = class_take(h, d);
+        if (b != NULL) {
+            return b;
+        }
+    }
+    h->err = MM_ENOMEM;
+    return NULL;
+}
+
+__attribute__((noinline)) void *mm__small_slow(mm_heap *h, size_t c)
+{
+    char *b = h->bump[c];
+    if (b != NULL) {
+        return bump_take(h, c, b, h->left[c]);
+    }
+    current_retire(h, c);
+    if (h->partial[c] != MM_NIL) {
+        return current_from_partial(h, c, h->partial[c]);
+    }
+    b = pool_new(h, c);
+    if (b == NULL) {
+        return class_fallback(h, c);
+    }
+    return bump_take(h, c, b, h->per_pool[c]);
 }
 
 /* ---- small free: misuse ---- */
@@ -151,8 +421,10 @@ bool mm_small_free_ok(mm_heap *h, size_t idx, size_t c, const void *p)
         mm_misuse(h, __FILE__, __LINE__, MM_EFOREIGN, "mm_free", "pointer to no live block", p);
         return false;
     }
-    size_t bound = (size_t)h->pools[c] * h->per_pool[c];
-    const void *b = h->cls[c].s.head;
+    /* the pool's free blocks: the class list of the current pool, or the
+     * pool's own list; at most per_pool of them */
+    size_t bound = h->per_pool[c];
+    const void *b = head == h->cur[c] ? h->cls[c].s.head : (const void *)h->pfree[head];
     for (size_t n = 0; b != NULL && n <= bound; n++) {
         if (b == p) {
             mm_misuse(h, __FILE__, __LINE__, MM_EDOUBLE, "mm_free", "double free", p);
@@ -161,104 +433,4 @@ bool mm_small_free_ok(mm_heap *h, size_t idx, size_t c, const void *p)
         b = *(void *const *)b;
     }
     return true;
-}
-
-/* ---- reclaiming all-free pools ---- */
-
-/* Length in pages of the run whose first page is i (1 if i is no head). */
-static uint32_t run_len(const mm_heap *h, uint32_t i)
-{
-    uint8_t mark = h->cmap[i];
-    uint32_t n = 1;
-    if (mm_is_pool(mark)) {
-        n = h->pool_pages[mark];
-    } else if (mark == MM_C_LARGE || mark == MM_C_FREE) {
-        n = mm_desc(h, i)->len;
-    }
-    return n == 0 ? 1u : n;
-}
-
-/* True iff pool head page i has all its blocks free (after counting). */
-static inline bool pool_all_free(const mm_heap *h, size_t i)
-{
-    return mm_desc(h, i)->head == h->per_pool[h->cmap[i]];
-}
-
-/* Counts every pool's free blocks into its head descriptor's scratch:
- * listed blocks plus never-used ones. */
-static void pools_count(mm_heap *h)
-{
-    for (uint32_t i = h->meta; i < h->top; i++) {
-        if (mm_is_pool(h->cmap[i])) {
-            mm_desc(h, i)->head = 0;
-        }
-    }
-    for (size_t c = 0; c < MM_NCLASS; c++) {
-        for (void *b = h->cls[c].s.head; b != NULL; b = *(void **)b) {
-            mm_desc(h, mm_pool_head(h, mm_page_of(h, b)))->head++;
-        }
-        if (h->bump[c] != NULL) {
-            mm_pd *d = mm_desc(h, mm_pool_head(h, mm_page_of(h, h->bump[c])));
-            d->head = (uint16_t)(d->head + h->left[c]);
-        }
-    }
-}
-
-/* Takes the blocks of all-free pools off the class lists. */
-static void pools_unthread(mm_heap *h)
-{
-    for (size_t c = 0; c < MM_NCLASS; c++) {
-        void **link = &h->cls[c].s.head;
-        while (*link != NULL) {
-            void **b = *link;
-            if (pool_all_free(h, mm_pool_head(h, mm_page_of(h, b)))) {
-                *link = *b;
-            } else {
-                link = b;
-            }
-        }
-        if (h->bump[c] != NULL && pool_all_free(h, mm_pool_head(h, mm_page_of(h, h->bump[c])))) {
-            h->bump[c] = NULL;
-            h->left[c] = 0;
-        }
-    }
-}
-
-/* Gives the pages of every counted all-free pool back (their blocks are
- * unthreaded already). Returns true iff it gave any. */
-static bool pools_give(mm_heap *h)
-{
-    bool any = false;
-    uint32_t prev = MM_NIL; /* head of the run before i */
-    for (uint32_t i = h->meta; i < h->top;) {
-        uint8_t c = h->cmap[i];
-        if (!mm_is_pool(c) || !pool_all_free(h, i)) {
-            prev = i;
-            i += run_len(h, i);
-            continue;
-        }
-        uint32_t k = h->pool_pages[c];
-        memset(h->cmap + i, MM_C_NONE, k);
-        h->pools_peak[c] = mm_peak_pools(h, c);
-        h->pools[c]--;
-        mm_note_pages(h);
-        h->pages_pool -= k;
-        mm_pages_give(h, i, k);
-        any = true;
-        if (i >= h->top) {
-            break; /* it joined the wilderness */
-        }
-        /* it is a free run now, or joined the free run before it */
-        uint32_t head = h->cmap[i] == MM_C_FREE ? i : prev;
-        prev = head;
-        i = head + mm_desc(h, head)->len;
-    }
-    return any;
-}
-
-bool mm_pools_reclaim(mm_heap *h)
-{
-    pools_count(h);
-    pools_unthread(h);
-    return pools_give(h);
 }

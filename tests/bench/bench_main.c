@@ -91,7 +91,7 @@ static const allocator impls[] = {
 /* ---- newlib's heap: _sbrk over a static arena, with its high-water ---- */
 
 static uint8_t *newlib_arena;
-static size_t newlib_top, newlib_limit;
+static size_t newlib_top, newlib_limit, newlib_peak; /* peak: the break's high-water */
 
 void *_sbrk(ptrdiff_t incr);
 void *_sbrk(ptrdiff_t incr) {
@@ -100,6 +100,7 @@ void *_sbrk(ptrdiff_t incr) {
     }
     void *old = newlib_arena + newlib_top;
     newlib_top = (size_t)((ptrdiff_t)newlib_top + incr);
+    newlib_peak = newlib_top > newlib_peak ? newlib_top : newlib_peak;
     return old;
 }
 
@@ -127,6 +128,7 @@ typedef struct {
     uint32_t ops;
     size_t peak_live; /* most requested bytes live at once */
     bool failed;      /* an allocation returned NULL */
+    uint32_t fails;   /* allocations that returned NULL (pressure runs go on) */
 } run_result;
 
 static void *slots[SLOTS];
@@ -218,6 +220,341 @@ static void live_set(const allocator *a, run_result *res, uint32_t large_one_in,
 
 static void w2(const allocator *a, run_result *res) { live_set(a, res, 0, false); }
 static void w3(const allocator *a, run_result *res) { live_set(a, res, 64, false); }
+
+/* ---- workloads under memory pressure ----
+ * Each runs at a given arena size against every allocator, counts the
+ * allocations that fail (and goes on without that block), and calls through
+ * p_alloc/p_free, which put the W4 markers around each call when `marking`
+ * is set (tools/bench.sh counts those runs from a filtered QEMU trace).
+ *   W1p  W1's LIFO pairs
+ *   W2p  W2's random live set
+ *   W3p  W3's live set with 1 block in 64 of 1..4 KiB
+ *   CPY  a CPython-like mix: 90% 16..64 B, 7% 72..256 B, 3% 512..2048 B;
+ *        3 ops in 4 touch one of 32 young slots (short lifetimes), the rest
+ *        one of 512
+ *   FIFO a queue of 128 messages of 8..512 B: each op enqueues one, and
+ *        frees the oldest once the queue is full
+ *   SAW  a sawtooth: requests of 8..512 B until their bytes reach 85% of
+ *        64 KiB, then all freed; 8 teeth
+ */
+static bool marking;
+
+static void print_ratio(const char *w, const char *impl, const char *metric, uint64_t num,
+                        uint64_t den);
+
+static void *p_alloc(const allocator *a, run_result *res, size_t size) {
+    if (marking) {
+        if (size > MM_CFG_SMALL_MAX) {
+            w4_begin_alloc_large();
+        } else {
+            w4_begin_alloc_small();
+        }
+    }
+    void *p = a->alloc(heap, size);
+    if (marking) {
+        w4_end();
+    }
+    if (p == NULL) {
+        res->fails++;
+    } else {
+        *(volatile uint32_t *)p = (uint32_t)size;
+    }
+    return p;
+}
+
+static void p_free(const allocator *a, void *p, size_t size) {
+    if (p == NULL) {
+        return;
+    }
+    if (marking) {
+        if (size > MM_CFG_SMALL_MAX) {
+            w4_begin_free_large();
+        } else {
+            w4_begin_free_small();
+        }
+    }
+    a->free(heap, p);
+    if (marking) {
+        w4_end();
+    }
+}
+
+static void p_live(run_result *res, size_t *live, size_t size, bool add) {
+    *live = add ? *live + size : *live - size;
+    if (*live > res->peak_live) {
+        res->peak_live = *live;
+    }
+}
+
+static void p_w1(const allocator *a, run_result *res) {
+    lcg_state = 1;
+    for (uint32_t i = 0; i < W1_PAIRS; i++) {
+        size_t n = small_size(lcg());
+        void *p = p_alloc(a, res, n);
+        if (p != NULL && n > res->peak_live) {
+            res->peak_live = n;
+        }
+        p_free(a, p, n);
+    }
+    res->ops = 2U * W1_PAIRS;
+}
+
+/* A random live set over `slots` slots; young > 0: 3 ops in 4 pick one of
+ * the first `young` slots. size_fn draws a request size from r. */
+static void p_live_set(const allocator *a, run_result *res, uint32_t young,
+                       uint32_t (*size_fn)(uint32_t r)) {
+    lcg_state = 12345;
+    size_t live = 0;
+    uint32_t ops = 0;
+    memset(slots, 0, sizeof slots);
+    for (uint32_t i = 0; i < W2_OPS; i++) {
+        uint32_t r = lcg();
+        uint32_t s = (r >> 4) % SLOTS;
+        if (young != 0U && (r >> 28) % 4U != 0U) {
+            s %= young;
+        }
+        ops++;
+        if (slots[s] != NULL) {
+            p_free(a, slots[s], slot_size[s]);
+            slots[s] = NULL;
+            p_live(res, &live, slot_size[s], false);
+            continue;
+        }
+        uint32_t size = size_fn(lcg());
+        void *p = p_alloc(a, res, size);
+        if (p != NULL) {
+            slots[s] = p;
+            slot_size[s] = size;
+            p_live(res, &live, size, true);
+        }
+    }
+    for (uint32_t s = 0; s < SLOTS; s++) {
+        if (slots[s] != NULL) {
+            ops++;
+            p_free(a, slots[s], slot_size[s]);
+            slots[s] = NULL;
+        }
+    }
+    res->ops = ops;
+}
+
+static uint32_t size_w2(uint32_t r) { return small_size(r); }
+static uint32_t size_w3(uint32_t r) {
+    return (r >> 24) % 64U == 0U ? 1024U + (r >> 2) % 3073U : small_size(r);
+}
+static uint32_t size_cpy(uint32_t r) {
+    uint32_t k = (r >> 20) % 100U;
+    if (k < 90U) {
+        return 16U + 8U * ((r >> 4) % 7U); /* 16..64 */
+    }
+    if (k < 97U) {
+        return 72U + 8U * ((r >> 4) % 24U); /* 72..256 */
+    }
+    return 512U + 8U * ((r >> 4) % 193U); /* 512..2048 */
+}
+static uint32_t size_8_512(uint32_t r) { return 8U + (r >> 8) % 505U; }
+
+static void p_w2(const allocator *a, run_result *res) { p_live_set(a, res, 0, size_w2); }
+static void p_w3(const allocator *a, run_result *res) { p_live_set(a, res, 0, size_w3); }
+static void p_cpy(const allocator *a, run_result *res) { p_live_set(a, res, 32, size_cpy); }
+
+#define FIFO_LEN 128U
+static void p_fifo(const allocator *a, run_result *res) {
+    lcg_state = 777;
+    size_t live = 0;
+    uint32_t ops = 0;
+    memset(slots, 0, sizeof slots);
+    for (uint32_t i = 0; i < W2_OPS / 2U; i++) {
+        uint32_t s = i % FIFO_LEN;
+        if (slots[s] != NULL) { /* the oldest message */
+            ops++;
+            p_free(a, slots[s], slot_size[s]);
+            slots[s] = NULL;
+            p_live(res, &live, slot_size[s], false);
+        }
+        uint32_t size = size_8_512(lcg());
+        ops++;
+        void *p = p_alloc(a, res, size);
+        if (p != NULL) {
+            slots[s] = p;
+            slot_size[s] = size;
+            p_live(res, &live, size, true);
+        }
+    }
+    for (uint32_t s = 0; s < FIFO_LEN; s++) {
+        ops += slots[s] != NULL ? 1U : 0U;
+        p_free(a, slots[s], slot_size[s]);
+        slots[s] = NULL;
+    }
+    res->ops = ops;
+}
+
+#define SAW_FILL (65536U * 85U / 100U)
+#define SAW_TEETH 8U
+static void *saw_blocks[SAW_FILL / 8U + 1U];
+static uint16_t saw_size[SAW_FILL / 8U + 1U];
+static void p_saw(const allocator *a, run_result *res) {
+    lcg_state = 4242;
+    uint32_t ops = 0;
+    for (uint32_t t = 0; t < SAW_TEETH; t++) {
+        size_t asked = 0, live = 0;
+        uint32_t n = 0;
+        while (asked < SAW_FILL) {
+            uint32_t size = size_8_512(lcg());
+            asked += size;
+            ops++;
+            void *p = p_alloc(a, res, size);
+            saw_blocks[n] = p;
+            saw_size[n++] = (uint16_t)size;
+            if (p != NULL) {
+                p_live(res, &live, size, true);
+            }
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            ops += saw_blocks[i] != NULL ? 1U : 0U;
+            p_free(a, saw_blocks[i], saw_size[i]);
+        }
+    }
+    res->ops = ops;
+}
+
+typedef struct {
+    const char *name;
+    void (*fn)(const allocator *, run_result *);
+    size_t tight; /* fixed tight arena, or 0 for 1.4x the peak live bytes */
+} pressure_workload;
+
+static const pressure_workload pressure[] = {
+    {"W1p", p_w1, 16384U}, {"W2p", p_w2, 0},   {"W3p", p_w3, 0},
+    {"CPY", p_cpy, 0},     {"FIFO", p_fifo, 0}, {"SAW", p_saw, 0},
+};
+#define AMPLE_ARENA (512U * 1024U)
+
+static void *region_start;
+static size_t region_size;
+
+/* Gives mm an arena of `arena` bytes at the region's start (8-aligned) and
+ * newlib the same size at its arena. */
+static void arena_heaps(size_t arena) {
+    kernel_mm_region(&region_start, &region_size);
+    if (newlib_arena != NULL && newlib_top != 0U) {
+        PANIC("bench: newlib's heap was used already: one workload per run");
+    }
+    newlib_arena = (uint8_t *)region_start + region_size - NEWLIB_ARENA;
+    newlib_top = 0;
+    newlib_limit = arena;
+    heap = mm_init(region_start, arena);
+}
+
+/* Runs workload w on allocator i with an arena of `arena` bytes. Returns
+ * false if mm_init refused it. */
+static bool pressure_run(const pressure_workload *w, size_t i, size_t arena, run_result *res) {
+    memset(res, 0, sizeof *res);
+    arena_heaps(arena);
+    if (heap == NULL && i == 1U) {
+        return false;
+    }
+    uint64_t t0 = counter_instructions();
+    w->fn(&impls[i], res);
+    res->instructions = counter_instructions() - t0;
+    if (i == 1U && !mm_check(heap, NULL)) {
+        PANIC("bench: mm_check failed after a pressure run");
+    }
+    return true;
+}
+
+/* The peak live bytes of w: the do-nothing allocator never fails. */
+static size_t pressure_peak(const pressure_workload *w) {
+    run_result r;
+    pressure_run(w, 0, AMPLE_ARENA, &r);
+    return r.peak_live;
+}
+
+static size_t tight_arena(const pressure_workload *w, size_t peak) {
+    return w->tight != 0U ? w->tight : (peak * 14U / 10U + 7U) & ~(size_t)7U;
+}
+
+/* The least arena (a multiple of 8) at which mm completes w without a
+ * failed allocation, by bisection between the peak live bytes and the
+ * ample arena (mm's need grows with the workload, not always strictly with
+ * the arena; the bench prints whether 16 B less fails). */
+static size_t mm_min_arena(const pressure_workload *w, size_t peak) {
+    size_t lo = peak & ~(size_t)7U, hi = AMPLE_ARENA; /* lo fails (or is the floor), hi works */
+    run_result r;
+    while (hi - lo > 8U) {
+        size_t mid = (lo + (hi - lo) / 2U) & ~(size_t)7U;
+        if (pressure_run(w, 1, mid, &r) && r.fails == 0U) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    return hi;
+}
+
+/* One pressure run: mode "ample", "tight" or "min" (the search), or
+ * "trace" (mm alone, with markers, at an arena of `arena` bytes: the tight
+ * or least arena that an earlier run printed). */
+static int run_pressure(const char *name, const char *mode, size_t arena) {
+    const pressure_workload *w = NULL;
+    for (size_t k = 0; k < sizeof pressure / sizeof pressure[0]; k++) {
+        if (strcmp(pressure[k].name, name) == 0) {
+            w = &pressure[k];
+        }
+    }
+    if (w == NULL) {
+        mm_printf("bench: no pressure workload '%s'\n", name);
+        return 1;
+    }
+    size_t peak = pressure_peak(w);
+    char label[32];
+    mm_snprintf(label, sizeof label, "%s.%s", w->name, mode);
+    if (strcmp(mode, "min") == 0) {
+        size_t m = mm_min_arena(w, peak);
+        run_result r;
+        bool below = pressure_run(w, 1, m - 16U, &r) && r.fails == 0U;
+        mm_printf("RESULT %s mm peak_live_bytes %lu\n", label, (unsigned long)peak);
+        mm_printf("RESULT %s mm min_arena_bytes %lu\n", label, (unsigned long)m);
+        print_ratio(label, "mm", "min_arena_over_peak_live", m, peak);
+        mm_printf("RESULT %s mm completes_16B_below %s\n", label, below ? "yes" : "no");
+        /* newlib's decisions do not depend on its limit until _sbrk fails,
+         * so its least arena is its break's high-water in an ample run */
+        pressure_run(w, 2, AMPLE_ARENA, &r);
+        mm_printf("RESULT %s %s min_arena_bytes %lu\n", label, BENCH_NEWLIB,
+                  (unsigned long)newlib_peak);
+        print_ratio(label, BENCH_NEWLIB, "min_arena_over_peak_live", newlib_peak, peak);
+        return 0;
+    }
+    if (strcmp(mode, "trace") == 0) { /* mm alone, with markers, at `arena` */
+        run_result r;
+        uint32_t irq = crit_enter();
+        marking = true;
+        bool ok = pressure_run(w, 1, arena, &r);
+        marking = false;
+        crit_exit(irq);
+        if (!ok) {
+            mm_printf("bench %s: mm_init refused %lu bytes\n", label, (unsigned long)arena);
+            return 1;
+        }
+        return 0;
+    }
+    arena = strcmp(mode, "tight") == 0 ? tight_arena(w, peak) : AMPLE_ARENA;
+    mm_printf("RESULT %s all arena_bytes %lu\n", label, (unsigned long)arena);
+    run_result res[IMPLS];
+    for (size_t i = 0; i < IMPLS; i++) {
+        if (!pressure_run(w, i, arena, &res[i])) {
+            mm_printf("bench %s: mm_init refused %lu bytes\n", label, (unsigned long)arena);
+            return 1;
+        }
+        if (i == 0U) {
+            continue;
+        }
+        uint64_t net = res[i].instructions - res[0].instructions;
+        print_ratio(label, impls[i].name, "net_instr_per_call", net, res[i].ops);
+        mm_printf("RESULT %s %s failures %lu\n", label, impls[i].name, (unsigned long)res[i].fails);
+    }
+    return 0;
+}
 
 /* ---- reporting ---- */
 
@@ -432,8 +769,13 @@ int main(void) {
     static char line[128];
     char *argv[8];
     int argc = kernel_args(line, sizeof line, argv, 8);
+    if (argc == 2 || argc == 3) {
+        size_t arena = argc == 3 ? (size_t)strtoul(argv[2], NULL, 10) : 0;
+        return run_pressure(argv[0], argv[1], arena) == 0 ? MMRT_EXIT_OK : MMRT_EXIT_FAILED;
+    }
     if (argc != 1) {
-        mm_printf("bench: name one workload: W1 W2 W3 W4 cap16\n");
+        mm_printf("bench: name one workload: W1 W2 W3 W4 cap16, or a pressure workload and a "
+                  "mode: W1p W2p W3p CPY FIFO SAW, ample tight min, or trace <arena bytes>\n");
         return MMRT_EXIT_USAGE;
     }
     int rc = 0;

@@ -172,25 +172,25 @@ static void test_small_classes(void **state)
         mm_free(h, p[n]);
     }
     assert_heap_ok(h);
-    /* pools stay with their class after the frees ... */
+    /* each class keeps only its current pool after the frees (the others
+     * went back with their last block) ... */
     mm_stats s = stats(h);
     size_t held = 0;
     for (size_t c = 0; c < MM_CFG_SMALL_MAX / 8; c++) {
         mm_size_class_stats cs = class_stats(h, c);
         held += cs.pool_pages;
         /* 8 sizes per class were live at once: as many pools as held them */
-        assert_int_equal(cs.pools, (8u + cs.blocks_per_pool - 1u) / cs.blocks_per_pool);
-        assert_int_equal(cs.pools_peak, cs.pools);
+        assert_int_equal(cs.pools_peak, (8u + cs.blocks_per_pool - 1u) / cs.blocks_per_pool);
+        assert_int_equal(cs.pools, 1);
         assert_int_equal(cs.in_use, 0);
-        assert_int_equal(cs.free_blocks, cs.pools * cs.blocks_per_pool);
-        held += (cs.pools - 1u) * cs.pool_pages;
+        assert_int_equal(cs.free_blocks, cs.blocks_per_pool);
         assert_int_equal(cs.pool_pages, h->pool_pages[c]);
         assert_true(cs.pool_pages >= 1 && cs.pool_pages <= MM_CFG_POOL_MAX_PAGES);
         assert_true(cs.blocks_per_pool * cs.block_size <= cs.pool_pages * MM_CFG_PAGE_SIZE);
     }
     assert_int_equal(s.pages_pool, held);
     assert_int_equal(s.used_bytes, 0);
-    /* ... until mm_trim gives every all-free pool back */
+    /* ... until mm_trim gives every idle current pool back */
     mm_trim(h);
     assert_heap_ok(h);
     s = stats(h);
@@ -271,8 +271,10 @@ static void test_64k_holds_3900_blocks(void **state)
     assert_int_equal(stats(h).pages_pool, 0);
 }
 
-/* A new pool's blocks come from the bump pointer in address order; freed
- * blocks go on ONE list per class across its pools and come back LIFO. */
+/* A new pool's blocks come from the bump pointer in address order. The
+ * class allocates from its current pool; a block freed there comes back
+ * LIFO, a block freed into another pool goes on that pool's own list, and
+ * that pool becomes current when the current one runs out. */
 static void test_class_lifo_reuse(void **state)
 {
     (void)state;
@@ -282,7 +284,7 @@ static void test_class_lifo_reuse(void **state)
     assert_int_equal(cs.block_size, 40);
     size_t per = cs.blocks_per_pool;
     char *q[64];
-    assert_true(per + 1u < 64u);
+    assert_true(2u * per + 2u < 64u);
     q[0] = mm_alloc(h, 40);
     assert_ptr_equal(q[0], mm_page_addr(h, h->meta)); /* first pool, first block */
     assert_ptr_equal(h->bump[c], q[0] + 40);
@@ -291,43 +293,67 @@ static void test_class_lifo_reuse(void **state)
         q[i] = mm_alloc(h, 33);
         assert_ptr_equal(q[i], q[i - 1] + 40); /* bump order */
     }
-    assert_null(h->bump[c]); /* pool 1 handed out entirely */
+    assert_null(h->bump[c]); /* pool A handed out entirely */
     assert_int_equal(h->left[c], 0);
-    q[per] = mm_alloc(h, 40); /* a second pool */
-    assert_int_not_equal(pool_of(h, q[per]), pool_of(h, q[0]));
+    size_t pool_a = pool_of(h, q[0]);
+    q[per] = mm_alloc(h, 40); /* pool B, now current; A is full */
+    size_t pool_b = pool_of(h, q[per]);
+    assert_int_not_equal(pool_b, pool_a);
+    assert_int_equal(h->cur[c], pool_b);
     cs = class_stats(h, c);
     assert_int_equal(cs.pools, 2);
     assert_int_equal(cs.in_use, per + 1u);
-    assert_int_equal(h->cls[c].s.used, per + 1u);
+    assert_int_equal(h->cls[c].s.used, 1);
+    assert_int_equal(h->held[c], per);
     assert_heap_ok(h);
 
-    /* free: one in pool 1, one in pool 2, one in pool 1; LIFO back */
+    /* two frees into A (its own list; A joins the partial list), one into B
+     * (the class list) */
     mm_free(h, q[3]);
     mm_free(h, q[per]);
     mm_free(h, q[5]);
-    assert_ptr_equal(h->cls[c].s.head, q[5]);
-    assert_int_equal(h->cls[c].s.used, per - 2u);
+    assert_ptr_equal(h->cls[c].s.head, q[per]);
+    assert_int_equal(h->cls[c].s.used, 0);
+    assert_ptr_equal(h->pfree[pool_a], q[5]);
+    assert_int_equal(mm_desc(h, pool_a)->head, 2);
+    assert_int_equal(h->partial[c], pool_a);
+    assert_int_equal(class_stats(h, c).in_use, per - 2u);
     assert_heap_ok(h);
-    assert_ptr_equal(mm_alloc(h, 40), q[5]);
-    assert_ptr_equal(mm_alloc(h, 40), q[per]);
-    assert_ptr_equal(mm_alloc(h, 40), q[3]);
-    /* list empty again: the second pool's bump serves next */
-    assert_null(h->cls[c].s.head);
-    char *next = mm_alloc(h, 40);
+    assert_ptr_equal(mm_alloc(h, 40), q[per]); /* LIFO on the current pool */
+    char *next = mm_alloc(h, 40);              /* then B's bump */
     assert_ptr_equal(next, q[per] + 40);
+    q[per + 1u] = next;
+    for (size_t i = per + 2u; i < 2u * per; i++) { /* B handed out entirely */
+        q[i] = mm_alloc(h, 40);
+        assert_int_equal(pool_of(h, q[i]), pool_b);
+    }
+    assert_null(h->bump[c]);
+    /* B is full: A becomes current, its own list the class list */
+    assert_ptr_equal(mm_alloc(h, 40), q[5]);
+    assert_int_equal(h->cur[c], pool_a);
+    assert_int_equal(h->partial[c], MM_NIL);
+    assert_ptr_equal(mm_alloc(h, 40), q[3]);
     assert_int_equal(class_stats(h, c).pools, 2);
-    mm_free(h, next);
-    for (size_t i = 0; i <= per; i++) {
+    assert_heap_ok(h);
+    /* B's blocks all freed: B goes back with its last one */
+    for (size_t i = per; i < 2u * per; i++) {
+        mm_free(h, q[i]);
+        assert_int_equal(class_stats(h, c).pools, i + 1u < 2u * per ? 2u : 1u);
+    }
+    assert_false(mm_is_pool(h->cmap[pool_b]));
+    assert_int_equal(class_stats(h, c).pools_peak, 2);
+    for (size_t i = 0; i < per; i++) {
         mm_free(h, q[i]);
     }
     assert_int_equal(class_stats(h, c).in_use, 0);
+    assert_int_equal(class_stats(h, c).pools, 1); /* A, current and idle */
     assert_heap_ok(h);
     assert_int_equal(port_misuse_count(), 0);
 }
 
-/* Pools are not given back on free: a class keeps its pools (and serves
- * from them without a refill) until mm_trim, which gives back exactly the
- * pools whose blocks are all free, never-used blocks (bump) included. */
+/* A pool that is not its class's current one is given back by its last
+ * free (also when it never joined the partial list, one block per pool);
+ * the current pool stays, idle, until mm_trim. */
 static void test_pools_stay_until_trim(void **state)
 {
     (void)state;
@@ -340,66 +366,38 @@ static void test_pools_stay_until_trim(void **state)
         assert_non_null(q[i]);
     }
     size_t pool_a = pool_of(h, q[0]), pool_b = pool_of(h, q[per]);
-    for (size_t i = 0; i <= per; i++) {
+    for (size_t i = 0; i < per; i++) {
         mm_free(h, q[i]);
         assert_heap_ok(h);
+        assert_int_equal(class_stats(h, c).pools, i + 1u < per ? 2u : 1u);
     }
-    mm_size_class_stats cs = class_stats(h, c);
-    assert_int_equal(cs.pools, 2);
-    assert_int_equal(cs.in_use, 0);
-    assert_int_equal(cs.free_blocks, 2u * per);
-    assert_int_equal(stats(h).pages_pool, 2u * k);
-    size_t peak = stats(h).peak_bytes;
-
-    /* the class serves again from the pools it holds: no new pages */
-    for (size_t i = 0; i <= per; i++) {
-        q[i] = mm_alloc(h, 40);
-        size_t pl = pool_of(h, q[i]);
-        assert_true(pl == pool_a || pl == pool_b);
-    }
-    cs = class_stats(h, c);
-    assert_int_equal(cs.pools, 2);
-    assert_int_equal(cs.pools_peak, 2);
-    assert_int_equal(stats(h).pages_pool, 2u * k);
-    assert_int_equal(stats(h).peak_bytes, peak);
-
-    /* trim keeps a pool with a live block, gives back an all-free one */
-    void *keep = NULL;
-    for (size_t i = 0; i <= per; i++) {
-        if (keep == NULL && pool_of(h, q[i]) == pool_b) {
-            keep = q[i];
-        } else {
-            mm_free(h, q[i]);
-        }
-    }
-    assert_non_null(keep);
-    mm_trim(h);
-    assert_heap_ok(h);
-    assert_int_equal(class_stats(h, c).pools, 1);
-    assert_int_equal(class_stats(h, c).in_use, 1);
-    assert_true(mm_is_pool(h->cmap[pool_b]));
     assert_false(mm_is_pool(h->cmap[pool_a]));
     assert_int_equal(stats(h).pages_pool, k);
-    assert_int_equal(stats(h).pages_free, stats(h).pages - k);
-    /* the free list holds only pool B's blocks now */
-    for (void *b = h->cls[c].s.head; b != NULL; b = *(void **)b) {
-        assert_int_equal(pool_of(h, b), pool_b);
-    }
-    mm_free(h, keep);
-    mm_trim(h);
-    assert_heap_ok(h);
-    assert_int_equal(class_stats(h, c).pools, 0);
-    assert_int_equal(class_stats(h, c).pools_peak, 2);
+    mm_free(h, q[per]); /* B is current: it stays, idle */
+    mm_size_class_stats cs = class_stats(h, c);
+    assert_int_equal(cs.pools, 1);
+    assert_int_equal(cs.in_use, 0);
+    assert_int_equal(cs.free_blocks, per);
+    assert_int_equal(cs.pools_peak, 2);
+    assert_true(mm_is_pool(h->cmap[pool_b]));
+    size_t peak = stats(h).peak_bytes;
+
+    /* the class serves again from its current pool: no new pages */
+    void *again = mm_alloc(h, 40);
+    assert_int_equal(pool_of(h, again), pool_b);
+    assert_int_equal(stats(h).peak_bytes, peak);
+    mm_trim(h); /* a pool with a live block stays */
+    assert_int_equal(class_stats(h, c).pools, 1);
+    mm_free(h, again);
 
     /* a pool with never-used blocks (bump) and its handed-out ones free
      * counts as all free too */
-    void *one = mm_alloc(h, 40);
     assert_non_null(h->bump[c]);
-    mm_free(h, one);
     mm_trim(h);
     assert_heap_ok(h);
     assert_null(h->bump[c]);
     assert_int_equal(h->left[c], 0);
+    assert_int_equal(h->cur[c], MM_NIL);
     assert_int_equal(stats(h).pages_free, stats(h).pages);
     assert_int_equal(stats(h).pages_pool, 0);
     assert_false(mm_get_size_class_stats(h, MM_CFG_SMALL_MAX / 8, &cs));
@@ -491,9 +489,10 @@ static void test_refill_wilderness_then_run(void **state)
     assert_int_equal(h->top, h->meta);
 }
 
-/* A heap full of empty pools of one class still serves another class and
- * large blocks: the refill or large take that finds no free page reclaims
- * the all-free pools and retries. Pools with a live block stay. */
+/* Pools go back as they empty; an idle current pool goes back when a
+ * refill or a large request finds no free page (looking at MM_IDLE_PROBES
+ * classes, round robin). Pools with a live block stay. With no page at all,
+ * a small request takes a free block of a nearby larger class. */
 static void test_reclaim_on_demand(void **state)
 {
     (void)state;
@@ -505,16 +504,33 @@ static void test_reclaim_on_demand(void **state)
     for (size_t i = 0; i < n; i++) {
         mm_free(h, p[i]);
     }
-    assert_int_equal(class_stats(h, 1).pools, pools); /* all still held */
-    assert_int_equal(stats(h).pages_free, 0);
-    assert_heap_ok(h);
-    void *other = mm_alloc(h, 200); /* another class */
-    assert_non_null(other);
+    /* the failed refill retired the current pool: every pool went back
+     * with its last block */
     assert_int_equal(class_stats(h, 1).pools, 0);
     assert_int_equal(class_stats(h, 1).pools_peak, pools);
-    assert_int_equal(class_stats(h, mm_size_class(200)).pools, 1);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
     assert_heap_ok(h);
+    mm_free(h, mm_alloc(h, 16)); /* a current pool, idle */
+    assert_int_equal(class_stats(h, 1).pools, 1);
+    void *rest = mm_alloc(h, stats(h).pages_free * MM_CFG_PAGE_SIZE);
+    assert_non_null(rest);
+    void *other = mm_alloc(h, 256); /* another class: the idle pool goes */
+    assert_non_null(other);
+    assert_int_equal(class_stats(h, 1).pools, 0);
+    assert_int_equal(class_stats(h, mm_size_class(256)).pools, 1);
+    assert_heap_ok(h);
+    /* no page left: a 248-byte request takes the free 256-byte block */
+    void *near = mm_alloc(h, 248);
+    assert_non_null(near);
+    assert_int_equal(mm_usable_size(h, near), 256);
+    assert_int_equal(class_stats(h, mm_size_class(256)).in_use, 2);
+    assert_heap_ok(h);
+    mm_free(h, near);
+    /* a request more than MM_FALLBACK_CLASSES classes below finds none */
+    assert_null(mm_alloc(h, 256 - 8 * (MM_FALLBACK_CLASSES + 1u)));
+    assert_int_equal(mm_last_error(h), MM_ENOMEM);
     mm_free(h, other);
+    mm_free(h, rest);
 
     /* again, with one live block in the first pool: a large block of every
      * other page succeeds, and the live block's pool stays */
@@ -532,7 +548,7 @@ static void test_reclaim_on_demand(void **state)
             mm_free(h, p[i]);
         }
     }
-    assert_int_equal(stats(h).pages_free, 0);
+    assert_int_equal(stats(h).pages_free, stats(h).pages - 1u);
     size_t live_pool = pool_of(h, live);
     size_t want = stats(h).pages - h->pool_pages[1];
     void *big = mm_alloc(h, want * MM_CFG_PAGE_SIZE);
@@ -548,7 +564,10 @@ static void test_reclaim_on_demand(void **state)
         assert_int_equal(((unsigned char *)live)[k], 0x77);
     }
     assert_int_equal(stats(h).pages_free, 0);
-    assert_null(mm_alloc(h, 8)); /* nothing left to reclaim */
+    void *in_live = mm_alloc(h, 8); /* no page: a free 16-byte block */
+    assert_int_equal(pool_of(h, in_live), live_pool);
+    mm_free(h, in_live);
+    assert_null(mm_alloc(h, 100)); /* nothing left to give back or take */
     assert_int_equal(mm_last_error(h), MM_ENOMEM);
     assert_heap_ok(h);
     mm_free(h, big);
@@ -1132,7 +1151,8 @@ static void test_stats_and_high_water(void **state)
     assert_int_equal(s.high_water, mm_high_water(h));
     assert_int_equal(s.peak_bytes, (s.pages_pool + s.pages_large) * MM_CFG_PAGE_SIZE);
     assert_int_equal(s.high_water, sizeof(struct mm_heap) +
-                     (s.pages_pool + s.pages_large) * (MM_CFG_PAGE_SIZE + 1u + sizeof(mm_pd)));
+                     (s.pages_pool + s.pages_large) *
+                                           (MM_CFG_PAGE_SIZE + 1u + sizeof(mm_pd) + sizeof(void *)));
     size_t pool_free = 0;
     for (size_t c = 0; c < 5; c++) {
         mm_size_class_stats cs = class_stats(h, c);
@@ -1150,9 +1170,10 @@ static void test_stats_and_high_water(void **state)
     s = stats(h);
     assert_int_equal(mm_high_water(h), hw); /* never decreases */
     assert_int_equal(s.used_bytes, 0);
-    assert_int_equal(s.pages_pool, pool_pages); /* pools stay */
+    /* the current pools stay (one per class), the others went back */
+    assert_int_equal(s.pages_pool, 5);
+    assert_true(pool_pages > 5);
     assert_int_equal(s.pages_large, 0);
-    assert_int_equal(s.frag_permille, 0); /* the pools sit below the wilderness */
     mm_trim(h);
     s = stats(h);
     assert_int_equal(s.pages_pool, 0);
@@ -1220,7 +1241,7 @@ static void test_check_finds_corruption(void **state)
     restore(h);
     /* ... into another class's page, and to a block never handed out */
     *(char **)(void *)a = run;
-    assert_heap_bad(h, "not on a pool page of its class");
+    assert_heap_bad(h, "not in its pool");
     restore(h);
     *(char **)(void *)a = c + 3 * 24;
     assert_heap_bad(h, "never handed out");
