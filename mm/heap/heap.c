@@ -127,7 +127,8 @@ mm_heap *mm_init(void *region, size_t size)
 /* ---- public entry points ---- */
 
 /* A large block of size (> MM_CFG_SMALL_MAX) bytes: a page run, after
- * giving back one idle current pool if none is long enough. */
+ * giving back idle current pools, one at a time, until a run is long
+ * enough or none is left (at most MM_NCLASS: O(classes)). */
 static void *large_alloc(mm_heap *h, size_t size)
 {
     if (size > ((size_t)(h->npages - h->meta) << MM_PAGE_SHIFT)) {
@@ -135,7 +136,7 @@ static void *large_alloc(mm_heap *h, size_t size)
     }
     uint32_t n = mm_pages_of(size);
     void *p = mm_large_new(h, n);
-    if (p == NULL && mm_pools_release_idle(h, MM_IDLE_PROBES)) {
+    while (p == NULL && mm_pools_release_idle(h, MM_IDLE_PROBES)) {
         p = mm_large_new(h, n);
     }
     return p != NULL ? p : fail(h, MM_ENOMEM);

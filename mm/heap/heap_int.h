@@ -540,9 +540,11 @@ bool mm_pools_reclaim(mm_heap *h);
 bool mm_pools_release_idle(mm_heap *h, uint32_t probes);
 
 /* Classes a pool refill or large request looks at for an idle current pool
- * when no page is free, and classes above its own a small request may take
- * a free block from when no pool can be had. */
-#define MM_IDLE_PROBES 4u
+ * when no page is free: all of them, so that no request fails while an
+ * idle pool could serve it (O(classes), on the out-of-pages path only);
+ * and classes above its own a small request may take a free block from
+ * when no pool can be had. */
+#define MM_IDLE_PROBES MM_NCLASS
 #define MM_FALLBACK_CLASSES 4u
 
 #endif /* MM_HEAP_INT_H */

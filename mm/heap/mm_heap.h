@@ -29,9 +29,10 @@
  *     pages by the free of its last block in use. A current pool with no
  *     block in use stays with its class (so that alloc/free pairs do not
  *     churn pages) until mm_trim or mm_compact, or until a pool refill or a
- *     large request finds no free page: then one such idle pool of another
- *     class (among the next MM_IDLE_PROBES classes holding a current pool,
- *     round robin) is taken over or given back. When a small request still
+ *     large request finds no free page: then such idle pools of other
+ *     classes (any class, round robin) are taken over or given back, one
+ *     at a time, until the request fits or none is idle: no request fails
+ *     while an idle pool could serve it. When a small request still
  *     finds no pool, it is served with a free block of one of the next
  *     MM_FALLBACK_CLASSES larger classes (mm_usable_size says so).
  * R5. A new pool comes from the wilderness when it has room (no search),
@@ -49,8 +50,8 @@
  *
  * ---- Time bounds ----
  * Every call below is O(1): its loops are bounded by constants
- * (MM_CFG_POOL_MAX_PAGES marks, MM_IDLE_PROBES classes looked at for an idle
- * pool, MM_FALLBACK_CLASSES classes a small request may borrow from,
+ * (MM_CFG_POOL_MAX_PAGES marks, MM_NCLASS classes looked at for an idle
+ * pool on the out-of-pages path, MM_FALLBACK_CLASSES classes a small request may borrow from,
  * MM_NCLASS / 32 bitmap words). Measured instructions of the allocator's
  * own code per call, Cortex-M3 Thumb-2, -O2, default configuration, each
  * call counted exactly from a QEMU instruction trace of every call of the
@@ -63,7 +64,10 @@
  *                  another pool about 45; worst 162 (a pool's last block:
  *                  the pool is given back and coalesced)
  *     large alloc: worst 110 with a free run long enough (find, split);
- *                  330 when one idle pool is given back first
+ *                  330 when one idle pool is given back first; with no
+ *                  free run long enough it gives back idle pools one at
+ *                  a time, at most MM_NCLASS of them, each retry costing
+ *                  about as much again (the bench prints the worst seen)
  *     large free:  worst 103 (coalesce both sides, index)
  * mm_trim and mm_compact are the linear calls. With MM_CFG_DEBUG=1 add the
  * poison fill (linear in block size) and, in mm_free, the double-free walk

@@ -25,11 +25,13 @@
  *     becomes current (its list becomes the class list); else a new pool
  *     from the wilderness (no search) or the indexed free runs; else, with
  *     no free page, one idle current pool of another class is given back
- *     (MM_IDLE_PROBES classes looked at, round robin) and the take retried;
+ *     (every class looked at, round robin from the last one) and the take
+ *     retried;
  *     else a free block of one of the next MM_FALLBACK_CLASSES larger
  *     classes is handed out (it goes back to its own class when freed).
  * Bounds: every path O(1), the refill's loops bounded by
- * MM_CFG_POOL_MAX_PAGES (marks), MM_IDLE_PROBES and MM_FALLBACK_CLASSES.
+ * MM_CFG_POOL_MAX_PAGES (marks), MM_NCLASS (the idle pool search, on the
+ * out-of-pages path only) and MM_FALLBACK_CLASSES.
  * mm_pools_reclaim (mm_trim, mm_compact) is O(classes).
  * Reference: N. Schemenauer, T. Peters, "obmalloc.c" (CPython), 2001-.
  */

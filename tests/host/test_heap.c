@@ -489,9 +489,32 @@ static void test_refill_wilderness_then_run(void **state)
     assert_int_equal(h->top, h->meta);
 }
 
+/* Every page held as an idle current pool (one per class, each pool's
+ * only block freed): a large request for every page still succeeds, since
+ * it gives back as many idle pools as it needs, not just one. */
+static void test_idle_pools_all_serve_large(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh(16u * 1024u);
+    size_t classes = 0;
+    for (size_t c = 0; c < mm_size_class_count() && stats(h).pages_free > 0; c++) {
+        void *b = mm_alloc(h, 8u * (c + 1u));
+        assert_non_null(b);
+        mm_free(h, b);
+        classes++;
+    }
+    assert_int_equal(stats(h).pages_free, 0);
+    assert_true(classes > 4u); /* more idle pools than one probe would see */
+    size_t all = (size_t)stats(h).pages << MM_PAGE_SHIFT;
+    void *big = mm_alloc(h, all);
+    assert_non_null(big);
+    mm_free(h, big);
+    assert_heap_ok(h);
+}
+
 /* Pools go back as they empty; an idle current pool goes back when a
- * refill or a large request finds no free page (looking at MM_IDLE_PROBES
- * classes, round robin). Pools with a live block stay. With no page at all,
+ * refill or a large request finds no free page (looking at every class,
+ * round robin). Pools with a live block stay. With no page at all,
  * a small request takes a free block of a nearby larger class. */
 static void test_reclaim_on_demand(void **state)
 {
@@ -1413,6 +1436,7 @@ int main(void)
         cmocka_unit_test(test_classes_keep_pools),
         cmocka_unit_test(test_refill_wilderness_then_run),
         cmocka_unit_test(test_reclaim_on_demand),
+        cmocka_unit_test(test_idle_pools_all_serve_large),
         cmocka_unit_test(test_trim_random_layout),
         cmocka_unit_test(test_large_coalescing),
         cmocka_unit_test(test_bad_sizes),
