@@ -11,9 +11,10 @@
  *   del node1; del node2
  *   print(f"回收的垃圾对象数量: {gc.collect()}")    # 2
  *
- * Node is a regular class (a per-instance __dict__). mm_gc_collect counts
- * as CPython 3.11 does: an instance's own __dict__ is part of it, so the
- * two Nodes are 2. The bytes in use are read before, after the dels, and
+ * Node is a regular class: its instances keep their attribute values
+ * inline and share the class's keys (as CPython 3.11+), so no __dict__
+ * object exists; mm_gc_collect counts as CPython does (an instance's own
+ * __dict__, had one been made, would count as part of it): 2. The bytes in use are read before, after the dels, and
  * after the collection.
  */
 #include "demos.h"
@@ -68,7 +69,7 @@ int demo_gc(demo_env *env) {
               (unsigned long)(mm_rt_live(rt) - live0), L("个对象", "objects"),
               (unsigned long)(demo_used_bytes(env) - used0), L("字节", "bytes"));
     mm_printf("%s%s %lu (%s %lu, %s %lu %s)\n", DEMO_MCU,
-              L("连同节点的 __dict__ 和名字, 共释放对象", "with the nodes' __dict__s and names, objects freed:"),
+              L("连同节点的名字和属性名, 共释放对象", "with the nodes' names and attribute names, objects freed:"),
               (unsigned long)res.freed, L("字典", "dicts"), (unsigned long)res.managed_dicts,
               L("耗时", "cost"), (unsigned long)res.instructions, L("条指令", "instructions"));
     DEMO_CHECK(res.status == MM_GC_OK);

@@ -736,7 +736,11 @@ static inline bool has_garbage_dict(const mm_gc *gc, mm_obj *o)
     if ((gc->dict_classes >> mm_hdr_type(o) & 1u) == 0u) {
         return false;
     }
-    const mm_slot *s = child_slot(gc->rt->tab, mm__inst_fields(o)[0], member_lim(gc->gen));
+    mm_h f0 = mm__inst_fields(o)[0]; /* its own dict: tagged with bit 31 (types/inst.c) */
+    if ((f0 & MM_H_IMMORTAL) == 0u) {
+        return false;
+    }
+    const mm_slot *s = child_slot(gc->rt->tab, f0, member_lim(gc->gen));
     return s != NULL && (s->obj->hdr & GC_FLAGS) == GC_SCANNED;
 }
 
@@ -1273,7 +1277,7 @@ static void cache_types(mm_gc *gc)
     for (uint32_t id = MM_T_CLASS0; id < MM_T_CLASS0 + rt->nclasses; id++) {
         gc->types[id] = mm_type_of_id(rt, id);
         gc->fast[id] = gc->types[id] == &mm_type_inst
-                           ? (uint16_t)(GC_FAST_INST + mm__class_nfields(mm_class_of_id(rt, id)))
+                           ? (uint16_t)(GC_FAST_INST + mm__class_nfields(rt, id))
                            : 0u;
         if (mm_class_of_id(rt, id)->has_dict) {
             gc->dict_classes |= (uint64_t)1u << id;
@@ -1305,6 +1309,11 @@ static void collect(mm_gc *gc, uint32_t gen, mm_gc_result *res)
     }
     if (gen < GC_OLDEST) { /* after the release: what its drain freed is not promoted */
         (void)promote_walk(gc, res);
+    }
+    for (uint32_t id = MM_T_CLASS0; id < MM_T_CLASS0 + rt->nclasses; id++) {
+        if (gc->by_type[id] != 0u && (gc->dict_classes >> id & 1u) != 0u) {
+            mm__class_died(rt, id, gc->by_type[id]); /* freed inline: no destroy() */
+        }
     }
     res->release_instructions = mm_port_clock() - t4;
     rt->tab[0].meta = MM__SINK_META; /* what subtract_array took off the sink */
@@ -1364,6 +1373,7 @@ static bool auto_allowed(const mm_gc *gc)
 static void auto_collect(mm_gc *gc)
 {
     mm_gc_result res;
+    gc->automatic++;
     collect(gc, pick_generation(gc), &res);
 }
 
@@ -1442,19 +1452,25 @@ static void alloc_hook(mm_rt *rt)
     mm_gc *gc = (mm_gc *)rt->gc;
     if (gc->enabled && may_run(gc)) {
         mm_gc_result res;
+        gc->automatic++;
         collect(gc, MM_CFG_GC_TORTURE >= 2 ? GC_OLDEST : pick_generation(gc), &res);
     }
 }
 
-/* Emergency path: full collection, then compaction; mm_rt_alloc retries. */
+/* Emergency path: full collection (unless switched off), then
+ * compaction; mm_rt_alloc retries. */
 static void oom_hook(mm_rt *rt, size_t size)
 {
     (void)size;
     mm_gc *gc = (mm_gc *)rt->gc;
-    gc->emergencies++;
-    if (may_run(gc)) {
-        mm_gc_result res;
-        collect(gc, GC_OLDEST, &res);
+    if (!gc->emergency_on) {
+        gc->emergencies_off++;
+    } else {
+        gc->emergencies++;
+        if (may_run(gc)) {
+            mm_gc_result res;
+            collect(gc, GC_OLDEST, &res);
+        }
     }
     (void)mm_compact(rt->heap);
 }
@@ -1471,6 +1487,7 @@ mm_status mm_gc_init(mm_gc *gc, mm_rt *rt)
     gc->threshold[0] = MM_CFG_GC_YOUNG_MAX < 700 ? MM_CFG_GC_YOUNG_MAX : 700;
     gc->threshold[1] = gc->threshold[2] = 10;
     gc->enabled = true;
+    gc->emergency_on = true;
     gc->stack_limit = MM_CFG_GC_STACK;
     for (uint32_t i = 1; i < rt->fresh; i++) {
         mm_obj *o = mm_slot_obj(rt, i);
@@ -1503,6 +1520,15 @@ void mm_gc_fini(mm_gc *gc)
 void mm_gc_enable(mm_gc *gc) { gc->enabled = true; }
 void mm_gc_disable(mm_gc *gc) { gc->enabled = false; }
 bool mm_gc_isenabled(const mm_gc *gc) { return gc->enabled; }
+
+void mm_gc_set_emergency(mm_gc *gc, bool on) { gc->emergency_on = on; }
+bool mm_gc_emergency_enabled(const mm_gc *gc) { return gc->emergency_on; }
+
+mm_gc_counters mm_gc_get_counters(const mm_gc *gc)
+{
+    mm_gc_counters c = {gc->automatic, gc->emergencies, gc->emergencies_off};
+    return c;
+}
 
 void mm_gc_get_count(const mm_gc *gc, uint32_t count[MM_GC_GENERATIONS])
 {

@@ -16,9 +16,14 @@ struct mm_gc {
     mm_gc_gen_stats stats[MM_GC_GENERATIONS];
     uint32_t long_lived_total;   /* survivors of the last full collection */
     uint32_t long_lived_pending; /* promoted to 2 since then */
-    uint32_t emergencies;        /* oom_hook runs, never decreased */
+    uint32_t automatic;          /* automatic collections run */
+    uint32_t emergencies;        /* oom_hook runs with the emergency
+                                    collection on, never decreased */
+    uint32_t emergencies_off;    /* allocation failures with the emergency
+                                    collection switched off */
     uint32_t debug;              /* MM_GC_DEBUG_* flags */
     bool enabled;
+    bool emergency_on;           /* mm_gc_set_emergency */
     bool running;
     /* ---- one collection's scratch ---- */
     bool overflow;               /* the mark stack overflowed this walk */

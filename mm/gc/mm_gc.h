@@ -129,9 +129,13 @@
  *
  * ---- Emergency path ----
  * mm_gc_init sets the runtime's oom_hook: when an allocation fails, a full
- * collection runs (even when automatic collection is disabled), then
- * mm_compact() slides the relocatable large blocks together, and
- * mm_rt_alloc retries once; only then MemoryError.
+ * collection runs, then mm_compact() slides the relocatable large blocks
+ * together, and mm_rt_alloc retries once; only then MemoryError. The
+ * emergency collection is its own switch (mm_gc_set_emergency, on by
+ * default): mm_gc_disable does not turn it off. Switched off, a failed
+ * allocation runs no collection (compaction, which frees nothing, still
+ * runs) and then reports MemoryError. mm_gc_get_counters counts both
+ * kinds of collection.
  *
  * ---- Re-entrancy ----
  * A collection requested while one is running, or inside a refcount drain
@@ -147,13 +151,19 @@
  * ---- Cost ----
  * Time bounds are given per call below. A full collection costs under 100
  * instructions per tracked object on Cortex-M3; the figures, and what
- * each walk costs: BENCHMARKS.md, "Cycle collector".
+ * each walk costs: BENCHMARKS.md, "Cycle collector" (lists, slots
+ * instances) and "Regular classes" (instances with inline values, read
+ * as slots).
  *
  * ---- Ownership and time ----
  * Handles are not involved: the collector frees only garbage, which C code
  * cannot hold (a held handle is an external reference). Raw mm_obj*
  * pointers stay valid across a collection (nothing moves) except across
  * the emergency path (compaction; see H1).
+ * Interned strs (mm_types.h) are collectable like any str: the intern
+ * table holds no reference, so a collection that frees the last holder
+ * of an interned name (say a dict class's last instance, whose class
+ * then drops its shared keys) frees the name and its table entry too.
  * Nothing here is ISR-safe; a runtime is used from one thread (mm_obj.h).
  */
 #ifndef MM_GC_H
@@ -215,9 +225,9 @@ typedef struct mm_gc_gen_stats {
 
 /* The collector's state. Lives where the caller puts it (static RAM or a
  * heap block); its size is fixed by mm_config.h: 4*MM_CFG_GC_YOUNG_MAX +
- * 4*MM_CFG_GC_STACK + 10*MM_TYPE_MAX + 136 bytes on Cortex-M, i.e. 3,832 B
+ * 4*MM_CFG_GC_STACK + 10*MM_TYPE_MAX + 144 bytes on Cortex-M, i.e. 3,840 B
  * with the defaults (a 16 KiB board may want -DMM_CFG_GC_YOUNG_MAX=128:
- * 1,544 B; both read off arm-none-eabi-gcc's sizeof). Its fields are
+ * 1,552 B; both read off arm-none-eabi-gcc's sizeof). Its fields are
  * private to gc/gc.c; declare one (static mm_gc gc;) and use the calls
  * below. */
 typedef struct mm_gc mm_gc; /* laid out in gc/gc_int.h */
@@ -242,11 +252,30 @@ void mm_gc_fini(mm_gc *gc);
  * references). */
 uint32_t mm_gc_collect(mm_gc *gc, uint32_t generation, mm_gc_result *res);
 
-/* gc.enable / gc.disable / gc.isenabled: automatic (threshold and
- * torture) collections only; explicit and emergency ones always run. O(1). */
+/* gc.enable / gc.disable / gc.isenabled: AUTOMATIC (threshold and
+ * torture) collections only. mm_gc_disable stops those and nothing else:
+ * explicit collections (mm_gc_collect) run, and so does the emergency
+ * collection on an allocation failure unless it is switched off with
+ * mm_gc_set_emergency. O(1). */
 void mm_gc_enable(mm_gc *gc);
 void mm_gc_disable(mm_gc *gc);
 bool mm_gc_isenabled(const mm_gc *gc);
+
+/* The emergency collection's own switch (on after mm_gc_init): off, an
+ * allocation that fails gets MemoryError with no collection run (as with
+ * CPython's gc.disable(), which has no emergency collection at all); the
+ * failure is counted (emergency_off). O(1). */
+void mm_gc_set_emergency(mm_gc *gc, bool on);
+bool mm_gc_emergency_enabled(const mm_gc *gc);
+
+/* Collections by cause, since mm_gc_init; never decreased. */
+typedef struct mm_gc_counters {
+    uint32_t automatic;     /* threshold (and torture) collections run */
+    uint32_t emergency;     /* allocation failures met with the switch on
+                               (a full collection, unless refused: busy) */
+    uint32_t emergency_off; /* allocation failures met with the switch off */
+} mm_gc_counters;
+mm_gc_counters mm_gc_get_counters(const mm_gc *gc);
 
 /* gc.get_count / gc.get_threshold / gc.set_threshold. threshold 0 == 0
  * disables automatic collection (as CPython); values above

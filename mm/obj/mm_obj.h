@@ -12,6 +12,8 @@
  *     mm_obj* obtained from a handle is BORROWED and valid only until the
  *     next allocation or decref (an allocation may run the collector and
  *     compact, which moves large blocks).
+ *     A setattr on a dict class's instance may move every instance of
+ *     that class to a wider block (types/inst.c); handles stay.
  * H2. A handle is `index | epoch << 20` (bit 31 clear) naming slot `index`
  *     of the runtime's handle table. A slot's EPOCH is bumped every time
  *     its object dies, and a slot whose epoch would wrap is retired
@@ -27,7 +29,9 @@
  *     no branch for them and never write to an immortal object (those live
  *     in flash: the small ints -5..256, handles with bit 31 set).
  * H5. When a refcount reaches zero, a leaf (int, str: holds nothing, owns
- *     no body) is freed at once: slot, then block. So is a slots instance
+ *     no body) is freed at once: slot, then block. So is an instance
+ *     (slots, or a dict class's inline values; a dying interned str
+ *     leaves the intern table first)
  *     when no collector hook is attached and dropping its fields in place
  *     takes no child to zero (unset and immortal fields cost one test);
  *     one of 2 slots whose fields are both unset or immortal is freed

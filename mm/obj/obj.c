@@ -610,16 +610,11 @@ static __attribute__((noinline)) void retire_free(mm_rt *rt, mm_slot *s, mm_obj 
     mm_free(rt->heap, o);
 }
 
-/* The class of a slots instance of type id t, or NULL (a builtin type or
- * a dict class). */
-static inline const mm_class *slots_class(const mm_rt *rt, uint32_t t)
+/* The class of an instance of type id t, or NULL (a builtin type). */
+static inline const mm_class *inst_class(const mm_rt *rt, uint32_t t)
 {
     uint32_t k = t - (uint32_t)MM_T_CLASS0; /* builtin ids wrap: too big */
-    if (k >= rt->nclasses) {
-        return NULL;
-    }
-    const mm_class *c = rt->classes[k]; /* never NULL once registered */
-    return c->has_dict ? NULL : c;
+    return k < rt->nclasses ? rt->classes[k] : NULL; /* never NULL once registered */
 }
 
 /* Slots instance o of class c reached zero: drops its fields in place as
@@ -628,10 +623,10 @@ static inline const mm_class *slots_class(const mm_rt *rt, uint32_t t)
  * now null, o holds nothing and can be freed at once. False: a child
  * would reach zero; the general path (clear() in a drain) then frees o,
  * and the fields already dropped are null, so nothing is dropped twice. */
-static inline bool inst_drop_fields(mm_rt *rt, mm_obj *o, const mm_class *c)
+static inline bool inst_drop_fields(mm_rt *rt, mm_obj *o, uint32_t n)
 {
     mm_h *f = mm__inst_fields(o);
-    for (const mm_h *end = f + c->nslots; f != end; f++) {
+    for (const mm_h *end = f + n; f != end; f++) {
         mm_h x = *f;
         if (__builtin_expect(x != MM_NULL, 0)) { /* unset slots: one test */
             mm_slot *cs = &rt->tab[mm_h_index(x)];
@@ -661,8 +656,12 @@ static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_obj *o, uint32_t 
     uint32_t epoch = s->meta;
     uint32_t t = mm_hdr_type(o);
     bool bare = live_type_is_leaf(t), in16 = false;
-    if (!bare) {
-        const mm_class *c = slots_class(rt, t);
+    if (bare) {
+        if (t == MM_T_STR) {
+            mm__str_dying(rt, o); /* an interned str leaves the table */
+        }
+    } else {
+        const mm_class *c = inst_class(rt, t);
         if (c == NULL) {
             queue_dying(rt, idx);
             return;
@@ -671,11 +670,20 @@ static __attribute__((noinline)) void zero_other(mm_rt *rt, mm_obj *o, uint32_t 
             rt->track_hook(rt, o, false); /* collector accounting */
             o->hdr &= ~MM_HDR_TRACKED;
         }
-        if (!inst_drop_fields(rt, o, c)) {
+        uint32_t n = mm__class_nfields(rt, t); /* slots, or a dict class's width */
+        if (!inst_drop_fields(rt, o, n)) {
             queue_dying(rt, idx);
             return;
         }
-        in16 = c->nslots - 2u <= 1u; /* 12 or 16 B: a block of the 16 B class */
+        if (c->has_dict) { /* its class's keys go with its last instance */
+            mm__class_state *cs = rt->cls[t - MM_T_CLASS0]; /* there: o lives */
+            if (cs->live > 1u) {
+                cs->live--;
+            } else {
+                mm__class_died(rt, t, 1);
+            }
+        }
+        in16 = n - 2u <= 1u; /* 12 or 16 B: a block of the 16 B class */
     }
     if (mm__slot_free_fast(rt, s, idx, epoch)) {
         if (in16) {
@@ -938,6 +946,11 @@ static void count_refs(mm_rt *rt, const mm_h *ext, size_t n_ext, check_ctx *cx)
         }
     }
     cx->parent = MM_NULL;
+    for (uint32_t k = 0; k < rt->nclasses; k++) { /* shared keys hold their names */
+        for (uint32_t i = 0; rt->cls[k] != NULL && i < rt->cls[k]->nkeys; i++) {
+            count_child(rt, rt->cls[k]->keys[i], cx);
+        }
+    }
     for (size_t k = 0; k < n_ext; k++) {
         count_child(rt, ext[k], cx);
     }

@@ -68,6 +68,19 @@ static inline void mm__slot_store(mm_slot *s, uint32_t meta, mm_obj *obj)
 
 /* All fields are private to obj/, types/ and gc/; they are in a header
  * only so that the fast paths can be inline. */
+/* Internal (types/inst.c): the runtime state of a dict class. Its
+ * instances share one keys table (PEP 412): keys[i] is the interned name
+ * of value word i of every instance; each instance holds `width` value
+ * words (the same for every instance of the class, so the collector
+ * reads them as it reads slots). The state and its keys are freed when
+ * the class has no live instance left. */
+typedef struct mm__class_state {
+    mm_h *keys;     /* heap block of width handles (references), or NULL */
+    uint32_t live;  /* live instances of the class */
+    uint16_t nkeys; /* names in keys (<= width) */
+    uint16_t width; /* value words per instance: 1, 3, 5... */
+} mm__class_state;
+
 struct mm_rt {
     /* cap, fresh, tab, heap, inst16 in this order: a checked decref reads
      * fresh and tab, a create tab and heap, a death heap and inst16, each
@@ -113,6 +126,15 @@ struct mm_rt {
     void (*alloc_hook)(mm_rt *rt);
     uint32_t nclasses;
     const mm_class *classes[MM_CFG_MAX_CLASSES];
+    /* Per class (types/inst.c): a dict class's state, a small heap block
+     * that exists while the class has a live instance, else NULL. */
+    mm__class_state *cls[MM_CFG_MAX_CLASSES];
+    /* The intern table (types/str.c): open addressing over intern_cap
+     * handles (a power of two, MM_NULL empty, MM_DICT_DUMMY deleted), a
+     * heap block owned by `intern` (NULL while nothing is interned). It
+     * holds no reference: a dying interned str takes itself out. */
+    mm_h *intern;
+    uint32_t intern_cap, intern_used, intern_fill;
 };
 
 /* Is an alloc_hook attached? Only the collector's torture mode attaches

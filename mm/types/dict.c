@@ -284,7 +284,7 @@ mm_status mm_dict_set_str_at(mm_rt *rt, mm_h dh, const char *key, mm_h value,
     if (get_dict(rt, dh, file, line) == NULL || mm_deref_at(rt, value, file, line) == NULL) {
         return rt->err = MMO_BADHANDLE;
     }
-    mm_h k = mm_str_from(rt, key);
+    mm_h k = mm_str_intern_from(rt, key);
     if (k == MM_NULL) {
         return rt->err;
     }
@@ -293,14 +293,10 @@ mm_status mm_dict_set_str_at(mm_rt *rt, mm_h dh, const char *key, mm_h value,
     return rt->err = s;
 }
 
-mm_status mm_dict_del_at(mm_rt *rt, mm_h dh, mm_h key, const char *file, int line)
+/* Removes the entry of r (leaves a tombstone); MMO_KEY if absent. */
+static mm_status del_key(mm_rt *rt, dict_obj *d, const key_ref *r, uint32_t hash)
 {
-    dict_obj *d = get_dict(rt, dh, file, line);
-    if (d == NULL || mm_deref_at(rt, key, file, line) == NULL) {
-        return rt->err = MMO_BADHANDLE;
-    }
-    key_ref r = {key, NULL, 0};
-    uint32_t i = find(rt, d, &r, mm_obj_hash(rt, key));
+    uint32_t i = find(rt, d, r, hash);
     if (i == NO_SLOT) {
         return rt->err = MMO_KEY;
     }
@@ -312,6 +308,26 @@ mm_status mm_dict_del_at(mm_rt *rt, mm_h dh, mm_h key, const char *file, int lin
     mm_decref_fast(rt, k);
     mm_decref_fast(rt, v);
     return rt->err = MMO_OK;
+}
+
+mm_status mm_dict_del_at(mm_rt *rt, mm_h dh, mm_h key, const char *file, int line)
+{
+    dict_obj *d = get_dict(rt, dh, file, line);
+    if (d == NULL || mm_deref_at(rt, key, file, line) == NULL) {
+        return rt->err = MMO_BADHANDLE;
+    }
+    key_ref r = {key, NULL, 0};
+    return del_key(rt, d, &r, mm_obj_hash(rt, key));
+}
+
+mm_status mm_dict_del_str_at(mm_rt *rt, mm_h dh, const char *key, const char *file, int line)
+{
+    dict_obj *d = get_dict(rt, dh, file, line);
+    if (d == NULL) {
+        return rt->err = MMO_BADHANDLE;
+    }
+    key_ref r = {MM_NULL, key, strlen(key)};
+    return del_key(rt, d, &r, mm_fnv1a(key, r.n));
 }
 
 size_t mm_dict_len_at(const mm_rt *rt, mm_h dh, const char *file, int line)

@@ -20,8 +20,10 @@
  *   str      12 B + len + 1 (header, len, FNV-1a hash, bytes, NUL)
  *   list     16 B / 16 B, plus items: 4 B per handle x capacity
  *   dict     20 B / 24 B, plus table: 12 B per entry x capacity (pow2)
- *   instance 4 B + 4 B per slot (2 slots: 12 B / 16 B block), or 8 B with
- *            a dict (plus the dict object)
+ *   instance 4 B + 4 B per slot (2 slots: 12 B / 16 B block); a dict
+ *            class: 4 B + 4 B per value word, the class's width W (1, 3,
+ *            5...: 1 attribute 8 B, 2 or 3 attributes 16 B), and the
+ *            dict object only once one is asked for or needed
  *   generator 40 B / 40 B whatever it iterates
  *   lru      32 B / 32 B, plus 20 B per entry x maxsize + 2 B per bucket
  * Each object also uses one handle-table slot (8 B).
@@ -81,6 +83,32 @@ mm_h mm_str_upper_at(mm_rt *rt, mm_h h, const char *file, int line);
 #define mm_str_upper(...) mm_str_upper_at(__VA_ARGS__, MM_HERE)
 mm_h mm_str_strip_at(mm_rt *rt, mm_h h, const char *file, int line);
 #define mm_str_strip(...) mm_str_strip_at(__VA_ARGS__, MM_HERE)
+
+/* ---- interning (sys.intern) ----
+ * Equal interned strs are one object, so mm_is holds between them.
+ * Interned strs are MORTAL (collectable): the intern table holds no
+ * reference, and a str leaves it when its refcount reaches zero. The
+ * table costs 4 B per entry, at most 2 x (interned strs + 1) entries
+ * rounded up to a power of two (min 4), in one heap block that exists
+ * only while some str is interned (mm_str_intern_table_bytes), plus 16 B
+ * in struct mm_rt. Attribute names given as C strings (mm_inst_setattr,
+ * mm_dict_set_str) are interned: an existing interned name is found by
+ * its bytes and never allocated again; a dict class's shared keys hold
+ * its names, so they stay interned while the class has a live instance. */
+
+/* NEW reference to the interned str equal to str h: the one already
+ * interned, else h itself, now interned. MM_NULL on MemoryError (the
+ * table could not grow) or misuse. Expected O(1) + O(len) (+ A). */
+mm_h mm_str_intern_at(mm_rt *rt, mm_h h, const char *file, int line);
+#define mm_str_intern(...) mm_str_intern_at(__VA_ARGS__, MM_HERE)
+/* NEW reference to the interned str of cstr's bytes (found: no
+ * allocation). MM_NULL on MemoryError or invalid UTF-8 (mm_rt_error). */
+mm_h mm_str_intern_from(mm_rt *rt, const char *cstr);
+/* Is str h interned? (false after a misuse report) O(1). */
+bool mm_str_is_interned_at(const mm_rt *rt, mm_h h, const char *file, int line);
+#define mm_str_is_interned(...) mm_str_is_interned_at(__VA_ARGS__, MM_HERE)
+/* Bytes of the intern table's block (0 when nothing is interned). O(1). */
+size_t mm_str_intern_table_bytes(const mm_rt *rt);
 
 /* FNV-1a over n bytes (offset basis 2166136261, prime 16777619). */
 uint32_t mm_fnv1a(const void *p, size_t n);
@@ -147,11 +175,14 @@ mm_h mm_dict_get_at(mm_rt *rt, mm_h d, mm_h key, const char *file, int line);
 mm_status mm_dict_del_at(mm_rt *rt, mm_h d, mm_h key, const char *file, int line);
 #define mm_dict_del(...) mm_dict_del_at(__VA_ARGS__, MM_HERE)
 
-/* Same with a C-string key (no allocation for get). */
+/* Same with a C-string key: set interns it (no allocation when it is
+ * interned already), get and del never allocate. */
 mm_status mm_dict_set_str_at(mm_rt *rt, mm_h d, const char *key, mm_h value, const char *file, int line);
 #define mm_dict_set_str(...) mm_dict_set_str_at(__VA_ARGS__, MM_HERE)
 mm_h mm_dict_get_str_at(mm_rt *rt, mm_h d, const char *key, const char *file, int line);
 #define mm_dict_get_str(...) mm_dict_get_str_at(__VA_ARGS__, MM_HERE)
+mm_status mm_dict_del_str_at(mm_rt *rt, mm_h d, const char *key, const char *file, int line);
+#define mm_dict_del_str(...) mm_dict_del_str_at(__VA_ARGS__, MM_HERE)
 
 size_t mm_dict_len_at(const mm_rt *rt, mm_h d, const char *file, int line);
 #define mm_dict_len(...) mm_dict_len_at(__VA_ARGS__, MM_HERE)
@@ -164,14 +195,24 @@ bool mm_dict_next_at(const mm_rt *rt, mm_h d, size_t *pos, mm_h *key, mm_h *valu
                      const char *file, int line);
 #define mm_dict_next(...) mm_dict_next_at(__VA_ARGS__, MM_HERE)
 
-/* ==== class instances ==== */
+/* ==== class instances ====
+ * A dict ("regular") class keeps each instance's attribute values inline
+ * and the names once per class, in keys shared by all its instances
+ * (PEP 412): see types/inst.c. An instance gets a dict object of its own
+ * only when asked for it (mm_inst_dict), or on a deletion, an attribute
+ * set out of the shared keys' order, or a name the keys cannot take. */
+
+/* Most names a dict class's instances share (odd: see types/inst.c);
+ * an instance that would need more gets its own dict. */
+#define MM_INST_KEYS_MAX 31u
 
 /* NEW instance of registered class id `cls` (see mm_class_register); a
- * dict class gets its (empty) dict at once. MM_NULL on MemoryError or
- * misuse (unknown id). O(nslots) + A. Inline (types/types_int.h): an
- * instance of a 2-slot class without a dict, while no collector hook is
- * attached, is made without a call; any other class, or no free slot or
- * block at hand, takes the general path. */
+ * dict class's instance has no attribute and no dict yet (the class's first live
+ * instance also makes its 12 B state). MM_NULL on MemoryError or
+ * misuse (unknown id). O(nslots or width) + A. Inline (types/types_int.h):
+ * an instance of a 2-slot class without a dict, while no collector hook
+ * is attached, is made without a call; any other class, or no free slot
+ * or block at hand, takes the general path. */
 static inline mm_h mm_inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line);
 #define mm_inst_new(...) mm_inst_new_at(__VA_ARGS__, MM_HERE)
 
@@ -182,17 +223,39 @@ mm_status mm_inst_set_slot_at(mm_rt *rt, mm_h o, uint32_t i, mm_h v, const char 
 mm_h mm_inst_get_slot_at(const mm_rt *rt, mm_h o, uint32_t i, const char *file, int line);
 #define mm_inst_get_slot(...) mm_inst_get_slot_at(__VA_ARGS__, MM_HERE)
 
-/* Attribute by name: the named slot, or the dict entry. setattr of a name
- * a slots class lacks: misuse, MMO_KEY (like AttributeError). getattr of a
- * missing name: MM_NULL, mm_rt_error(rt) == MMO_KEY (no misuse). BORROWED. */
+/* Attribute by name: the named slot, or (a dict class) the value the
+ * class's shared keys name, or the entry of the instance's own dict.
+ * setattr of a name a slots class lacks: misuse, MMO_KEY (like
+ * AttributeError); v must be a valid handle for a dict class. setattr may
+ * allocate (an interned name the first time, a wider block for every
+ * instance of the class, or the instance's own dict): MemoryError leaves
+ * the instance as it was. getattr of a missing name: MM_NULL, mm_rt_error(rt) ==
+ * MMO_KEY (no misuse). BORROWED. The name is read as a C string; it is
+ * never allocated again once interned (mm_str_intern_from). Time: O(len)
+ * + O(shared names), or a dict operation; + O(slots) when the class's
+ * width grows (at most MM_INST_KEYS_MAX / 2 times per class life). */
 mm_status mm_inst_setattr_at(mm_rt *rt, mm_h o, const char *name, mm_h v, const char *file, int line);
 #define mm_inst_setattr(...) mm_inst_setattr_at(__VA_ARGS__, MM_HERE)
 mm_h mm_inst_getattr_at(mm_rt *rt, mm_h o, const char *name, const char *file, int line);
 #define mm_inst_getattr(...) mm_inst_getattr_at(__VA_ARGS__, MM_HERE)
 
-/* BORROWED __dict__ of a dict instance (MM_NULL for a slots instance). */
-mm_h mm_inst_dict_at(const mm_rt *rt, mm_h o, const char *file, int line);
+/* delattr: removes the attribute; MMO_KEY if it is not set (no misuse).
+ * A dict-class instance gets its own dict first (as CPython unshares on
+ * a deletion): MMO_NOMEM then, unchanged. */
+mm_status mm_inst_delattr_at(mm_rt *rt, mm_h o, const char *name, const char *file, int line);
+#define mm_inst_delattr(...) mm_inst_delattr_at(__VA_ARGS__, MM_HERE)
+
+/* BORROWED __dict__ of a dict-class instance, made on the first call
+ * (the values move into it; from then on it is the instance's only
+ * storage, so setattr/getattr/delattr and the dict's own functions see
+ * the same attributes). MM_NULL: MemoryError (mm_rt_error, the instance
+ * unchanged), or a slots instance (MMO_TYPE, no misuse).
+ * O(W) + dict inserts the first time, O(1) after. */
+mm_h mm_inst_dict_at(mm_rt *rt, mm_h o, const char *file, int line);
 #define mm_inst_dict(...) mm_inst_dict_at(__VA_ARGS__, MM_HERE)
+/* Has the instance its own dict (made by mm_inst_dict or a split)? O(1). */
+bool mm_inst_has_dict_at(const mm_rt *rt, mm_h o, const char *file, int line);
+#define mm_inst_has_dict(...) mm_inst_has_dict_at(__VA_ARGS__, MM_HERE)
 
 /* ==== generators / iterators: constant-size C state machines ==== */
 

@@ -42,6 +42,16 @@ int64_t mm__int_get(const mm_obj *o);
 const char *mm__str_bytes(const mm_obj *o, size_t *n);
 uint32_t mm__str_hash(const mm_obj *o);
 
+/* Internal: BORROWED interned str of bytes s[0..n) (hash: their
+ * mm_fnv1a), or MM_NULL; never allocates. */
+mm_h mm__str_intern_find(const mm_rt *rt, const char *s, size_t n, uint32_t hash);
+/* Internal: NEW reference to the interned str of s[0..n) (hash: their
+ * mm_fnv1a), made and interned if absent; MM_NULL on error (rt->err). */
+mm_h mm__str_intern_bytes(mm_rt *rt, const char *s, size_t n, uint32_t hash);
+/* Internal (obj/obj.c, the leaf death path): str o dies; if interned,
+ * its entry leaves the table. Never allocates. */
+void mm__str_dying(mm_rt *rt, mm_obj *o);
+
 /* Internal (types/list.c, the collector's per-type fast path): the fixed part
  * of a list object; body holds len handles (cap allocated), or is NULL. */
 typedef struct mm__list {
@@ -51,15 +61,24 @@ typedef struct mm__list {
     void *body;
 } mm__list;
 
-/* Internal (the collector): the handle fields of an instance of class c,
- * as types/inst.c lays them out: the dict handle, or nslots slots. */
-static inline uint32_t mm__class_nfields(const mm_class *c)
+/* Internal (the collector, types/inst.c, obj/obj.c): the handle fields
+ * of every instance of class id `type`: nslots slots, or the class's
+ * width (its value words, mm__class_state; 0 with no live instance). */
+static inline uint32_t mm__class_nfields(const mm_rt *rt, uint32_t type)
 {
-    return c->has_dict ? 1u : c->nslots;
+    const mm_class *c = mm_class_of_id(rt, type);
+    const mm__class_state *cs = rt->cls[type - MM_T_CLASS0];
+    return !c->has_dict ? c->nslots : cs != NULL ? cs->width : 0u;
 }
 
+/* Internal (the collector, obj/obj.c): n instances of dict class `type`
+ * died without their type's destroy (freed in place); the class's state
+ * and keys go with its last instance. */
+void mm__class_died(mm_rt *rt, uint32_t type, uint32_t n);
+
 /* Internal (types/inst.c, obj/obj.c): the fields of an instance, right after
- * its header: nslots handles, or the handle of its dict. */
+ * its header: nslots handles, or a dict class's width value words (field
+ * 0 its own dict's handle with bit 31 set once it has one). */
 static inline mm_h *mm__inst_fields(mm_obj *o)
 {
     return (mm_h *)(void *)(o + 1);

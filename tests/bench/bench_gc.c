@@ -9,6 +9,9 @@
  *   gc_young  10,000 old objects + 100 young ones (a young garbage ring of
  *             50 and 50 young survivors): the young collection against the
  *             full one
+ *   gc_nodes  10,000 Nodes of a regular class (one attribute, `next`),
+ *             half in live 2-cycles, half in garbage 2-cycles: full
+ *             collection, instructions per tracked object
  *   gc_demo3  demo 3's two Nodes pointing at each other: collect() == 2
  *   frag      holes everywhere, free total >= 2x the request, no hole big
  *             enough: newlib's malloc fails, mm succeeds through the
@@ -123,6 +126,49 @@ static int gc_full_kind(uint32_t kind, const char *label)
 }
 
 BENCH_CASE(gc_full) { return gc_full_kind(0, "") | gc_full_kind(1, "_instances"); }
+
+/* The issue's shape: N = 10,000 Nodes of a regular class (attribute
+ * `next`, values inline), N/2 in live 2-cycles (one node of each held by
+ * a root list) and N/2 in garbage 2-cycles; a full collection, per
+ * tracked object (the root list included). */
+BENCH_CASE(gc_nodes)
+{
+    if (!open_rt(0, 32768)) {
+        return 1;
+    }
+    uint32_t node = mm_class_register(&rt, &Node);
+    mm_gc_disable(&gc);
+    mm_h root = mm_list_new(&rt, 2500);
+    for (uint32_t i = 0; i < 5000u; i++) {
+        mm_h a = mm_inst_new(&rt, node), b = mm_inst_new(&rt, node);
+        if (a == MM_NULL || b == MM_NULL || mm_inst_setattr(&rt, a, "next", b) != MMO_OK ||
+            mm_inst_setattr(&rt, b, "next", a) != MMO_OK) {
+            return 1;
+        }
+        if (i % 2u == 1u) {
+            (void)mm_list_append(&rt, root, a);
+        }
+        mm_decref(&rt, a);
+        mm_decref(&rt, b);
+    }
+    mm_sizeof sz;
+    (void)mm_getsizeof(&rt, mm_list_get(&rt, root, 0), &sz);
+    mm_printf("RESULT gc_nodes mm bytes_per_node %lu\n", (unsigned long)(sz.block + sz.handle));
+    mm_gc_result res;
+    uint32_t n = mm_gc_collect(&gc, 2, &res);
+    if (n != 5000u || res.examined != 10001u || res.managed_dicts != 0u) {
+        mm_printf("gc_nodes: collected %lu of %lu examined\n", (unsigned long)n,
+                  (unsigned long)res.examined);
+        return 1;
+    }
+    mm_gc_print_result(&res);
+    print_ratio("gc_nodes", "", "instr_per_tracked_object", res.instructions, res.examined);
+    print_ratio("gc_nodes", "", "dealloc_instr_per_garbage_object", res.release_instructions,
+                res.collected);
+    mm_decref(&rt, root);
+    (void)mm_gc_collect(&gc, 2, &res);
+    return mm_check(rt.heap, NULL) && mm_rt_live(&rt) == 0u ? 0 : 1;
+}
 
 /* 10,000 old lists held by one root; then 100 young: a garbage ring of 50
  * and 50 lists appended to the (old) root. */

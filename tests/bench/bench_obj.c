@@ -15,6 +15,12 @@
  *              (mm_incref_fast / mm_decref_fast, what MM_CFG_CHECKED_HANDLES=0
  *              compiles mm_incref/mm_decref to) and the checked out-of-line
  *              calls; target <= 6 instructions each for the fast path
+ *   obj_dict_inst  a regular-class instance (values inline, shared keys):
+ *              bytes with 1 and 2 attributes; create+destroy of a
+ *              2-attribute one (bare, and with both set by name) against
+ *              a 2-slot instance's; target <= 3x
+ *   obj_node_arena  regular-class Nodes (one attribute) a 140 KiB arena
+ *              holds, handle table included; target >= 8,000
  *   obj_sizes  RAM of a 2-slot instance (block and handle slot; target: a
  *              block <= 16 B, header included) and of lists of N small ints
  *              for N = 0, 1, 10, 100, 1000 against header + 4N + the
@@ -233,6 +239,113 @@ BENCH_CASE(obj_inst2)
     mm_gc_fini(&gc);
     mm_decref(&rt, anchor);
     return clean_after("obj_inst2", 0, used0) ? 0 : 1;
+}
+
+/* ---- obj_dict_inst ---- */
+
+static const mm_class User = {"User", 0, NULL, true};
+static const mm_class NodeC = {"Node", 0, NULL, true};
+
+/* Create, set two attributes (cached ints: no other allocation), destroy. */
+static __attribute__((noinline)) uint64_t loop_user_set(uint32_t cls)
+{
+    uint64_t t0 = counter_instructions();
+    for (uint32_t i = 0; i < BENCH_N; i++) {
+        mm_h h = mm_inst_new(&rt, cls);
+        (void)mm_inst_setattr(&rt, h, "name", mm_small_int(1));
+        (void)mm_inst_setattr(&rt, h, "age", mm_small_int(30));
+        mm_decref_at(&rt, h, MM_HERE);
+    }
+    return counter_instructions() - t0;
+}
+
+/* Bytes (block + handle slot) of instance h. */
+static size_t inst_bytes(mm_h h)
+{
+    mm_sizeof s;
+    (void)mm_getsizeof(&rt, h, &s);
+    return s.block + s.handle;
+}
+
+/* A regular-class instance (values inline, keys shared): its size with 1
+ * and 2 attributes, and create+destroy of a 2-attribute one (the class's
+ * width is 3 words: a 16 B block) against a 2-slot instance, bare and
+ * with both attributes set by name. */
+BENCH_CASE(obj_dict_inst)
+{
+    if (!open_rt()) {
+        return 1;
+    }
+    uint32_t one = mm_class_register(&rt, &NodeC), two = mm_class_register(&rt, &User);
+    uint32_t pair = mm_class_register(&rt, &Pair);
+    if (one == 0u || two == 0u || pair == 0u) {
+        return 1;
+    }
+    size_t used0 = used_bytes();
+    mm_h n1 = mm_inst_new(&rt, one);
+    (void)mm_inst_setattr(&rt, n1, "next", n1);
+    mm_printf("RESULT obj_dict_inst mm bytes_1_attr %lu\n", (unsigned long)inst_bytes(n1));
+    (void)mm_inst_setattr(&rt, n1, "next", mm_small_int(0)); /* no cycle left */
+    mm_decref(&rt, n1);
+    mm_h anchor = mm_inst_new(&rt, two); /* keeps the class's keys and the 16 B pool */
+    (void)mm_inst_setattr(&rt, anchor, "name", mm_small_int(1));
+    (void)mm_inst_setattr(&rt, anchor, "age", mm_small_int(2));
+    mm_printf("RESULT obj_dict_inst mm bytes_2_attr %lu\n", (unsigned long)inst_bytes(anchor));
+    uint64_t empty = loop_empty();
+    size_t used1 = used_bytes();
+    uint32_t live1 = mm_rt_live(&rt);
+    uint64_t slots = net_of(loop_inst_checked(pair), empty);
+    uint64_t bare = net_of(loop_inst_checked(two), empty);
+    uint64_t set2 = net_of(loop_user_set(two), empty);
+    print_milli("obj_dict_inst", "slots2", "instr_per_create_destroy", slots, BENCH_N);
+    print_milli("obj_dict_inst", "dict2", "instr_per_create_destroy", bare, BENCH_N);
+    print_milli("obj_dict_inst", "dict2", "ratio_to_slots2", bare, slots);
+    print_milli("obj_dict_inst", "dict2_set", "instr_per_create_set2_destroy", set2, BENCH_N);
+    print_milli("obj_dict_inst", "dict2_set", "ratio_to_slots2", set2, slots);
+    if (!clean_after("obj_dict_inst", live1, used1)) {
+        return 1;
+    }
+    mm_decref(&rt, anchor);
+    return clean_after("obj_dict_inst", 0, used0) ? 0 : 1;
+}
+
+/* ---- obj_node_arena ---- */
+
+/* How many regular-class Nodes (one attribute, `next`, each pointing at
+ * the one before) a 140 KiB arena holds: heap, handle table (sized at one
+ * slot per 16 B of arena: a Node is an 8 B block and an 8 B slot) and
+ * all, until MemoryError. MicroPython's figure for the same budget is
+ * 4,184 (32 B per Node). */
+BENCH_CASE(obj_node_arena)
+{
+    void *start;
+    size_t size;
+    bench_region(&start, &size);
+    const size_t arena = 140u * 1024u;
+    memset(&rt, 0, sizeof rt);
+    heap = mm_init(start, arena < size ? arena : size);
+    if (heap == NULL || mm_rt_init(&rt, heap, NULL, arena / 16u * sizeof(mm_slot)) != MMO_OK) {
+        return 1;
+    }
+    uint32_t node = mm_class_register(&rt, &NodeC);
+    mm_h head = MM_NULL;
+    uint32_t n = 0;
+    for (;;) {
+        mm_h x = mm_inst_new(&rt, node);
+        if (x == MM_NULL) {
+            break;
+        }
+        if (head != MM_NULL && mm_inst_setattr(&rt, x, "next", head) != MMO_OK) {
+            mm_decref(&rt, x);
+            break;
+        }
+        mm_decref(&rt, head);
+        head = x;
+        n++;
+    }
+    mm_printf("RESULT obj_node_arena mm nodes_in_140KiB %lu\n", (unsigned long)n);
+    mm_decref(&rt, head);
+    return mm_rt_live(&rt) == 0u && mm_check(heap, NULL) ? 0 : 1;
 }
 
 /* ---- refcount ---- */

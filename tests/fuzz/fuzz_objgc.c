@@ -12,7 +12,9 @@
  * collector attached: one opcode byte and its argument bytes per step.
  * Steps: create a node (list, dict, 2-slot instance, dict instance, str,
  * boxed int), link a container to a node (append, dict set, slot set,
- * setattr), unlink, drop or take a reference of the program's, collect a
+ * setattr or a set through the instance's __dict__, in any name order:
+ * shared values, splits and materialized dicts), unlink (delattr or a
+ * delete through __dict__), intern a name twice (one object), drop or take a reference of the program's, collect a
  * generation, tune the collector (thresholds, enable, mark-stack limit),
  * churn temporaries, and two misuses (decref of a stale handle, of a
  * forged one) that must be reported once and change nothing.
@@ -114,6 +116,17 @@ static void reach_from_held(void)
 }
 
 /* Syncs the model with the runtime and checks everything (see above). */
+/* Every attribute of reachable dict-class instance x reads back as the
+ * model says, through getattr (shared values or its own dict). */
+static void check_attrs(const node *x)
+{
+    for (int k = 0; k < DEG; k++) {
+        int want = k < x->nedge ? x->edge[k] : -1;
+        mm_h v = mm_inst_getattr(&rt, x->h, attr_names[k]);
+        REQUIRE(want < 0 ? v == MM_NULL : v == nodes[want].h);
+    }
+}
+
 static void sync(bool full)
 {
     reach_from_held();
@@ -135,6 +148,9 @@ static void sync(bool full)
             abort();
         }
         x->alive = live;
+        if (live && reach[i] && x->kind == K_NODE) {
+            check_attrs(x);
+        }
         for (int k = 0; live && k < x->holds && n < sizeof ext / sizeof ext[0]; k++) {
             ext[n++] = x->h;
         }
@@ -245,7 +261,16 @@ static void op_link(input *in)
         st = mm_inst_set_slot(&rt, x->h, k, v);
         break;
     default:
-        st = mm_inst_setattr(&rt, x->h, attr_names[k], v);
+        if ((take(in) & 1u) != 0u) { /* through the __dict__ view (made if needed) */
+            mm_h d = mm_inst_dict(&rt, x->h);
+            if (d == MM_NULL) {
+                REQUIRE(mm_rt_error(&rt) == MMO_NOMEM);
+                return;
+            }
+            st = mm_dict_set_str(&rt, d, attr_names[k], v);
+        } else {
+            st = mm_inst_setattr(&rt, x->h, attr_names[k], v);
+        }
         break;
     }
     if (st != MMO_OK) {
@@ -280,17 +305,19 @@ static void op_unlink(input *in)
         REQUIRE(mm_inst_set_slot(&rt, x->h, k, MM_NULL) == MMO_OK);
     } else if (x->kind == K_DICT) {
         REQUIRE(mm_dict_del(&rt, x->h, mm_small_int((int32_t)k)) == MMO_OK);
-    } else {
-        mm_h key = mm_str_from(&rt, attr_names[k]);
-        if (key == MM_NULL) {
-            REQUIRE(mm_rt_error(&rt) == MMO_NOMEM);
-            return; /* the key could not be made: nothing removed */
+    } else if ((take(in) & 1u) != 0u) { /* delattr (unshares) */
+        mm_status st = mm_inst_delattr(&rt, x->h, attr_names[k]);
+        if (st != MMO_OK) {
+            REQUIRE(st == MMO_NOMEM);
+            return; /* no dict could be made: nothing removed */
         }
+    } else { /* through the __dict__ view */
         mm_h d = mm_inst_dict(&rt, x->h);
-        REQUIRE(d != MM_NULL);
-        mm_status st = mm_dict_del(&rt, d, key);
-        mm_decref(&rt, key);
-        REQUIRE(st == MMO_OK);
+        if (d == MM_NULL) {
+            REQUIRE(mm_rt_error(&rt) == MMO_NOMEM);
+            return;
+        }
+        REQUIRE(mm_dict_del_str(&rt, d, attr_names[k]) == MMO_OK);
     }
     x->edge[k] = -1;
 }
@@ -360,6 +387,22 @@ static void op_churn(input *in)
         }
         mm_decref(&rt, t);
     }
+}
+
+/* Interning an attribute name twice gives one object (the name may be
+ * a class's shared key already, or new). */
+static void op_intern(input *in)
+{
+    const char *name = attr_names[take(in) % DEG];
+    mm_h a = mm_str_intern_from(&rt, name);
+    if (a == MM_NULL) {
+        REQUIRE(mm_rt_error(&rt) == MMO_NOMEM);
+        return;
+    }
+    mm_h b = mm_str_intern_from(&rt, name);
+    REQUIRE(mm_is(a, b) && mm_str_is_interned(&rt, a));
+    mm_decref(&rt, b);
+    mm_decref(&rt, a);
 }
 
 /* Misuses: a stale handle (a node that died) or a forged one. Reported
@@ -436,7 +479,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     input in = {data, data + size};
     open_world();
     while (in.p < in.end) {
-        uint32_t op = take(&in) % 12u;
+        uint32_t op = take(&in) % 13u;
         switch (op) {
         case 0:
         case 1:
@@ -463,6 +506,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case 9:
             op_churn(&in);
+            break;
+        case 10:
+            op_intern(&in);
             break;
         default:
             op_misuse(&in);

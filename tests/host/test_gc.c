@@ -156,10 +156,12 @@ static void test_every_type(void **state)
         mm_decref(rt, all[i]);
     }
     CHECK(g);
-    /* d, p, n, list, iterator, lru + Node's __dict__ (managed) */
+    /* d, p, n, list, iterator, lru (Node's values are inline: no dict) */
     assert_int_equal(collect(g, 2, &r), 6);
-    assert_int_equal(r.managed_dicts, 1);
-    assert_int_equal(r.freed, 6 + 1 + 1 /* "leaf" */ + 1 /* 100000 */ + 2 /* keys "p" and "next" */);
+    assert_int_equal(r.managed_dicts, 0);
+    /* and "leaf", 100000, the interned keys "p" (d's) and "next" (Node's
+     * shared keys, released with its last instance) */
+    assert_int_equal(r.freed, 6 + 1 + 1 + 2);
     assert_int_equal(mm_rt_live(rt), base);
     for (size_t i = 0; i < 8; i++) {
         assert_false(alive(g, all[i]));
@@ -206,8 +208,14 @@ static void test_each_type_alone(void **state)
     mm_decref(rt, k);
     mm_decref(rt, c2);
     assert_int_equal(collect(g, 2, &r), 2);
-    mm_h n = mm_inst_new(rt, g->node); /* dict instance -> itself */
+    mm_h n = mm_inst_new(rt, g->node); /* dict-class instance -> itself */
     mm_inst_setattr(rt, n, "me", n);
+    mm_decref(rt, n);
+    assert_int_equal(collect(g, 2, &r), 1);
+    assert_int_equal(r.managed_dicts, 0);
+    n = mm_inst_new(rt, g->node); /* the same through its own __dict__ */
+    mm_inst_setattr(rt, n, "me", n);
+    assert_true(mm_inst_dict(rt, n) != MM_NULL);
     mm_decref(rt, n);
     assert_int_equal(collect(g, 2, &r), 1);
     assert_int_equal(r.managed_dicts, 1);
