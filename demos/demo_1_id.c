@@ -32,7 +32,7 @@ int demo_id(demo_env *env) {
     mm_printf("%s%s %p, %s %lu %s\n", DEMO_MCU,
               L("10 是缓存的小整数: 对象在 flash 中, 地址", "10 is a cached small int: its object is in flash at"),
               (const void *)mm_obj_ptr(rt, a), L("占用 RAM", "RAM used:"),
-              (unsigned long)(sa.block + sa.handle), L("字节", "bytes"));
+              (unsigned long)sa.block + (unsigned long)sa.handle, L("字节", "bytes"));
     mm_decref(rt, b);
     mm_decref(rt, a);
 

@@ -31,7 +31,10 @@ static int ref_count_demo(demo_env *env, size_t cls) {
     mm_h x = mm_list_new(rt, 0);
     DEMO_CHECK(x != MM_NULL);
     for (int32_t v = 1; v <= 3; v++) {
-        DEMO_CHECK(mm_list_append(rt, x, mm_small_int(v)) == MMO_OK);
+        if (mm_list_append(rt, x, mm_small_int(v)) != MMO_OK) { /* MemoryError */
+            mm_decref(rt, x);
+            return DEMO_FAIL("MemoryError growing the list");
+        }
     }
     mm_h y = x;
     mm_incref(rt, y);

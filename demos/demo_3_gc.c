@@ -49,9 +49,14 @@ int demo_gc(demo_env *env) {
 
     mm_h node1 = node_new(rt, cls, "节点1");
     mm_h node2 = node_new(rt, cls, "节点2");
-    DEMO_CHECK(node1 != MM_NULL && node2 != MM_NULL);
-    DEMO_CHECK(mm_inst_setattr(rt, node1, "next", node2) == MMO_OK);
-    DEMO_CHECK(mm_inst_setattr(rt, node2, "next", node1) == MMO_OK);
+    if (node1 == MM_NULL || node2 == MM_NULL ||
+        mm_inst_setattr(rt, node1, "next", node2) != MMO_OK ||
+        mm_inst_setattr(rt, node2, "next", node1) != MMO_OK) { /* MemoryError */
+        mm_decref(rt, node2);
+        mm_decref(rt, node1);
+        (void)mm_gc_collect(env->gc, 2, NULL); /* a half-made cycle, if any */
+        return DEMO_FAIL("MemoryError building the nodes");
+    }
     mm_printf("%s %lu %s, %lu %s\n", L("两个节点互相引用:", "two nodes point at each other:"),
               (unsigned long)(mm_rt_live(rt) - live0), L("个对象", "objects"),
               (unsigned long)(demo_used_bytes(env) - used0), L("字节", "bytes"));

@@ -36,14 +36,18 @@ int demo_small_int(demo_env *env) {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mm_h x = mm_int_new(rt, cases[i].value);
         mm_h y = mm_int_new(rt, cases[i].value);
-        DEMO_CHECK(x != MM_NULL && y != MM_NULL);
+        if (x == MM_NULL || y == MM_NULL) { /* MemoryError: drop the other */
+            mm_decref(rt, y);
+            mm_decref(rt, x);
+            return DEMO_FAIL("MemoryError creating the ints");
+        }
         mm_sizeof sx;
         DEMO_CHECK(mm_getsizeof(rt, x, &sx) == MMO_OK);
         mm_printf("%s %s   (%lld: %s, %lu %s)\n", L(cases[i].label_zh, cases[i].label_en),
                   demo_bool(mm_is(x, y)), (long long)mm_int_value(rt, x),
                   mm_h_is_immortal(x) ? L("flash 中的缓存对象", "cached object in flash")
                                       : L("堆上的新对象", "new object on the heap"),
-                  (unsigned long)(sx.block + sx.handle), L("字节 RAM", "bytes of RAM"));
+                  (unsigned long)sx.block + (unsigned long)sx.handle, L("字节 RAM", "bytes of RAM"));
         mm_decref(rt, y);
         mm_decref(rt, x);
     }

@@ -56,7 +56,11 @@ int demo_slots(demo_env *env) {
     DEMO_CHECK(rc_id != 0 && sc_id != 0);
     mm_h regular = user_new(rt, rc_id, "十一剑", 30);
     mm_h slot = user_new(rt, sc_id, "十一剑的CS_DN博客", 30);
-    DEMO_CHECK(regular != MM_NULL && slot != MM_NULL);
+    if (regular == MM_NULL || slot == MM_NULL) { /* MemoryError: drop the other */
+        mm_decref(rt, slot);
+        mm_decref(rt, regular);
+        return DEMO_FAIL("MemoryError creating the users");
+    }
 
     /* The regular instance as it is: its values inline, sharing the
      * class's keys; no __dict__ object exists until one is asked for. */

@@ -4,7 +4,7 @@
 #   flash: also openocd (for make flash; make test checks its no-probe path)
 #   test: also cmocka (64- and 32-bit), gcc-multilib, qemu-user (to run the
 #         -m32 tests where the kernel cannot), clang + compiler-rt (fuzzing),
-#         cppcheck and gdb-multiarch.
+#         cppcheck, clang-tidy and gdb-multiarch.
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -euo pipefail
 what=${1:-run}
@@ -27,6 +27,7 @@ fi
 if [ "$what" = test ]; then
     [ -f /usr/include/cmocka.h ] || missing+=(libcmocka-dev)
     have cppcheck || missing+=(cppcheck)
+    have clang-tidy || missing+=(clang-tidy)
     have clang || missing+=(clang)
     ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 \
         || missing+=(libclang-rt-dev)

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# test.sh [all|host|target|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9] - what `make test` runs.
+# test.sh [all|host|oom|target|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9] - what `make test` runs.
 #
 #   host     cmocka tests of mm/: gcc -m64 and -m32, ASan+UBSan, in the
-#            release and the debug (MM_CFG_DEBUG=1) configuration, and the
-#            allocator's tests again with 4-page pools (-m64, debug)
+#            release and the debug (MM_CFG_DEBUG=1) configuration, the
+#            allocator's tests again with 4-page pools (-m64, debug), and
+#            tests/host/lock_*.c with MM_CFG_LOCK=1 and a simulated
+#            interrupt (-m64); test_misuse.c is the misuse catalogue
+#   oom      the OOM sweep: every allocation of the object script and of
+#            the demos in OOM_DEMOS made to fail (tests/oom/oom_sweep.c)
 #   target   the on-target test firmware on every board under QEMU (with a
 #            timeout each), every crash case in its own QEMU, the demos on
 #            every board, and the same under the collector's torture mode
@@ -14,7 +18,7 @@
 #            at the part's flash base, the exact openocd command (dry run),
 #            and a clear, prompt failure with no probe on USB
 #   fuzz     each libFuzzer harness in tests/fuzz for a bounded run
-#   lint     cppcheck over the whole tree
+#   lint     cppcheck over the whole tree, and clang-tidy (.clang-tidy)
 #   nomalloc no firmware ELF links malloc or _sbrk
 #   standalone  mm/ alone compiles for every Cortex-M profile at -O0/-Og/-O2/-Os
 #   golden   the demos' output on every board in both languages against
@@ -67,7 +71,7 @@ host_tests() {
     runner32=$(i386_runner) || { bad "host: gcc -m32 cannot link (gcc-multilib missing?)"; runner32=SKIP; }
     for bits in 64 32; do
         [ $bits = 32 ] && [ "$runner32" = SKIP ] && continue
-        for cfg in release debug pool4; do
+        for cfg in release debug pool4 lock; do
             local dir=build/host$bits-$cfg defs="" srcs=(tests/host/test_*.c)
             [ $cfg = debug ] && defs="-DMM_CFG_DEBUG=1"
             if [ $cfg = pool4 ]; then
@@ -75,6 +79,12 @@ host_tests() {
                 [ $bits = 64 ] || continue
                 defs="-DMM_CFG_POOL_MAX_PAGES=4 -DMM_CFG_DEBUG=1"
                 srcs=(tests/host/test_heap*.c)
+            fi
+            if [ $cfg = lock ]; then
+                # MM_CFG_LOCK=1 with a simulated interrupt at every unlock
+                [ $bits = 64 ] || continue
+                defs="-DMM_CFG_LOCK=1"
+                srcs=(tests/host/lock_*.c)
             fi
             mkdir -p $dir
             for src in "${srcs[@]}"; do
@@ -286,6 +296,11 @@ fuzz_tests() {
 }
 
 # ---------------------------------------------------------------- lint ----
+# cppcheck, then clang-tidy with the checks chosen in .clang-tidy, over the
+# firmware's sources as the Cortex-M3 build sees them (two files at a time).
+TIDY_FLAGS=(--target=arm-none-eabi -mcpu=cortex-m3 -mthumb -ffreestanding -std=c11
+    -isystem /usr/lib/arm-none-eabi/include -Imm -Ikernel -Idemos -Itests/target
+    -DMMRT_SYSTICK_HZ=25000000U '-DMMRT_BOARD="x"')
 lint() {
     local log=$LOG/cppcheck.log
     if cppcheck -q --std=c11 --enable=warning,style,performance,portability \
@@ -295,6 +310,16 @@ lint() {
         ok "cppcheck"
     else
         bad "cppcheck" "$log"
+    fi
+    log=$LOG/clang-tidy.log
+    local files
+    files=$(ls boot/*.c kernel/*.c demos/*.c tests/target/*.c "${MM_SRC[@]}")
+    if echo "$files" | xargs -P "$JOBS" -I{} clang-tidy --quiet {} -- "${TIDY_FLAGS[@]}" \
+            >"$log" 2>&1 && ! grep -qE '(warning|error):' "$log"; then
+        ok "clang-tidy ($(echo "$files" | wc -l) files, checks in .clang-tidy)"
+    else
+        bad "clang-tidy" "$log"
+        grep -E '(warning|error):' "$log" | sort -u | head -20
     fi
 }
 
@@ -386,8 +411,34 @@ demo9_tests() {
     done
 }
 
+# ----------------------------------------------------------------- oom ----
+# The OOM sweep (tests/oom/oom_sweep.c): every allocation point of the
+# object script, and of the demos named in OOM_DEMOS (all but demo 6, whose
+# million allocations would take minutes), made to fail (single
+# and sticky), each run ending consistent and at its baseline. A host
+# build (MM_CFG_DEBUG=1 for mm_fail_after, UBSan) of mm/ and demos/.
+OOM_DEMOS=${OOM_DEMOS:-"1 2 3 4 5 9 10"}
+oom_tests() {
+    local dir=build/oom log=$LOG/oom-sweep.log
+    mkdir -p $dir
+    # shellcheck disable=SC2086
+    if ! gcc -m64 -std=c11 -g -O2 -fsanitize=undefined -fno-sanitize-recover=all $HOST_WARN \
+            -D_DEFAULT_SOURCE -DMM_CFG_DEBUG=1 -Imm -Ikernel -Idemos -Itests/host \
+            tests/oom/*.c demos/*.c "${MM_SRC[@]}" tests/host/port_host.c \
+            -o $dir/oom_sweep >"$log" 2>&1; then
+        bad "oom sweep: build" "$log"; return
+    fi
+    # shellcheck disable=SC2086
+    if (cd $dir && timeout 600 ./oom_sweep script $OOM_DEMOS) >>"$log" 2>&1; then
+        ok "$(tail -1 "$log")"
+    else
+        bad "oom sweep" "$log"
+    fi
+}
+
 case $part in
     host) host_tests ;;
+    oom) oom_tests ;;
     target) target_tests; uart_tests; flash_tests; nomalloc ;;
     uart) uart_tests ;;
     flash) flash_tests ;;
@@ -397,8 +448,8 @@ case $part in
     standalone) standalone ;;
     golden) golden ;;
     demo9) demo9_tests ;;
-    all) host_tests; target_tests; uart_tests; flash_tests; nomalloc; standalone; golden; demo9_tests; fuzz_tests; lint ;;
-    *) echo "usage: tools/test.sh [all|host|target|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9]" >&2; exit 2 ;;
+    all) host_tests; oom_tests; target_tests; uart_tests; flash_tests; nomalloc; standalone; golden; demo9_tests; fuzz_tests; lint ;;
+    *) echo "usage: tools/test.sh [all|host|oom|target|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9]" >&2; exit 2 ;;
 esac
 
 echo

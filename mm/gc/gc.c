@@ -211,7 +211,7 @@ static inline uint32_t hdr_link(uint32_t hdr, uint32_t link)
     for (uintptr_t pos = (young) ? 0u : (uintptr_t)(tab),                        \
                    pos##_end = (young) ? (uintptr_t)(gc)->young_len                \
                                        : (uintptr_t)((tab) + (gc)->rt->fresh);    \
-         pos != pos##_end; pos += (young) ? 1u : sizeof(mm_slot))
+         pos != pos##_end; pos += (young) ? 1u : sizeof(mm_slot)) /* NOLINT(bugprone-macro-parentheses): pos names the variable */
 
 
 /* The live object of young handle h, or NULL if it died since. */
@@ -891,6 +891,7 @@ static inline __attribute__((always_inline)) int promote_body(mm_gc *gc, mm_gc_r
 {
     mm_slot *tab = gc->rt->tab;
     const mm_h *yt = gc->young;
+    MM_ASSERT(gc->gen + 1u < MM_GC_GENERATIONS, "promote: generation 0 or 1 only");
     uint32_t to = gc->gen + 1u, survivors = 0;
     uint32_t from[MM_GC_GENERATIONS] = {0, 0, 0};
     SET_WALK(pos, gc, tab, young) {
@@ -984,7 +985,7 @@ static __attribute__((noinline)) void drop_deferred(mm_rt *rt, uint32_t head)
         MM_ASSERT(o != NULL && rc_field(s->meta) == 0u, "gc: deferred object freed early");
         uint32_t hdr = o->hdr, next = hdr & MM_HDR_SLOT_MASK;
         o->hdr = hdr_link(hdr, head);
-        mm_decref_fast(rt, mm_h_make(head, slot_gen(s)));
+        mm_decref_fast(rt, mm__h_make(rt, head, slot_gen(s)));
         head = next;
     }
 }
@@ -1384,7 +1385,7 @@ static void auto_collect(mm_gc *gc)
 static inline void young_push(mm_gc *gc, const mm_obj *o)
 {
     uint32_t idx = mm_hdr_slot(o);
-    gc->young[gc->young_len++] = mm_h_make(idx, slot_gen(&gc->rt->tab[idx]));
+    gc->young[gc->young_len++] = mm__h_make(gc->rt, idx, slot_gen(&gc->rt->tab[idx]));
 }
 
 /* A tracked object was born: count it, maybe collect, index it (C6). The

@@ -310,7 +310,7 @@ static const char *check_block(const mm_heap *h, size_t c, size_t pool, const vo
 static const char *check_list(const mm_heap *h, size_t c, size_t pool, const void *first,
                               size_t bound, size_t *listed, const void **addr)
 {
-    size_t s = mm_class_size(c);
+    size_t s = MM_CFG_DEBUG ? mm_class_size(c) : 0u; /* bytes whose poison is checked */
     for (const unsigned char *b = first; b != NULL;
          b = *(const unsigned char *const *)(const void *)b) {
         *addr = b;
@@ -457,7 +457,7 @@ static void map_put(const mm_heap *h, char *line, uint32_t i, char g)
     line[i % 64u] = g;
     if (i % 64u == 63u || i + 1u == h->npages) {
         line[i % 64u + 1u] = '\0';
-        mm_printf("%06lx: %s\n", (unsigned long)((size_t)(i & ~63u) << MM_PAGE_SHIFT), line);
+        mm_printf("%06lx: %s\n", (unsigned long)(i & ~63u) << MM_PAGE_SHIFT, line);
     }
 }
 

@@ -185,6 +185,35 @@ static size_t usable(const mm_heap *h, size_t idx)
     return (size_t)mm_desc(h, idx)->len << MM_PAGE_SHIFT;
 }
 
+/* Failure injection (debug builds, mm_fail_after): counts an allocation
+ * call and says whether it is the one (or, sticky, one of those) to fail. */
+static bool inject_fail(mm_heap *h)
+{
+#if MM_CFG_DEBUG
+    h->alloc_calls++;
+    if (h->fail_in != 0u && --h->fail_in == 0u) {
+        h->fail_in = h->fail_sticky; /* sticky: the next call fails too */
+        return true;
+    }
+#else
+    (void)h;
+#endif
+    return false;
+}
+
+/* mm_alloc inside the lock, with the debug build's injection and fill. */
+static void *alloc_locked(mm_heap *h, size_t size)
+{
+    if (size != 0 && inject_fail(h)) {
+        return fail(h, MM_ENOMEM);
+    }
+    void *p = alloc_unlocked(h, size);
+    if (MM_CFG_DEBUG && p != NULL) {
+        memset(p, MM_CFG_POISON_FRESH, usable(h, mm_page_of(h, p)));
+    }
+    return p;
+}
+
 /* Everything mm_alloc does beyond the unlocked small fast path. */
 static __attribute__((noinline)) void *alloc_slow(mm_heap *h, size_t size)
 {
@@ -192,10 +221,7 @@ static __attribute__((noinline)) void *alloc_slow(mm_heap *h, size_t size)
         return large_alloc(h, size); /* large fast path */
     }
     uint32_t st = heap_lock();
-    void *p = alloc_unlocked(h, size);
-    if (MM_CFG_DEBUG && p != NULL) {
-        memset(p, MM_CFG_POISON_FRESH, usable(h, mm_page_of(h, p)));
-    }
+    void *p = alloc_locked(h, size);
     heap_unlock(st);
     return p;
 }
@@ -283,7 +309,9 @@ size_t mm_usable_size(const mm_heap *h, const void *p)
     }
     uint32_t st = heap_lock();
     size_t idx, n = 0;
-    if (lookup(h, p, "mm_usable_size", false, &idx)) {
+    if (lookup(h, p, "mm_usable_size", false, &idx) &&
+        (!mm_is_pool(h->cmap[idx]) ||
+         mm_small_live_ok(h, idx, h->cmap[idx], p, "mm_usable_size", false, MM_CFG_DEBUG))) {
         n = usable(h, idx);
     }
     heap_unlock(st);
@@ -310,14 +338,19 @@ static void *realloc_move(mm_heap *h, void *p, size_t idx, size_t size)
 static void *realloc_unlocked(mm_heap *h, void *p, size_t size)
 {
     if (p == NULL) {
-        return alloc_unlocked(h, size);
+        return alloc_locked(h, size);
     }
     size_t idx;
-    if (!lookup(h, p, "mm_realloc", true, &idx)) {
+    if (!lookup(h, p, "mm_realloc", true, &idx) ||
+        (mm_is_pool(h->cmap[idx]) &&
+         !mm_small_live_ok(h, idx, h->cmap[idx], p, "mm_realloc", true, MM_CFG_DEBUG))) {
         return NULL;
     }
     if (size == 0) {
         return fail(h, MM_EZERO);
+    }
+    if (inject_fail(h)) {
+        return fail(h, MM_ENOMEM);
     }
     uint8_t mark = h->cmap[idx];
     if (mm_is_pool(mark)) {
@@ -336,6 +369,39 @@ void *mm_realloc(mm_heap *h, void *p, size_t size)
     void *q = realloc_unlocked(h, p, size);
     heap_unlock(st);
     return q;
+}
+
+void *mm_realloc_err(mm_heap *h, void *p, size_t size, mm_err *err)
+{
+    uint32_t st = heap_lock();
+    void *q = realloc_unlocked(h, p, size);
+    *err = q != NULL ? MM_OK : h->err; /* read before an ISR may call in */
+    heap_unlock(st);
+    return q;
+}
+
+void mm_fail_after(mm_heap *h, uint32_t n, bool sticky)
+{
+#if MM_CFG_DEBUG
+    uint32_t st = heap_lock();
+    h->fail_in = n;
+    h->fail_sticky = sticky ? 1u : 0u;
+    heap_unlock(st);
+#else
+    (void)h;
+    (void)n;
+    (void)sticky;
+#endif
+}
+
+uint32_t mm_alloc_calls(const mm_heap *h)
+{
+#if MM_CFG_DEBUG
+    return h->alloc_calls;
+#else
+    (void)h;
+    return 0;
+#endif
 }
 
 void mm_set_owner(mm_heap *h, void *p, void **owner)

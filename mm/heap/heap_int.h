@@ -161,6 +161,11 @@ struct mm_heap {
     uint32_t pages_large;
     uint32_t large_blocks;
     uint32_t pages_peak;   /* recorded at decreases (mm_peak_pages) */
+#if MM_CFG_DEBUG
+    uint32_t fail_in;      /* mm_fail_after: calls until one fails (0: off) */
+    uint32_t fail_sticky;  /* 1: every call from then on fails */
+    uint32_t alloc_calls;  /* allocation calls so far (mm_alloc_calls) */
+#endif
     uint8_t cmap[];        /* one mark per page, and cmap[npages] = MM_C_NONE */
 };
 
@@ -528,6 +533,14 @@ void *mm__small_slow(mm_heap *h, size_t c);
  * boundary, handed out, not already free; reports and returns false
  * otherwise. O(blocks per pool). */
 bool mm_small_free_ok(mm_heap *h, size_t idx, size_t c, const void *p);
+
+/* The same checks for any entry point fn ("mm_realloc", ...): block
+ * boundary, handed out, its pool not empty, and with walk not on its
+ * pool's free list (O(blocks per pool)); a freed block is reported as
+ * "freed block" ("double free" for mm_free). writable: the report records
+ * mm_last_error. Returns false after reporting. */
+bool mm_small_live_ok(const mm_heap *h, size_t idx, size_t c, const void *p,
+                      const char *fn, bool writable, bool walk);
 
 /* Gives back every current pool with no block in use (the only pools that
  * can be all free: any other is given back by its last free). Returns true

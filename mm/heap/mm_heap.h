@@ -87,17 +87,24 @@
  * pointer. Always checked (a few instructions): inside this heap's pages,
  * 8-byte aligned, on a pool page or at the start of a live large block
  * (which also catches a large block freed twice); and mm_free of a small
- * block whose pool has no block in use. With MM_CFG_DEBUG=1 also: on a
- * block boundary of its pool, handed out (below the pool's bump pointer),
- * and not already on its pool's free list. A failed check calls
+ * block whose pool has no block in use. mm_realloc and mm_usable_size
+ * also check, in every build, that a small block is on a block boundary
+ * of its pool, handed out (below the pool's bump pointer) and in a pool
+ * with blocks in use (their cost is small beside a copy). With
+ * MM_CFG_DEBUG=1, all four also check that a small block is not already
+ * on its pool's free list (mm_free: also the boundary and bump tests).
+ * A failed check calls
  * mm_port_misuse(__FILE__, __LINE__, "<function>: <what> 0x<ptr>") with
  * <what> one of "foreign pointer", "misaligned pointer", "pointer to no
  * live block", "double free" (mm_free) or "freed block" (the others), sets
  * mm_last_error (MM_EFOREIGN, MM_EALIGN, MM_EFOREIGN, MM_EDOUBLE) and
  * changes nothing else.
- * Not caught without MM_CFG_DEBUG: a second free of a small block while
- * its pool has other blocks in use, and an 8-aligned pointer into the
- * middle of a small block; both corrupt a free list (mm_check finds it).
+ * mm_usable_size reports but, h being read-only there, does not set
+ * mm_last_error.
+ * Not caught without MM_CFG_DEBUG: a second free (or a realloc or
+ * usable_size) of a freed small block while its pool has other blocks in
+ * use, and (mm_free only) an 8-aligned pointer into the middle of a small
+ * block; mm_free's corrupt a free list (mm_check finds it).
  *
  * ---- Debug poison (MM_CFG_DEBUG=1) ----
  * A block handed out by mm_alloc is filled with MM_CFG_POISON_FRESH (0xCD); a
@@ -167,6 +174,14 @@ void mm_free(mm_heap *h, void *p);
  * - Misuse of p (see "Misuse"): NULL, reported, nothing changes.
  * O(1) plus the copy. */
 void *mm_realloc(mm_heap *h, void *p, size_t size);
+
+/* mm_realloc (p NULL: an allocation) that also stores in *err the
+ * outcome of this very call: MM_OK, or its error (as mm_last_error would
+ * say). *err is read inside the call's critical section, so an interrupt
+ * whose own allocation fails right after cannot change it; mm_last_error
+ * is shared by every caller of h, an ISR's included. Decide a retry on
+ * *err, not on mm_last_error. O(as mm_realloc); ISR-safe as mm_realloc. */
+void *mm_realloc_err(mm_heap *h, void *p, size_t size, mm_err *err);
 
 /* Bytes actually reserved for the block: its class block size (small) or
  * its pages (large). 0 (with misuse reported; mm_last_error is not set, h
@@ -256,6 +271,20 @@ size_t mm_high_water(const mm_heap *h);
  * of the largest length bucket). */
 size_t mm_largest_free(const mm_heap *h);
 size_t mm_fragmentation(const mm_heap *h);
+
+/* ---- failure injection (tests; MM_CFG_DEBUG=1 builds only) ---- */
+
+/* Makes the n-th allocation call from now fail with MM_ENOMEM (an
+ * allocation call: mm_alloc or mm_realloc of a size > 0; n = 1 is the next
+ * one), and with sticky every call after it too, until the next
+ * mm_fail_after. n = 0 disarms. Nothing else changes: the failed call
+ * leaves the heap as an ordinary MM_ENOMEM does. In a release build it
+ * does nothing. O(1). */
+void mm_fail_after(mm_heap *h, uint32_t n, bool sticky);
+
+/* Allocation calls made on h so far (as mm_fail_after counts them); 0 in a
+ * release build. O(1). */
+uint32_t mm_alloc_calls(const mm_heap *h);
 
 /* ---- diagnostics ---- */
 

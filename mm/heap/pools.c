@@ -410,26 +410,42 @@ void mm__small_double_free(mm_cls *k, size_t c, void *p)
 
 bool mm_small_free_ok(mm_heap *h, size_t idx, size_t c, const void *p)
 {
+    return mm_small_live_ok(h, idx, c, p, "mm_free", true, true);
+}
+
+bool mm_small_live_ok(const mm_heap *h, size_t idx, size_t c, const void *p,
+                      const char *fn, bool writable, bool walk)
+{
+    mm_heap *w = writable ? (mm_heap *)(uintptr_t)h : NULL; /* records err */
+    bool is_free = fn[3] == 'f'; /* "mm_free": a freed block is a double free */
     size_t s = mm_class_size(c);
     size_t head = mm_pool_head(h, idx);
     size_t off = (size_t)((const char *)p - mm_page_addr(h, head));
     if (off % s != 0 || off >= (size_t)h->per_pool[c] * s) {
-        mm_misuse(h, __FILE__, __LINE__, MM_EALIGN, "mm_free", "misaligned pointer", p);
+        mm_misuse(w, __FILE__, __LINE__, MM_EALIGN, fn, "misaligned pointer", p);
         return false;
     }
     const char *bump = h->bump[c];
     if (bump != NULL && mm_pool_head(h, mm_page_of(h, bump)) == head &&
         (const char *)p >= bump) {
-        mm_misuse(h, __FILE__, __LINE__, MM_EFOREIGN, "mm_free", "pointer to no live block", p);
+        mm_misuse(w, __FILE__, __LINE__, MM_EFOREIGN, fn, "pointer to no live block", p);
+        return false;
+    }
+    const char *freed = is_free ? "double free" : "freed block";
+    if (head == h->cur[c] && h->cls[c].s.used == 0) {
+        /* the current pool with none in use (any other pool holds a live
+         * block: it is given back with its last) */
+        mm_misuse(w, __FILE__, __LINE__, MM_EDOUBLE, fn, freed, p);
         return false;
     }
     /* the pool's free blocks: the class list of the current pool, or the
      * pool's own list; at most per_pool of them */
     size_t bound = h->per_pool[c];
-    const void *b = head == h->cur[c] ? h->cls[c].s.head : (const void *)h->pfree[head];
+    const void *b = !walk ? NULL
+                  : head == h->cur[c] ? h->cls[c].s.head : (const void *)h->pfree[head];
     for (size_t n = 0; b != NULL && n <= bound; n++) {
         if (b == p) {
-            mm_misuse(h, __FILE__, __LINE__, MM_EDOUBLE, "mm_free", "double free", p);
+            mm_misuse(w, __FILE__, __LINE__, MM_EDOUBLE, fn, freed, p);
             return false;
         }
         b = *(void *const *)b;

@@ -14,12 +14,23 @@
  *     compact, which moves large blocks).
  *     A setattr on a dict class's instance may move every instance of
  *     that class to a wider block (types/inst.c); handles stay.
- * H2. A handle is `index | epoch << 20` (bit 31 clear) naming slot `index`
- *     of the runtime's handle table. A slot's EPOCH is bumped every time
- *     its object dies, and a slot whose epoch would wrap is retired
- *     for good, so a handle from an earlier life never matches a later
- *     occupant: stale and forged handles are always told apart from live
- *     ones, never silently reach a reused slot.
+ * H2. A handle is `index | tag << 17 | epoch << 20` (bit 31 clear)
+ *     naming slot `index` of the handle table of the runtime whose TAG it
+ *     carries. A slot's EPOCH is bumped every time its object dies, and a
+ *     slot whose epoch would wrap is retired for good, so a handle from an
+ *     earlier life never matches a later occupant: stale and forged
+ *     handles are always told apart from live ones, never silently reach
+ *     a reused slot.
+ *     The tag (3 bits) tells runtimes apart: runtimes live at the same
+ *     time (mm_rt_init'ed, not yet mm_rt_fini'ed) always have different
+ *     tags (mm_rt_init refuses a ninth, MMO_FULL), so a handle of one
+ *     live runtime given to another is always caught by every checked
+ *     path, whatever its index and epoch ("handle of another runtime").
+ *     This is a guarantee, not a probability. Not caught: a handle of a
+ *     runtime already finalised, once its tag has been handed to a newer
+ *     runtime (tags are handed out round-robin, so at least 7 other
+ *     runtimes were initialised in between); the unchecked fast paths
+ *     (MM_CFG_CHECKED_HANDLES=0) check nothing, as for any forged handle.
  * H3. The refcount lives in the slot, next to the epoch, not in the
  *     object: slot.meta = (refcount-1) << 12 | flag << 11 | epoch. That makes
  *     incref one add to a word found from the handle alone, and decref one
@@ -130,12 +141,16 @@ typedef struct mm_rt mm_rt;
 typedef uint32_t mm_h;
 
 #define MM_NULL ((mm_h)0)
-#define MM_H_INDEX_BITS 20u
-#define MM_H_INDEX_MASK ((1u << MM_H_INDEX_BITS) - 1u)
+#define MM_H_INDEX_BITS 20u                   /* index and tag: bits 0..19 */
+#define MM_H_TAG_BITS 3u                      /* bits 17..19: the runtime */
+#define MM_H_SLOT_BITS (MM_H_INDEX_BITS - MM_H_TAG_BITS)
+#define MM_H_INDEX_MASK ((1u << MM_H_SLOT_BITS) - 1u)
+#define MM_H_TAG_MASK (((1u << MM_H_TAG_BITS) - 1u) << MM_H_SLOT_BITS)
 #define MM_H_EPOCH_BITS 11u                     /* bits 20..30 */
 #define MM_H_EPOCH_MAX ((1u << MM_H_EPOCH_BITS) - 1u)
 #define MM_H_IMMORTAL 0x80000000u             /* bit 31: flash small int */
-#define MM_MAX_SLOTS (1u << MM_H_INDEX_BITS)  /* table capacity limit */
+#define MM_MAX_SLOTS (1u << MM_H_SLOT_BITS)   /* table capacity limit */
+#define MM_MAX_RUNTIMES (1u << MM_H_TAG_BITS) /* live at once (H2) */
 
 static_assert(MM_H_INDEX_BITS + MM_H_EPOCH_BITS + 1u == 32u, "handle layout");
 
@@ -143,6 +158,7 @@ static_assert(MM_H_INDEX_BITS + MM_H_EPOCH_BITS + 1u == 32u, "handle layout");
 #define MM_HERE __FILE__, __LINE__
 
 static inline uint32_t mm_h_index(mm_h h) { return h & MM_H_INDEX_MASK; }
+static inline uint32_t mm_h_tag(mm_h h) { return (h & MM_H_TAG_MASK) >> MM_H_SLOT_BITS; }
 static inline uint32_t mm_h_epoch(mm_h h)
 {
     return (h >> MM_H_INDEX_BITS) & MM_H_EPOCH_MAX;
@@ -178,7 +194,7 @@ static_assert((MM_HDR_SLOT_MASK ^ MM_HDR_TYPE_MASK ^ MM_HDR_GCGEN_MASK ^
                MM_HDR_GC_SCANNED ^ MM_HDR_GC_REACHED ^ MM_HDR_TRACKED ^
                MM_HDR_IMMORTAL) == 0xFFFFFFFFu,
               "header fields tile the word");
-static_assert(MM_HDR_SLOT_MASK == MM_H_INDEX_MASK, "back-link holds an index");
+static_assert(MM_H_INDEX_MASK <= MM_HDR_SLOT_MASK, "back-link holds an index");
 
 static inline uint32_t mm_hdr_make(uint32_t type, uint32_t slot)
 {
@@ -298,7 +314,7 @@ typedef enum {
     MMO_INDEX,     /* index / slot out of range (misuse reported) */
     MMO_KEY,       /* key not found (not a misuse) */
     MMO_STOP,      /* iterator exhausted (not a misuse) */
-    MMO_FULL,      /* a fixed table (classes) is full */
+    MMO_FULL,      /* a fixed table (classes, live runtimes) is full */
     MMO_CORRUPT,   /* mm_obj_check found an inconsistency */
 } mm_status;
 
@@ -322,8 +338,12 @@ typedef struct mm_class {
  * pinned, caller-owned) or, if table_mem is NULL, a table_bytes block from
  * the heap (pinned). Capacity: table_bytes / 8 B on Cortex-M slots, minus
  * the sink, at most MM_MAX_SLOTS-1 objects (8 B per slot on Cortex-M).
- * Returns MMO_OK, MMO_NOMEM (no table block) or MMO_INDEX (fewer than 2
- * slots). O(1): slots are initialised lazily. */
+ * Takes the runtime's tag (H2): the next free one after the last handed
+ * out; mm_rt_init on a struct that is still a live runtime first ends that
+ * runtime (as mm_rt_fini, except that an owned table is not freed).
+ * Returns MMO_OK, MMO_NOMEM (no table block), MMO_INDEX (fewer than 2
+ * slots) or MMO_FULL (MM_MAX_RUNTIMES runtimes live already). O(1): slots
+ * are initialised lazily. Not ISR-safe. */
 mm_status mm_rt_init(mm_rt *rt, mm_heap *heap, void *table_mem, size_t table_bytes);
 
 /* Frees the table if it came from the heap. Live objects are not freed

@@ -133,8 +133,41 @@ static bool type_masks_agree(void)
 
 /* --------------------------------------------------------- init and fini */
 
+/* The live runtimes by tag (H2): the address of each live runtime's
+ * struct, NULL for a free tag. Tags are handed out round-robin from
+ * next_tag, so a finalised runtime's tag is reissued as late as possible.
+ * mm_rt_init and mm_rt_fini are not ISR-safe: nothing else touches these. */
+static const mm_rt *rt_by_tag[MM_MAX_RUNTIMES];
+static uint32_t next_tag;
+
+/* Ends rt's tag if rt holds one (a re-init of a live runtime's struct). */
+static void tag_release(const mm_rt *rt)
+{
+    for (uint32_t t = 0; t < MM_MAX_RUNTIMES; t++) {
+        if (rt_by_tag[t] == rt) {
+            rt_by_tag[t] = NULL;
+        }
+    }
+}
+
+/* A free tag for rt, or false if MM_MAX_RUNTIMES runtimes are live. */
+static bool tag_take(const mm_rt *rt, uint32_t *tag)
+{
+    for (uint32_t i = 0; i < MM_MAX_RUNTIMES; i++) {
+        uint32_t t = (next_tag + i) % MM_MAX_RUNTIMES;
+        if (rt_by_tag[t] == NULL) {
+            rt_by_tag[t] = rt;
+            next_tag = (t + 1u) % MM_MAX_RUNTIMES;
+            *tag = t;
+            return true;
+        }
+    }
+    return false;
+}
+
 mm_status mm_rt_init(mm_rt *rt, mm_heap *heap, void *table_mem, size_t table_bytes)
 {
+    tag_release(rt);
     memset(rt, 0, sizeof *rt);
     rt->heap = heap;
     size_t n = table_bytes / sizeof(mm_slot);
@@ -144,9 +177,15 @@ mm_status mm_rt_init(mm_rt *rt, mm_heap *heap, void *table_mem, size_t table_byt
     if (n > MM_MAX_SLOTS) {
         n = MM_MAX_SLOTS;
     }
+    uint32_t tag;
+    if (!tag_take(rt, &tag)) {
+        return rt->err = MMO_FULL;
+    }
+    rt->hbase = tag << MM_H_SLOT_BITS;
     if (table_mem == NULL) {
         table_mem = mm_alloc(heap, n * sizeof(mm_slot));
         if (table_mem == NULL) {
+            tag_release(rt);
             return rt->err = MMO_NOMEM;
         }
         rt->table_owned = true;
@@ -162,6 +201,7 @@ mm_status mm_rt_init(mm_rt *rt, mm_heap *heap, void *table_mem, size_t table_byt
 
 void mm_rt_fini(mm_rt *rt)
 {
+    tag_release(rt);
     if (rt->table_owned) {
         mm_free(rt->heap, rt->tab);
     }
@@ -206,7 +246,7 @@ static mm_h slot_bind(mm_rt *rt, uint32_t idx, mm_obj *o)
     s->meta = meta_make(0, false, epoch);
     s->obj = o;
     rt->created++;
-    return mm_h_make(idx, epoch);
+    return mm__h_make(rt, idx, epoch);
 }
 
 /* Frees a live/dying slot: bump the epoch, or retire at wrap. */
@@ -249,12 +289,11 @@ void mm_rt_own(mm_rt *rt, void *p, void **owner)
     owner_register(rt, p, owner);
 }
 
-static void *try_alloc(mm_rt *rt, void **body, size_t size)
+/* One attempt; *err is this call's own outcome (never mm_last_error,
+ * which an interrupt's failing allocation may have changed since). */
+static void *try_alloc(mm_rt *rt, void **body, size_t size, mm_err *err)
 {
-    if (body != NULL) {
-        return mm_realloc(rt->heap, *body, size);
-    }
-    return mm_alloc(rt->heap, size);
+    return mm_realloc_err(rt->heap, body != NULL ? *body : NULL, size, err);
 }
 
 void *mm_rt_alloc(mm_rt *rt, void **body, size_t size)
@@ -262,10 +301,11 @@ void *mm_rt_alloc(mm_rt *rt, void **body, size_t size)
     if (rt->alloc_hook != NULL) {
         rt->alloc_hook(rt); /* collector torture mode */
     }
-    void *p = try_alloc(rt, body, size);
-    if (p == NULL && rt->oom_hook != NULL && mm_last_error(rt->heap) == MM_ENOMEM) {
+    mm_err err;
+    void *p = try_alloc(rt, body, size, &err);
+    if (p == NULL && rt->oom_hook != NULL && err == MM_ENOMEM) {
         rt->oom_hook(rt, size);
-        p = try_alloc(rt, body, size);
+        p = try_alloc(rt, body, size, &err);
     }
     if (p == NULL) {
         rt->err = MMO_NOMEM;
@@ -428,7 +468,8 @@ uint32_t mm_class_register(mm_rt *rt, const mm_class *cls)
 /* ------------------------------------------------------------ validation */
 
 typedef enum {
-    HC_LIVE, HC_IMMORTAL, HC_NULL, HC_FORGED, HC_FREED, HC_REUSED, HC_DYING
+    HC_LIVE, HC_IMMORTAL, HC_NULL, HC_FORGED, HC_FREED, HC_REUSED, HC_DYING,
+    HC_FOREIGN
 } hclass;
 
 /* A free (not retired) slot with epoch g last held epoch g-1. */
@@ -451,9 +492,10 @@ static_assert((MM_H_IMMORTAL >> MM_H_INDEX_BITS) == MM_META_DYING,
               "immortal bit lands on the DYING flag");
 static inline bool live_fast(const mm_rt *rt, mm_h h)
 {
-    uint32_t idx = mm_h_index(h);
+    uint32_t idx = mm__h_slot(rt, h);
     if (idx >= rt->fresh) {
-        return false; /* never used (index 0, the sink, has obj NULL) */
+        return false; /* never used, or another runtime's tag (index 0,
+                         the sink, has obj NULL) */
     }
     const mm_slot *s = &rt->tab[idx];
     return s->obj != NULL &&
@@ -472,7 +514,13 @@ static hclass classify(const mm_rt *rt, mm_h h)
         return mm__small_int_valid(h) ? HC_IMMORTAL : HC_FORGED;
     }
     uint32_t idx = mm_h_index(h), epoch = mm_h_epoch(h);
-    if (idx == 0 || idx >= rt->fresh || epoch == 0) {
+    if (idx == 0) {
+        return HC_FORGED; /* index 0 (the sink) is never issued */
+    }
+    if ((h & MM_H_TAG_MASK) != rt->hbase) {
+        return HC_FOREIGN;
+    }
+    if (idx >= rt->fresh || epoch == 0) {
         return HC_FORGED;
     }
     const mm_slot *s = &rt->tab[idx];
@@ -496,6 +544,7 @@ static const char *hclass_msg(hclass c, bool decref)
                       : "stale handle: object already freed";
     case HC_REUSED: return "stale handle: object freed, slot since reused";
     case HC_DYING: return "handle of an object being freed";
+    case HC_FOREIGN: return "handle of another runtime";
     default: return "handle ok";
     }
 }
@@ -717,7 +766,7 @@ zero_reached(mm_rt *rt, mm_slot *s, uint32_t idx, uint32_t epoch, mm_obj *o)
         /* type ids 32.. alias 0..15: never in the mask, nor is the int's */
         uint32_t f0, f1;
         MM__PAIR_LOAD_AT(o, 4, f0, f1);
-        static_assert(MM_H_INDEX_MASK == 0xFFFFFFFFu >> 12, "index: the low 20 bits");
+        static_assert(MM_H_INDEX_BITS == 32u - 12u, "index and tag: the low 20 bits");
         z = (f0 | f1) << 12; /* 0: both null or immortal (index 0) */
     } else {
         z = (hdr & MM_HDR_TYPE_MASK) ^ (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT;
@@ -844,7 +893,7 @@ mm_h mm_slot_handle(const mm_rt *rt, uint32_t idx)
     if (mm_slot_obj(rt, idx) == NULL) {
         return MM_NULL;
     }
-    return mm_h_make(idx, meta_epoch(rt->tab[idx].meta));
+    return mm__h_make(rt, idx, meta_epoch(rt->tab[idx].meta));
 }
 
 mm_h mm_obj_handle(const mm_rt *rt, const mm_obj *o)
@@ -927,7 +976,7 @@ static bool check_free_list(const mm_rt *rt, mm_obj_report *rep, uint32_t *nfree
     for (uint32_t i = rt->free_head; i != 0; i = meta_field(rt->tab[i].meta)) {
         if (i >= rt->fresh || rt->tab[i].obj != NULL || meta_retired(rt->tab[i].meta) ||
             ++n > rt->cap) {
-            return fail(rep, mm_h_make(i, 0), "free list broken");
+            return fail(rep, mm__h_make(rt, i, 0), "free list broken");
         }
     }
     *nfree = n;
@@ -941,7 +990,7 @@ static void count_refs(mm_rt *rt, const mm_h *ext, size_t n_ext, check_ctx *cx)
         mm_obj *o = rt->tab[i].obj;
         const mm_type *t = o != NULL ? mm_obj_type(rt, o) : NULL;
         if (t != NULL && t->traverse != NULL) {
-            cx->parent = mm_h_make(i, meta_epoch(rt->tab[i].meta));
+            cx->parent = mm__h_make(rt, i, meta_epoch(rt->tab[i].meta));
             t->traverse(rt, o, count_child, cx);
         }
     }
@@ -960,7 +1009,7 @@ static void count_refs(mm_rt *rt, const mm_h *ext, size_t n_ext, check_ctx *cx)
 static bool check_slot(const mm_rt *rt, uint32_t i, mm_obj_report *rep)
 {
     const mm_slot *s = &rt->tab[i];
-    mm_h h = mm_h_make(i, meta_epoch(s->meta));
+    mm_h h = mm__h_make(rt, i, meta_epoch(s->meta));
     if (meta_dying(s->meta)) {
         return fail(rep, h, "object left dying outside a drain");
     }
@@ -1002,7 +1051,7 @@ mm_status mm_obj_check(mm_rt *rt, const mm_h *ext, size_t n_ext,
         if (rt->tab[i].obj != NULL && mm_rc_get(rt, i) != scratch[i]) {
             rep->stored = mm_rc_get(rt, i);
             rep->derived = scratch[i];
-            fail(rep, mm_h_make(i, meta_epoch(rt->tab[i].meta)),
+            fail(rep, mm__h_make(rt, i, meta_epoch(rt->tab[i].meta)),
                  "refcount differs from references found");
         }
     }

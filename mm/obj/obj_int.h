@@ -125,6 +125,7 @@ struct mm_rt {
     uint32_t inst16_classes; /* see inst16 */
     void (*alloc_hook)(mm_rt *rt);
     uint32_t nclasses;
+    uint32_t hbase;        /* the runtime's tag << MM_H_SLOT_BITS (H2) */
     const mm_class *classes[MM_CFG_MAX_CLASSES];
     /* Per class (types/inst.c): a dict class's state, a small heap block
      * that exists while the class has a live instance, else NULL. */
@@ -136,6 +137,20 @@ struct mm_rt {
     mm_h *intern;
     uint32_t intern_cap, intern_used, intern_fill;
 };
+
+/* Internal: the handle of slot idx at epoch gen, with the runtime's tag. */
+static inline mm_h mm__h_make(const mm_rt *rt, uint32_t idx, uint32_t gen)
+{
+    return mm_h_make(idx, gen) | rt->hbase;
+}
+
+/* Internal: the slot index a handle names in rt, or a value >= any
+ * table's size (MM_MAX_SLOTS or more) if its tag is another runtime's:
+ * the index field, tag included, less rt's tag. */
+static inline uint32_t mm__h_slot(const mm_rt *rt, mm_h h)
+{
+    return ((h & ((1u << MM_H_INDEX_BITS) - 1u)) - rt->hbase) & ((1u << MM_H_INDEX_BITS) - 1u);
+}
 
 /* Is an alloc_hook attached? Only the collector's torture mode attaches
  * one (mm_gc_init, MM_CFG_GC_TORTURE), so other builds test nothing. */
@@ -275,7 +290,7 @@ static inline mm_h mm__obj_new_fast(mm_rt *rt, uint32_t hdr, size_t size, mm_obj
     o->hdr = hdr | idx;
     rt->err = MMO_OK;
     *out = o;
-    return mm_h_make(idx, epoch);
+    return mm__h_make(rt, idx, epoch);
 }
 
 /* Internal: slot s (index idx) of an object just freed goes on the free
@@ -360,7 +375,7 @@ void mm__decref_last(mm_rt *rt, mm_slot *s, uint32_t idx);
  * written; the sink has obj NULL. */
 static inline bool mm_decref_at(mm_rt *rt, mm_h h, const char *file, int line)
 {
-    uint32_t idx = h & MM_H_INDEX_MASK;
+    uint32_t idx = mm__h_slot(rt, h); /* another runtime's: beyond fresh */
     uint32_t fresh;
     mm_slot *tab;
     mm__rt_fresh_tab(rt, &fresh, &tab);

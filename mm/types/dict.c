@@ -342,15 +342,41 @@ size_t mm_dict_capacity_at(const mm_rt *rt, mm_h dh, const char *file, int line)
     return d != NULL ? d->cap : 0u;
 }
 
+/* The iteration cursor: the index of the entry after the last one
+ * returned in the low DICT_POS_BITS bits (the whole cursor is 0: not
+ * started), and above them a stamp of the dict's size at that call. A table has fewer than
+ * 2^DICT_POS_BITS entries (12 B each: more than any target's RAM). */
+#define DICT_POS_BITS 20u
+#define DICT_POS_MASK ((1u << DICT_POS_BITS) - 1u)
+#define DICT_STAMP_MASK ((size_t)UINT32_MAX >> DICT_POS_BITS)
+
+/* The dict's size folded into the stamp's bits: every insert and every
+ * delete moves it by one (a resize happens only inside an insert). */
+static size_t dict_stamp(const dict_obj *d)
+{
+    return (size_t)d->used & DICT_STAMP_MASK;
+}
+
 bool mm_dict_next_at(const mm_rt *rt, mm_h dh, size_t *pos, mm_h *key, mm_h *value,
                      const char *file, int line)
 {
     const dict_obj *d = get_dict(rt, dh, file, line);
-    for (size_t i = *pos; d != NULL && i < d->cap; i++) {
+    if (d == NULL) {
+        return false;
+    }
+    size_t stamp = dict_stamp(d);
+    size_t i = *pos & DICT_POS_MASK; /* the next entry to look at */
+    if (*pos != 0) {
+        if (*pos >> DICT_POS_BITS != stamp) {
+            mm_port_misuse(file, line, "dict_next: dictionary changed size during iteration");
+            return false;
+        }
+    }
+    for (; i < d->cap; i++) {
         if (key_live(ents(d)[i].key)) {
             *key = ents(d)[i].key;
             *value = ents(d)[i].value;
-            *pos = i + 1u;
+            *pos = (i + 1u) | stamp << DICT_POS_BITS;
             return true;
         }
     }

@@ -72,7 +72,7 @@ static const int_obj small_ints[MM_SMALL_INT_COUNT] = {
 
 bool mm__small_int_valid(mm_h h)
 {
-    return mm_h_is_immortal(h) && mm_h_index(h) == 0 &&
+    return mm_h_is_immortal(h) && (h & ((1u << MM_H_INDEX_BITS) - 1u)) == 0 &&
            mm_h_epoch(h) < (uint32_t)MM_SMALL_INT_COUNT;
 }
 

@@ -189,8 +189,14 @@ size_t mm_dict_len_at(const mm_rt *rt, mm_h d, const char *file, int line);
 size_t mm_dict_capacity_at(const mm_rt *rt, mm_h d, const char *file, int line);
 #define mm_dict_capacity(...) mm_dict_capacity_at(__VA_ARGS__, MM_HERE)
 
-/* Iteration: start with *pos = 0; returns true with BORROWED *key and *value
- * for the next entry, false at the end. No mutation during iteration. */
+/* Iteration: start with *pos = 0 (an opaque cursor after that); returns
+ * true with BORROWED *key and *value for the next entry, false at the end.
+ * An insert, delete or resize between two calls of one iteration is
+ * misuse (CPython's RuntimeError): reported at the caller as
+ * "dict_next: dictionary changed size during iteration", and false is
+ * returned (the dict is unchanged). Replacing the value of an existing
+ * key is allowed. Not caught: changes between two calls whose size
+ * effects cancel out (one insert and one delete; 4096 net inserts). */
 bool mm_dict_next_at(const mm_rt *rt, mm_h d, size_t *pos, mm_h *key, mm_h *value,
                      const char *file, int line);
 #define mm_dict_next(...) mm_dict_next_at(__VA_ARGS__, MM_HERE)

@@ -31,6 +31,10 @@ uint32_t mm_port_lock(void)
     return (uint32_t)(lock_depth - 1);
 }
 
+static void (*unlock_hook)(void *arg);
+static void *unlock_arg;
+static bool in_hook;
+
 void mm_port_unlock(uint32_t state)
 {
     if (lock_depth <= 0) {
@@ -40,6 +44,17 @@ void mm_port_unlock(uint32_t state)
         mm_port_panic(__FILE__, __LINE__, "mm_port_unlock: unbalanced nesting");
     }
     lock_depth--;
+    if (lock_depth == 0 && unlock_hook != NULL && !in_hook) {
+        in_hook = true; /* the "interrupt" runs once, not nested in itself */
+        unlock_hook(unlock_arg);
+        in_hook = false;
+    }
+}
+
+void port_set_unlock_hook(void (*fn)(void *arg), void *arg)
+{
+    unlock_hook = fn;
+    unlock_arg = arg;
 }
 
 int port_lock_depth(void)

@@ -5,7 +5,9 @@
  * Behaviour of the port itself:
  * - mm_port_lock/unlock: a nesting counter. Unlocking more than was locked,
  *   or with a state that is not the depth handed out by the matching lock,
- *   is a panic (an unbalanced critical section is a library bug).
+ *   is a panic (an unbalanced critical section is a library bug). When the
+ *   outermost section ends, an unlock hook (if set) runs: a simulated
+ *   interrupt that was held off by the lock.
  * - mm_port_panic: prints "file:line: msg" to stderr and abort()s.
  * - mm_port_misuse: prints "misuse: file:line: msg" to stderr and records
  *   the message (count + copy of the last one). If misuse has been made
@@ -41,5 +43,8 @@ size_t port_capture_dropped(void);   /* bytes dropped by the last capture */
 
 /* ---- lock observation ---- */
 int port_lock_depth(void);           /* current nesting depth (0 = unlocked) */
+/* fn(arg) runs each time the outermost critical section ends, as a
+ * pending interrupt would (not from inside itself); NULL: none. */
+void port_set_unlock_hook(void (*fn)(void *arg), void *arg);
 
 #endif /* PORT_HOST_H */

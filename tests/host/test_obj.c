@@ -170,10 +170,11 @@ static void test_misuse_stale_forged_double(void **state)
 
     /* forged: index never used, epoch never issued, index 0, bad
      * immortal, and the dict tombstone value */
+    const mm_h tag = y & MM_H_TAG_MASK; /* this runtime's (mm_obj.h, H2) */
     const mm_h forged[] = {
-        mm_h_make(SLOTS - 1, 1), mm_h_make(mm_h_index(y), mm_h_epoch(y) + 1),
+        mm_h_make(SLOTS - 1, 1) | tag, mm_h_make(mm_h_index(y), mm_h_epoch(y) + 1) | tag,
         mm_h_make(0, 3), MM_H_IMMORTAL | (300u << MM_H_INDEX_BITS),
-        MM_H_IMMORTAL | 5u, MM_DICT_DUMMY, mm_h_make(mm_h_index(y), 0),
+        MM_H_IMMORTAL | 5u, MM_DICT_DUMMY, mm_h_make(mm_h_index(y), 0) | tag,
     };
     for (size_t i = 0; i < sizeof forged / sizeof forged[0]; i++) {
         assert_null(mm_deref(rt, forged[i]));

@@ -222,7 +222,7 @@ static void test_checked_boundaries(void **state)
     assert_true(mm_incref_at(rt, mm_small_int(7), MM_HERE));
     assert_true(mm_decref_at(rt, mm_small_int(7), MM_HERE));
     /* a forged handle (never issued index) */
-    assert_false(mm_decref_at(rt, mm_h_make(SLOTS - 2u, 1), MM_HERE));
+    assert_false(mm_decref_at(rt, mm_h_make(SLOTS - 2u, 1) | (x & MM_H_TAG_MASK), MM_HERE));
     assert_misuse("forged");
     assert_int_equal(port_misuse_count(), 0);
     fx_check(&F, MM_NULL);

@@ -354,5 +354,6 @@ TT_CRASH_CASE(obj_stale_handle_crashes, "2:slot since reused")
 TT_CRASH_CASE(obj_forged_handle_crashes, "2:forged handle")
 {
     mm_rt *rt = rt_open(16);
-    (void)mm_list_len(rt, mm_h_make(9, 1));
+    mm_h l = mm_list_new(rt, 0); /* for this runtime's tag (mm_obj.h, H2) */
+    (void)mm_list_len(rt, mm_h_make(9, 1) | (l & MM_H_TAG_MASK));
 }
