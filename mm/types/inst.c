@@ -286,7 +286,7 @@ static bool move_instances(mm_rt *rt, uint32_t type, uint32_t w)
             break;
         }
         memcpy(nb, o, osz);
-        memcpy(nb + osz, &o, sizeof o);
+        memcpy(nb + osz, &o, sizeof o); // NOLINT(bugprone-sizeof-expression): the pointer itself is stored
         rt->tab[i].obj = (mm_obj *)(void *)nb;
     }
     for (uint32_t j = 1; j < i; j++) {
@@ -295,7 +295,7 @@ static bool move_instances(mm_rt *rt, uint32_t type, uint32_t w)
             continue;
         }
         mm_obj *old;
-        memcpy(&old, nb + osz, sizeof old);
+        memcpy(&old, nb + osz, sizeof old); // NOLINT(bugprone-sizeof-expression): the pointer itself is read back
         if (ok) {
             memset(nb + osz, 0, 2u * sizeof(mm_h));
             mm_free(rt->heap, old);
