@@ -22,7 +22,7 @@
 
 #include "heap/heap_int.h"
 
-_Static_assert(offsetof(struct mm_heap, cls) == 0, "class pairs first");
+static_assert(offsetof(struct mm_heap, cls) == 0, "class pairs first");
 
 /* ---- locking ---- */
 

@@ -26,6 +26,7 @@
 #ifndef MM_HEAP_INT_H
 #define MM_HEAP_INT_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -54,15 +55,15 @@
 /* Free runs are indexed by floor(log2 length) (lengths < 2^16): one list
  * per power of two and one bitmap word, as in o1heap. */
 #define MM_NBUCKET 16u
-_Static_assert(MM_MAX_PAGES < (1u << MM_NBUCKET), "run lengths fit the buckets");
+static_assert(MM_MAX_PAGES < (1u << MM_NBUCKET), "run lengths fit the buckets");
 
-_Static_assert(MM_CFG_SMALL_MAX % 8 == 0 && MM_CFG_SMALL_MAX >= 8,
+static_assert(MM_CFG_SMALL_MAX % 8 == 0 && MM_CFG_SMALL_MAX >= 8,
               "MM_CFG_SMALL_MAX must be a positive multiple of 8");
-_Static_assert(MM_NCLASS < MM_C_LARGE, "class index must stay below the page marks");
-_Static_assert(MM_PAGE_SHIFT != 0, "MM_CFG_PAGE_SIZE must be a power of two in 256..8192");
-_Static_assert(MM_CFG_SMALL_MAX <= MM_CFG_PAGE_SIZE * MM_CFG_POOL_MAX_PAGES,
+static_assert(MM_NCLASS < MM_C_LARGE, "class index must stay below the page marks");
+static_assert(MM_PAGE_SHIFT != 0, "MM_CFG_PAGE_SIZE must be a power of two in 256..8192");
+static_assert(MM_CFG_SMALL_MAX <= MM_CFG_PAGE_SIZE * MM_CFG_POOL_MAX_PAGES,
               "the largest class must fit one pool");
-_Static_assert(MM_CFG_POOL_MAX_PAGES >= 1 && MM_CFG_POOL_MAX_PAGES <= 8,
+static_assert(MM_CFG_POOL_MAX_PAGES >= 1 && MM_CFG_POOL_MAX_PAGES <= 8,
               "MM_CFG_POOL_MAX_PAGES must be 1..8");
 
 /* ---- page descriptors ---- */
@@ -91,7 +92,7 @@ typedef struct mm_pd {
     uint16_t head;
 } mm_pd;
 
-_Static_assert(sizeof(mm_pd) == 2 * sizeof(void *), "page descriptor size");
+static_assert(sizeof(mm_pd) == 2 * sizeof(void *), "page descriptor size");
 
 /* The value of u.pair for links prev and next (each < 2^16). */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__

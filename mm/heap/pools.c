@@ -38,7 +38,7 @@
 
 #include "heap/heap_int.h"
 
-_Static_assert(sizeof(void *) <= 8, "a free-list link fits the smallest block");
+static_assert(sizeof(void *) <= 8, "a free-list link fits the smallest block");
 
 /* ---- set-up ---- */
 
