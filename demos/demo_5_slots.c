@@ -71,8 +71,12 @@ int demo_slots(demo_env *env) {
     print_size(L("常规类内存占用:", "regular class instance:"), &regular_size);
     print_size(L("__slots__类内存占用:", "__slots__ class instance:"), &si);
     /* regular.__dict__: made now, the values move into it */
-    mm_h dict = mm_inst_dict(rt, regular);
-    DEMO_CHECK(dict != MM_NULL);
+    mm_h dict = mm_inst_dict(rt, regular); /* borrowed: the instance holds it */
+    if (dict == MM_NULL) { /* MemoryError: the users go back before failing */
+        mm_decref(rt, slot);
+        mm_decref(rt, regular);
+        return DEMO_FAIL("MemoryError making regular.__dict__");
+    }
     DEMO_CHECK(mm_getsizeof(rt, regular, &ri) == MMO_OK);
     DEMO_CHECK(mm_getsizeof(rt, dict, &rd) == MMO_OK);
     mm_printf("%s%s %lu %s; %s %lu + __dict__ %lu %s\n", DEMO_MCU,

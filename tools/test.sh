@@ -417,7 +417,7 @@ demo9_tests() {
 # million allocations would take minutes), made to fail (single
 # and sticky), each run ending consistent and at its baseline. A host
 # build (MM_CFG_DEBUG=1 for mm_fail_after, UBSan) of mm/ and demos/.
-OOM_DEMOS=${OOM_DEMOS:-"1 2 3 4 9 10"}
+OOM_DEMOS=${OOM_DEMOS:-"1 2 3 4 5 9 10"}
 oom_tests() {
     local dir=build/oom log=$LOG/oom-sweep.log
     mkdir -p $dir
