@@ -237,31 +237,33 @@ __attribute__((noinline)) void mm__pool_free(mm_heap *h, size_t idx, void *p)
 /* ---- refill ---- */
 
 /* Pages for a new pool of k pages when the wilderness has too few: an
- * indexed free run, else an idle current pool of another class (taken over
- * as it is if it has k pages, else given back and the take retried).
- * MM_NIL if none. */
+ * indexed free run, else idle current pools of other classes, one at a
+ * time (taken over as it is if it has k pages, else given back and the
+ * take retried) until the take succeeds or none is idle: at most MM_NCLASS
+ * rounds, on the out-of-pages path only. MM_NIL if none. */
 static __attribute__((noinline)) uint32_t pool_pages_slow(mm_heap *h, uint32_t k)
 {
-    uint32_t idx = mm_pages_take(h, k);
-    if (idx != MM_NIL) {
-        return idx;
-    }
-    uint32_t d = idle_find(h, MM_IDLE_PROBES);
-    if (d == MM_NCLASS) {
-        return MM_NIL;
-    }
-    idx = current_detach(h, d);
-    if (h->pool_pages[d] != k) {
+    for (;;) {
+        uint32_t idx = mm_pages_take(h, k);
+        if (idx != MM_NIL) {
+            return idx;
+        }
+        uint32_t d = idle_find(h, MM_IDLE_PROBES);
+        if (d == MM_NCLASS) {
+            return MM_NIL;
+        }
+        idx = current_detach(h, d);
+        if (h->pool_pages[d] == k) {
+            /* the same length: the pages change class in place (pool_new
+             * marks them), without a trip through the free runs */
+            h->pools_peak[d] = mm_peak_pools(h, d);
+            h->pools[d]--;
+            mm_note_pages(h);
+            h->pages_pool -= k;
+            return idx;
+        }
         pool_release(h, d, idx);
-        return mm_pages_take(h, k);
     }
-    /* the same length: the pages change class in place (pool_new marks
-     * them), without a trip through the free runs */
-    h->pools_peak[d] = mm_peak_pools(h, d);
-    h->pools[d]--;
-    mm_note_pages(h);
-    h->pages_pool -= k;
-    return idx;
 }
 
 /* A new current pool for class c (which has none): from the wilderness (no
