@@ -4,6 +4,7 @@
 #   make test                           everything CI runs (installs what is missing)
 #   make bench                          allocator benchmarks under -icount (mps2-an385)
 #   make size                           flash and RAM per board and per module
+#   make plot  [BOARD=...]              demos 7 and 8, then their PNGs in build/ (mprof, heap map)
 #   make debug [BOARD=...]              QEMU halted with its gdb stub, and gdb-multiarch
 #   make flash [BOARD=...]              write mmrt.hex/.bin, flash a real board with openocd
 #   make help                           targets, variables and a few gdb commands
@@ -40,7 +41,11 @@ OBJCOPY := $(CROSS)objcopy
 WARN := -Wall -Wextra -Werror -Wconversion -Wsign-conversion -Wshadow \
         -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 OPT ?= -O2
-ARM_CFLAGS := $(BOARD_CFLAGS) $(BOARD_DEFS) -std=c11 $(OPT) -g3 -ffunction-sections \
+# TRACE=1 compiles the diagnostics' allocation hook in (MM_CFG_TRACE: one
+# branch per allocator fast path while no tracer runs); make bench builds
+# its reference figures with TRACE=0.
+TRACE ?= 1
+ARM_CFLAGS := $(BOARD_CFLAGS) $(BOARD_DEFS) -DMM_CFG_TRACE=$(TRACE) -std=c11 $(OPT) -g3 -ffunction-sections \
         -fdata-sections -fno-common -ffreestanding $(WARN) -Imm -Ikernel -Idemos \
         -Itests/target -Itests/bench $(CONSOLE_DEFS) $(EXTRA_CFLAGS)
 ARM_LDFLAGS := $(BOARD_CFLAGS) -nostartfiles -Llinker -T linker/$(BOARD).ld \
@@ -57,7 +62,7 @@ endif
 B ?= build/$(BOARD)$(if $(filter-out auto,$(CONSOLE)),-$(CONSOLE))
 # mm/ is one folder per layer, found by folder: a new file in a layer is
 # built without touching this list.
-MM_LAYERS := fmt heap obj types gc
+MM_LAYERS := fmt heap obj types gc diag
 MM_SRC := $(sort $(foreach l,$(MM_LAYERS),$(wildcard mm/$(l)/*.c)))
 BOOT_SRC := $(wildcard boot/*.c) boot/fault_entry.S
 KERNEL_SRC := kernel/kernel.c kernel/counter.c kernel/semihost.c kernel/console.c kernel/uart.c
@@ -67,7 +72,8 @@ TT_SRC := $(sort $(wildcard tests/target/*.c))
 obj = $(patsubst %,$(B)/%.o,$(1))
 FW_OBJ := $(call obj,$(BOOT_SRC) $(KERNEL_SRC) $(MM_SRC))
 
-.PHONY: all run test bench size debug flash images clean deps deps-run deps-flash firmware tests-fw \
+.PHONY: all run test bench size debug flash images clean deps deps-run deps-flash deps-plot plot \
+        firmware tests-fw \
         host-test target-test fuzz lint check-nomalloc help print-mm-src print-mm-layers
 
 all: firmware
@@ -130,9 +136,23 @@ debug: firmware
 	  gdb-multiarch -q -ex "target remote :1234" -ex "break main" $(B)/mmrt.elf; \
 	  kill %1 2>/dev/null || true
 
+# ---- plots: demo 7's mprof series and demo 8's heap map, as PNGs ----
+# QEMU runs in build/plot, where the demos write their files.
+PLOT := build/plot
+plot: deps-plot $(B)/mmrt.elf
+	@mkdir -p $(PLOT)
+	$(Q)cd $(PLOT) && QEMU_TIMEOUT=$(TIMEOUT) ../../tools/qemu.sh $(BOARD) ../../$(B)/mmrt.elf "7 8" >demos-7-8.log
+	$(Q)cd $(PLOT) && /usr/bin/python3-mprof plot -o ../mprof_demo7.png mprofile_demo7.dat
+	$(Q)tools/heapmap.py $(PLOT)/heapmap_demo8.txt build/heapmap_demo8.png
+	$(Q)tools/trace2snapshot.py $(PLOT)/demo8.mmtrace build/demo8.tracemalloc
+	$(Q)tools/trace2snapshot.py --check $(PLOT)/demos-7-8.log $(PLOT)/demo8.mmtrace
+	@echo "plot: build/mprof_demo7.png build/heapmap_demo8.png build/demo8.tracemalloc (tracemalloc.Snapshot.load)"
+
 # ---- dependencies: installs what is missing (as root), else says how ----
 deps-run:
 	@tools/deps.sh run
+deps-plot:
+	@tools/deps.sh plot
 deps:
 	@tools/deps.sh test
 deps-flash:
@@ -184,6 +204,7 @@ help:
 	@echo '  make lint           cppcheck over the tree'
 	@echo '  make bench          benchmarks under -icount on mps2-an385; RESULT lines (see BENCHMARKS.md)'
 	@echo '  make size           flash and RAM per board and per mm/ layer'
+	@echo '  make plot           demos 7 and 8, then build/mprof_demo7.png and build/heapmap_demo8.png'
 	@echo '  make debug          QEMU halted with its gdb stub on tcp :1234, gdb-multiarch attached'
 	@echo '  make flash          write mmrt.hex and mmrt.bin, flash the board with openocd (a probe on USB)'
 	@echo '  make clean          remove build/'
@@ -196,6 +217,7 @@ help:
 	@echo '  V=1                 print every compiler command'
 	@echo '  TIMEOUT=$(TIMEOUT)         seconds before make run stops QEMU (0: never)'
 	@echo '  OPT=$(OPT)               optimisation level of the firmware'
+	@echo '  TRACE=$(TRACE)             1: tracemalloc/memory_profiler hooks compiled in (off until started)'
 	@echo '  EXTRA_CFLAGS=...    more flags, e.g. -DMM_CFG_DEBUG=1 or -DMM_CFG_GC_TORTURE=1'
 	@echo
 	@echo 'In make debug (gdb commands to try):'

@@ -9,4 +9,5 @@ FLASH_TARGET := stm32f4x
 FLASH_INTERFACE := stlink
 BOARD_CFLAGS := -mcpu=cortex-m4 -mthumb -mfloat-abi=soft
 BOARD_DEFS   := -DMMRT_BOARD=\"netduinoplus2\" -DMMRT_SYSTICK_HZ=168000000U -DMMRT_UART_STM32F4_USART6=1 \
-                -DMMRT_UART_CLK_HZ=16000000U
+                -DMMRT_UART_CLK_HZ=16000000U -DMM_CFG_TRACE_MAX=512
+# The trace table (diag/mm_trace.h): 512 entries of 16 B.

@@ -10,4 +10,8 @@ FLASH_BASE := 0x08000000
 FLASH_BOARD_CFG := board/stm32vldiscovery.cfg
 BOARD_CFLAGS := -mcpu=cortex-m3 -mthumb
 BOARD_DEFS   := -DMMRT_BOARD=\"stm32vldiscovery\" -DMMRT_SYSTICK_HZ=24000000U -DMMRT_UART_STM32F1_USART1=1 \
-                -DMMRT_UART_CLK_HZ=8000000U -DMMRT_NO_MPU=1 -DMM_CFG_GC_YOUNG_MAX=64 -DMM_CFG_PAGE_SIZE=256
+                -DMMRT_UART_CLK_HZ=8000000U -DMMRT_NO_MPU=1 -DMM_CFG_GC_YOUNG_MAX=64 -DMM_CFG_PAGE_SIZE=256 \
+                -DMMRT_NO_DIAG_DEMOS=1
+# 8 KiB leave no room for the diagnostics' static tables beside the other
+# demos: tracing is compiled out (TRACE=0) and demos 7 and 8 say they skip.
+TRACE ?= 0

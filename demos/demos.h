@@ -69,6 +69,12 @@ size_t demo_used_bytes(const demo_env *env);
  * under QEMU (-icount), CPU cycles on silicon where DWT CYCCNT runs. */
 const char *demo_unit(void);
 
+/* 1 on boards whose RAM cannot hold the diagnostics' static tables
+ * beside the other demos (set in boards/): demos 7 and 8 then say so and skip. */
+#ifndef MMRT_NO_DIAG_DEMOS
+#define MMRT_NO_DIAG_DEMOS 0
+#endif
+
 /* Opens a line saying where the device differs from CPython 3.11. */
 #define DEMO_MCU L("  (单片机) ", "  (MCU) ")
 

@@ -104,4 +104,27 @@
 #define MM_CFG_GC_RESULT_TYPES 6
 #endif
 
+/* ---- diagnostics (diag/): options below ---- */
+
+/* 1: tracing is compiled in: mm_alloc and mm_realloc become macros that
+ * pass the caller's __FILE__/__LINE__ (mm_alloc_at, mm_realloc_at), the
+ * object layer charges its blocks to the caller of its API, and each
+ * allocator fast path tests one hook pointer (one branch while no tracer
+ * is attached). 0: no hook, no test, nothing recorded. */
+#ifndef MM_CFG_TRACE
+#define MM_CFG_TRACE 0
+#endif
+
+/* Traces the tracer's static table holds (one per live traced block;
+ * 16 B each on 32-bit targets). A board sets it from its RAM (boards/). A
+ * full table drops further traces and counts them; the heap is unharmed. */
+#ifndef MM_CFG_TRACE_MAX
+#define MM_CFG_TRACE_MAX 256
+#endif
+
+/* Lines one memory_profiler-style profile can hold (mm_profile.h). */
+#ifndef MM_CFG_PROFILE_LINES
+#define MM_CFG_PROFILE_LINES 24
+#endif
+
 #endif /* MM_CONFIG_H */

@@ -15,7 +15,10 @@ mkdir -p $OUT
 RESULTS=$OUT/results.txt
 : >$RESULTS
 
-make -s BOARD=$BOARD build/$BOARD/bench-newlib.elf build/$BOARD/bench-newlib-nano.elf >/dev/null
+# The reference figures are built without the diagnostics' hook (TRACE=0),
+# in their own build directory; the trace case is built again with it.
+BB=build/bench-$BOARD
+make -s BOARD=$BOARD B=$BB TRACE=0 $BB/bench-newlib.elf $BB/bench-newlib-nano.elf >/dev/null
 gcc -O2 -Wall -Wextra -Werror tools/w4count.c -o $OUT/w4count
 
 qemu() { # elf workload [extra qemu args]
@@ -26,7 +29,7 @@ qemu() { # elf workload [extra qemu args]
 emit() { grep '^RESULT' | tee -a $RESULTS; }
 
 for build in newlib newlib-nano; do
-    elf=build/$BOARD/bench-$build.elf
+    elf=$BB/bench-$build.elf
     for w in W1 W2 W3 cap16; do
         log=$OUT/$build-$w.log
         if ! qemu $elf $w >$log 2>&1; then
@@ -98,13 +101,50 @@ done
 
 # The BENCH_CASEs of tests/bench (objects, collector, ...): mm only, so
 # the full-newlib build runs them, each in a fresh QEMU.
-elf=build/$BOARD/bench-newlib.elf
+elf=$BB/bench-newlib.elf
 for c in $(qemu $elf --list 2>/dev/null | sed -n 's/^bench-case //p'); do
     log=$OUT/case-$c.log
     if ! qemu $elf "$c" >$log 2>&1; then
         echo "bench: case $c failed:" >&2; tail -20 $log >&2; exit 1
     fi
     emit <$log
+done
+
+# The diagnostics' hook: trace_untraced came from the TRACE=0 build above;
+# trace_off and trace_on from the same case built with TRACE=1. Then the
+# traced figures over the untraced ones, and the trace table's RAM on
+# every board (sizeof(mm_tracer) with that board's MM_CFG_TRACE_MAX).
+BT=build/bench-$BOARD-trace
+make -s BOARD=$BOARD B=$BT TRACE=1 $BT/bench-newlib.elf >/dev/null
+log=$OUT/case-trace-on.log
+if ! qemu $BT/bench-newlib.elf trace >$log 2>&1; then
+    echo "bench: case trace (TRACE=1) failed:" >&2; tail -20 $log >&2; exit 1
+fi
+emit <$log
+fig() { awk -v w="$1" -v m="$2" '$1 == "RESULT" && $2 == w && $4 == m { print $5 }' $RESULTS | tail -1; }
+for m in pair_instr int_instr; do
+    u=$(fig trace_untraced $m)
+    for state in off on; do
+        v=$(fig trace_$state $m)
+        echo "RESULT trace_$state mm ${m%_instr}_ratio_to_untraced $(awk -v a="$v" -v b="$u" 'BEGIN { printf "%.3f", a / b }')" | emit
+        echo "RESULT trace_$state mm ${m%_instr}_extra_instr $(awk -v a="$v" -v b="$u" 'BEGIN { printf "%.3f", a - b }')" | emit
+    done
+done
+for mk in boards/*.mk; do
+    b=$(basename $mk .mk)
+    dir=$OUT/trace-ram-$b
+    mkdir -p $dir
+    # the board's core and its trace table size (MM_CFG_TRACE_MAX, if it sets one)
+    cflags=$(sed -n 's/^BOARD_CFLAGS *:= *//p' $mk)
+    max=$(grep -o 'MM_CFG_TRACE_MAX=[0-9]*' $mk | head -1)
+    printf '#include "diag/mm_trace.h"\nmm_tracer probe_tracer;\nconst unsigned probe_max = MM_CFG_TRACE_MAX;\n' >$dir/probe.c
+    arm-none-eabi-gcc $cflags ${max:+-D$max} -DMM_CFG_TRACE=1 -std=c11 -Imm -c $dir/probe.c -o $dir/probe.o
+    bytes=$(printf '%d' 0x$(arm-none-eabi-nm -S $dir/probe.o | awk '$4 == "probe_tracer" { print $2 }'))
+    traces=${max#MM_CFG_TRACE_MAX=}
+    traces=${traces:-$(printf '#include "mm_config.h"\nMM_CFG_TRACE_MAX\n' | arm-none-eabi-gcc -Imm -E -P -x c - | tail -1)}
+    echo "RESULT trace_ram $b table_bytes $bytes" | emit
+    echo "RESULT trace_ram $b traces $traces" | emit
+    echo "RESULT trace_ram $b bytes_per_trace $(awk -v a="$bytes" -v n="$traces" 'BEGIN { printf "%.3f", a / n }')" | emit
 done
 
 # Flash at -Os: link a probe that calls the named functions, keep only what
@@ -143,7 +183,7 @@ echo "RESULT flash mm allocator_with_stats_bytes $(flash stats mm_init mm_alloc 
     mm_get_size_class_stats mm_high_water mm_largest_free mm_fragmentation)" | emit
 echo "RESULT flash mm diagnostics_check_dump_bytes $(flash diag mm_check mm_dump_map)" | emit
 for build in newlib newlib-nano; do
-    map=build/$BOARD/bench-$build.map
+    map=$BB/bench-$build.map
     bytes=$(awk -v secs='^\.text' -v obj='lib_a-.*(malloc|free|mlock|sbrk)' \
         -f tools/mapsize.awk $map)
     echo "RESULT flash $build malloc_free_bytes $bytes" | emit

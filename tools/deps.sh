@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# deps.sh run|test|flash - install the Debian packages mmrt needs, if missing.
+# deps.sh run|plot|test|flash - install the Debian packages mmrt needs, if missing.
 #   run:  the ARM toolchain, newlib and QEMU (for make run)
+#   plot: also python3-memory-profiler (mprof) and python3-matplotlib
+#         (make plot; make test checks the plots too)
 #   flash: also openocd (for make flash; make test checks its no-probe path)
 #   test: also cmocka (64- and 32-bit), gcc-multilib, qemu-user (to run the
 #         -m32 tests where the kernel cannot), clang + compiler-rt (fuzzing),
@@ -19,6 +21,11 @@ if ! have arm-none-eabi-gcc || [ ! -f "$(arm-none-eabi-gcc -print-file-name=libc
 fi
 have qemu-system-arm || missing+=(qemu-system-arm)
 have python3 || missing+=(python3) # tools/demo9.py: demo 9's input and reference output
+
+if [ "$what" = plot ] || [ "$what" = test ]; then
+    [ -x /usr/bin/python3-mprof ] || missing+=(python3-memory-profiler)
+    /usr/bin/python3 -c 'import matplotlib' 2>/dev/null || missing+=(python3-matplotlib)
+fi
 
 if [ "$what" = flash ] || [ "$what" = test ]; then
     have openocd || missing+=(openocd)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test.sh [all|host|oom|target|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9] - what `make test` runs.
+# test.sh [all|host|oom|target|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9|diag] - what `make test` runs.
 #
 #   host     cmocka tests of mm/: gcc -m64 and -m32, ASan+UBSan, in the
 #            release and the debug (MM_CFG_DEBUG=1) configuration, the
@@ -21,6 +21,8 @@
 #   lint     cppcheck over the whole tree, and clang-tidy (.clang-tidy)
 #   nomalloc no firmware ELF links malloc or _sbrk
 #   standalone  mm/ alone compiles for every Cortex-M profile at -O0/-Og/-O2/-Os
+#   diag     the diagnostics against Python's tracemalloc and mprof (demos 7
+#            and 8 on lm3s6965evb and microbit; DIAG_BOARDS= for others)
 #   golden   the demos' output on every board in both languages against
 #            tests/golden (tools/golden.sh; a mismatch prints the diff)
 #   demo9    demo 9 against the host's Python: two input sizes 10x apart
@@ -88,10 +90,12 @@ host_tests() {
             fi
             mkdir -p $dir
             for src in "${srcs[@]}"; do
-                local name
+                local name tdefs=""
                 name=$(basename "$src" .c)
+                # the diagnostics' tests need tracing compiled into mm/
+                [[ $name == test_trace* ]] && tdefs="-DMM_CFG_TRACE=1"
                 local exe=$dir/$name log=$LOG/host$bits-$cfg-$name.log
-                if ! gcc -m$bits -std=c11 -g -O1 $HOST_SAN $HOST_WARN $defs -Imm -Itests/host \
+                if ! gcc -m$bits -std=c11 -g -O1 $HOST_SAN $HOST_WARN $defs $tdefs -Imm -Itests/host \
                         "$src" "${MM_SRC[@]}" tests/host/port_host.c -lcmocka -o "$exe" >"$log" 2>&1; then
                     bad "host -m$bits $cfg $name: build" "$log"; continue
                 fi
@@ -436,6 +440,62 @@ oom_tests() {
     fi
 }
 
+# ---------------------------------------------------------------- diag ----
+# The diagnostics against Python's own tools: the host tracemalloc reads a
+# device dump and prints the same statistics and compare_to lines as the
+# device; demos 7 and 8 on the boards write an mprof series that mprof
+# plots and a heap map that tools/heapmap.py draws, at their pixel sizes
+# (mprof's own figure: 14 x 6 in at 90 dpi; the heap map 1000 x 700).
+png_size() { /usr/bin/python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print("%dx%d" % struct.unpack(">II", d[16:24]) if d[:8]==b"\x89PNG\r\n\x1a\n" else "not-a-png")' "$1"; }
+
+diag_tests() {
+    tools/deps.sh plot || { bad "diag: plot packages missing"; return; }
+    local dir=build/diag log=$LOG/diag-host.log
+    rm -rf $dir && mkdir -p $dir/host
+    if gcc -m64 -std=c11 -g -O1 $HOST_SAN $HOST_WARN -DMM_CFG_TRACE=1 -Imm -Itests/host \
+            tests/host/test_trace.c "${MM_SRC[@]}" tests/host/port_host.c -lcmocka \
+            -o $dir/test_trace >"$log" 2>&1 &&
+       MM_TRACE_DIR=$dir/host $dir/test_trace >>"$log" 2>&1 &&
+       tools/trace2snapshot.py --lines $dir/host/new.mmtrace $dir/host/old.mmtrace \
+            >$dir/host/host.txt 2>>"$log" &&
+       diff -u $dir/host/device.txt $dir/host/host.txt >>"$log" 2>&1; then
+        ok "diag: host tracemalloc prints the device's statistics and compare_to lines"
+    else
+        bad "diag: host tracemalloc against the device" "$log"
+    fi
+    local board
+    for board in ${DIAG_BOARDS:-lm3s6965evb microbit}; do
+        local work=$dir/$board blog=$LOG/diag-$board.log
+        mkdir -p $work
+        if ! make -s -j"$JOBS" BOARD="$board" build/$board/mmrt.elf >"$blog" 2>&1 ||
+           ! (cd $work && QEMU_TIMEOUT=$QEMU_TIMEOUT ../../../tools/qemu.sh "$board" \
+                ../../$board/mmrt.elf "7 8" >demos.log 2>&1); then
+            bad "diag $board: demos 7 and 8" "$work/demos.log"; continue
+        fi
+        if tools/trace2snapshot.py --check $work/demos.log $work/demo8.mmtrace >>"$blog" 2>&1 &&
+           tools/trace2snapshot.py $work/demo8.mmtrace $work/demo8.tracemalloc >>"$blog" 2>&1; then
+            ok "diag $board: demo 8's statistics agree with the host's tracemalloc"
+        else
+            bad "diag $board: demo 8 against the host's tracemalloc" "$blog"
+        fi
+        (cd $work && timeout 300 /usr/bin/python3-mprof plot -o mprof.png mprofile_demo7.dat) >>"$blog" 2>&1
+        local size
+        size=$(png_size $work/mprof.png 2>/dev/null)
+        if [ "$size" = 1260x540 ]; then
+            ok "diag $board: mprof plots demo 7's mprofile_demo7.dat ($size)"
+        else
+            bad "diag $board: mprof plot of demo 7 (got '${size:-no png}')" "$blog"
+        fi
+        tools/heapmap.py $work/heapmap_demo8.txt $work/heapmap.png >>"$blog" 2>&1
+        size=$(png_size $work/heapmap.png 2>/dev/null)
+        if [ "$size" = 1000x700 ]; then
+            ok "diag $board: heap map PNG of demo 8 ($size)"
+        else
+            bad "diag $board: heap map PNG (got '${size:-no png}')" "$blog"
+        fi
+    done
+}
+
 case $part in
     host) host_tests ;;
     oom) oom_tests ;;
@@ -448,8 +508,9 @@ case $part in
     standalone) standalone ;;
     golden) golden ;;
     demo9) demo9_tests ;;
-    all) host_tests; oom_tests; target_tests; uart_tests; flash_tests; nomalloc; standalone; golden; demo9_tests; fuzz_tests; lint ;;
-    *) echo "usage: tools/test.sh [all|host|oom|target|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9]" >&2; exit 2 ;;
+    diag) diag_tests ;;
+    all) host_tests; oom_tests; target_tests; uart_tests; flash_tests; nomalloc; standalone; golden; demo9_tests; diag_tests; fuzz_tests; lint ;;
+    *) echo "usage: tools/test.sh [all|host|oom|target|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9|diag]" >&2; exit 2 ;;
 esac
 
 echo

@@ -480,6 +480,26 @@ static char run_glyph(const mm_heap *h, uint32_t i, uint32_t *n)
     return mark == MM_C_FREE ? '.' : mark == MM_C_LARGE ? 'L' : '?';
 }
 
+size_t mm_map_pages(const mm_heap *h)
+{
+    return h->npages;
+}
+
+size_t mm_map_read(const mm_heap *h, size_t first, char *out, size_t n)
+{
+    size_t k = 0;
+    for (uint32_t i = 0; i < h->npages && k < n;) {
+        uint32_t len;
+        char g = run_glyph(h, i, &len);
+        for (uint32_t r = 0; r < len && i < h->npages && k < n; r++, i++) {
+            if (i >= first) {
+                out[k++] = (g == 'L' && r > 0) ? '=' : g;
+            }
+        }
+    }
+    return k;
+}
+
 void mm_dump_map(const mm_heap *h)
 {
     mm_printf("heap map: %u pages of %u B; M heap state  . free  - never used  "
@@ -497,9 +517,13 @@ void mm_dump_map(const mm_heap *h)
         mm_size_class_stats cs;
         mm_get_size_class_stats(h, c, &cs);
         if (cs.pools != 0) {
-            mm_printf("  %c %3u B: %u pools, %u in use, %u free\n",
+            size_t cap = cs.pools * cs.blocks_per_pool;
+            mm_printf("  %c %3u B: %u pools (peak %u), %u in use, %u free, occupancy %u%%\n",
                       c < sizeof glyphs - 1u ? glyphs[c] : '#', (unsigned)cs.block_size,
-                      (unsigned)cs.pools, (unsigned)cs.in_use, (unsigned)cs.free_blocks);
+                      (unsigned)cs.pools, (unsigned)cs.pools_peak, (unsigned)cs.in_use,
+                      (unsigned)cs.free_blocks, (unsigned)(cs.in_use * 100u / cap));
         }
     }
+    mm_printf("  largest free run: %u B (%u pages)\n", (unsigned)mm_largest_free(h),
+              (unsigned)(mm_largest_free(h) >> MM_PAGE_SHIFT));
 }

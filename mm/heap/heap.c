@@ -226,7 +226,8 @@ static __attribute__((noinline)) void *alloc_slow(mm_heap *h, size_t size)
     return p;
 }
 
-void *mm_alloc(mm_heap *h, size_t size)
+/* mm_alloc's body: the small fast path inline, the rest out of line. */
+static inline __attribute__((always_inline)) void *alloc_body(mm_heap *h, size_t size)
 {
     size_t c = (size - 1u) >> 3;
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG && c < MM_NCLASS) {
@@ -234,6 +235,42 @@ void *mm_alloc(mm_heap *h, size_t size)
         return b != NULL ? b : mm__small_slow(h, c);
     }
     return alloc_slow(h, size);
+}
+
+/* An allocation while a hook is attached: the block, then the hook. */
+static __attribute__((noinline)) void *alloc_hooked(mm_heap *h, size_t size, const char *file,
+                                                    int line)
+{
+    void *p = alloc_body(h, size);
+    if (p != NULL) {
+        h->hook->on_alloc(h->hook->ctx, p, size, file, line);
+    }
+    return p;
+}
+
+/* Not inlined into mm_alloc_at: there the hook test stays in front of a
+ * tail call, so neither needs a frame. */
+__attribute__((noinline)) void *(mm_alloc)(mm_heap *h, size_t size)
+{
+    return alloc_body(h, size);
+}
+
+void *mm_alloc_at(mm_heap *h, size_t size, const char *file, int line)
+{
+    if (MM__HOOKED(h)) {
+        return alloc_hooked(h, size, file, line);
+    }
+    return (mm_alloc)(h, size);
+}
+
+
+const mm_alloc_hook *mm_set_alloc_hook(mm_heap *h, const mm_alloc_hook *hook)
+{
+    const mm_alloc_hook *old = h->hook;
+    if (MM_CFG_TRACE) {
+        h->hook = hook;
+    }
+    return old;
 }
 
 /* mm_free inside the lock: every check, then the small or large path. */
@@ -254,7 +291,7 @@ static void free_unlocked(mm_heap *h, void *p)
             memset((char *)p + sizeof(void *), MM_CFG_POISON_FREE,
                    mm_class_size(mark) - sizeof(void *));
         }
-        mm__small_free(h, mark, idx, p);
+        mm__small_push(h, mark, idx, p);
         return;
     }
     if (MM_CFG_DEBUG) {
@@ -288,18 +325,42 @@ static __attribute__((noinline)) void free_large(mm_heap *h, void *p, uintptr_t 
     free_slow(h, p);
 }
 
-void mm_free(mm_heap *h, void *p)
+/* mm_free without the hook test. */
+static inline __attribute__((always_inline)) void free_body(mm_heap *h, void *p)
 {
     uintptr_t off = (uintptr_t)p - (uintptr_t)h; /* NULL wraps: not inside */
     uint32_t mark = 0; /* no page: not MM_C_LARGE */
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG && mm_in_pages(h, off)) {
         mark = h->cmap[off >> MM_PAGE_SHIFT];
         if (mark < MM_NCLASS) {
-            mm__small_free(h, mark, off >> MM_PAGE_SHIFT, p); /* small fast path */
+            mm__small_push(h, mark, off >> MM_PAGE_SHIFT, p); /* small fast path */
             return;
         }
     }
     free_large(h, p, off, mark);
+}
+
+void mm__free_hooked(mm_heap *h, void *p)
+{
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h;
+    if (mm_in_pages(h, off)) { /* a bad pointer is reported once, by free_body */
+        size_t idx = off >> MM_PAGE_SHIFT;
+        uint8_t mark = h->cmap[idx];
+        if (mm_is_pool(mark) ||
+            (mark == MM_C_LARGE && (off & (MM_CFG_PAGE_SIZE - 1u)) == 0)) {
+            h->hook->on_free(h->hook->ctx, p, usable(h, idx));
+        }
+    }
+    free_body(h, p);
+}
+
+void mm_free(mm_heap *h, void *p)
+{
+    if (MM__HOOKED(h)) {
+        mm__free_hooked(h, p);
+        return;
+    }
+    free_body(h, p);
 }
 
 size_t mm_usable_size(const mm_heap *h, const void *p)
@@ -363,21 +424,41 @@ static void *realloc_unlocked(mm_heap *h, void *p, size_t size)
     return realloc_move(h, p, idx, size);
 }
 
-void *mm_realloc(mm_heap *h, void *p, size_t size)
+void *mm_realloc_at(mm_heap *h, void *p, size_t size, const char *file, int line)
 {
+    size_t old = MM__HOOKED(h) && p != NULL ? mm_usable_size(h, p) : 0;
     uint32_t st = heap_lock();
     void *q = realloc_unlocked(h, p, size);
     heap_unlock(st);
+    if (MM__HOOKED(h) && q != NULL) {
+        if (p != NULL) { /* moved or resized: the old life ends here */
+            h->hook->on_free(h->hook->ctx, p, old);
+        }
+        h->hook->on_alloc(h->hook->ctx, q, size, file, line);
+    }
+    return q;
+}
+
+void *mm_realloc_err_at(mm_heap *h, void *p, size_t size, mm_err *err, const char *file,
+                        int line)
+{
+    size_t old = MM__HOOKED(h) && p != NULL ? mm_usable_size(h, p) : 0;
+    uint32_t st = heap_lock();
+    void *q = realloc_unlocked(h, p, size);
+    *err = q != NULL ? MM_OK : h->err; /* read before an ISR may call in */
+    heap_unlock(st);
+    if (MM__HOOKED(h) && q != NULL) {
+        if (p != NULL) { /* moved or resized: the old life ends here */
+            h->hook->on_free(h->hook->ctx, p, old);
+        }
+        h->hook->on_alloc(h->hook->ctx, q, size, file, line);
+    }
     return q;
 }
 
 void *mm_realloc_err(mm_heap *h, void *p, size_t size, mm_err *err)
 {
-    uint32_t st = heap_lock();
-    void *q = realloc_unlocked(h, p, size);
-    *err = q != NULL ? MM_OK : h->err; /* read before an ISR may call in */
-    heap_unlock(st);
-    return q;
+    return mm_realloc_err_at(h, p, size, err, NULL, 0);
 }
 
 void mm_fail_after(mm_heap *h, uint32_t n, bool sticky)
@@ -402,6 +483,11 @@ uint32_t mm_alloc_calls(const mm_heap *h)
     (void)h;
     return 0;
 #endif
+}
+
+void *(mm_realloc)(mm_heap *h, void *p, size_t size)
+{
+    return mm_realloc_at(h, p, size, NULL, 0);
 }
 
 void mm_set_owner(mm_heap *h, void *p, void **owner)

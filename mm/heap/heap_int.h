@@ -167,6 +167,7 @@ struct mm_heap {
     uint32_t fail_sticky;  /* 1: every call from then on fails */
     uint32_t alloc_calls;  /* allocation calls so far (mm_alloc_calls) */
 #endif
+    const mm_alloc_hook *hook; /* mm_set_alloc_hook; NULL: none (MM_CFG_TRACE) */
     uint8_t cmap[];        /* one mark per page, and cmap[npages] = MM_C_NONE */
 };
 
@@ -264,6 +265,17 @@ static inline uint32_t mm_pages_free(const mm_heap *h)
     return h->npages - h->meta - h->pages_pool - h->pages_large;
 }
 
+/* ---- the allocation hook (MM_CFG_TRACE; mm_set_alloc_hook) ---- */
+
+/* Is a hook attached? Constant false unless tracing is compiled in: then
+ * one load and one branch on each fast path. */
+#define MM__HOOKED(h) (MM_CFG_TRACE && (h)->hook != NULL)
+
+/* mm_free while a hook is attached: tells the hook, then frees. Out of
+ * line, and called last on the paths that test MM__HOOKED, so that the
+ * fast paths keep no register live across it (no frame). */
+__attribute__((noinline)) void mm__free_hooked(mm_heap *h, void *p);
+
 /* ---- the small fast paths, inline (heap/heap.c; the object layer) ---- */
 
 /* A small free into a class with no block in use: p cannot be live. The
@@ -353,14 +365,25 @@ static inline void mm__current_free(mm_heap *h, size_t c, void *p)
     mm__cls_store(k, p, used - 1u);
 }
 
-/* Frees block p of class c on page idx. */
-static inline void mm__small_free(mm_heap *h, size_t c, size_t idx, void *p)
+/* Frees block p of class c on page idx. Tells no hook. */
+static inline void mm__small_push(mm_heap *h, size_t c, size_t idx, void *p)
 {
     if (mm__is_current(h, c, idx)) {
         mm__current_free(h, c, p);
     } else {
         mm__pool_free(h, idx, p);
     }
+}
+
+/* mm__small_push for the object layer's inline frees: while a hook is
+ * attached the block goes through mm_free's hooked path instead. */
+static inline void mm__small_free(mm_heap *h, size_t c, size_t idx, void *p)
+{
+    if (MM__HOOKED(h)) {
+        mm__free_hooked(h, p);
+        return;
+    }
+    mm__small_push(h, c, idx, p);
 }
 
 /* mm__small_free for a class c known at compile time: the pair is
@@ -373,6 +396,10 @@ static inline void mm__small_free(mm_heap *h, size_t c, size_t idx, void *p)
         mm_heap *h_ = (h);                                                            \
         void *p_ = (p), *head_;                                                       \
         uintptr_t used_;                                                              \
+        if (MM__HOOKED(h_)) {                                                         \
+            mm__free_hooked(h_, p_);                                                  \
+            break;                                                                    \
+        }                                                                             \
         size_t idx_ = mm_page_of(h_, p_);                                             \
         if (!mm__is_current(h_, (c), idx_)) {                                         \
             mm__pool_free(h_, idx_, p_);                                         \
@@ -419,11 +446,12 @@ static inline void mm__free_small_sized(mm_heap *h, void *p, size_t size)
     } while (0)
 
 /* The small alloc fast path: NULL when it cannot serve (not small, an
- * empty class list, or a build with locks or debug checks). */
+ * empty class list, a build with locks or debug checks, or a hook
+ * attached: the caller's general path then goes through mm_alloc_at). */
 static inline void *mm__alloc_fast(mm_heap *h, size_t size)
 {
     size_t c = (size - 1u) >> 3; /* size 0 wraps: not small */
-    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && c < MM_NCLASS) {
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && c < MM_NCLASS && !MM__HOOKED(h)) {
         return mm__small_fast(h, c);
     }
     return NULL;

@@ -155,6 +155,14 @@ mm_heap *mm_init(void *region, size_t size);
  * On success mm_last_error() is not changed. O(1). */
 void *mm_alloc(mm_heap *h, size_t size);
 
+/* mm_alloc charged to the call site file:line (the allocation hook sees
+ * it; see "tracing" below). Same contract as mm_alloc. With MM_CFG_TRACE=1,
+ * mm_alloc(h, n) is a macro for mm_alloc_at(h, n, __FILE__, __LINE__), so
+ * every caller's site is recorded; (mm_alloc)(h, n) still calls the
+ * function, which tells no hook (its block is not traced; its free is
+ * reported like any other, and a tracer ignores it). */
+void *mm_alloc_at(mm_heap *h, size_t size, const char *file, int line);
+
 /* Frees a block; NULL is a no-op. Misuse (foreign, misaligned, double free)
  * is reported through mm_port_misuse() and leaves the heap untouched (see
  * "Misuse" above). O(1) (O(pool blocks) with MM_CFG_DEBUG). */
@@ -174,6 +182,13 @@ void mm_free(mm_heap *h, void *p);
  * - Misuse of p (see "Misuse"): NULL, reported, nothing changes.
  * O(1) plus the copy. */
 void *mm_realloc(mm_heap *h, void *p, size_t size);
+/* mm_realloc charged to file:line (a macro for it with MM_CFG_TRACE=1). */
+void *mm_realloc_at(mm_heap *h, void *p, size_t size, const char *file, int line);
+
+#if MM_CFG_TRACE
+#define mm_alloc(h, size) mm_alloc_at((h), (size), __FILE__, __LINE__)
+#define mm_realloc(h, p, size) mm_realloc_at((h), (p), (size), __FILE__, __LINE__)
+#endif
 
 /* mm_realloc (p NULL: an allocation) that also stores in *err the
  * outcome of this very call: MM_OK, or its error (as mm_last_error would
@@ -182,6 +197,9 @@ void *mm_realloc(mm_heap *h, void *p, size_t size);
  * is shared by every caller of h, an ISR's included. Decide a retry on
  * *err, not on mm_last_error. O(as mm_realloc); ISR-safe as mm_realloc. */
 void *mm_realloc_err(mm_heap *h, void *p, size_t size, mm_err *err);
+/* mm_realloc_err charged to file:line (the allocation hook sees it). */
+void *mm_realloc_err_at(mm_heap *h, void *p, size_t size, mm_err *err, const char *file,
+                        int line);
 
 /* Bytes actually reserved for the block: its class block size (small) or
  * its pages (large). 0 (with misuse reported; mm_last_error is not set, h
@@ -286,6 +304,34 @@ void mm_fail_after(mm_heap *h, uint32_t n, bool sticky);
  * release build. O(1). */
 uint32_t mm_alloc_calls(const mm_heap *h);
 
+/* ---- tracing (MM_CFG_TRACE=1 only; with 0 the hook is never called) ----
+ * One hook per heap, called with the heap's state consistent:
+ *  on_alloc(ctx, p, size, file, line): after mm_alloc_at / mm_realloc_at
+ *      (and the macros) handed out p for a request of size bytes at
+ *      file:line; never for a failed request.
+ *  on_free(ctx, p, usable): before block p (usable bytes, as
+ *      mm_usable_size) goes back, on every free path (mm_free, the object
+ *      layer's inline frees, a realloc that moves). A realloc reports the
+ *      old block freed, then the new one allocated, also when it resized
+ *      in place (usable is then the size before).
+ *  on_move(ctx, from, to): mm_compact moved a large block.
+ * The hook must not call the allocator of this heap. While a hook is
+ * attached the inline small-block fast paths used by the object layer
+ * step aside (they return "cannot serve"), so every block passes through
+ * the hooked paths. Cost with MM_CFG_TRACE=1 and no hook: one load and one
+ * branch on each fast path. */
+typedef struct mm_alloc_hook {
+    void (*on_alloc)(void *ctx, void *p, size_t size, const char *file, int line);
+    void (*on_free)(void *ctx, void *p, size_t usable);
+    void (*on_move)(void *ctx, void *from, void *to);
+    void *ctx;
+} mm_alloc_hook;
+
+/* Attaches hook (NULL detaches). The hook struct must outlive its
+ * attachment. Returns the hook attached before. With MM_CFG_TRACE=0 it
+ * attaches nothing and returns NULL. O(1). Not ISR-safe. */
+const mm_alloc_hook *mm_set_alloc_hook(mm_heap *h, const mm_alloc_hook *hook);
+
 /* ---- diagnostics ---- */
 
 typedef struct {
@@ -310,5 +356,15 @@ bool mm_check(const mm_heap *h, mm_report *r);
  * Then one line per class holding pools: glyph, block size, pools, blocks
  * in use and free. O(pages + classes). Not ISR-safe. */
 void mm_dump_map(const mm_heap *h);
+
+/* The page map as mm_dump_map draws it, for tools that draw it
+ * elsewhere: writes the glyphs of pages first .. first+n-1 into out ('M'
+ * heap state, '-' never used, '.' free run, 'L' large block head, '='
+ * large block continued, a pool's class glyph), stopping at the last
+ * page; returns how many it wrote (0 when first >= mm_map_pages(h)).
+ * mm_map_pages: pages in the region, the heap's own included. O(pages)
+ * (a walk over the runs from the first page). */
+size_t mm_map_pages(const mm_heap *h);
+size_t mm_map_read(const mm_heap *h, size_t first, char *out, size_t n);
 
 #endif /* MM_H */

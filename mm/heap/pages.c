@@ -318,6 +318,9 @@ static void slide(mm_heap *h, uint32_t i, uint32_t j)
     d->u.owner = owner;
     mm_pages_give(h, i + n, gap);
     *owner = mm_page_addr(h, i);
+    if (MM__HOOKED(h)) {
+        h->hook->on_move(h->hook->ctx, mm_page_addr(h, j), mm_page_addr(h, i));
+    }
 }
 
 size_t mm_pages_compact(mm_heap *h)

@@ -289,11 +289,23 @@ void mm_rt_own(mm_rt *rt, void *p, void **owner)
     owner_register(rt, p, owner);
 }
 
+/* A block from rt's heap, charged to the caller's site in tracing builds
+ * (MM__SITE). */
+static inline void *heap_alloc(mm_rt *rt, size_t size)
+{
+    if (MM_CFG_TRACE) {
+        return mm_alloc_at(rt->heap, size, rt->site_file, rt->site_line);
+    }
+    return (mm_alloc)(rt->heap, size);
+}
+
 /* One attempt; *err is this call's own outcome (never mm_last_error,
- * which an interrupt's failing allocation may have changed since). */
+ * which an interrupt's failing allocation may have changed since). In
+ * tracing builds the block is charged to the caller's site. */
 static void *try_alloc(mm_rt *rt, void **body, size_t size, mm_err *err)
 {
-    return mm_realloc_err(rt->heap, body != NULL ? *body : NULL, size, err);
+    return mm_realloc_err_at(rt->heap, body != NULL ? *body : NULL, size, err,
+                             MM_CFG_TRACE ? rt->site_file : NULL, MM_CFG_TRACE ? rt->site_line : 0);
 }
 
 void *mm_rt_alloc(mm_rt *rt, void **body, size_t size)
@@ -380,7 +392,7 @@ obj_new(mm_rt *rt, uint32_t type, size_t size, mm_obj **out, bool leaf)
     }
     mm_obj *o = NULL;
     if (!MM_ALLOC_HOOK_ON(rt)) { /* fast path: straight to the pools */
-        o = (mm_obj *)mm_alloc(rt->heap, size);
+        o = (mm_obj *)heap_alloc(rt, size);
     }
     if (o == NULL && (o = obj_alloc_slow(rt, size)) == NULL) {
         return MM_NULL;

@@ -136,7 +136,22 @@ struct mm_rt {
      * holds no reference: a dying interned str takes itself out. */
     mm_h *intern;
     uint32_t intern_cap, intern_used, intern_fill;
+    /* The caller's file:line that the next object blocks and bodies are
+     * charged to (MM_CFG_TRACE=1): set by every API entry that may
+     * allocate (MM__SITE), read by the allocation route. NULL: none yet. */
+    const char *site_file;
+    int site_line;
 };
+
+/* Internal: an API entry records its caller's site (tracing builds only;
+ * nothing otherwise). Calls inside mm/ keep the outer caller's site. */
+#define MM__SITE(rt, file, line)                                              \
+    do {                                                                      \
+        if (MM_CFG_TRACE) {                                                   \
+            (rt)->site_file = (file);                                         \
+            (rt)->site_line = (line);                                         \
+        }                                                                     \
+    } while (0)
 
 /* Internal: the handle of slot idx at epoch gen, with the runtime's tag. */
 static inline mm_h mm__h_make(const mm_rt *rt, uint32_t idx, uint32_t gen)
@@ -233,6 +248,9 @@ mm_h mm__obj_new_leaf(mm_rt *rt, uint32_t type, size_t size, mm_obj **out);
  * mirror of MM__SMALL_FREE_CONST). A locked or debug heap: mm_alloc. */
 static inline void *mm__small_pop_const(mm_heap *heap, size_t size)
 {
+    if (MM__HOOKED(heap)) {
+        return NULL; /* traced: the general path records the caller's site */
+    }
 #if MM_CLS_PAIRED
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG && __builtin_constant_p(size) &&
         (size - 1u) >> 3 < MM_NCLASS) {
@@ -246,7 +264,7 @@ static inline void *mm__small_pop_const(mm_heap *heap, size_t size)
         return b;
     }
 #endif
-    return MM_CFG_LOCK || MM_CFG_DEBUG ? mm_alloc(heap, size) : mm__alloc_fast(heap, size);
+    return MM_CFG_LOCK || MM_CFG_DEBUG ? (mm_alloc)(heap, size) : mm__alloc_fast(heap, size);
 }
 
 /* Internal, the creation fast path of mm__obj_new_leaf and of instances

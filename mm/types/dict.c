@@ -191,7 +191,7 @@ static dict_obj *make_room(mm_rt *rt, mm_h dh, dict_obj *d)
 
 /* ------------------------------------------------------------------ API */
 
-mm_h mm_dict_new(mm_rt *rt)
+mm_h(mm_dict_new)(mm_rt *rt)
 {
     return mm_obj_new(rt, MM_T_DICT, sizeof(dict_obj), NULL);
 }
@@ -224,6 +224,7 @@ static void put(mm_rt *rt, dict_obj *d, uint32_t i, bool found, mm_h key,
 mm_status mm_dict_set_at(mm_rt *rt, mm_h dh, mm_h key, mm_h value,
                          const char *file, int line)
 {
+    MM__SITE(rt, file, line);
     dict_obj *d = get_dict(rt, dh, file, line);
     if (d == NULL || mm_deref_at(rt, key, file, line) == NULL ||
         mm_deref_at(rt, value, file, line) == NULL) {
@@ -281,6 +282,7 @@ mm_h mm_dict_get_str_at(mm_rt *rt, mm_h dh, const char *key, const char *file, i
 mm_status mm_dict_set_str_at(mm_rt *rt, mm_h dh, const char *key, mm_h value,
                              const char *file, int line)
 {
+    MM__SITE(rt, file, line);
     if (get_dict(rt, dh, file, line) == NULL || mm_deref_at(rt, value, file, line) == NULL) {
         return rt->err = MMO_BADHANDLE;
     }

@@ -23,7 +23,7 @@ static_assert(sizeof(mm_generator_state) == 32, "generator state is 32 bytes");
 
 static inline generator_obj *as_generator(mm_obj *o) { return (generator_obj *)(void *)o; }
 
-mm_h mm_generator_new(mm_rt *rt, mm_generator_step step, mm_h src, int64_t a, int64_t b, int64_t c)
+mm_h(mm_generator_new)(mm_rt *rt, mm_generator_step step, mm_h src, int64_t a, int64_t b, int64_t c)
 {
     if (src != MM_NULL && mm_handle_status(rt, src) != MMO_OK) {
         mm_port_misuse(__FILE__, __LINE__, "mm_generator_new: bad src handle");
@@ -66,6 +66,7 @@ static void finish(mm_rt *rt, generator_obj *g)
 
 mm_status mm_iter_next_at(mm_rt *rt, mm_h it, mm_h *out, const char *file, int line)
 {
+    MM__SITE(rt, file, line);
     *out = MM_NULL;
     generator_obj *g = get_generator(rt, it, file, line);
     if (g == NULL) {
@@ -93,7 +94,7 @@ static mm_status squares_step(mm_rt *rt, mm_h self, mm_generator_state *st, mm_h
     if (st->a >= st->b || st->a > SQUARE_MAX) {
         return MMO_STOP;
     }
-    mm_h v = mm_int_new(rt, st->a * st->a);
+    mm_h v = (mm_int_new)(rt, st->a * st->a);
     if (v == MM_NULL) {
         return rt->err; /* i not advanced: the caller may retry */
     }
@@ -102,9 +103,9 @@ static mm_status squares_step(mm_rt *rt, mm_h self, mm_generator_state *st, mm_h
     return MMO_OK;
 }
 
-mm_h mm_generator_squares(mm_rt *rt, int64_t n)
+mm_h(mm_generator_squares)(mm_rt *rt, int64_t n)
 {
-    return mm_generator_new(rt, squares_step, MM_NULL, 0, n, 0);
+    return (mm_generator_new)(rt, squares_step, MM_NULL, 0, n, 0);
 }
 
 /* list iterator: src = the list, a = next index. */
@@ -123,11 +124,12 @@ static mm_status list_iter_step(mm_rt *rt, mm_h self, mm_generator_state *st, mm
 
 mm_h mm_list_iter_at(mm_rt *rt, mm_h l, const char *file, int line)
 {
+    MM__SITE(rt, file, line);
     if (mm_deref_type_at(rt, l, MM_T_LIST, file, line) == NULL) {
         rt->err = MMO_BADHANDLE;
         return MM_NULL;
     }
-    return mm_generator_new(rt, list_iter_step, l, 0, 0, 0);
+    return (mm_generator_new)(rt, list_iter_step, l, 0, 0, 0);
 }
 
 /* ------------------------------------------------------------- the type */

@@ -105,6 +105,7 @@ void mm__class_died(mm_rt *rt, uint32_t type, uint32_t n)
 
 mm_h mm__inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line)
 {
+    MM__SITE(rt, file, line);
     uint32_t k = cls - (uint32_t)MM_T_CLASS0; /* ids below wrap: too big */
     if (k >= rt->nclasses) {
         mm_port_misuse(file, line, "mm_inst_new: not a registered class id");
@@ -280,7 +281,8 @@ static bool move_instances(mm_rt *rt, uint32_t type, uint32_t w)
         if (o == NULL || mm_hdr_type(o) != type) {
             continue;
         }
-        char *nb = (char *)mm_alloc(rt->heap, nsz);
+        char *nb = (char *)(MM_CFG_TRACE ? mm_alloc_at(rt->heap, nsz, rt->site_file, rt->site_line)
+                                         : (mm_alloc)(rt->heap, nsz));
         if (nb == NULL) {
             ok = false;
             break;
@@ -350,7 +352,7 @@ static bool first_keys(mm_rt *rt, mm__class_state *cs)
  * and field 0 names the dict. MMO_NOMEM: o unchanged. */
 static mm_status split(mm_rt *rt, mm_h o, uint32_t type)
 {
-    mm_h d = mm_dict_new(rt);
+    mm_h d = (mm_dict_new)(rt);
     if (d == MM_NULL) {
         return rt->err;
     }
@@ -421,6 +423,7 @@ static mm_status values_setattr(mm_rt *rt, mm_h o, const char *name, mm_h v,
 mm_status mm_inst_setattr_at(mm_rt *rt, mm_h o, const char *name, mm_h v,
                              const char *file, int line)
 {
+    MM__SITE(rt, file, line);
     inst_obj *in = get_inst(rt, o, file, line);
     if (in == NULL) {
         return rt->err = MMO_BADHANDLE;

@@ -68,7 +68,7 @@ static list_obj *reserve(mm_rt *rt, mm_h lh, list_obj *l, uint32_t n)
     return l;
 }
 
-mm_h mm_list_new(mm_rt *rt, size_t hint)
+mm_h(mm_list_new)(mm_rt *rt, size_t hint)
 {
     mm_obj *o;
     mm_h h = mm_obj_new(rt, MM_T_LIST, sizeof(list_obj), &o);
@@ -90,6 +90,7 @@ static list_obj *get_list(const mm_rt *rt, mm_h l, const char *file, int line)
 
 mm_status mm_list_append_at(mm_rt *rt, mm_h lh, mm_h item, const char *file, int line)
 {
+    MM__SITE(rt, file, line);
     list_obj *l = get_list(rt, lh, file, line);
     if (l == NULL || mm_deref_at(rt, item, file, line) == NULL) {
         return rt->err = MMO_BADHANDLE;

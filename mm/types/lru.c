@@ -45,7 +45,7 @@ static inline uint16_t *buckets(const lru_obj *c)
     return (uint16_t *)(void *)(ent(c) + c->maxsize);
 }
 
-mm_h mm_lru_new(mm_rt *rt, uint32_t maxsize)
+mm_h(mm_lru_new)(mm_rt *rt, uint32_t maxsize)
 {
     if (maxsize == 0 || maxsize > MM_LRU_MAXSIZE) {
         rt->err = MMO_INDEX;
@@ -169,6 +169,7 @@ static uint16_t take_entry(lru_obj *c, mm_h *ok, mm_h *ov)
 mm_status mm_lru_put_at(mm_rt *rt, mm_h ch, mm_h key, mm_h value,
                         const char *file, int line)
 {
+    MM__SITE(rt, file, line);
     lru_obj *c = get_lru(rt, ch, file, line);
     if (c == NULL || mm_deref_at(rt, key, file, line) == NULL ||
         mm_deref_at(rt, value, file, line) == NULL) {

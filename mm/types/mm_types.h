@@ -53,8 +53,12 @@ static inline mm_h mm_small_int(int32_t v)
 /* NEW reference to int v: the cached immortal for -5..256 (never fails),
  * else a fresh box (so two calls with 257 give two objects: `is` fails).
  * MM_NULL on MemoryError. O(1) + A. Inline: the range test folds away
- * for a constant v. */
+ * for a constant v. mm_int_new is a macro passing the caller's file:line
+ * (the box is charged to it when tracing, diag/mm_trace.h); the function
+ * (mm_int_new)(rt, v) keeps the site already recorded. */
+static inline mm_h mm_int_new_at(mm_rt *rt, int64_t v, const char *file, int line);
 static inline mm_h mm_int_new(mm_rt *rt, int64_t v);
+#define mm_int_new(rt, v) mm_int_new_at((rt), (v), MM_HERE)
 
 /* True iff h is a valid int handle (no report). */
 bool mm_int_check(const mm_rt *rt, mm_h h);
@@ -64,12 +68,20 @@ int64_t mm_int_value_at(const mm_rt *rt, mm_h h, const char *file, int line);
 #define mm_int_value(...) mm_int_value_at(__VA_ARGS__, MM_HERE)
 
 
+/* The constructors below (str, list, dict, generator, LRU cache) are
+ * macros that record the caller's file:line for tracing (diag/mm_trace.h)
+ * and call the function of the same name; (mm_list_new)(rt, ...) calls it
+ * without recording, as calls inside mm/ do, so that their blocks stay
+ * charged to the outer caller. Without MM_CFG_TRACE nothing is recorded. */
+
 /* ==== str: immutable UTF-8, FNV-1a 32-bit hash cached at creation ==== */
 
 /* NEW str of n bytes copied from s (must be valid UTF-8: else MM_NULL,
  * mm_rt_error(rt) == MMO_TYPE, no misuse). MM_NULL on MemoryError. O(n) + A. */
 mm_h mm_str_new(mm_rt *rt, const char *s, size_t n);
 mm_h mm_str_from(mm_rt *rt, const char *cstr); /* strlen(cstr) bytes */
+#define mm_str_new(rt, ...) (mm_str_new)(mm__site((rt), MM_HERE), __VA_ARGS__)
+#define mm_str_from(rt, ...) (mm_str_from)(mm__site((rt), MM_HERE), __VA_ARGS__)
 
 /* BORROWED bytes (NUL-terminated) of str h, length in *n (may be NULL);
  * NULL after a misuse report. Valid until the next allocation (H1). */
@@ -123,6 +135,7 @@ uint32_t mm_fnv1a(const void *p, size_t n);
 /* NEW empty list with room for `hint` items (0: no item array yet).
  * MM_NULL on MemoryError. O(1) + A. */
 mm_h mm_list_new(mm_rt *rt, size_t hint);
+#define mm_list_new(rt, ...) (mm_list_new)(mm__site((rt), MM_HERE), __VA_ARGS__)
 
 /* Appends item (borrowed; the list takes its own reference). MMO_NOMEM:
  * the list is unchanged. Amortised O(1) + A. */
@@ -160,6 +173,7 @@ size_t mm_list_capacity_at(const mm_rt *rt, mm_h l, const char *file, int line);
 #define MM_DICT_DUMMY ((mm_h)0x7FF00000u) /* index 0 epoch 2047: never issued */
 
 mm_h mm_dict_new(mm_rt *rt); /* NEW empty dict (no table yet); O(1) + A */
+#define mm_dict_new(rt) (mm_dict_new)(mm__site((rt), MM_HERE))
 
 /* Inserts or replaces; key and value are borrowed (the dict takes its own
  * references). MMO_NOMEM: unchanged. Amortised O(1) + A. */
@@ -279,9 +293,11 @@ typedef mm_status (*mm_generator_step)(mm_rt *rt, mm_h self, mm_generator_state 
 /* NEW generator running `step` over state {src (borrowed, the generator
  * takes a reference), a, b, c}. MM_NULL on MemoryError. O(1) + A. */
 mm_h mm_generator_new(mm_rt *rt, mm_generator_step step, mm_h src, int64_t a, int64_t b, int64_t c);
+#define mm_generator_new(rt, ...) (mm_generator_new)(mm__site((rt), MM_HERE), __VA_ARGS__)
 
 /* NEW generator of i*i for i in range(n). */
 mm_h mm_generator_squares(mm_rt *rt, int64_t n);
+#define mm_generator_squares(rt, ...) (mm_generator_squares)(mm__site((rt), MM_HERE), __VA_ARGS__)
 
 /* NEW iterator over the items of list l (holds a reference to l; sees
  * appends made while iterating). */
@@ -312,6 +328,7 @@ typedef struct mm_lru_info {
 
 /* NEW cache of maxsize (1..MM_LRU_MAXSIZE, else misuse-free MMO_INDEX). */
 mm_h mm_lru_new(mm_rt *rt, uint32_t maxsize);
+#define mm_lru_new(rt, ...) (mm_lru_new)(mm__site((rt), MM_HERE), __VA_ARGS__)
 
 /* BORROWED cached value (counts a hit), or MM_NULL and mm_rt_error(rt) == MMO_KEY
  * (counts a miss). Expected O(1). */

@@ -117,7 +117,7 @@ static void str_seal(str_obj *s)
     s->hash = mm_fnv1a(s->data, s->len);
 }
 
-mm_h mm_str_new(mm_rt *rt, const char *s, size_t n)
+mm_h(mm_str_new)(mm_rt *rt, const char *s, size_t n)
 {
     if (!utf8_valid(s, n)) {
         rt->err = MMO_TYPE;
@@ -132,9 +132,9 @@ mm_h mm_str_new(mm_rt *rt, const char *s, size_t n)
     return h;
 }
 
-mm_h mm_str_from(mm_rt *rt, const char *cstr)
+mm_h(mm_str_from)(mm_rt *rt, const char *cstr)
 {
-    return mm_str_new(rt, cstr, strlen(cstr));
+    return (mm_str_new)(rt, cstr, strlen(cstr));
 }
 
 const char *mm_str_data_at(const mm_rt *rt, mm_h h, size_t *n,
@@ -175,6 +175,7 @@ static mm_h str_derive(mm_rt *rt, mm_h h, size_t from, size_t n, bool upper)
 
 mm_h mm_str_upper_at(mm_rt *rt, mm_h h, const char *file, int line)
 {
+    MM__SITE(rt, file, line);
     const mm_obj *o = mm_deref_type_at(rt, h, MM_T_STR, file, line);
     if (o == NULL) {
         rt->err = MMO_BADHANDLE;
@@ -185,6 +186,7 @@ mm_h mm_str_upper_at(mm_rt *rt, mm_h h, const char *file, int line)
 
 mm_h mm_str_strip_at(mm_rt *rt, mm_h h, const char *file, int line)
 {
+    MM__SITE(rt, file, line);
     const mm_obj *o = mm_deref_type_at(rt, h, MM_T_STR, file, line);
     if (o == NULL) {
         rt->err = MMO_BADHANDLE;
@@ -343,7 +345,7 @@ mm_h mm__str_intern_bytes(mm_rt *rt, const char *s, size_t n, uint32_t hash)
         rt->err = MMO_OK;
         return e;
     }
-    e = mm_str_new(rt, s, n);
+    e = (mm_str_new)(rt, s, n);
     if (e != MM_NULL && !intern_add(rt, e)) {
         mm_decref_fast(rt, e);
         return MM_NULL;

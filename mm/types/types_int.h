@@ -14,8 +14,18 @@
  * that has a cached immortal. MM_NULL on MemoryError. O(1) + A. */
 mm_h mm__int_box(mm_rt *rt, int64_t v);
 
+/* Internal: records the caller's site on rt (MM__SITE) and returns rt:
+ * the constructor macros of mm_types.h call it in their first argument. */
+static inline mm_rt *mm__site(mm_rt *rt, const char *file, int line)
+{
+    MM__SITE(rt, file, line);
+    (void)file;
+    (void)line;
+    return rt;
+}
+
 #define MM__INT_SIZE 12u /* header, value low word, value high word */
-static inline mm_h mm_int_new(mm_rt *rt, int64_t v)
+static inline mm_h mm_int_new_at(mm_rt *rt, int64_t v, const char *file, int line)
 {
     if (v >= MM_SMALL_INT_MIN && v <= MM_SMALL_INT_MAX) {
         rt->err = MMO_OK;
@@ -24,12 +34,20 @@ static inline mm_h mm_int_new(mm_rt *rt, int64_t v)
     mm_obj *o;
     mm_h h = mm__obj_new_fast(rt, (uint32_t)MM_T_INT << MM_HDR_TYPE_SHIFT, MM__INT_SIZE, &o);
     if (h == MM_NULL) {
+        if (file != NULL) {
+            MM__SITE(rt, file, line); /* the general path may be traced */
+        }
         return mm__int_box(rt, v); /* general path: hooks, MemoryError */
     }
     uint32_t *w = (uint32_t *)(void *)o;
     w[1] = (uint32_t)((uint64_t)v & 0xFFFFFFFFu);
     w[2] = (uint32_t)((uint64_t)v >> 32);
     return h;
+}
+
+static inline mm_h(mm_int_new)(mm_rt *rt, int64_t v)
+{
+    return mm_int_new_at(rt, v, NULL, 0);
 }
 
 /* Internal: the flash table (types/int.c), for obj/obj.c and hashing. */

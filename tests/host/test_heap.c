@@ -1391,8 +1391,12 @@ static void test_dump_map(void **state)
     /* one line per 64 pages, the last one ending at the last page */
     assert_int_equal(h->npages, 128);
     assert_non_null(strstr(out, "008000: ----------------------------------------------------------------\n"));
-    assert_non_null(strstr(out, "2  16 B: 1 pools, 1 in use, 31 free"));
-    assert_non_null(strstr(out, "d 104 B: 1 pools, 1 in use"));
+    assert_non_null(strstr(out, "2  16 B: 1 pools (peak 1), 1 in use, 31 free, occupancy 3%"));
+    assert_non_null(strstr(out, "d 104 B: 1 pools (peak 1), 1 in use"));
+    char largest[64];
+    snprintf(largest, sizeof largest, "  largest free run: %u B (%u pages)\n",
+             (unsigned)mm_largest_free(h), (unsigned)(mm_largest_free(h) / MM_CFG_PAGE_SIZE));
+    assert_non_null(strstr(out, largest));
     mm_free(h, s);
     mm_free(h, l);
     mm_free(h, t);
