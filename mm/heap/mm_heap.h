@@ -35,8 +35,9 @@
  *     while an idle pool could serve it. When a small request still
  *     finds no pool, it is served with a free block of one of the next
  *     MM_FALLBACK_CLASSES larger classes (mm_usable_size says so).
- * R5. A new pool comes from the wilderness when it has room (no search),
- *     else from the indexed free runs, else as in R4. Large blocks come from the indexed
+ * R5. A new pool comes from the indexed free runs when there is one (so
+ *     pools fill holes and the wilderness stays whole for large blocks),
+ *     else from the wilderness (no search), else as in R4. Large blocks come from the indexed
  *     free runs (first run of the length's power-of-two bucket if long
  *     enough, else the first run of the next non-empty bucket up), else
  *     from the wilderness. A run given back next to the wilderness joins

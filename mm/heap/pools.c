@@ -23,7 +23,8 @@
  *     never-used blocks (a bump pointer, so a new pool costs O(1)); then the
  *     current pool (now all in use) is retired, and the first partial pool
  *     becomes current (its list becomes the class list); else a new pool
- *     from the wilderness (no search) or the indexed free runs; else, with
+ *     from the indexed free runs, or the wilderness (no search) when no
+ *     run is free; else, with
  *     no free page, one idle current pool of another class is given back
  *     (every class looked at, round robin from the last one) and the take
  *     retried;
@@ -236,8 +237,8 @@ __attribute__((noinline)) void mm__pool_free(mm_heap *h, size_t idx, void *p)
 
 /* ---- refill ---- */
 
-/* Pages for a new pool of k pages when the wilderness has too few: an
- * indexed free run, else idle current pools of other classes, one at a
+/* Pages for a new pool of k pages when a free run is indexed or the
+ * wilderness has too few: an indexed free run (or the wilderness), else idle current pools of other classes, one at a
  * time (taken over as it is if it has k pages, else given back and the
  * take retried) until the take succeeds or none is idle: at most MM_NCLASS
  * rounds, on the out-of-pages path only. MM_NIL if none. */
@@ -266,16 +267,18 @@ static __attribute__((noinline)) uint32_t pool_pages_slow(mm_heap *h, uint32_t k
     }
 }
 
-/* A new current pool for class c (which has none): from the wilderness (no
- * search), else pool_pages_slow. Returns its first block (the rest are
- * never-used: bump[c] hands them out), NULL if no pages. */
+/* A new current pool for class c (which has none): the wilderness when no
+ * free run is indexed (no search), else pool_pages_slow (runs first).
+ * Returns its first block (the rest are never-used: bump[c] hands them
+ * out), NULL if no pages. */
 static char *pool_new(mm_heap *h, size_t c)
 {
     uint32_t k = h->pool_pages[c];
     uint32_t idx = h->top;
-    /* mm_pages_take_top, written out: its MM_NIL test would cost the
-     * refill one more instruction */
-    if (h->npages - idx >= k) {
+    /* A free run below the wilderness first, so that pools fill the holes
+     * and the wilderness stays whole for large blocks; with no free run,
+     * the wilderness (mm_pages_take_top written out, no search). */
+    if (h->bmap == 0 && h->npages - idx >= k) {
         h->top = idx + k;
     } else {
         idx = pool_pages_slow(h, k);

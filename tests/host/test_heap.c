@@ -447,9 +447,10 @@ static void test_classes_keep_pools(void **state)
     assert_heap_ok(h);
 }
 
-/* A pool refill takes the wilderness first (no search), and only when the
- * wilderness is too short an indexed free run. */
-static void test_refill_wilderness_then_run(void **state)
+/* A pool refill takes an indexed free run first, and the wilderness only
+ * when no run is free: pools fill the holes, and the wilderness stays whole
+ * for large blocks. */
+static void test_refill_run_then_wilderness(void **state)
 {
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
@@ -463,21 +464,23 @@ static void test_refill_wilderness_then_run(void **state)
     assert_int_equal(h->cmap[m], MM_C_FREE);
     assert_int_equal(mm_pages_runs(h), 2);
     assert_heap_ok(h);
-    char *a = mm_alloc(h, 16); /* pool from the wilderness, run untouched */
-    assert_int_equal(page(h, a), m + 3u);
+    char *a = mm_alloc(h, 16); /* pool from the run, wilderness untouched */
+    assert_int_equal(page(h, a), m);
+    assert_int_equal(h->top, m + 3u);
+    assert_int_equal(h->cmap[m + 1u], MM_C_FREE); /* its surplus stays indexed */
+    char *b = mm_alloc(h, 8); /* the rest of the run */
+    assert_ptr_equal(b, mm_page_addr(h, m + 1u));
+    assert_int_equal(h->pool_pages[0], 1);
+    assert_int_equal(h->top, m + 3u);
+    /* no run left: the next refill takes the wilderness */
+    char *c = mm_alloc(h, 24);
+    assert_int_equal(page(h, c), m + 3u);
     assert_int_equal(h->top, m + 4u);
-    assert_int_equal(mm_pages_runs(h), 2);
-    /* use up the wilderness, then a refill takes (part of) the run */
+    mm_free(h, c);
+    /* the wilderness is whole: one large block takes all of it */
     char *rest = mm_alloc(h, (h->npages - h->top) * MM_CFG_PAGE_SIZE);
     assert_non_null(rest);
     assert_int_equal(h->top, h->npages);
-    assert_int_equal(mm_pages_runs(h), 2); /* the large block did not take it */
-    char *b = mm_alloc(h, 8);
-    assert_ptr_equal(b, mm_page_addr(h, m));
-    assert_int_equal(h->pool_pages[0], 1);
-    assert_int_equal(mm_pages_runs(h), 1);     /* its surplus stays indexed */
-    assert_int_equal(h->cmap[m + 1u], MM_C_FREE);
-    assert_int_equal(stats(h).pages_free, 1);
     assert_heap_ok(h);
     mm_free(h, a);
     mm_free(h, b);
@@ -1438,7 +1441,7 @@ int main(void)
         cmocka_unit_test(test_class_lifo_reuse),
         cmocka_unit_test(test_pools_stay_until_trim),
         cmocka_unit_test(test_classes_keep_pools),
-        cmocka_unit_test(test_refill_wilderness_then_run),
+        cmocka_unit_test(test_refill_run_then_wilderness),
         cmocka_unit_test(test_reclaim_on_demand),
         cmocka_unit_test(test_idle_pools_all_serve_large),
         cmocka_unit_test(test_trim_random_layout),
