@@ -426,17 +426,8 @@ static void *realloc_unlocked(mm_heap *h, void *p, size_t size)
 
 void *mm_realloc_at(mm_heap *h, void *p, size_t size, const char *file, int line)
 {
-    size_t old = MM__HOOKED(h) && p != NULL ? mm_usable_size(h, p) : 0;
-    uint32_t st = heap_lock();
-    void *q = realloc_unlocked(h, p, size);
-    heap_unlock(st);
-    if (MM__HOOKED(h) && q != NULL) {
-        if (p != NULL) { /* moved or resized: the old life ends here */
-            h->hook->on_free(h->hook->ctx, p, old);
-        }
-        h->hook->on_alloc(h->hook->ctx, q, size, file, line);
-    }
-    return q;
+    mm_err err; /* the status is mm_last_error's to report here */
+    return mm_realloc_err_at(h, p, size, &err, file, line);
 }
 
 void *mm_realloc_err_at(mm_heap *h, void *p, size_t size, mm_err *err, const char *file,
