@@ -3,6 +3,7 @@
 #   make run   [BOARD=...] [DEMO=...]   build the demo firmware, run it in QEMU
 #   make test                           everything CI runs (installs what is missing)
 #   make bench                          allocator benchmarks under -icount (mps2-an385)
+#   make bench-lock                     only the longest interrupt-masked stretch (MM_CFG_LOCK=1)
 #   make size                           flash and RAM per board and per module
 #   make plot  [BOARD=...]              demos 7 and 8, then their PNGs in build/ (mprof, heap map)
 #   make debug [BOARD=...]              QEMU halted with its gdb stub, and gdb-multiarch
@@ -68,11 +69,12 @@ BOOT_SRC := $(wildcard boot/*.c) boot/fault_entry.S
 KERNEL_SRC := kernel/kernel.c kernel/counter.c kernel/semihost.c kernel/console.c kernel/uart.c
 DEMO_SRC := kernel/runner.c $(sort $(wildcard demos/*.c))
 TT_SRC := $(sort $(wildcard tests/target/*.c))
+ISR_SRC := $(sort $(wildcard tests/isr/*.c))
 
 obj = $(patsubst %,$(B)/%.o,$(1))
 FW_OBJ := $(call obj,$(BOOT_SRC) $(KERNEL_SRC) $(MM_SRC))
 
-.PHONY: all run test bench size debug flash images clean deps deps-run deps-flash deps-plot plot \
+.PHONY: all run test bench bench-lock size debug flash images clean deps deps-run deps-flash deps-plot plot \
         firmware tests-fw \
         host-test target-test fuzz lint check-nomalloc help print-mm-src print-mm-layers
 
@@ -92,6 +94,11 @@ $(B)/mmrt.elf: $(FW_OBJ) $(call obj,$(DEMO_SRC)) linker/$(BOARD).ld linker/corte
 
 $(B)/tests.elf: $(FW_OBJ) $(call obj,$(TT_SRC)) linker/$(BOARD).ld linker/cortex-m.ld
 	$(Q)$(CC) $(ARM_LDFLAGS) -Wl,-Map=$(B)/tests.map $(filter %.o,$^) -o $@
+
+# The interrupt test firmware (tools/test.sh isr): built with
+# EXTRA_CFLAGS=-DMM_CFG_LOCK=1 in a build directory of its own.
+$(B)/isr.elf: $(FW_OBJ) $(call obj,$(ISR_SRC)) linker/$(BOARD).ld linker/cortex-m.ld
+	$(Q)$(CC) $(ARM_LDFLAGS) -Wl,-Map=$(B)/isr.map $(filter %.o,$^) -o $@
 
 # The bench firmware is the one ELF that links newlib's malloc, on purpose:
 # it is the yardstick. Built twice, against the full newlib and newlib-nano.
@@ -180,6 +187,9 @@ check-nomalloc:
 bench: deps
 	@tools/bench.sh
 
+bench-lock: deps
+	@BENCH_ONLY=lock tools/bench.sh
+
 size: deps-run
 	@tools/size.sh
 
@@ -203,6 +213,7 @@ help:
 	@echo '  make fuzz           the libFuzzer harnesses, $${FUZZ_SECONDS:-30} s each'
 	@echo '  make lint           cppcheck over the tree'
 	@echo '  make bench          benchmarks under -icount on mps2-an385; RESULT lines (see BENCHMARKS.md)'
+	@echo '  make bench-lock     only the longest interrupt-masked stretch, MM_CFG_LOCK=1 (bench_lock.c)'
 	@echo '  make size           flash and RAM per board and per mm/ layer'
 	@echo '  make plot           demos 7 and 8, then build/mprof_demo7.png and build/heapmap_demo8.png'
 	@echo '  make debug          QEMU halted with its gdb stub on tcp :1234, gdb-multiarch attached'

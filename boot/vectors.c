@@ -32,9 +32,15 @@ WEAK_ALIAS(SVC_Handler);
 WEAK_ALIAS(DebugMon_Handler);
 WEAK_ALIAS(PendSV_Handler);
 WEAK_ALIAS(SysTick_Handler);
+/* External interrupts by number (the board's manual maps them): a test
+ * that enables one defines IRQ<n>_Handler. */
+WEAK_ALIAS(IRQ0_Handler);  WEAK_ALIAS(IRQ1_Handler);  WEAK_ALIAS(IRQ2_Handler);
+WEAK_ALIAS(IRQ3_Handler);  WEAK_ALIAS(IRQ4_Handler);  WEAK_ALIAS(IRQ5_Handler);
+WEAK_ALIAS(IRQ6_Handler);  WEAK_ALIAS(IRQ7_Handler);  WEAK_ALIAS(IRQ8_Handler);
+WEAK_ALIAS(IRQ9_Handler);  WEAK_ALIAS(IRQ10_Handler); WEAK_ALIAS(IRQ11_Handler);
 
-
-/* The number of external interrupt slots reserved; none is enabled. */
+/* The number of external interrupt slots reserved; none is enabled unless
+ * a test enables one (the first 12 have their own weak names). */
 #define IRQ_SLOTS 32
 
 __attribute__((section(".vectors"), used))
@@ -54,5 +60,8 @@ const vector_fn vector_table[16 + IRQ_SLOTS] = {
     0,                                 /* 13: reserved */
     PendSV_Handler,                    /* 14: PendSV */
     SysTick_Handler,                   /* 15: SysTick */
-    [16 ... 16 + IRQ_SLOTS - 1] = Default_Handler, /* 16+: IRQs */
+    IRQ0_Handler, IRQ1_Handler, IRQ2_Handler, IRQ3_Handler, /* 16-19: IRQ 0-3 */
+    IRQ4_Handler, IRQ5_Handler, IRQ6_Handler, IRQ7_Handler, /* 20-23: IRQ 4-7 */
+    IRQ8_Handler, IRQ9_Handler, IRQ10_Handler, IRQ11_Handler, /* 24-27: IRQ 8-11 */
+    [16 + 12 ... 16 + IRQ_SLOTS - 1] = Default_Handler, /* 28+: IRQ 12+ */
 };

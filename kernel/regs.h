@@ -22,6 +22,12 @@
 #define SYST_CSR_CLKSOURCE (1UL << 2)        /* 1: processor clock */
 #define SYST_RELOAD_MAX    0x00FFFFFFUL      /* 24-bit counter */
 
+/* NVIC (B3.4): external interrupts 0..31 */
+#define NVIC_ISER0 MMRT_REG32(0xE000E100UL) /* write 1: enable */
+#define NVIC_ICER0 MMRT_REG32(0xE000E180UL) /* write 1: disable */
+#define NVIC_ICPR0 MMRT_REG32(0xE000E280UL) /* write 1: clear pending */
+#define NVIC_BIT(irq) (1UL << (irq))
+
 /* System Control Block (B3.2.2) */
 #define SCB_ICSR   MMRT_REG32(0xE000ED04UL) /* interrupt control and state */
 #define SCB_CCR    MMRT_REG32(0xE000ED14UL) /* configuration and control */
@@ -169,6 +175,19 @@
 #define CMSDK_UART_BAUDDIV   MMRT_REG32(CMSDK_UART0_BASE + 0x10UL) /* >= 16 */
 #define CMSDK_UART_STATE_TXFULL (1UL << 0)
 #define CMSDK_UART_CTRL_TXEN    (1UL << 0)
+
+/* ---- ARM CMSDK APB timer (ARM DDI 0479, 4.2), TIMER0 of the MPS2 boards ----
+ * A 32-bit down counter on the peripheral clock (25 MHz on the MPS2
+ * boards); at zero it reloads from RELOAD and, with IRQEN, raises its
+ * interrupt until INTCLEAR is written. TIMER0 is IRQ 8 on AN385. */
+#define CMSDK_TIMER0_BASE    0x40000000UL
+#define CMSDK_TIMER0_IRQ     8U
+#define CMSDK_TIMER_CTRL     MMRT_REG32(CMSDK_TIMER0_BASE + 0x00UL)
+#define CMSDK_TIMER_VALUE    MMRT_REG32(CMSDK_TIMER0_BASE + 0x04UL)
+#define CMSDK_TIMER_RELOAD   MMRT_REG32(CMSDK_TIMER0_BASE + 0x08UL)
+#define CMSDK_TIMER_INTCLEAR MMRT_REG32(CMSDK_TIMER0_BASE + 0x0CUL) /* reads INTSTATUS */
+#define CMSDK_TIMER_CTRL_EN    (1UL << 0)
+#define CMSDK_TIMER_CTRL_IRQEN (1UL << 3)
 
 /* ---- Stellaris LM3S6965 (data sheet DS-LM3S6965: 6 System Control, 8 GPIO, 12 UART) ---- */
 #define LM3S_SYSCTL_RCGC1    MMRT_REG32(0x400FE104UL)

@@ -7,6 +7,8 @@
 # an instruction trace, measures flash at -Os, and prints every figure as
 # "RESULT <workload> <allocator> <metric> <value>" (also kept in
 # build/bench/results.txt). W4 is counted by tools/w4count.c.
+# BENCH_ONLY=lock runs only the longest interrupt-masked stretch (with
+# MM_CFG_LOCK=1; make bench-lock).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BOARD=${BENCH_BOARD:-mps2-an385}
@@ -15,18 +17,35 @@ mkdir -p $OUT
 RESULTS=$OUT/results.txt
 : >$RESULTS
 
-# The reference figures are built without the diagnostics' hook (TRACE=0),
-# in their own build directory; the trace case is built again with it.
-BB=build/bench-$BOARD
-make -s BOARD=$BOARD B=$BB TRACE=0 $BB/bench-newlib.elf $BB/bench-newlib-nano.elf >/dev/null
-gcc -O2 -Wall -Wextra -Werror tools/w4count.c -o $OUT/w4count
-
 qemu() { # elf workload [extra qemu args]
     local elf=$1 w=$2; shift 2
     QEMU_TIMEOUT=900 tools/qemu.sh "$BOARD" "$elf" "$w" "$@"
 }
 
 emit() { grep '^RESULT' | tee -a $RESULTS; }
+
+# The longest interrupt-masked stretch (tests/bench/bench_lock.c): the bench
+# firmware built again with MM_CFG_LOCK=1, whose port lock times every
+# critical section. BENCH_ONLY=lock runs this part alone (make bench-lock).
+lock_bench() {
+    local bl=build/bench-$BOARD-lock log=$OUT/case-lock.log
+    make -s BOARD=$BOARD B=$bl TRACE=0 EXTRA_CFLAGS=-DMM_CFG_LOCK=1 $bl/bench-newlib.elf >/dev/null
+    if ! qemu $bl/bench-newlib.elf lock >$log 2>&1; then
+        echo "bench: case lock (MM_CFG_LOCK=1) failed:" >&2; tail -20 $log >&2; exit 1
+    fi
+    emit <$log
+}
+case ${BENCH_ONLY:-} in
+    "") ;;
+    lock) lock_bench; echo "bench: figures in $RESULTS"; exit 0 ;;
+    *) echo "bench.sh: BENCH_ONLY='$BENCH_ONLY': only 'lock' is a part of its own" >&2; exit 2 ;;
+esac
+
+# The reference figures are built without the diagnostics' hook (TRACE=0),
+# in their own build directory; the trace case is built again with it.
+BB=build/bench-$BOARD
+make -s BOARD=$BOARD B=$BB TRACE=0 $BB/bench-newlib.elf $BB/bench-newlib-nano.elf >/dev/null
+gcc -O2 -Wall -Wextra -Werror tools/w4count.c -o $OUT/w4count
 
 for build in newlib newlib-nano; do
     elf=$BB/bench-$build.elf
@@ -109,6 +128,8 @@ for c in $(qemu $elf --list 2>/dev/null | sed -n 's/^bench-case //p'); do
     fi
     emit <$log
 done
+
+lock_bench
 
 # The diagnostics' hook: trace_untraced came from the TRACE=0 build above;
 # trace_off and trace_on from the same case built with TRACE=1. Then the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test.sh [all|host|oom|target|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9|diag] - what `make test` runs.
+# test.sh [all|host|oom|target|isr|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9|diag] - what `make test` runs.
 #
 #   host     cmocka tests of mm/: gcc -m64 and -m32, ASan+UBSan, in the
 #            release and the debug (MM_CFG_DEBUG=1) configuration, the
@@ -11,6 +11,9 @@
 #   target   the on-target test firmware on every board under QEMU (with a
 #            timeout each), every crash case in its own QEMU, the demos on
 #            every board, and the same under the collector's torture mode
+#   isr      the interrupt firmware (tests/isr) on mps2-an385 with
+#            MM_CFG_LOCK=1: a timer interrupt and the main loop share one
+#            heap for a million allocator calls
 #   uart     the console with no semihosting: the same firmware, QEMU's
 #            serial port in place of semihosting (the board finds no host
 #            and takes its UART), on the UART_BOARDS; one CONSOLE=uart build
@@ -173,6 +176,25 @@ target_tests() {
     fi
 }
 
+# ----------------------------------------------------------------- isr ----
+# tests/isr/isr_main.c, built with MM_CFG_LOCK=1 in a build directory of
+# its own: TIMER0's interrupt and the main loop share one heap; the firmware
+# checks everything itself and prints "isr test: PASS" last.
+isr_tests() {
+    local board=mps2-an385 tag=mps2-an385-lock
+    local blog=$LOG/build-$tag-isr.log log=$LOG/isr-$tag.log rc=0
+    if ! make -s -j"$JOBS" BOARD=$board B=build/$tag EXTRA_CFLAGS=-DMM_CFG_LOCK=1 \
+            build/$tag/isr.elf >"$blog" 2>&1; then
+        bad "isr $board: build" "$blog"; return
+    fi
+    qemu_run $board build/$tag/isr.elf "$log" || rc=$?
+    if [ $rc -eq 0 ] && [ "$(tail -1 "$log")" = "isr test: PASS" ]; then
+        ok "isr $board: $(grep -o '^[0-9]* allocator calls' "$log"), $(grep -o '^interrupt: [0-9]*' "$log" | cut -d' ' -f2) timer interrupts, heap empty at the end"
+    else
+        bad "isr $board: interrupt and main loop on one heap (exit $rc)" "$log"
+    fi
+}
+
 # ---------------------------------------------------------------- uart ----
 # The auto-console firmware that target_board built, run with no
 # semihosting: the probe BKPT faults, the trap steps over it, the UART takes
@@ -310,14 +332,14 @@ lint() {
     if cppcheck -q --std=c11 --enable=warning,style,performance,portability \
             --inline-suppr --error-exitcode=1 --suppress=missingIncludeSystem \
             -Imm -Ikernel -Idemos -Itests/target -DMMRT_SYSTICK_HZ=25000000U \
-            -DMMRT_BOARD='"x"' mm boot kernel demos tests/target >"$log" 2>&1; then
+            -DMMRT_BOARD='"x"' mm boot kernel demos tests/target tests/isr >"$log" 2>&1; then
         ok "cppcheck"
     else
         bad "cppcheck" "$log"
     fi
     log=$LOG/clang-tidy.log
     local files
-    files=$(ls boot/*.c kernel/*.c demos/*.c tests/target/*.c "${MM_SRC[@]}")
+    files=$(ls boot/*.c kernel/*.c demos/*.c tests/target/*.c tests/isr/*.c "${MM_SRC[@]}")
     if echo "$files" | xargs -P "$JOBS" -I{} clang-tidy --quiet {} -- "${TIDY_FLAGS[@]}" \
             >"$log" 2>&1 && ! grep -qE '(warning|error):' "$log"; then
         ok "clang-tidy ($(echo "$files" | wc -l) files, checks in .clang-tidy)"
@@ -499,7 +521,8 @@ diag_tests() {
 case $part in
     host) host_tests ;;
     oom) oom_tests ;;
-    target) target_tests; uart_tests; flash_tests; nomalloc ;;
+    target) target_tests; isr_tests; uart_tests; flash_tests; nomalloc ;;
+    isr) isr_tests ;;
     uart) uart_tests ;;
     flash) flash_tests ;;
     fuzz) fuzz_tests ;;
@@ -509,8 +532,8 @@ case $part in
     golden) golden ;;
     demo9) demo9_tests ;;
     diag) diag_tests ;;
-    all) host_tests; oom_tests; target_tests; uart_tests; flash_tests; nomalloc; standalone; golden; demo9_tests; diag_tests; fuzz_tests; lint ;;
-    *) echo "usage: tools/test.sh [all|host|oom|target|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9|diag]" >&2; exit 2 ;;
+    all) host_tests; oom_tests; target_tests; isr_tests; uart_tests; flash_tests; nomalloc; standalone; golden; demo9_tests; diag_tests; fuzz_tests; lint ;;
+    *) echo "usage: tools/test.sh [all|host|oom|target|isr|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9|diag]" >&2; exit 2 ;;
 esac
 
 echo

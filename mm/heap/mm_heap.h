@@ -76,12 +76,24 @@
  * alloc + copy + free at most.
  *
  * ---- Concurrency ----
- * With MM_CFG_LOCK=1, mm_alloc, mm_free, mm_realloc, mm_usable_size,
- * mm_set_owner, mm_trim and mm_compact run inside mm_port_lock/unlock and
- * (except mm_trim and mm_compact, which are linear) are ISR-safe. The
- * statistics, mm_check and mm_dump_map read without the lock: call them
- * where no allocation can interrupt. With MM_CFG_LOCK=0 (default) nothing
- * is ISR-safe; the caller serializes.
+ * With MM_CFG_LOCK=1 every call that changes or validates a block runs
+ * inside mm_port_lock/unlock (on the firmware: interrupts masked).
+ * ISR-safe then, from an interrupt handler while the main loop is inside
+ * any allocator call: mm_alloc, mm_alloc_at, mm_free, mm_realloc,
+ * mm_realloc_at, mm_realloc_err, mm_realloc_err_at, mm_usable_size and
+ * mm_set_owner. Each masks interrupts for its bound above; a mm_realloc
+ * that moves a block also for the copy, linear in the block's size.
+ * mm_trim and mm_compact run inside the lock too, so the main loop may
+ * call them while interrupts allocate, but not from an ISR: they mask
+ * interrupts for O(pages + bytes moved) (make bench-lock prints the
+ * longest stretch). mm_last_error reads a code that every caller shares:
+ * beside an ISR, decide on mm_realloc_err's own status instead.
+ * mm_strerror, mm_size_class_count and mm_size_class read no heap and are
+ * safe anywhere. Not ISR-safe: mm_init, mm_set_alloc_hook, and the
+ * statistics, mm_check, mm_dump_map, mm_map_pages and mm_map_read, which
+ * read without the lock: call them where no allocation can interrupt (or
+ * with interrupts masked). With MM_CFG_LOCK=0 (default) nothing is
+ * ISR-safe; the caller serializes.
  *
  * ---- Misuse ----
  * mm_free, mm_realloc, mm_usable_size and mm_set_owner validate their
