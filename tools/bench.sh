@@ -132,7 +132,8 @@ done
 lock_bench
 
 # The diagnostics' hook: trace_untraced came from the TRACE=0 build above;
-# trace_off and trace_on from the same case built with TRACE=1. Then the
+# trace_off, trace_hook (an empty hook attached) and trace_on from the
+# same case built with TRACE=1. Then the
 # traced figures over the untraced ones, and the trace table's RAM on
 # every board (sizeof(mm_tracer) with that board's MM_CFG_TRACE_MAX).
 BT=build/bench-$BOARD-trace
@@ -145,7 +146,7 @@ emit <$log
 fig() { awk -v w="$1" -v m="$2" '$1 == "RESULT" && $2 == w && $4 == m { print $5 }' $RESULTS | tail -1; }
 for m in pair_instr int_instr; do
     u=$(fig trace_untraced $m)
-    for state in off on; do
+    for state in off hook on; do
         v=$(fig trace_$state $m)
         echo "RESULT trace_$state mm ${m%_instr}_ratio_to_untraced $(awk -v a="$v" -v b="$u" 'BEGIN { printf "%.3f", a / b }')" | emit
         echo "RESULT trace_$state mm ${m%_instr}_extra_instr $(awk -v a="$v" -v b="$u" 'BEGIN { printf "%.3f", a - b }')" | emit

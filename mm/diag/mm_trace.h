@@ -72,16 +72,17 @@ typedef struct mm_trace_entry {
 /* A tracer. All fields are private; declare it static (or in memory that
  * outlives its use) and pass it to mm_trace_start. */
 typedef struct mm_tracer {
-    mm_heap *heap;          /* traced heap while started, else NULL */
-    mm_alloc_hook hook;     /* attached to heap while started */
-    const mm_alloc_hook *next; /* the hook that was attached before (chained) */
-    size_t current;         /* bytes of the live traces */
+    uint32_t count;         /* live traces */
+    size_t current;         /* bytes of the live traces (beside count, at
+                               the start: the hook updates both) */
     size_t peak;            /* most of current since start/reset_peak/clear,
                                recorded at each decrease (the larger of it
                                and current is the peak) */
-    uint32_t count;         /* live traces */
     uint32_t dropped;       /* allocations not traced since start/clear (T3) */
     size_t dropped_bytes;   /* their requested bytes */
+    mm_heap *heap;          /* traced heap while started, else NULL */
+    mm_alloc_hook hook;     /* attached to heap while started */
+    const mm_alloc_hook *next; /* the hook that was attached before (chained) */
     mm_trace_entry table[MM_CFG_TRACE_MAX];
 } mm_tracer;
 

@@ -3,12 +3,14 @@
  *
  * Algorithm:
  *  1. The heap calls the tracer through its allocation hook (one pointer
- *     test on each fast path; heap/mm_heap.h "tracing").
+ *     test on each fast path; heap/mm_heap.h "tracing"). The callbacks
+ *     test no chained hook unless one was attached before the tracer.
  *  2. Live traces sit in an open-addressing hash table keyed by block
- *     address (Fibonacci hashing of address / 8, linear probing), filled
- *     to at most 7/8 so probes stay short. A free deletes by backward
- *     shift (Knuth, TAOCP vol. 3, 6.4, algorithm R), so no tombstones
- *     build up and a lookup stops at the first empty slot.
+ *     address (Fibonacci hashing: one multiply and one shift; linear
+ *     probing), filled to at most 7/8, so probes stay short and always
+ *     end at an empty slot. A free deletes by backward shift (Knuth,
+ *     TAOCP vol. 3, 6.4, algorithm R), so no tombstones build up. The
+ *     live count and bytes sit side by side at the tracer's start.
  *  3. A snapshot groups the table by site with a linear search of the
  *     sites seen so far: O(traces x sites), paid only when asked.
  *  4. Sizes print as tracemalloc's _format_size, in exact integer
@@ -24,34 +26,22 @@
 #include "mm_port.h"
 
 #define SLOT_MASK ((uint32_t)MM_CFG_TRACE_MAX - 1u)
+#define SLOT_BITS ((uint32_t)__builtin_ctz(MM_CFG_TRACE_MAX))
 
 /* ---- the hash table ---- */
 
-/* Home slot of block p: the address's bits above its 8-byte alignment,
- * times 2^32 / phi, the top bits kept. */
-static uint32_t home(const void *p)
+/* Home slot of block p: the low 32 bits of its address times 2^32 / phi,
+ * the top SLOT_BITS bits kept (Fibonacci hashing: a multiply and a
+ * shift; blocks 8 bytes apart land far apart). */
+static inline uint32_t home(const void *p)
 {
-    uint32_t x = (uint32_t)((uintptr_t)p >> 3);
-    return (x * 2654435769u) >> 16 & SLOT_MASK;
-}
-
-/* Slot of p's trace, or MM_CFG_TRACE_MAX if p is not traced. */
-static uint32_t find(const mm_tracer *t, const void *p)
-{
-    for (uint32_t i = home(p), n = 0; n < MM_CFG_TRACE_MAX; i = (i + 1u) & SLOT_MASK, n++) {
-        if (t->table[i].ptr == p) {
-            return i;
-        }
-        if (t->table[i].ptr == NULL) {
-            break;
-        }
-    }
-    return MM_CFG_TRACE_MAX;
+    return ((uint32_t)(uintptr_t)p * 2654435769u) >> (32u - SLOT_BITS);
 }
 
 /* Empties slot i and shifts later entries of its probe run back (so
- * every entry stays reachable from its home slot). */
-static void delete_at(mm_tracer *t, uint32_t i)
+ * every entry stays reachable from its home slot). In steady state the
+ * next slot is empty: one load and one test. */
+static inline __attribute__((always_inline)) void delete_at(mm_tracer *t, uint32_t i)
 {
     uint32_t j = i;
     for (;;) {
@@ -73,53 +63,75 @@ static void delete_at(mm_tracer *t, uint32_t i)
     }
 }
 
+/* The slot of p's trace, or MM_CFG_TRACE_MAX if p is not traced. The
+ * table always has an empty slot (at most 7/8 full), so the probe ends. */
+static inline __attribute__((always_inline)) uint32_t find(const mm_tracer *t, const void *p)
+{
+    for (uint32_t i = home(p);; i = (i + 1u) & SLOT_MASK) {
+        const void *q = t->table[i].ptr;
+        if (q == p) {
+            return i;
+        }
+        if (q == NULL) {
+            return MM_CFG_TRACE_MAX;
+        }
+    }
+}
+
 /* Puts a trace in the first empty slot of p's probe run (p not present,
  * the table below capacity). */
-static void insert(mm_tracer *t, const void *p, uint32_t size, const char *file, int32_t line)
+static inline __attribute__((always_inline)) void insert(mm_tracer *t, const void *p,
+                                                         uint32_t size, const char *file,
+                                                         int32_t line)
 {
     uint32_t i = home(p);
     while (t->table[i].ptr != NULL) {
         i = (i + 1u) & SLOT_MASK;
     }
-    t->table[i].ptr = p;
-    t->table[i].file = file;
-    t->table[i].size = size;
-    t->table[i].line = line;
+    t->table[i] = (mm_trace_entry){p, file, size, line};
 }
 
-/* ---- the hook ---- */
+/* ---- the hook ----
+ * Two versions of each callback: the plain ones when no hook was attached
+ * before the tracer (the usual case: no test of `next` on the traced
+ * paths), the chained ones that call it after. */
 
-static void on_alloc(void *ctx, void *p, size_t size, const char *file, int line)
+static inline __attribute__((always_inline)) void record(mm_tracer *t, void *p, size_t size,
+                                                         const char *file, int line)
 {
-    mm_tracer *t = ctx;
     if (__builtin_expect(t->count >= MM_TRACE_CAPACITY || size > UINT32_MAX, 0)) {
         t->dropped++;
         t->dropped_bytes += size;
-    } else {
-        insert(t, p, (uint32_t)size, file, (int32_t)line);
-        t->count++;
-        t->current += size; /* the peak is recorded at decreases (on_free) */
+        return;
     }
-    if (t->next != NULL) {
-        t->next->on_alloc(t->next->ctx, p, size, file, line);
+    insert(t, p, (uint32_t)size, file, (int32_t)line);
+    t->count++;
+    t->current += size; /* the peak is recorded at decreases (forget) */
+}
+
+static inline __attribute__((always_inline)) void forget(mm_tracer *t, const void *p)
+{
+    uint32_t i = find(t, p);
+    if (i != MM_CFG_TRACE_MAX) {
+        size_t cur = t->current;
+        if (cur > t->peak) {
+            t->peak = cur; /* a peak is always followed by a decrease */
+        }
+        t->current = cur - t->table[i].size;
+        t->count--;
+        delete_at(t, i);
     }
+}
+
+static void on_alloc(void *ctx, void *p, size_t size, const char *file, int line)
+{
+    record(ctx, p, size, file, line);
 }
 
 static void on_free(void *ctx, void *p, size_t usable)
 {
-    mm_tracer *t = ctx;
-    uint32_t i = find(t, p);
-    if (i != MM_CFG_TRACE_MAX) {
-        if (t->current > t->peak) {
-            t->peak = t->current; /* a peak is always followed by a decrease */
-        }
-        t->current -= t->table[i].size;
-        t->count--;
-        delete_at(t, i);
-    }
-    if (t->next != NULL) {
-        t->next->on_free(t->next->ctx, p, usable);
-    }
+    (void)usable;
+    forget(ctx, p);
 }
 
 static void on_move(void *ctx, void *from, void *to)
@@ -127,13 +139,31 @@ static void on_move(void *ctx, void *from, void *to)
     mm_tracer *t = ctx;
     uint32_t i = find(t, from);
     if (i != MM_CFG_TRACE_MAX) {
-        mm_trace_entry e = t->table[i];
+        mm_trace_entry moved = t->table[i];
         delete_at(t, i);
-        insert(t, to, e.size, e.file, e.line);
+        insert(t, to, moved.size, moved.file, moved.line);
     }
-    if (t->next != NULL) {
-        t->next->on_move(t->next->ctx, from, to);
-    }
+}
+
+static void on_alloc_chained(void *ctx, void *p, size_t size, const char *file, int line)
+{
+    mm_tracer *t = ctx;
+    record(t, p, size, file, line);
+    t->next->on_alloc(t->next->ctx, p, size, file, line);
+}
+
+static void on_free_chained(void *ctx, void *p, size_t usable)
+{
+    mm_tracer *t = ctx;
+    forget(t, p);
+    t->next->on_free(t->next->ctx, p, usable);
+}
+
+static void on_move_chained(void *ctx, void *from, void *to)
+{
+    mm_tracer *t = ctx;
+    on_move(t, from, to);
+    t->next->on_move(t->next->ctx, from, to);
 }
 
 /* ---- the tracemalloc API ---- */
@@ -144,12 +174,19 @@ bool mm_trace_start(mm_tracer *t, mm_heap *h)
         return false;
     }
     memset(t, 0, sizeof *t);
+    t->hook.ctx = t;
+    t->heap = h;
+    /* attached with the plain callbacks, then switched to the chained
+     * ones if a hook was there before (the heap calls nothing between) */
     t->hook.on_alloc = on_alloc;
     t->hook.on_free = on_free;
     t->hook.on_move = on_move;
-    t->hook.ctx = t;
-    t->heap = h;
     t->next = mm_set_alloc_hook(h, &t->hook);
+    if (t->next != NULL) {
+        t->hook.on_alloc = on_alloc_chained;
+        t->hook.on_free = on_free_chained;
+        t->hook.on_move = on_move_chained;
+    }
     return true;
 }
 

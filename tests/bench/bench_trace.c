@@ -11,8 +11,10 @@
  *          started: one pointer test per fast path) and "trace_on" (a
  *          tracer started: every block recorded and looked up again at
  *          its free), and the tracer's RAM: bytes per trace and the
- *          whole static table. bench.sh divides trace_on by
- *          trace_untraced (target: at most 2).
+ *          whole static table. Between the two, "trace_hook": a hook
+ *          whose callbacks return at once, the cost of the heap's hooked
+ *          paths alone (the floor under any tracer). bench.sh divides
+ *          each by trace_untraced (target for trace_on: at most 2).
  * The tracer lives at the start of the bench region (not static), so the
  * untraced firmware's memory is the same as without this file.
  */
@@ -80,6 +82,14 @@ static void measure(const char *state)
     print_per_op(state, "int_instr", loop_int(), empty);
 }
 
+/* The empty hook of "trace_hook". */
+static void nop_alloc(void *ctx, void *p, size_t size, const char *file, int line)
+{
+    (void)ctx, (void)p, (void)size, (void)file, (void)line;
+}
+static void nop_free(void *ctx, void *p, size_t usable) { (void)ctx, (void)p, (void)usable; }
+static void nop_move(void *ctx, void *from, void *to) { (void)ctx, (void)from, (void)to; }
+
 BENCH_CASE(trace)
 {
     void *start;
@@ -95,6 +105,10 @@ BENCH_CASE(trace)
     void *anchor = mm_alloc(theap, 12); /* keeps the class's pool in use */
     measure(MM_CFG_TRACE ? "off" : "untraced");
     if (MM_CFG_TRACE) {
+        static const mm_alloc_hook nop = {nop_alloc, nop_free, nop_move, NULL};
+        mm_set_alloc_hook(theap, &nop);
+        measure("hook");
+        mm_set_alloc_hook(theap, NULL);
         memset(t, 0, sizeof *t);
         if (!mm_trace_start(t, theap)) {
             return 1;

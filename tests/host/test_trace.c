@@ -490,13 +490,93 @@ static void test_profile(void **state)
     fx_close(&fx);
 }
 
+/* ---- a full table emptied in a scrambled order: every free finds its
+ * trace (the probe runs are shifted back right, across the wrap) ---- */
+
+static void test_table_churn(void **state)
+{
+    (void)state;
+    enum { N = MM_TRACE_CAPACITY };
+    static void *p[N];
+    static size_t sz[N];
+    fixture fx;
+    fx_open(&fx, 256 * 1024, 64);
+    assert_true(mm_trace_start(&tracer, fx.heap));
+    size_t want = 0;
+    for (size_t i = 0; i < N; i++) {
+        sz[i] = 1u + (i * 37u) % 200u;
+        p[i] = mm_alloc(fx.heap, sz[i]);
+        assert_non_null(p[i]);
+        want += sz[i];
+    }
+    assert_int_equal(mm_trace_dropped(&tracer, NULL), 0);
+    for (int round = 0; round < 2; round++) {
+        for (size_t k = 0; k < N; k++) {
+            size_t i = (k * 7919u + (size_t)round) % N; /* 7919 is prime: a permutation */
+            if ((i & 1u) != (size_t)round) {
+                continue;
+            }
+            mm_free(fx.heap, p[i]);
+            want -= sz[i];
+            size_t cur, peak;
+            mm_trace_get_traced_memory(&tracer, &cur, &peak);
+            assert_int_equal(cur, want);
+        }
+    }
+    assert_int_equal(want, 0);
+    MM_TRACE_SNAPSHOT_STATIC(snap, 4);
+    assert_true(mm_trace_take_snapshot(&tracer, &snap));
+    assert_int_equal(snap.traces, 0);
+    mm_trace_stop(&tracer);
+    fx_check(&fx);
+    fx_close(&fx);
+}
+
+/* ---- a tracer chained after a profiler: both see every block ---- */
+
+static void test_chained(void **state)
+{
+    (void)state;
+    fixture fx;
+    fx_open(&fx, 64 * 1024, 64);
+    static mm_profiler prof;
+    static sink series;
+    series.len = 0;
+    assert_true(mm_mprof_start(&prof, fx.heap, 1, "test_trace", sink_write, &series));
+    assert_true(mm_trace_start(&tracer, fx.heap)); /* the profiler's hook is its next */
+    void *a = mm_alloc(fx.heap, 100);
+    void *b = mm_alloc(fx.heap, 3000); int lb = __LINE__;
+    assert_int_equal(prof.mem, fx_used(&fx));
+    mm_free(fx.heap, a);
+    assert_int_equal(prof.mem, fx_used(&fx));
+    size_t cur, peak;
+    mm_trace_get_traced_memory(&tracer, &cur, &peak);
+    assert_int_equal(cur, 3000);
+    assert_int_equal(peak, 3100);
+    MM_TRACE_SNAPSHOT_STATIC(snap, 4);
+    assert_true(mm_trace_take_snapshot(&tracer, &snap));
+    mm_trace_stat st[4];
+    size_t n = mm_trace_statistics(&snap, MM_TRACE_LINENO, st, 4);
+    assert_int_equal(n, 1);
+    assert_int_equal(stat_at(st, n, lb)->size, 3000);
+    mm_trace_stop(&tracer);
+    mm_free(fx.heap, b); /* after stop: only the profiler sees it */
+    assert_int_equal(prof.mem, fx_used(&fx));
+    bool ok;
+    assert_true(mm_mprof_stop(&prof, &ok) > 0);
+    assert_true(ok);
+    fx_check(&fx);
+    fx_close(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_size),  cmocka_unit_test(test_raw_sites),
         cmocka_unit_test(test_object_sites), cmocka_unit_test(test_compare),
         cmocka_unit_test(test_table_full),   cmocka_unit_test(test_gc_compact_oom),
-        cmocka_unit_test(test_profile),
+        cmocka_unit_test(test_profile),      cmocka_unit_test(test_chained),
+        cmocka_unit_test(test_table_churn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
