@@ -64,8 +64,10 @@
  * Edges of lists and instances are read straight from their handle
  * arrays (gc->fast, per type id: no call), of other types with refs()
  * from the array it gives, else through traverse() and a visitor; lists
- * and instances are also cleared and freed inline (the allocator's
- * mm_free_inline), other types through their clear and destroy. Each
+ * and instances are also cleared and freed inline (the one-pass release
+ * hands their blocks to the allocator a pool page at a time, mm__run;
+ * the other release through mm_free_inline), other types through their
+ * clear and destroy. Each
  * walk is compiled per generation (WALK_FN: young table, handle table
  * for generation 1, handle table for full collections, where membership
  * is the tracked bit alone), so that its loop carries no per-position
@@ -849,6 +851,7 @@ static void find_garbage(mm_gc *gc, mm_gc_result *res, uint32_t head, uint32_t s
         idx = next;
     }
     gc->garbage = first;
+    gc->ngarbage = n;
     gc->garbage_own_clear = own_clear;
     if (settled) {
         settle_population(gc, res, survivors, garb);
@@ -875,6 +878,7 @@ static void mark_find(mm_gc *gc, mm_gc_result *res)
         return;
     }
     gc->garbage = head; /* the tentative list is the garbage list, counted */
+    gc->ngarbage = gc->tentative;
     if (gc->gen == GC_OLDEST) { /* the release leaves pop alone */
         const uint32_t none[MM_GC_GENERATIONS] = {0, 0, 0};
         settle_population(gc, res, survivors, none);
@@ -1080,9 +1084,15 @@ static inline __attribute__((always_inline)) void release_fast_body(mm_gc *gc, b
     mm_heap *heap = rt->heap;
     const uint16_t *fast = gc->fast;
     uint32_t popd[MM_GC_GENERATIONS] = {0, 0, 0}, defer = 0;
-    /* the slot free list's head and the freed count, in registers: only
-     * this loop frees slots until it ends (drop_ref defers every death) */
-    uint32_t head = rt->free_head, freed = rt->freed;
+    /* the slot free list's head in a register: only this loop frees slots
+     * until it ends (drop_ref defers every death); the freed count is
+     * taken for the whole list at once */
+    uint32_t head = rt->free_head, freed = rt->freed + gc->ngarbage, seen = 0;
+    /* the blocks go to the heap a pool page at a time (mm__run_free): the
+     * objects in one run, the list bodies in the other */
+    mm__run objs, bodies;
+    mm__run_init(&objs);
+    mm__run_init(&bodies);
     /* Few values live across the loop (the next index, not the header;
      * the slot word read again at the end), so that none is spilled. */
     for (uint32_t idx = gc->garbage; idx != 0u;) {
@@ -1104,28 +1114,28 @@ static inline __attribute__((always_inline)) void release_fast_body(mm_gc *gc, b
         if (f == GC_FAST_LIST) {
             void *body = ((mm__list *)(void *)o)->body;
             if (body != NULL) {
-                mm_free_inline(heap, body);
+                mm__run_free(heap, &bodies, body);
             }
-            mm__free_small_sized_const(heap, o, sizeof(mm__list));
-        } else {
-            static_assert(sizeof(mm_obj) == sizeof(mm_h), "an instance block is 4 B per f");
-            /* the header and f - GC_FAST_INST fields */
-            mm__free_small_sized(heap, o, (f - (GC_FAST_INST - 1u)) * sizeof(mm_h));
         }
+        mm__run_free(heap, &objs, o);
         mm_slot *s = &tab[idx];
-        if (mm__slot_push(s, idx, s->meta & MM_META_EPOCH_MASK, &head)) {
-            freed++;
-        } else { /* the epoch wraps: retired, out of line */
-            rt->free_head = head;
-            rt->freed = freed;
-            mm__slot_release(rt, idx);
+        if (!mm__slot_push(s, idx, s->meta & MM_META_EPOCH_MASK, &head)) {
+            rt->free_head = head; /* the epoch wraps: retired, out of line */
+            mm__slot_release(rt, idx); /* (its count of rt->freed is overwritten) */
             head = rt->free_head;
-            freed = rt->freed;
+        }
+        if (MM_CFG_DEBUG) {
+            seen++;
         }
         idx = next;
     }
+    if (MM_CFG_DEBUG) {
+        MM_ASSERT(seen == gc->ngarbage, "gc: garbage list and its count differ");
+    }
     rt->free_head = head;
     rt->freed = freed;
+    mm__run_end(heap, &objs);
+    mm__run_end(heap, &bodies);
     for (uint32_t g = 0; g < MM_GC_GENERATIONS; g++) {
         gc->pop[g] -= popd[g];
     }

@@ -32,6 +32,7 @@ struct mm_gc {
     uint32_t young_len;          /* entries used in young[] */
     uint64_t dict_classes;       /* type ids of classes with a __dict__ */
     uint32_t garbage;            /* head of the garbage list (gc/gc.c) */
+    uint32_t ngarbage;           /* objects on it */
     bool garbage_own_clear;      /* some garbage (after the walk: some
                                     tentative member) has its own clear() */
     bool fused;                  /* no find pass: the tentative list was all

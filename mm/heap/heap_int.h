@@ -336,8 +336,30 @@ static inline void *mm__small_fast(mm_heap *h, size_t c)
  * the class its caller assumed: pushed on that pool's own list; the pool joins its class's
  * partial list with its first free block and is given back with its last.
  * The pool's class is read from its page (the caller's may be smaller:
- * see class_fallback in heap/pools.c). Out of line (heap/pools.c). O(1). */
+ * see class_fallback in heap/pools.c); a page of its current pool takes
+ * the block on the class list. Out of line (heap/pools.c). O(1). */
 __attribute__((noinline)) void mm__pool_free(mm_heap *h, size_t idx, void *p);
+
+/* Blocks freed one after another that lie on one pool page, linked here
+ * and handed to the heap at once (mm__run_flush) when a block of another
+ * page comes or the run ends (mm__run_free, mm__run_end): a collector
+ * frees its garbage about in allocation order, so one pool lookup serves
+ * a page's blocks. Until the run ends its blocks count as in use
+ * (statistics and mm_check see them so); every other heap call stays
+ * valid meanwhile. */
+typedef struct {
+    size_t page;   /* the blocks' page; MM_NIL (the heap's own): no run */
+    void *first;   /* the block added last: the chain's head */
+    void *last;    /* the block added first: the chain's tail */
+    uint32_t n;    /* blocks in the run, >= 1 while page is set */
+} mm__run;
+
+/* Frees the n >= 1 blocks of a run, first -> ... -> last (last's link is
+ * overwritten), as mm__pool_free would one by one, with one pool lookup;
+ * more than the pool has in use is reported as a double free, and none is
+ * freed. The fields are passed, not the run, so that the caller's run can
+ * stay in registers. Out of line (heap/pools.c). O(1). */
+__attribute__((noinline)) void mm__run_flush(mm_heap *h, void *first, void *last, uint32_t n);
 
 /* True iff page idx (of a pool of class c) belongs to the class's current
  * pool. */
@@ -479,6 +501,50 @@ static inline void mm_free_inline(mm_heap *h, void *p)
     if (!mm__free_fast(h, p)) {
         mm_free(h, p);
     }
+}
+
+/* ---- runs of small frees: a sweep freeing many blocks (mm__run) ---- */
+
+static inline void mm__run_init(mm__run *r)
+{
+    r->page = MM_NIL;
+    r->first = NULL;
+    r->last = NULL;
+    r->n = 0;
+}
+
+/* Ends run r: its blocks are freed. O(1). */
+static inline void mm__run_end(mm_heap *h, mm__run *r)
+{
+    if (r->page != MM_NIL) {
+        mm__run_flush(h, r->first, r->last, r->n);
+    }
+    r->page = MM_NIL;
+    r->n = 0;
+}
+
+/* Frees p, a live block of h, through run r: a block of the run's page
+ * joins it (a compare and three stores); a small block of another page
+ * ends the run and starts the next; a large block, a build with locks or
+ * debug checks, or a heap with a hook attached: mm_free at once (with all
+ * its checks). O(1). */
+static inline void mm__run_free(mm_heap *h, mm__run *r, void *p)
+{
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h;
+    size_t page = off >> MM_PAGE_SHIFT;
+    if (page != r->page) {
+        if (MM_CFG_LOCK || MM_CFG_DEBUG || MM__HOOKED(h) || !mm_in_pages(h, off) ||
+            !mm_is_pool(h->cmap[page])) {
+            mm_free(h, p);
+            return;
+        }
+        mm__run_end(h, r);
+        r->page = page;
+        r->last = p;
+    }
+    *(void **)p = r->first;
+    r->first = p;
+    r->n++;
 }
 
 /* ---- heap/misuse.c ---- */

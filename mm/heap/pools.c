@@ -203,36 +203,67 @@ bool mm_pools_reclaim(mm_heap *h)
 
 /* ---- free into a pool that is not its class's current one ---- */
 
-__attribute__((noinline)) void mm__pool_free(mm_heap *h, size_t idx, void *p)
+/* More blocks freed into a pool than it has in use: reported. Out of line,
+ * so that the free paths keep no frame for the report's arguments. */
+static __attribute__((noinline, cold)) void pool_double_free(mm_heap *h, void *p)
+{
+    mm_misuse(h, __FILE__, __LINE__, MM_EDOUBLE, "mm_free", "double free", p);
+}
+
+/* Pushes blocks first -> ... -> last (n of them, on page idx) on their
+ * pool: see mm__pool_free. The body of mm__pool_free and mm__run_flush,
+ * each with its own constants. */
+static inline __attribute__((always_inline)) void pool_free_chain(mm_heap *h, size_t idx,
+                                                                  void *first, void *last,
+                                                                  uint32_t n)
 {
     /* the page's own class: a caller that frees on a size it knows
      * (mm__free_small_sized) may hold a block a larger class lent */
     size_t c = h->cmap[idx];
     if (mm__is_current(h, c, idx)) {
-        mm__current_free(h, c, p);
+        mm_cls *k = &h->cls[c];
+        if (k->s.used < n) {
+            mm__small_double_free(k, c, first);
+            return;
+        }
+        *(void **)last = k->s.head;
+        k->s.head = first;
+        k->s.used -= n;
         return;
     }
     uint32_t i = (uint32_t)mm_pool_head(h, idx);
     mm_pd *d = mm_desc(h, i);
-    uint32_t nfree = d->head, per = h->per_pool[c];
-    if (nfree >= per) {
-        mm_misuse(h, __FILE__, __LINE__, MM_EDOUBLE, "mm_free", "double free", p);
-        return;
-    }
-    h->held[c]--;
-    if (nfree + 1u == per) { /* the pool's last block: give the pool back */
+    uint32_t nfree = d->head, now = nfree + n, per = h->per_pool[c];
+    if (now >= per) { /* not the common case: the pool keeps a block in use */
+        if (now > per) {
+            pool_double_free(h, first);
+            return;
+        }
+        h->held[c] -= n; /* the pool's last blocks: give the pool back */
         if (nfree != 0) {
             partial_unlink(h, c, i);
         }
         pool_release(h, c, i);
         return;
     }
-    *(void **)p = h->pfree[i];
-    h->pfree[i] = p;
-    d->head = (uint16_t)(nfree + 1u);
-    if (nfree == 0) {
+    h->held[c] -= n;
+    void **pf = &h->pfree[i];
+    *(void **)last = *pf;
+    *pf = first;
+    d->head = (uint16_t)now;
+    if (nfree == 0) { /* its first free blocks: the pool becomes partial */
         partial_push(h, c, i);
     }
+}
+
+__attribute__((noinline)) void mm__pool_free(mm_heap *h, size_t idx, void *p)
+{
+    pool_free_chain(h, idx, p, p, 1u);
+}
+
+__attribute__((noinline)) void mm__run_flush(mm_heap *h, void *first, void *last, uint32_t n)
+{
+    pool_free_chain(h, mm_page_of(h, last), first, last, n);
 }
 
 /* ---- refill ---- */
