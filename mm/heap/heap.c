@@ -16,7 +16,10 @@
  *    of a large block goes to mm_large_free. Anything else (NULL, misuse,
  *    locked or debug builds) goes to free_slow, which runs every check.
  * Bounds: as the paths they dispatch to, all O(1) (heap/pools.c,
- * heap/pages.c); mm_trim and mm_compact are the linear calls.
+ * heap/pages.c); mm_trim and mm_compact are the linear calls, taken in
+ * bounded locked steps (RECLAIM_STEP, mm_pages_compact_step) with the lock
+ * released in between and around a slide's copy; mm_realloc releases it
+ * around a move's copy.
  */
 #include <string.h>
 
@@ -379,8 +382,11 @@ size_t mm_usable_size(const mm_heap *h, const void *p)
     return n;
 }
 
-/* Moves block p (on page idx) to a new block of size bytes. */
-static void *realloc_move(mm_heap *h, void *p, size_t idx, size_t size)
+/* Moves block p (on page idx) to a new block of size bytes. The caller
+ * holds the lock (state *st); it is released for the copy: p is still the
+ * caller's and q nobody's yet, so no interrupt can touch either, and the
+ * copy, linear in the block's size, runs with interrupts enabled. */
+static void *realloc_move(mm_heap *h, void *p, size_t idx, size_t size, uint32_t *st)
 {
     size_t old = usable(h, idx);
     void *q = alloc_unlocked(h, size);
@@ -390,13 +396,16 @@ static void *realloc_move(mm_heap *h, void *p, size_t idx, size_t size)
     if (MM_CFG_DEBUG) {
         memset(q, MM_CFG_POISON_FRESH, usable(h, mm_page_of(h, q)));
     }
+    heap_unlock(*st);
     memcpy(q, p, old < size ? old : size);
+    *st = heap_lock();
     free_unlocked(h, p);
     return q;
 }
 
-/* mm_realloc inside the lock: in place when it can, else move. */
-static void *realloc_unlocked(mm_heap *h, void *p, size_t size)
+/* mm_realloc inside the lock (state *st): in place when it can, else
+ * move. */
+static void *realloc_unlocked(mm_heap *h, void *p, size_t size, uint32_t *st)
 {
     if (p == NULL) {
         return alloc_locked(h, size);
@@ -421,7 +430,7 @@ static void *realloc_unlocked(mm_heap *h, void *p, size_t size)
     } else if (size > MM_CFG_SMALL_MAX && mm_large_resize(h, (uint32_t)idx, size)) {
         return p;
     }
-    return realloc_move(h, p, idx, size);
+    return realloc_move(h, p, idx, size, st);
 }
 
 void *mm_realloc_at(mm_heap *h, void *p, size_t size, const char *file, int line)
@@ -435,7 +444,7 @@ void *mm_realloc_err_at(mm_heap *h, void *p, size_t size, mm_err *err, const cha
 {
     size_t old = MM__HOOKED(h) && p != NULL ? mm_usable_size(h, p) : 0;
     uint32_t st = heap_lock();
-    void *q = realloc_unlocked(h, p, size);
+    void *q = realloc_unlocked(h, p, size, &st);
     *err = q != NULL ? MM_OK : h->err; /* read before an ISR may call in */
     heap_unlock(st);
     if (MM__HOOKED(h) && q != NULL) {
@@ -491,20 +500,53 @@ void mm_set_owner(mm_heap *h, void *p, void **owner)
     heap_unlock(st);
 }
 
+/* Classes whose idle pools one locked step of mm_trim and mm_compact gives
+ * back: one with MM_CFG_LOCK=1 (a pool given back, about as long as a
+ * large free), all in one step without. */
+#define RECLAIM_STEP (MM_CFG_LOCK ? 1u : MM_NCLASS)
+
+/* mm_trim's body: the lock is taken for one step at a time, so that an
+ * interrupt may run between them. */
+static void reclaim_all(mm_heap *h)
+{
+    for (size_t c = 0; c < MM_NCLASS; c += RECLAIM_STEP) {
+        size_t to = c + RECLAIM_STEP < MM_NCLASS ? c + RECLAIM_STEP : MM_NCLASS;
+        uint32_t st = heap_lock();
+        mm_pools_reclaim(h, c, to);
+        heap_unlock(st);
+    }
+}
+
 size_t mm_compact(mm_heap *h)
 {
+    reclaim_all(h);
+    mm_compactor c;
     uint32_t st = heap_lock();
-    mm_pools_reclaim(h);
-    size_t largest = mm_pages_compact(h);
+    mm_pages_compact_begin(h, &c);
+    for (;;) {
+        bool more = mm_pages_compact_step(h, &c);
+        if (c.n != 0) {
+            /* the reserved run and the block are the compactor's alone:
+             * the copy runs with the lock released */
+            heap_unlock(st);
+            memmove(mm_page_addr(h, c.dst), mm_page_addr(h, c.src),
+                    (size_t)c.n << MM_PAGE_SHIFT);
+            st = heap_lock();
+            mm_pages_slide_end(h, &c);
+        }
+        if (!more) {
+            break;
+        }
+        heap_unlock(st); /* an interrupt may run here */
+        st = heap_lock();
+    }
     heap_unlock(st);
-    return largest;
+    return (size_t)c.largest << MM_PAGE_SHIFT;
 }
 
 void mm_trim(mm_heap *h)
 {
-    uint32_t st = heap_lock();
-    mm_pools_reclaim(h);
-    heap_unlock(st);
+    reclaim_all(h);
 }
 
 size_t mm_size_class_count(void)

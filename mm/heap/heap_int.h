@@ -589,9 +589,31 @@ void mm_large_free(mm_heap *h, uint32_t idx);
  * shrinks (freeing surplus pages) or grows into free pages right after it.
  * Returns false, changing nothing, if that cannot be done. O(1). */
 bool mm_large_resize(mm_heap *h, uint32_t idx, size_t size);
-/* Slides owned large blocks down into the free runs before them; returns
- * the largest free run in bytes. O(pages + bytes moved). */
-size_t mm_pages_compact(mm_heap *h);
+/* Compaction, in bounded steps (heap/heap.c's mm_compact takes the lock
+ * around each, so that interrupts may allocate and free in between):
+ * slides owned large blocks down into the free runs before them. */
+typedef struct {
+    uint32_t i;        /* the walk's next page */
+    uint32_t largest;  /* longest free run walked past, wilderness at the end */
+    uint32_t dst, src; /* a slide under way: the reserved run, the block */
+    uint32_t n;        /* its pages; 0: no slide under way */
+    void **owner;      /* the block's owner */
+} mm_compactor;
+
+/* Run starts one step looks at with MM_CFG_LOCK=1 (a pool, block or free
+ * run each: a few loads and a branch). */
+#define MM_COMPACT_RUNS 8u
+
+void mm_pages_compact_begin(mm_heap *h, mm_compactor *c);
+/* One step of the walk. Returns false when it is done; with c->n != 0 a
+ * slide was begun: the caller copies c->n pages from page c->src to page
+ * c->dst (memmove, the runs may overlap; no lock needed, both runs are
+ * the compactor's) and then calls mm_pages_slide_end. O(MM_COMPACT_RUNS),
+ * O(pages) in one step without MM_CFG_LOCK. */
+bool mm_pages_compact_step(mm_heap *h, mm_compactor *c);
+/* Ends a slide: the block takes the reserved pages, its *owner is
+ * rewritten, the rest is freed. O(1). */
+void mm_pages_slide_end(mm_heap *h, mm_compactor *c);
 
 /* The bucket of a run length n >= 1: floor(log2 n). */
 static inline uint32_t mm_pages_bucket(uint32_t n)
@@ -637,10 +659,10 @@ bool mm_small_free_ok(mm_heap *h, size_t idx, size_t c, const void *p);
 bool mm_small_live_ok(const mm_heap *h, size_t idx, size_t c, const void *p,
                       const char *fn, bool writable, bool walk);
 
-/* Gives back every current pool with no block in use (the only pools that
- * can be all free: any other is given back by its last free). Returns true
- * iff it gave any. O(classes). */
-bool mm_pools_reclaim(mm_heap *h);
+/* Gives back every current pool of classes from..to-1 with no block in use
+ * (the only pools that can be all free: any other is given back by its
+ * last free). Returns true iff it gave any. O(to - from). */
+bool mm_pools_reclaim(mm_heap *h, size_t from, size_t to);
 
 /* Gives back at most one current pool with no block in use, looking at no
  * more than `probes` classes, round robin. Returns true iff it gave one.

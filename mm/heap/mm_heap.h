@@ -81,12 +81,31 @@
  * ISR-safe then, from an interrupt handler while the main loop is inside
  * any allocator call: mm_alloc, mm_alloc_at, mm_free, mm_realloc,
  * mm_realloc_at, mm_realloc_err, mm_realloc_err_at, mm_usable_size and
- * mm_set_owner. Each masks interrupts for its bound above; a mm_realloc
- * that moves a block also for the copy, linear in the block's size.
- * mm_trim and mm_compact run inside the lock too, so the main loop may
- * call them while interrupts allocate, but not from an ISR: they mask
- * interrupts for O(pages + bytes moved) (make bench-lock prints the
- * longest stretch). mm_last_error reads a code that every caller shares:
+ * mm_set_owner. Each masks interrupts once, for its bound above. The long
+ * calls release the lock between bounded steps, and the heap is whole at
+ * every release point (an interrupt may allocate and free there):
+ *  - a mm_realloc that moves a block takes the new block under the lock,
+ *    copies with interrupts enabled (the old block is still the caller's,
+ *    the new one nobody's yet) and frees the old block under the lock;
+ *  - mm_trim gives back one class's idle pool per step;
+ *  - mm_compact gives back the idle pools as mm_trim, then walks the runs
+ *    8 (MM_COMPACT_RUNS) per step; a slide reserves the free run before
+ *    the block as a block of its own (one step), copies the block with
+ *    interrupts enabled, and swaps the two (one step). So an interrupt
+ *    must not free, resize or re-register a block that has an owner while
+ *    mm_compact runs (give blocks an ISR frees no owner); a block changed
+ *    while it was moved is reported ("mm_compact: block changed while
+ *    moved"), its copy is dropped, the heap stays whole.
+ * Longest stretch with interrupts masked per call, measured on
+ * Cortex-M3 (release build, 128 KiB and 1 MiB arenas, make bench-lock,
+ * to within 40 instructions; BENCHMARKS.md, "Interrupt latency"):
+ * mm_compact 280, mm_trim 160, a mm_realloc copying a large block 240,
+ * whatever the heap and block sizes; small alloc and free 240; a large
+ * or failing request that first gives back idle pools (at most
+ * MM_NCLASS, see R4) up to 2,560. MM_CFG_DEBUG=1 adds its poison fills
+ * and checks (linear in the block) inside the lock. mm_trim and
+ * mm_compact remain main-loop calls, not for ISRs. mm_last_error reads a
+ * code that every caller shares:
  * beside an ISR, decide on mm_realloc_err's own status instead.
  * mm_strerror, mm_size_class_count and mm_size_class read no heap and are
  * safe anywhere. Not ISR-safe: mm_init, mm_set_alloc_hook, and the
@@ -193,7 +212,8 @@ void mm_free(mm_heap *h, void *p);
  * - A large block keeps its registered owner only if it stays in place;
  *   after a move the new block has none (re-register it).
  * - Misuse of p (see "Misuse"): NULL, reported, nothing changes.
- * O(1) plus the copy. */
+ * O(1) plus the copy (with MM_CFG_LOCK=1 the copy runs with interrupts
+ * enabled: "Concurrency"). */
 void *mm_realloc(mm_heap *h, void *p, size_t size);
 /* mm_realloc charged to file:line (a macro for it with MM_CFG_TRACE=1). */
 void *mm_realloc_at(mm_heap *h, void *p, size_t size, const char *file, int line);
@@ -234,14 +254,18 @@ void mm_set_owner(mm_heap *h, void *p, void **owner);
 
 /* Gives back every idle current pool (R4; every other all-free pool went
  * back with its last block). After freeing everything and mm_trim, all
- * pages are free. O(classes). Not ISR-safe. */
+ * pages are free. O(classes); with MM_CFG_LOCK=1 one class per locked
+ * step ("Concurrency"). Not ISR-safe. */
 void mm_trim(mm_heap *h);
 
 /* Gives back the idle pools (as mm_trim), then slides owned large
  * blocks down into the free runs before them to merge holes, rewriting
  * each moved block's *owner. Pools and unowned large blocks stay (a hole
  * before one is kept). Returns the size in bytes of the
- * largest free run afterwards. O(pages + bytes moved). Not ISR-safe. */
+ * largest free run afterwards (with MM_CFG_LOCK=1: the largest the walk
+ * saw; interrupts may have changed it since). O(pages + bytes moved);
+ * with MM_CFG_LOCK=1 in bounded locked steps, each block copied with
+ * interrupts enabled ("Concurrency"). Not ISR-safe. */
 size_t mm_compact(mm_heap *h);
 
 /* ---- statistics (all read-only; no call changes the heap) ---- */

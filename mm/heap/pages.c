@@ -34,9 +34,18 @@
  *     caught by its page mark without writing all its pages.
  *  6. Compaction walks the runs once, left to right; a free run followed by
  *     an owned large block swaps places with it (memmove, owner rewritten),
- *     and the free run then merges with whatever free run follows.
+ *     and the free run then merges with whatever free run follows. It goes
+ *     in steps (mm_pages_compact_step) so that heap/heap.c can release
+ *     the lock between them: a step looks at MM_COMPACT_RUNS run starts
+ *     with MM_CFG_LOCK=1 (all of them without), and a slide is a step that
+ *     reserves the free run as a block with no owner, the copy run outside
+ *     the lock, and a step that swaps the two (mm_pages_slide_end). The
+ *     heap is whole between steps; the walk's cursor only moves forward,
+ *     and a page that an interrupt's free or take changed is walked over
+ *     a page at a time.
  * Bounds: take/give O(1) (one find-first-set, a few list edits). Compact
- * O(pages + bytes moved).
+ * O(pages + bytes moved) in all; each step O(MM_COMPACT_RUNS), or O(1)
+ * to begin or end a slide.
  * References: P. Kirienko, o1heap (constant-time allocator for hard
  * real-time systems), 2020-; M. Masmano et al., "TLSF: a new dynamic memory
  * allocator for real-time systems", ECRTS 2004.
@@ -302,41 +311,93 @@ bool mm_large_resize(mm_heap *h, uint32_t idx, size_t size)
 
 /* ---- compaction ---- */
 
-/* Free run at i, owned large block at j right after it: swap them.
- *   [ free i..j-1 ][ block j..j+n-1 ] => [ block i.. ][ free ..j+n-1 ]  */
-static void slide(mm_heap *h, uint32_t i, uint32_t j)
+/* Run starts looked at per step: all of them in one step without a lock
+ * (no interrupt to let in), MM_COMPACT_RUNS with one. */
+#define STEP_RUNS (MM_CFG_LOCK ? MM_COMPACT_RUNS : UINT32_MAX)
+
+void mm_pages_compact_begin(mm_heap *h, mm_compactor *c)
 {
-    mm_pd *b = mm_desc(h, j);
-    uint32_t n = b->len, gap = j - i;
-    void **owner = b->u.owner;
+    c->i = h->meta;
+    c->largest = 0;
+    c->n = 0;
+}
+
+/* Free run at i (gap pages), owned large block at j = i + gap right after
+ * it: the run becomes a block with no owner, so that no allocation takes
+ * it and no free merges with it while the copy runs (mm_pages_slide_end
+ * swaps the two). */
+static void slide_begin(mm_heap *h, mm_compactor *c, uint32_t i, uint32_t gap)
+{
+    uint32_t j = i + gap;
+    mm_pd *b = mm_desc(h, j), *d = mm_desc(h, i);
     run_remove(h, i, gap);
-    memmove(mm_page_addr(h, i), mm_page_addr(h, j), (size_t)n << MM_PAGE_SHIFT);
-    h->cmap[j] = MM_C_NONE; /* old block head */
-    mm_pd *d = mm_desc(h, i);
     h->cmap[i] = MM_C_LARGE;
+    d->len = (uint16_t)gap;
+    d->u.owner = NULL;
+    h->pages_large += gap; /* given back by mm_pages_slide_end: no peak */
+    h->large_blocks++;
+    c->dst = i;
+    c->src = j;
+    c->n = b->len;
+    c->owner = b->u.owner;
+    c->i = i + c->n; /* on to the run the slide frees */
+}
+
+bool mm_pages_compact_step(mm_heap *h, mm_compactor *c)
+{
+    c->n = 0;
+    for (uint32_t k = 0; k < STEP_RUNS; k++) {
+        uint32_t i = c->i;
+        if (i >= h->top) {
+            uint32_t wild = h->npages - h->top;
+            c->largest = wild > c->largest ? wild : c->largest;
+            return false;
+        }
+        uint8_t mark = h->cmap[i];
+        if (mm_is_pool(mark)) {
+            c->i = (uint32_t)mm_pool_head(h, i) + h->pool_pages[mark];
+        } else if (mark == MM_C_LARGE) {
+            c->i = i + mm_desc(h, i)->len;
+        } else if (mark == MM_C_FREE) {
+            uint32_t gap = mm_desc(h, i)->len, j = i + gap;
+            if (j < h->top && h->cmap[j] == MM_C_LARGE && mm_desc(h, j)->u.owner != NULL) {
+                slide_begin(h, c, i, gap);
+                return true;
+            }
+            c->largest = gap > c->largest ? gap : c->largest;
+            c->i = j;
+        } else {
+            /* between steps an interrupt freed the pages before i (i is
+             * now inside or at the end of a free run) or took a run
+             * holding i: walk on a page at a time to the next start */
+            c->i = i + 1u;
+        }
+    }
+    return true;
+}
+
+void mm_pages_slide_end(mm_heap *h, mm_compactor *c)
+{
+    uint32_t i = c->dst, j = c->src, n = c->n, gap = j - i;
+    mm_pd *b = mm_desc(h, j), *d = mm_desc(h, i);
+    c->n = 0;
+    if (h->cmap[j] != MM_C_LARGE || b->len != n || b->u.owner != c->owner) {
+        /* freed, resized or re-registered by an interrupt while it was
+         * copied: the contract forbids it; the copy is dropped */
+        mm_misuse(h, __FILE__, __LINE__, MM_EFOREIGN, "mm_compact",
+                  "block changed while moved", mm_page_addr(h, j));
+        mm_large_free(h, i);
+        return;
+    }
+    /* [ reserved i..j-1 ][ block j..j+n-1 ] => [ block i.. ][ free ..j+n-1 ] */
+    h->cmap[j] = MM_C_NONE; /* old block head (page i keeps MM_C_LARGE) */
     d->len = (uint16_t)n;
-    d->u.owner = owner;
-    mm_pages_give(h, i + n, gap);
-    *owner = mm_page_addr(h, i);
+    d->u.owner = c->owner;
+    h->pages_large -= gap;
+    h->large_blocks--;
+    give(h, i + n, gap);
+    *c->owner = mm_page_addr(h, i);
     if (MM__HOOKED(h)) {
         h->hook->on_move(h->hook->ctx, mm_page_addr(h, j), mm_page_addr(h, i));
     }
-}
-
-size_t mm_pages_compact(mm_heap *h)
-{
-    uint32_t i = h->meta;
-    while (i < h->top) {
-        uint8_t mark = h->cmap[i];
-        uint32_t n = mark < MM_NCLASS ? h->pool_pages[mark] : mm_desc(h, i)->len;
-        if (mark == MM_C_FREE) {
-            uint32_t j = i + n;
-            if (j < h->top && h->cmap[j] == MM_C_LARGE && mm_desc(h, j)->u.owner != NULL) {
-                slide(h, i, j);
-                n = mm_desc(h, i)->len; /* on to the moved-up free run */
-            }
-        }
-        i += n == 0 ? 1u : n;
-    }
-    return (size_t)mm_pages_largest(h) << MM_PAGE_SHIFT;
 }

@@ -33,7 +33,7 @@
  * Bounds: every path O(1), the refill's loops bounded by
  * MM_CFG_POOL_MAX_PAGES (marks), MM_NCLASS (the idle pool search, on the
  * out-of-pages path only) and MM_FALLBACK_CLASSES.
- * mm_pools_reclaim (mm_trim, mm_compact) is O(classes).
+ * mm_pools_reclaim (mm_trim, mm_compact) is O(classes it is given).
  * Reference: N. Schemenauer, T. Peters, "obmalloc.c" (CPython), 2001-.
  */
 
@@ -189,10 +189,10 @@ bool mm_pools_release_idle(mm_heap *h, uint32_t probes)
     return true;
 }
 
-bool mm_pools_reclaim(mm_heap *h)
+bool mm_pools_reclaim(mm_heap *h, size_t from, size_t to)
 {
     bool any = false;
-    for (size_t c = 0; c < MM_NCLASS; c++) {
+    for (size_t c = from; c < to; c++) {
         if (h->cur[c] != MM_NIL && h->cls[c].s.used == 0) {
             pool_release(h, c, current_detach(h, c));
             any = true;
