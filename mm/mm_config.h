@@ -57,6 +57,14 @@
 #define MM_CFG_POISON_FREE 0xDD
 #endif
 
+/* Debug red zones (MM_CFG_DEBUG only; heap/mm_heap.h, "Debug red zones"):
+ * 1 gives each block 8 bytes more, a guard and the request's size after
+ * the request, checked by mm_free, mm_realloc and mm_check. Off by
+ * default: it changes which class or how many pages serve a request. */
+#ifndef MM_CFG_REDZONE
+#define MM_CFG_REDZONE 0
+#endif
+
 /* ---- objects and handles (obj/, types/): options below ---- */
 
 /* 1: mm_incref/mm_decref validate the handle out of line and report misuse

@@ -5,7 +5,9 @@
 #            release and the debug (MM_CFG_DEBUG=1) configuration, the
 #            allocator's tests again with 4-page pools (-m64, debug), and
 #            tests/host/lock_*.c with MM_CFG_LOCK=1 and a simulated
-#            interrupt (-m64); test_misuse.c is the misuse catalogue
+#            interrupt (-m64), and the misuse, object and collector tests
+#            with debug red zones (MM_CFG_REDZONE=1, -m64); test_misuse.c
+#            is the misuse catalogue
 #   oom      the OOM sweep: every allocation of the object script and of
 #            the demos in OOM_DEMOS made to fail (tests/oom/oom_sweep.c)
 #   target   the on-target test firmware on every board under QEMU (with a
@@ -76,7 +78,7 @@ host_tests() {
     runner32=$(i386_runner) || { bad "host: gcc -m32 cannot link (gcc-multilib missing?)"; runner32=SKIP; }
     for bits in 64 32; do
         [ $bits = 32 ] && [ "$runner32" = SKIP ] && continue
-        for cfg in release debug pool4 lock; do
+        for cfg in release debug pool4 lock redzone; do
             local dir=build/host$bits-$cfg defs="" srcs=(tests/host/test_*.c)
             [ $cfg = debug ] && defs="-DMM_CFG_DEBUG=1"
             if [ $cfg = pool4 ]; then
@@ -84,6 +86,14 @@ host_tests() {
                 [ $bits = 64 ] || continue
                 defs="-DMM_CFG_POOL_MAX_PAGES=4 -DMM_CFG_DEBUG=1"
                 srcs=(tests/host/test_heap*.c)
+            fi
+            if [ $cfg = redzone ]; then
+                # debug red zones: misuse, objects and collector (the tests
+                # that assert no block geometry), -m64
+                [ $bits = 64 ] || continue
+                defs="-DMM_CFG_DEBUG=1 -DMM_CFG_REDZONE=1"
+                srcs=(tests/host/test_misuse.c tests/host/test_heap_oom.c tests/host/test_heap_run.c
+                      tests/host/test_obj*.c tests/host/test_gc*.c tests/host/test_inst_dict.c)
             fi
             if [ $cfg = lock ]; then
                 # MM_CFG_LOCK=1 with a simulated interrupt at every unlock

@@ -24,7 +24,9 @@
  *     (below the bump), poison intact; blocks in use + listed + never used
  *     = blocks per pool; the partial list holds exactly the other pools
  *     with a free block, links right; the in-use count of the other pools
- *     and the pool counts match the pass.
+ *     and the pool counts match the pass;
+ *  6. with red zones (MM_CFG_REDZONE), every live block's guard and size
+ *     word (heap/heap_int.h).
  * It never writes and never aborts; the first failure is reported.
  * Bound: O(pages + free blocks).
  */
@@ -430,6 +432,75 @@ static bool check_state(const mm_heap *h, mm_report *r)
     return true;
 }
 
+/* ---- red zones (MM_REDZONE builds) ---- */
+
+#if MM_REDZONE
+/* Blocks one pool may hold with red zones on (its smallest class is then
+ * 16 B: a request and the zone's 8). */
+#define RZ_POOL_BLOCKS (MM_CFG_POOL_MAX_PAGES * MM_CFG_PAGE_SIZE / 16u)
+
+/* The red zones of the live blocks of pool i (class c): the blocks handed
+ * out (all of a retired pool, below the bump of a current one) that are
+ * on no free list. The lists were checked before (bounded, in the pool, on
+ * block boundaries). */
+static const void *rz_pool(const mm_heap *h, uint32_t i, uint8_t c)
+{
+    uint32_t free_bits[(RZ_POOL_BLOCKS + 31u) / 32u] = {0};
+    size_t s = mm_class_size(c), n = h->per_pool[c];
+    const char *base = mm_page_addr(h, i);
+    const void *list = h->pfree[i];
+    if (mm__is_current(h, c, i)) {
+        list = h->cls[c].s.head;
+        if (h->bump[c] != NULL) {
+            n = (size_t)(h->bump[c] - base) / s;
+        }
+    }
+    for (const void *b = list; b != NULL; b = *(void *const *)b) {
+        size_t k = (size_t)((const char *)b - base) / s;
+        free_bits[k / 32u] |= 1u << (k % 32u);
+    }
+    for (size_t k = 0; k < n && k < RZ_POOL_BLOCKS; k++) {
+        if ((free_bits[k / 32u] >> (k % 32u) & 1u) == 0 && !mm_rz_ok(base + k * s, s)) {
+            return base + k * s;
+        }
+    }
+    return NULL;
+}
+
+/* Every live block's red zone is whole (pools, then large blocks, in one
+ * pass over the runs). O(pages + live blocks + guard bytes). */
+static bool check_redzones(const mm_heap *h, mm_report *r)
+{
+    for (uint32_t i = h->meta; i < h->top;) {
+        uint8_t mark = h->cmap[i];
+        uint32_t n = 1;
+        const void *bad = NULL;
+        if (mm_is_pool(mark)) {
+            n = h->pool_pages[mark];
+            bad = rz_pool(h, i, mark);
+        } else if (mark == MM_C_LARGE || mark == MM_C_FREE) {
+            n = mm_desc(h, i)->len;
+            size_t bytes = (size_t)n << MM_PAGE_SHIFT;
+            if (mark == MM_C_LARGE && !mm_rz_ok(mm_page_addr(h, i), bytes)) {
+                bad = mm_page_addr(h, i);
+            }
+        }
+        if (bad != NULL) {
+            return report(r, "live block red zone overwritten", bad);
+        }
+        i += n;
+    }
+    return true;
+}
+#else
+static bool check_redzones(const mm_heap *h, mm_report *r)
+{
+    (void)h;
+    (void)r;
+    return true;
+}
+#endif
+
 bool mm_check(const mm_heap *h, mm_report *r)
 {
     if (r != NULL) {
@@ -443,7 +514,7 @@ bool mm_check(const mm_heap *h, mm_report *r)
     tally t;
     memset(&t, 0, sizeof t);
     return check_state(h, r) && check_runs(h, &t, r) && check_buckets(h, &t, r) &&
-           check_classes(h, &t, r);
+           check_classes(h, &t, r) && check_redzones(h, r);
 }
 
 /* ---- page map ---- */

@@ -204,17 +204,70 @@ static bool inject_fail(mm_heap *h)
     return false;
 }
 
-/* mm_alloc inside the lock, with the debug build's injection and fill. */
+/* The request size rounded up to 8 (what the caller may use), plus the
+ * red zone; 0 if that overflows. */
+static inline size_t rz_need(size_t size)
+{
+    size_t r = (size + 7u) & ~(size_t)7u;
+    return r < size || r > SIZE_MAX - MM_RZ ? 0u : r + MM_RZ;
+}
+
+/* A block for a request of size bytes, inside the lock; with MM_CFG_DEBUG
+ * filled with the fresh poison, with MM_REDZONE its red zone added and
+ * written (heap/heap_int.h). */
+static void *alloc_block(mm_heap *h, size_t size)
+{
+    if (!MM_REDZONE) {
+        void *p = alloc_unlocked(h, size);
+        if (MM_CFG_DEBUG && p != NULL) {
+            memset(p, MM_CFG_POISON_FRESH, usable(h, mm_page_of(h, p)));
+        }
+        return p;
+    }
+    if (size == 0) {
+        return fail(h, MM_EZERO);
+    }
+    size_t need = rz_need(size);
+    if (need == 0) {
+        return fail(h, MM_ETOOBIG);
+    }
+    void *p = alloc_unlocked(h, need);
+    if (p != NULL) {
+        memset(p, MM_CFG_POISON_FRESH, need - MM_RZ);
+        mm_rz_set(p, usable(h, mm_page_of(h, p)), need - MM_RZ);
+    }
+    return p;
+}
+
+/* The bytes of live block p (on page idx) its caller may use: the block
+ * (with MM_REDZONE the request rounded up to 8). */
+static size_t usable_req(const mm_heap *h, size_t idx, const void *p)
+{
+    size_t n = usable(h, idx);
+    return MM_REDZONE ? mm_rz_req(p, n) : n;
+}
+
+/* The red zone of live block p (block bytes) is whole; else reported as
+ * "fn: write past block end" (MM_ECORRUPT) and false. Debug builds. */
+static bool rz_check(const mm_heap *h, const void *p, size_t block, const char *fn,
+                     bool writable)
+{
+    if (mm_rz_ok(p, block)) {
+        return true;
+    }
+    mm_misuse(writable ? (mm_heap *)(uintptr_t)h : NULL, __FILE__, __LINE__, MM_ECORRUPT, fn,
+              "write past block end", p);
+    return false;
+}
+
+/* mm_alloc inside the lock, with the debug build's injection, red zone
+ * and fill. */
 static void *alloc_locked(mm_heap *h, size_t size)
 {
     if (size != 0 && inject_fail(h)) {
         return fail(h, MM_ENOMEM);
     }
-    void *p = alloc_unlocked(h, size);
-    if (MM_CFG_DEBUG && p != NULL) {
-        memset(p, MM_CFG_POISON_FRESH, usable(h, mm_page_of(h, p)));
-    }
-    return p;
+    return alloc_block(h, size);
 }
 
 /* Everything mm_alloc does beyond the unlocked small fast path. */
@@ -288,7 +341,8 @@ static void free_unlocked(mm_heap *h, void *p)
         /* a current pool with none in use: mm__small_free reports a double
          * free (no poison); otherwise the checks, then the poison */
         if (MM_CFG_DEBUG && (!mm__is_current(h, mark, idx) || h->cls[mark].s.used != 0)) {
-            if (!mm_small_free_ok(h, idx, mark, p)) {
+            if (!mm_small_free_ok(h, idx, mark, p) ||
+                (MM_REDZONE && !rz_check(h, p, mm_class_size(mark), fn_free, true))) {
                 return;
             }
             memset((char *)p + sizeof(void *), MM_CFG_POISON_FREE,
@@ -298,6 +352,9 @@ static void free_unlocked(mm_heap *h, void *p)
         return;
     }
     if (MM_CFG_DEBUG) {
+        if (MM_REDZONE && !rz_check(h, p, usable(h, idx), fn_free, true)) {
+            return;
+        }
         memset(p, MM_CFG_POISON_FREE, usable(h, idx));
     }
     mm_large_free(h, (uint32_t)idx);
@@ -376,7 +433,7 @@ size_t mm_usable_size(const mm_heap *h, const void *p)
     if (lookup(h, p, "mm_usable_size", false, &idx) &&
         (!mm_is_pool(h->cmap[idx]) ||
          mm_small_live_ok(h, idx, h->cmap[idx], p, "mm_usable_size", false, MM_CFG_DEBUG))) {
-        n = usable(h, idx);
+        n = usable_req(h, idx, p);
     }
     heap_unlock(st);
     return n;
@@ -388,13 +445,10 @@ size_t mm_usable_size(const mm_heap *h, const void *p)
  * copy, linear in the block's size, runs with interrupts enabled. */
 static void *realloc_move(mm_heap *h, void *p, size_t idx, size_t size, uint32_t *st)
 {
-    size_t old = usable(h, idx);
-    void *q = alloc_unlocked(h, size);
+    size_t old = usable_req(h, idx, p);
+    void *q = alloc_block(h, size);
     if (q == NULL) {
         return NULL;
-    }
-    if (MM_CFG_DEBUG) {
-        memset(q, MM_CFG_POISON_FRESH, usable(h, mm_page_of(h, q)));
     }
     heap_unlock(*st);
     memcpy(q, p, old < size ? old : size);
@@ -413,7 +467,8 @@ static void *realloc_unlocked(mm_heap *h, void *p, size_t size, uint32_t *st)
     size_t idx;
     if (!lookup(h, p, "mm_realloc", true, &idx) ||
         (mm_is_pool(h->cmap[idx]) &&
-         !mm_small_live_ok(h, idx, h->cmap[idx], p, "mm_realloc", true, MM_CFG_DEBUG))) {
+         !mm_small_live_ok(h, idx, h->cmap[idx], p, "mm_realloc", true, MM_CFG_DEBUG)) ||
+        (MM_REDZONE && !rz_check(h, p, usable(h, idx), "mm_realloc", true))) {
         return NULL;
     }
     if (size == 0) {
@@ -422,12 +477,23 @@ static void *realloc_unlocked(mm_heap *h, void *p, size_t size, uint32_t *st)
     if (inject_fail(h)) {
         return fail(h, MM_ENOMEM);
     }
+    /* the block's bytes in use before, read before a resize moves its end */
+    size_t need = MM_REDZONE ? rz_need(size) : size;
+    size_t old = MM_REDZONE ? usable_req(h, idx, p) : 0u;
+    if (need == 0) {
+        return fail(h, MM_ETOOBIG);
+    }
     uint8_t mark = h->cmap[idx];
-    if (mm_is_pool(mark)) {
-        if (mm_size_class(size) == mark) {
-            return p;
+    if ((mm_is_pool(mark) && mm_size_class(need) == mark) ||
+        (!mm_is_pool(mark) && need > MM_CFG_SMALL_MAX &&
+         mm_large_resize(h, (uint32_t)idx, need))) {
+        if (MM_REDZONE) { /* in place: the red zone moves to the new end */
+            size_t now = need - MM_RZ;
+            if (now > old) {
+                memset((char *)p + old, MM_CFG_POISON_FRESH, now - old);
+            }
+            mm_rz_set(p, usable(h, idx), now);
         }
-    } else if (size > MM_CFG_SMALL_MAX && mm_large_resize(h, (uint32_t)idx, size)) {
         return p;
     }
     return realloc_move(h, p, idx, size, st);

@@ -182,6 +182,54 @@ struct mm_heap {
         }                                                                     \
     } while (0)
 
+/* ---- debug red zones (MM_CFG_DEBUG=1 and MM_CFG_REDZONE=1) ----
+ * The pools and pages are asked for MM_RZ bytes more than the request
+ * rounded up to 8 (heap/heap.c, alloc_block): the block's last 4 bytes
+ * hold that rounded size, and every byte from it up to that word holds
+ * MM_GUARD (4 at least; 4 to 4 + 7 in a pool block, up to a page more in
+ * a large one). The caller may use the rounded size (mm_usable_size: R7
+ * promises 8-byte granules); a write past it changes a guard byte or the
+ * size word: mm_free and mm_realloc report it (heap/heap.c), mm_check
+ * finds it in any live block (heap/check.c). */
+#define MM_REDZONE (MM_CFG_DEBUG && MM_CFG_REDZONE)
+#define MM_RZ (MM_REDZONE ? 8u : 0u)
+#define MM_GUARD 0xFDu
+static_assert(!MM_CFG_REDZONE || MM_CFG_DEBUG, "MM_CFG_REDZONE needs MM_CFG_DEBUG");
+
+/* The request size stored in block p of block bytes. */
+static inline size_t mm_rz_req(const void *p, size_t block)
+{
+    uint32_t req;
+    __builtin_memcpy(&req, (const char *)p + block - 4u, sizeof req);
+    return req;
+}
+
+/* Writes block p's red zone after its first req bytes (req a multiple
+ * of 8, req + MM_RZ <= block). */
+static inline void mm_rz_set(void *p, size_t block, size_t req)
+{
+    uint32_t r = (uint32_t)req;
+    __builtin_memset((char *)p + req, MM_GUARD, block - 4u - req);
+    __builtin_memcpy((char *)p + block - 4u, &r, sizeof r);
+}
+
+/* True iff block p's size word is in range and its guard bytes are whole.
+ * O(guard bytes): at most a page plus 11. */
+static inline bool mm_rz_ok(const void *p, size_t block)
+{
+    size_t req = mm_rz_req(p, block);
+    if (block < 8u || req > block - 8u) { /* 8: MM_RZ of a red-zone build */
+        return false;
+    }
+    const unsigned char *g = (const unsigned char *)p;
+    for (size_t k = req; k < block - 4u; k++) {
+        if (g[k] != MM_GUARD) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* ---- tiny helpers ---- */
 
 static inline mm_pd *mm_desc(const mm_heap *h, size_t idx)

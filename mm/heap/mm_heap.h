@@ -128,9 +128,10 @@
  * A failed check calls
  * mm_port_misuse(__FILE__, __LINE__, "<function>: <what> 0x<ptr>") with
  * <what> one of "foreign pointer", "misaligned pointer", "pointer to no
- * live block", "double free" (mm_free) or "freed block" (the others), sets
- * mm_last_error (MM_EFOREIGN, MM_EALIGN, MM_EFOREIGN, MM_EDOUBLE) and
- * changes nothing else.
+ * live block", "double free" (mm_free) or "freed block" (the others), or
+ * with red zones "write past block end" (mm_free, mm_realloc), sets
+ * mm_last_error (MM_EFOREIGN, MM_EALIGN, MM_EFOREIGN, MM_EDOUBLE,
+ * MM_ECORRUPT) and changes nothing else (the block stays live).
  * mm_usable_size reports but, h being read-only there, does not set
  * mm_last_error.
  * Not caught without MM_CFG_DEBUG: a second free (or a realloc or
@@ -143,6 +144,24 @@
  * freed block is filled with MM_CFG_POISON_FREE (0xDD) after its first word
  * (the free-list link). mm_check verifies freed blocks still hold 0xDD, so
  * a write after free is reported.
+ *
+ * ---- Debug red zones (MM_CFG_DEBUG=1 and MM_CFG_REDZONE=1) ----
+ * Each request is rounded up to 8 (what the caller may use: mm_usable_size
+ * says so) and given 8 bytes more: a guard of 0xFD bytes, then the rounded
+ * size in the block's last 4 bytes. mm_free and mm_realloc check the guard
+ * and the size word of the block they are given and report "write past
+ * block end" (MM_ECORRUPT; the block is left live); mm_check checks every
+ * live block's ("live block red zone overwritten"). So a write past the
+ * end of a block, into a live neighbour or past a large block's request,
+ * is caught at the block's free or at the next mm_check. Cost: 8 bytes
+ * per block, which moves a small request up one class (16 B blocks for
+ * requests of 1..8 B; requests of 249 B and up leave the pools) and gives a
+ * large one a page more when its request is within 8 bytes of a page
+ * multiple; the guard check is O(guard bytes), at most a page plus 7 for
+ * a large block. Off by default even in debug builds: it changes which
+ * class and how many pages serve a request, which the allocator's own
+ * geometry tests assert. Not caught: a write inside the rounding to 8
+ * (R7 lets the caller use it), or a stray write that skips the guard.
  */
 #ifndef MM_H
 #define MM_H
@@ -235,8 +254,9 @@ void *mm_realloc_err_at(mm_heap *h, void *p, size_t size, mm_err *err, const cha
                         int line);
 
 /* Bytes actually reserved for the block: its class block size (small) or
- * its pages (large). 0 (with misuse reported; mm_last_error is not set, h
- * is read-only here) for an invalid pointer, 0 for NULL. O(1). */
+ * its pages (large); with debug red zones the request rounded up to 8.
+ * 0 (with misuse reported; mm_last_error is not set, h is read-only here)
+ * for an invalid pointer, 0 for NULL. O(1). */
 size_t mm_usable_size(const mm_heap *h, const void *p);
 
 /* The error of the last failed call on h (MM_OK if none yet). O(1). */

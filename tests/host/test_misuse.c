@@ -52,9 +52,12 @@ typedef struct expect {
 typedef struct mcase {
     const char *name;
     void (*run)(fixture *fx, expect *e);
-    bool debug_only; /* caught only with MM_CFG_DEBUG */
+    int debug_only; /* caught only with MM_CFG_DEBUG (true), or only with
+                       its red zones, MM_CFG_REDZONE too (REDZONE) */
     const char *pending; /* NULL, or the fix this case waits for */
 } mcase;
+
+#define REDZONE 2
 
 static const char HEAP_C[] = "mm/heap/"; /* heap.c, pools.c, pages.c ... */
 
@@ -162,9 +165,11 @@ static void c_free_interior_small(fixture *fx, expect *e)
 static void c_free_never_handed_out(fixture *fx, expect *e)
 {
     char *p = mm_alloc(fx->heap, 16);
+    mm_size_class_stats cs; /* the class that serves 16 B (24 B with red zones) */
+    assert_true(mm_get_size_class_stats(fx->heap, mm_size_class(16u + MM_CFG_REDZONE * 8u), &cs));
     arm(fx, e);
-    mm_free(fx->heap, p + 16);
-    expect_heap(e, "mm_free", "pointer to no live block", p + 16, MM_EFOREIGN);
+    mm_free(fx->heap, p + cs.block_size);
+    expect_heap(e, "mm_free", "pointer to no live block", p + cs.block_size, MM_EFOREIGN);
     keep(e, p);
 }
 
@@ -352,6 +357,57 @@ static void c_overrun_large(fixture *fx, expect *e)
     mm_free(fx->heap, p);
     keep(e, p);
     expect_heap(e, "mm_free", "write past block end", p, MM_ECORRUPT);
+}
+
+/* A write past a small block's end found by mm_realloc (red zones): the
+ * block stays as it was, NULL returned. */
+static void c_overrun_realloc(fixture *fx, expect *e)
+{
+    char *p = mm_alloc(fx->heap, 40);
+    size_t n = mm_usable_size(fx->heap, p);
+    arm(fx, e);
+    e->repair = &p[n + 1u];
+    e->repair_to = p[n + 1u];
+    p[n + 1u] = 0;
+    RET(e, mm_realloc(fx->heap, p, 400), NULL);
+    expect_heap(e, "mm_realloc", "write past block end", p, MM_ECORRUPT);
+    keep(e, p);
+}
+
+/* A long overrun that reaches the size word at a large block's end (red
+ * zones). */
+static void c_overrun_size_word(fixture *fx, expect *e)
+{
+    char *p = mm_alloc(fx->heap, 3000);
+    size_t n = mm_usable_size(fx->heap, p);
+    arm(fx, e);
+    char saved[600];
+    memcpy(saved, p + n, sizeof saved);
+    memset(p + n, 0, sizeof saved); /* guard and size word: 3000 + 8 fits 3072 */
+    mm_free(fx->heap, p);
+    expect_heap(e, "mm_free", "write past block end", p, MM_ECORRUPT);
+    memcpy(p + n, saved, sizeof saved); /* put back before the verdict's mm_check */
+    keep(e, p);
+}
+
+/* mm_check finds an overrun in a live block before anything frees it
+ * (red zones): one report-free call, then the repair. */
+static void c_overrun_check(fixture *fx, expect *e)
+{
+    char *p = mm_alloc(fx->heap, 100);
+    size_t n = mm_usable_size(fx->heap, p);
+    char was = p[n];
+    p[n] = 0x11;
+    mm_report r;
+    bool ok = mm_check(fx->heap, &r);
+    p[n] = was;
+    assert_false(ok);
+    assert_int_equal(r.code, MM_ECORRUPT);
+    assert_string_equal(r.msg, "live block red zone overwritten");
+    assert_ptr_equal(r.addr, p);
+    arm(fx, e);
+    e->none = true; /* nothing reported: mm_check only says */
+    keep(e, p);
 }
 
 /* Not misuse: a defined error return, with nothing reported. */
@@ -597,8 +653,11 @@ static const mcase cases[] = {
     {"usable_size: freed block", c_usable_freed_small, true, NULL},
     {"usable_size: interior pointer", c_usable_interior_small, false, NULL},
     {"set_owner: foreign pointer", c_set_owner_foreign, false, NULL},
-    {"overrun: small block into its neighbour", c_overrun_small, true, "debug red zones"},
-    {"overrun: past a large block", c_overrun_large, true, "debug red zones"},
+    {"overrun: small block into its neighbour", c_overrun_small, REDZONE, NULL},
+    {"overrun: past a large block", c_overrun_large, REDZONE, NULL},
+    {"overrun: realloc of a small block", c_overrun_realloc, REDZONE, NULL},
+    {"overrun: the size word of a large block", c_overrun_size_word, REDZONE, NULL},
+    {"overrun: found by mm_check", c_overrun_check, REDZONE, NULL},
     {"alloc: size 0 (error, not misuse)", c_alloc_zero, false, NULL},
     {"alloc: larger than the region (error)", c_alloc_too_big, false, NULL},
     {"alloc: arena exhausted (error)", c_alloc_exhausted, false, NULL},
@@ -719,8 +778,8 @@ static void run_case(void **state)
     slot *sl = *state;
     const mcase *mc = sl->mc;
     fixture *fx = &sl->fx;
-    if (mc->debug_only && !MM_CFG_DEBUG) {
-        skip(); /* not caught in release builds: see the header's "Misuse" */
+    if ((mc->debug_only && !MM_CFG_DEBUG) || (mc->debug_only == REDZONE && !MM_CFG_REDZONE)) {
+        skip(); /* not caught in this build: see the header's "Misuse" */
     }
     expect e;
     memset(&e, 0, sizeof e);
