@@ -131,8 +131,10 @@ mm_heap *mm_init(void *region, size_t size)
 
 /* A large block of size (> MM_CFG_SMALL_MAX) bytes: a page run, after
  * giving back idle current pools, one at a time, until a run is long
- * enough or none is left (at most MM_NCLASS: O(classes)). */
-static void *large_alloc(mm_heap *h, size_t size)
+ * enough or none is left (at most MM_NCLASS: O(classes)). The caller holds
+ * the lock (state *st; NULL: no lock), released between two pools given
+ * back. */
+static void *large_alloc(mm_heap *h, size_t size, uint32_t *st)
 {
     if (size > ((size_t)(h->npages - h->meta) << MM_PAGE_SHIFT)) {
         return fail(h, MM_ETOOBIG);
@@ -140,13 +142,17 @@ static void *large_alloc(mm_heap *h, size_t size)
     uint32_t n = mm_pages_of(size);
     void *p = mm_large_new(h, n);
     while (p == NULL && mm_pools_release_idle(h, MM_IDLE_PROBES)) {
+        if (MM_CFG_LOCK && st != NULL) { /* an interrupt may run here */
+            heap_unlock(*st);
+            *st = heap_lock();
+        }
         p = mm_large_new(h, n);
     }
     return p != NULL ? p : fail(h, MM_ENOMEM);
 }
 
 /* mm_alloc inside the lock: small (fast, then slow) or large. */
-static void *alloc_unlocked(mm_heap *h, size_t size)
+static void *alloc_unlocked(mm_heap *h, size_t size, uint32_t *st)
 {
     size_t c = (size - 1u) >> 3; /* size 0 wraps: not small */
     if (c < MM_NCLASS) {
@@ -156,7 +162,7 @@ static void *alloc_unlocked(mm_heap *h, size_t size)
     if (size == 0) {
         return fail(h, MM_EZERO);
     }
-    return large_alloc(h, size);
+    return large_alloc(h, size, st);
 }
 
 /* The page of live block p (a pool page, or the head of a large block
@@ -215,10 +221,10 @@ static inline size_t rz_need(size_t size)
 /* A block for a request of size bytes, inside the lock; with MM_CFG_DEBUG
  * filled with the fresh poison, with MM_REDZONE its red zone added and
  * written (heap/heap_int.h). */
-static void *alloc_block(mm_heap *h, size_t size)
+static void *alloc_block(mm_heap *h, size_t size, uint32_t *st)
 {
     if (!MM_REDZONE) {
-        void *p = alloc_unlocked(h, size);
+        void *p = alloc_unlocked(h, size, st);
         if (MM_CFG_DEBUG && p != NULL) {
             memset(p, MM_CFG_POISON_FRESH, usable(h, mm_page_of(h, p)));
         }
@@ -231,7 +237,7 @@ static void *alloc_block(mm_heap *h, size_t size)
     if (need == 0) {
         return fail(h, MM_ETOOBIG);
     }
-    void *p = alloc_unlocked(h, need);
+    void *p = alloc_unlocked(h, need, st);
     if (p != NULL) {
         memset(p, MM_CFG_POISON_FRESH, need - MM_RZ);
         mm_rz_set(p, usable(h, mm_page_of(h, p)), need - MM_RZ);
@@ -262,22 +268,22 @@ static bool rz_check(const mm_heap *h, const void *p, size_t block, const char *
 
 /* mm_alloc inside the lock, with the debug build's injection, red zone
  * and fill. */
-static void *alloc_locked(mm_heap *h, size_t size)
+static void *alloc_locked(mm_heap *h, size_t size, uint32_t *st)
 {
     if (size != 0 && inject_fail(h)) {
         return fail(h, MM_ENOMEM);
     }
-    return alloc_block(h, size);
+    return alloc_block(h, size, st);
 }
 
 /* Everything mm_alloc does beyond the unlocked small fast path. */
 static __attribute__((noinline)) void *alloc_slow(mm_heap *h, size_t size)
 {
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG && size > MM_CFG_SMALL_MAX) {
-        return large_alloc(h, size); /* large fast path */
+        return large_alloc(h, size, NULL); /* large fast path */
     }
     uint32_t st = heap_lock();
-    void *p = alloc_locked(h, size);
+    void *p = alloc_locked(h, size, &st);
     heap_unlock(st);
     return p;
 }
@@ -446,7 +452,7 @@ size_t mm_usable_size(const mm_heap *h, const void *p)
 static void *realloc_move(mm_heap *h, void *p, size_t idx, size_t size, uint32_t *st)
 {
     size_t old = usable_req(h, idx, p);
-    void *q = alloc_block(h, size);
+    void *q = alloc_block(h, size, st);
     if (q == NULL) {
         return NULL;
     }
@@ -462,7 +468,7 @@ static void *realloc_move(mm_heap *h, void *p, size_t idx, size_t size, uint32_t
 static void *realloc_unlocked(mm_heap *h, void *p, size_t size, uint32_t *st)
 {
     if (p == NULL) {
-        return alloc_locked(h, size);
+        return alloc_locked(h, size, st);
     }
     size_t idx;
     if (!lookup(h, p, "mm_realloc", true, &idx) ||

@@ -87,6 +87,8 @@
  *  - a mm_realloc that moves a block takes the new block under the lock,
  *    copies with interrupts enabled (the old block is still the caller's,
  *    the new one nobody's yet) and frees the old block under the lock;
+ *  - a large request that finds no free run long enough releases the
+ *    lock between two idle pools it gives back (R4);
  *  - mm_trim gives back one class's idle pool per step;
  *  - mm_compact gives back the idle pools as mm_trim, then walks the runs
  *    8 (MM_COMPACT_RUNS) per step; a slide reserves the free run before
@@ -99,10 +101,11 @@
  * Longest stretch with interrupts masked per call, measured on
  * Cortex-M3 (release build, 128 KiB and 1 MiB arenas, make bench-lock,
  * to within 40 instructions; BENCHMARKS.md, "Interrupt latency"):
- * mm_compact 280, mm_trim 160, a mm_realloc copying a large block 240,
- * whatever the heap and block sizes; small alloc and free 240; a large
- * or failing request that first gives back idle pools (at most
- * MM_NCLASS, see R4) up to 2,560. MM_CFG_DEBUG=1 adds its poison fills
+ * at most 840 for every call, whatever the heap and block sizes:
+ * mm_compact 240, mm_trim 200, a mm_realloc copying a large block 280,
+ * small alloc and free 240; a large or failing request that gives back
+ * idle pools (R4) lets interrupts in between two, one search and one
+ * release per section, up to 840. MM_CFG_DEBUG=1 adds its poison fills
  * and checks (linear in the block) inside the lock. mm_trim and
  * mm_compact remain main-loop calls, not for ISRs. mm_last_error reads a
  * code that every caller shares:

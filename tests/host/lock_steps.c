@@ -14,6 +14,8 @@
  *   every moved block keeps its bytes and its owner follows it.
  * - trim_steps: idle pools of many classes; mm_trim gives them back with
  *   the interrupt running between them.
+ * - large_reclaim_steps: a large request that must first give back idle
+ *   pools lets the interrupt in between two.
  * - realloc_copy_unlocked: a large block that must move is copied with
  *   the lock released: the interrupt runs between the new block's
  *   allocation and the old one's free, and the bytes arrive whole.
@@ -271,6 +273,56 @@ static void test_realloc_copy_unlocked(void **state)
     assert_int_equal(port_misuse_count(), 0);
 }
 
+/* ---- large_reclaim_steps ---- */
+
+static void isr_tick(void *arg)
+{
+    (*(uint32_t *)arg)++;
+}
+
+/* A large request that finds no run long enough gives back idle pools one
+ * at a time, with the interrupt let in between two. */
+static void test_large_reclaim_steps(void **state)
+{
+    (void)state;
+    mm_heap *h = open_heap(false);
+    void *fill[64];
+    size_t nfill = 0;
+    while (nfill < 64u && (fill[nfill] = mm_alloc(h, BIG)) != NULL) {
+        nfill++;
+    }
+    assert_true(nfill > 4u && nfill < 64u); /* fewer than 8 pages left free */
+    /* 16 pages freed in one run, then taken by an idle pool in each of 16
+     * classes (a new pool fills a free run first) */
+    mm_free(h, fill[1]);
+    mm_free(h, fill[2]);
+    fill[1] = fill[2] = NULL;
+    for (size_t c = 0; c < 16u; c++) {
+        void *p = mm_alloc(h, 8u * (c + 1u));
+        assert_non_null(p);
+        mm_free(h, p);
+    }
+    uint32_t ticks = 0;
+    port_set_unlock_hook(isr_tick, &ticks);
+    void *big = mm_alloc(h, 2u * BIG); /* 16 pages: 9 or more pools go */
+    port_set_unlock_hook(NULL, NULL);
+    assert_non_null(big);
+    if (ticks < 8u) {
+        fail_msg("the interrupt ran %u times during the large alloc (want >= 8)",
+                 (unsigned)ticks);
+    }
+    mm_report r;
+    assert_true(mm_check(h, &r));
+    mm_free(h, big);
+    for (size_t k = 0; k < nfill; k++) {
+        mm_free(h, fill[k]);
+    }
+    mm_trim(h);
+    mm_stats st;
+    mm_get_stats(h, &st);
+    assert_int_equal(st.pages_free, st.pages);
+}
+
 /* ---- compact_block_freed ---- */
 
 typedef struct {
@@ -329,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_compact_steps),
         cmocka_unit_test(test_trim_steps),
         cmocka_unit_test(test_realloc_copy_unlocked),
+        cmocka_unit_test(test_large_reclaim_steps),
         cmocka_unit_test(test_compact_block_freed),
     };
     return cmocka_run_group_tests_name("lock_steps", tests, NULL, NULL);
