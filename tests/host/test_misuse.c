@@ -345,10 +345,10 @@ static void c_overrun_small(fixture *fx, expect *e)
     keep(e, next);
 }
 
-/* A write past a large block's last requested byte (debug). */
+/* A write past a large block's last requested byte (red zones). */
 static void c_overrun_large(fixture *fx, expect *e)
 {
-    char *p = mm_alloc(fx->heap, 2000);
+    char *p = mm_alloc(fx->heap, 5000);
     size_t n = mm_usable_size(fx->heap, p);
     arm(fx, e);
     e->repair = &p[n];
@@ -357,6 +357,24 @@ static void c_overrun_large(fixture *fx, expect *e)
     mm_free(fx->heap, p);
     keep(e, p);
     expect_heap(e, "mm_free", "write past block end", p, MM_ECORRUPT);
+}
+
+/* A write past a mid-size block's end (257..2048 B where mid-size
+ * blocks are built; a large block elsewhere), into the chunk after it
+ * (red zones). */
+static void c_overrun_mid(fixture *fx, expect *e)
+{
+    char *p = mm_alloc(fx->heap, 1000);
+    void *next = mm_alloc(fx->heap, 1000);
+    size_t n = mm_usable_size(fx->heap, p);
+    arm(fx, e);
+    e->repair = &p[n];
+    e->repair_to = p[n];
+    p[n] = 0x5A;
+    mm_free(fx->heap, p);
+    expect_heap(e, "mm_free", "write past block end", p, MM_ECORRUPT);
+    keep(e, p);
+    keep(e, next);
 }
 
 /* A write past a small block's end found by mm_realloc (red zones): the
@@ -655,6 +673,7 @@ static const mcase cases[] = {
     {"set_owner: foreign pointer", c_set_owner_foreign, false, NULL},
     {"overrun: small block into its neighbour", c_overrun_small, REDZONE, NULL},
     {"overrun: past a large block", c_overrun_large, REDZONE, NULL},
+    {"overrun: past a mid-size block", c_overrun_mid, REDZONE, NULL},
     {"overrun: realloc of a small block", c_overrun_realloc, REDZONE, NULL},
     {"overrun: the size word of a large block", c_overrun_size_word, REDZONE, NULL},
     {"overrun: found by mm_check", c_overrun_check, REDZONE, NULL},
