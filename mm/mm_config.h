@@ -17,9 +17,19 @@
 /* ---- allocator (heap/heap.c): options below, owned by the allocator ---- */
 
 /* Largest request served by the small-object pools (bytes, a multiple of 8).
- * Requests above it are large blocks made of whole pages. */
+ * Requests above it are mid-size blocks (MM_CFG_MID_MAX) or large blocks
+ * of whole pages. */
 #ifndef MM_CFG_SMALL_MAX
 #define MM_CFG_SMALL_MAX 256
+#endif
+
+/* Largest request served as a mid-size block (bytes, a multiple of 8,
+ * above MM_CFG_SMALL_MAX and below 32 KiB; 0: none). Requests above
+ * MM_CFG_SMALL_MAX and up to it are cut from page-run areas at 8-byte
+ * granularity with an 8-byte header (heap/mid.c); larger ones are large
+ * blocks of whole pages. */
+#ifndef MM_CFG_MID_MAX
+#define MM_CFG_MID_MAX 2048
 #endif
 
 /* Page size in bytes: a power of two, 256..8192. The region is cut into

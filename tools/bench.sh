@@ -82,9 +82,9 @@ done
 # at the tight and the least arena: QEMU traces only the allocator's own
 # functions (and memset/memcpy/memmove) and the markers (-dfilter), and
 # tools/w4count.c -g counts the instructions of each call.
-elf=build/$BOARD/bench-newlib.elf
+elf=$BB/bench-newlib.elf
 addr() { arm-none-eabi-nm $elf | awk -v s="$1" '$3 == s {print $1}'; }
-mm_funcs=$(arm-none-eabi-nm --defined-only build/$BOARD/mm/heap/*.o | awk '$2 ~ /[Tt]/ {print $3}' | sort -u)
+mm_funcs=$(arm-none-eabi-nm --defined-only $BB/mm/heap/*.o | awk '$2 ~ /[Tt]/ {print $3}' | sort -u)
 ranges=$(arm-none-eabi-nm -S $elf | awk -v list="$(echo $mm_funcs memset memcpy memmove \
     w4_begin_alloc_small w4_begin_alloc_large w4_begin_free_small w4_begin_free_large w4_end)" '
     BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }

@@ -93,7 +93,9 @@ void mm_get_stats(const mm_heap *h, mm_stats *out)
     out->pages_pool = h->pages_pool;
     out->pages_large = h->pages_large;
     out->large_blocks = h->large_blocks;
-    out->used_bytes = used + ((size_t)h->pages_large << MM_PAGE_SHIFT);
+    out->pages_mid = h->pages_mid;
+    out->mid_blocks = h->mid_blocks;
+    out->used_bytes = used + h->mid_bytes + ((size_t)h->pages_large << MM_PAGE_SHIFT);
     out->pool_free_bytes = pool_free;
     out->free_bytes = (size_t)out->pages_free << MM_PAGE_SHIFT;
     out->largest_free = mm_largest_free(h);
@@ -106,7 +108,7 @@ void mm_get_stats(const mm_heap *h, mm_stats *out)
 
 /* What the run pass counts, for the list passes to compare against. */
 typedef struct {
-    uint32_t free_runs, pages_runs, pages_pool, pages_large, large_blocks;
+    uint32_t free_runs, pages_runs, pages_pool, pages_large, large_blocks, pages_mid;
     uint32_t pools[MM_NCLASS];
     uint32_t partials[MM_NCLASS]; /* pools, not current, with a free block */
     uint32_t held[MM_NCLASS];     /* blocks in use in those and the full ones */
@@ -220,6 +222,10 @@ static bool check_runs(const mm_heap *h, tally *t, mm_report *r)
                                            : check_inner(h, i, i + n, &addr);
             t->pages_large += n;
             t->large_blocks++;
+        } else if (mark == MM_C_MID) {
+            n = d->len; /* mm_mid_check looks inside */
+            msg = n == 0 || i + n > h->top ? "mid area head: bad length" : NULL;
+            t->pages_mid += n;
         } else if (mm_is_pool(mark)) {
             msg = check_pool(h, i, mark, &addr);
             if (msg == NULL) {
@@ -236,7 +242,8 @@ static bool check_runs(const mm_heap *h, tally *t, mm_report *r)
         i += n;
     }
     if (t->pages_runs != mm_pages_runs(h) || t->pages_pool != h->pages_pool ||
-        t->pages_large != h->pages_large || t->large_blocks != h->large_blocks) {
+        t->pages_large != h->pages_large || t->large_blocks != h->large_blocks ||
+        t->pages_mid != h->pages_mid) {
         return report(r, "page totals disagree with the runs", h);
     }
     return true;
@@ -299,7 +306,7 @@ static const char *check_block(const mm_heap *h, size_t c, size_t pool, const vo
     if (in % s != 0 || in >= (size_t)h->per_pool[c] * s) {
         return "free list block off a block boundary";
     }
-    const char *bump = h->bump[c];
+    const char *bump = mm_pool_bump(h, c);
     if (bump != NULL && mm_pool_head(h, mm_page_of(h, bump)) == head &&
         (const char *)b >= bump) {
         return "free list block never handed out (at or above the bump)";
@@ -332,18 +339,11 @@ static const char *check_list(const mm_heap *h, size_t c, size_t pool, const voi
     return NULL;
 }
 
-/* The class's bump: NULL iff nothing left, else inside a pool of the class,
- * on a boundary, with `left` blocks to the pool's end. */
+/* The class's never-used blocks: none without a current pool, at most a
+ * pool's blocks. */
 static bool check_bump(const mm_heap *h, size_t c)
 {
-    const char *bump = h->bump[c];
-    if (bump == NULL) {
-        return h->left[c] == 0;
-    }
-    size_t head, in, s = mm_class_size(c);
-    return pool_place(h, c, bump, &head, &in) && head == h->cur[c] && in % s == 0 &&
-           h->left[c] != 0 &&
-           in / s + h->left[c] == h->per_pool[c];
+    return h->left[c] <= h->per_pool[c] && (h->left[c] == 0 || h->cur[c] != MM_NIL);
 }
 
 /* Class c's partial list: pools of the class, not current, with a free
@@ -351,6 +351,10 @@ static bool check_bump(const mm_heap *h, size_t c)
 static const char *check_partial(const mm_heap *h, size_t c, const tally *t, const void **addr)
 {
     uint32_t prev = MM_NIL, n = 0;
+    *addr = &h->partmap[c / 32u];
+    if (((h->partmap[c / 32u] >> (c % 32u)) & 1u) != (h->partial[c] != MM_NIL ? 1u : 0u)) {
+        return "partial pool bitmap disagrees with the partial list";
+    }
     for (uint32_t i = h->partial[c]; i != MM_NIL; i = mm_desc(h, i)->u.l.next) {
         *addr = &h->partial[c];
         if (i < h->meta || i >= h->top || h->cmap[i] != c || i == h->cur[c] ||
@@ -371,7 +375,7 @@ static const char *check_current(const mm_heap *h, size_t c, const void **addr)
     uint32_t i = h->cur[c];
     *addr = &h->cls[c];
     if (i == MM_NIL) {
-        return h->cls[c].s.head != NULL || h->cls[c].s.used != 0 || h->bump[c] != NULL
+        return h->cls[c].s.head != NULL || h->cls[c].s.used != 0 || h->left[c] != 0
                    ? "class without a current pool has blocks"
                    : NULL;
     }
@@ -398,7 +402,7 @@ static bool check_classes(const mm_heap *h, const tally *t, mm_report *r)
                           &h->pools[c]);
         }
         if (!check_bump(h, c)) {
-            return report(r, "class bump pointer or count broken", &h->bump[c]);
+            return report(r, "class count of never-used blocks broken", &h->left[c]);
         }
         const char *msg = check_current(h, c, &addr);
         if (msg == NULL) {
@@ -513,8 +517,16 @@ bool mm_check(const mm_heap *h, mm_report *r)
     }
     tally t;
     memset(&t, 0, sizeof t);
-    return check_state(h, r) && check_runs(h, &t, r) && check_buckets(h, &t, r) &&
-           check_classes(h, &t, r) && check_redzones(h, r);
+    if (!(check_state(h, r) && check_runs(h, &t, r) && check_buckets(h, &t, r) &&
+          check_classes(h, &t, r))) {
+        return false;
+    }
+    const void *addr = NULL;
+    const char *msg = mm_mid_check(h, &addr);
+    if (msg != NULL) {
+        return report(r, msg, addr);
+    }
+    return check_redzones(h, r);
 }
 
 /* ---- page map ---- */
@@ -548,7 +560,7 @@ static char run_glyph(const mm_heap *h, uint32_t i, uint32_t *n)
         return mark < sizeof glyphs - 1u ? glyphs[mark] : '#';
     }
     *n = mm_desc(h, i)->len == 0 ? 1u : mm_desc(h, i)->len;
-    return mark == MM_C_FREE ? '.' : mark == MM_C_LARGE ? 'L' : '?';
+    return mark == MM_C_FREE ? '.' : mark == MM_C_LARGE ? 'L' : mark == MM_C_MID ? '+' : '?';
 }
 
 size_t mm_map_pages(const mm_heap *h)
@@ -574,7 +586,7 @@ size_t mm_map_read(const mm_heap *h, size_t first, char *out, size_t n)
 void mm_dump_map(const mm_heap *h)
 {
     mm_printf("heap map: %u pages of %u B; M heap state  . free  - never used  "
-              "L large  = large cont.  1-9a-zA-Z pool of class (1 = 8 B, 2 = 16 B, ...)\n",
+              "L large  = large cont.  + mid-size area  1-9a-zA-Z pool of class (1 = 8 B, 2 = 16 B, ...)\n",
               (unsigned)h->npages, (unsigned)MM_CFG_PAGE_SIZE);
     char line[65];
     for (uint32_t i = 0; i < h->npages;) {

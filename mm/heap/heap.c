@@ -1,22 +1,24 @@
 /*
  * heap/heap.c - heap set-up and the public entry points. The top of the
- * allocator: it calls heap/pools.c for small blocks and heap/pages.c for
- * large ones; neither calls back.
+ * allocator: it calls heap/pools.c for small blocks, heap/mid.c for
+ * mid-size ones and heap/pages.c for large ones; none calls back.
  *
  * Dispatch, per call:
  *  - mm_alloc: size-1 >> 3 below MM_NCLASS is small (size 0 wraps to a huge
  *    class): the current pool's free list pops inline (heap/heap_int.h),
- *    an empty list goes to mm__small_slow. Larger sizes take a page run
- *    (mm_large_new), giving back one idle current pool first if no run is
- *    long enough.
+ *    an empty list goes to mm__small_slow. Sizes up to MM_CFG_MID_MAX take
+ *    a mid chunk (mm_mid_alloc), larger ones a page run (mm_large_new);
+ *    when neither can be had, idle current pools are given back one at a
+ *    time and the request retried.
  *  - mm_free: (p - h) >> page shift indexes h->cmap, one byte per page; the
  *    same compare that bounds p to the heap's pages checks its 8-alignment
  *    (mm_in_pages). A pool page's mark is the class: push inline on the
- *    class list (current pool) or call mm__pool_free (any other). The head
- *    of a large block goes to mm_large_free. Anything else (NULL, misuse,
+ *    class list (current pool) or call mm__pool_free (any other). A live
+ *    mid block (its page marked MM_C_MID, its header's check word right)
+ *    goes to mm_mid_free, the head of a large block to mm_large_free. Anything else (NULL, misuse,
  *    locked or debug builds) goes to free_slow, which runs every check.
  * Bounds: as the paths they dispatch to, all O(1) (heap/pools.c,
- * heap/pages.c); mm_trim and mm_compact are the linear calls, taken in
+ * heap/mid.c, heap/pages.c); mm_trim and mm_compact are the linear calls, taken in
  * bounded locked steps (RECLAIM_STEP, mm_pages_compact_step) with the lock
  * released in between and around a slide's copy; mm_realloc releases it
  * around a move's copy.
@@ -52,6 +54,26 @@ mm_err mm_last_error(const mm_heap *h)
 
 static const char fn_free[] = "mm_free"; /* compared by address */
 
+/* Whether 8-aligned p (at offset off, on a page with mark) is a block
+ * that was freed and whose pages are free now: the head of a free run
+ * (a large block or a pool freed there); a large block's first page, or
+ * a mid chunk whose area went back, still carrying the tag its free wrote
+ * (a hash of its address: another pointer matches it 1 time in 2^32).
+ * Pages handed out again may have lost the tag: then the report says
+ * "pointer to no live block". */
+static bool freed_here(const void *p, uintptr_t off, uint8_t mark)
+{
+    if (mark != MM_C_FREE && mark != MM_C_TAIL && mark != MM_C_NONE) {
+        return false;
+    }
+    const uint32_t *w = p;
+    if ((off & (MM_CFG_PAGE_SIZE - 1u)) == 0 &&
+        (mark == MM_C_FREE || w[0] == (mm_mid_key(p) ^ MM_LARGE_DEAD))) {
+        return true; /* a free run starts here, or a large block did */
+    }
+    return MM_CFG_MID_MAX != 0 && w[-1] == (mm_mid_key(w - 2) ^ MM_MID_DEAD);
+}
+
 /* Says why p is not a live block of h, and reports it. Only called once a
  * cheap check has failed, so speed does not matter. */
 static void bad_pointer(const mm_heap *h, const char *fn, const void *p,
@@ -67,7 +89,7 @@ static void bad_pointer(const mm_heap *h, const char *fn, const void *p,
         if ((off & 7u) != 0 || mark == MM_C_LARGE) {
             err = MM_EALIGN;
             what = "misaligned pointer";
-        } else if (mark == MM_C_FREE && (off & (MM_CFG_PAGE_SIZE - 1u)) == 0) {
+        } else if (freed_here(p, off, mark)) {
             err = MM_EDOUBLE;
             what = fn == fn_free ? "double free" : "freed block";
         }
@@ -129,24 +151,32 @@ mm_heap *mm_init(void *region, size_t size)
 
 /* ---- public entry points ---- */
 
-/* A large block of size (> MM_CFG_SMALL_MAX) bytes: a page run, after
- * giving back idle current pools, one at a time, until a run is long
- * enough or none is left (at most MM_NCLASS: O(classes)). The caller holds
- * the lock (state *st; NULL: no lock), released between two pools given
- * back. */
+/* A mid-size block (up to MM_CFG_MID_MAX bytes) or a large one (a page
+ * run). */
+static inline void *big_new(mm_heap *h, size_t size)
+{
+    if (size <= MM_CFG_MID_MAX) {
+        return mm_mid_alloc(h, size);
+    }
+    return mm_large_new(h, mm_pages_of(size));
+}
+
+/* A block of size (> MM_CFG_SMALL_MAX) bytes, after giving back idle
+ * current pools, one at a time, until it fits or none is left (at most
+ * MM_NCLASS: O(classes)). The caller holds the lock (state *st; NULL: no
+ * lock), released between two pools given back. */
 static void *large_alloc(mm_heap *h, size_t size, uint32_t *st)
 {
     if (size > ((size_t)(h->npages - h->meta) << MM_PAGE_SHIFT)) {
         return fail(h, MM_ETOOBIG);
     }
-    uint32_t n = mm_pages_of(size);
-    void *p = mm_large_new(h, n);
+    void *p = big_new(h, size);
     while (p == NULL && mm_pools_release_idle(h, MM_IDLE_PROBES)) {
         if (MM_CFG_LOCK && st != NULL) { /* an interrupt may run here */
             heap_unlock(*st);
             *st = heap_lock();
         }
-        p = mm_large_new(h, n);
+        p = big_new(h, size);
     }
     return p != NULL ? p : fail(h, MM_ENOMEM);
 }
@@ -165,15 +195,20 @@ static void *alloc_unlocked(mm_heap *h, size_t size, uint32_t *st)
     return large_alloc(h, size, st);
 }
 
-/* The page of live block p (a pool page, or the head of a large block
- * that p starts); reports misuse and returns false otherwise. Always-on
- * checks: range, 8-alignment, page mark. */
+/* The page of live block p (a pool page, a mid block's page, or the head
+ * of a large block that p starts); reports misuse and returns false
+ * otherwise. Always-on checks: range, 8-alignment, page mark; a mid
+ * block's header. */
 static bool lookup(const mm_heap *h, const void *p, const char *fn, bool writable,
                    size_t *idx)
 {
     uintptr_t off = (uintptr_t)p - (uintptr_t)h;
     if (mm_in_pages(h, off)) {
         uint8_t mark = h->cmap[off >> MM_PAGE_SHIFT];
+        if (mark == MM_C_MID) {
+            *idx = off >> MM_PAGE_SHIFT;
+            return mm_mid_ok(h, p, fn, writable);
+        }
         if (mm_is_pool(mark) ||
             (mark == MM_C_LARGE && (off & (MM_CFG_PAGE_SIZE - 1u)) == 0)) {
             *idx = off >> MM_PAGE_SHIFT;
@@ -184,12 +219,15 @@ static bool lookup(const mm_heap *h, const void *p, const char *fn, bool writabl
     return false;
 }
 
-/* Bytes reserved for the live block on page idx. */
-static size_t usable(const mm_heap *h, size_t idx)
+/* Bytes reserved for live block p on page idx. */
+static size_t usable(const mm_heap *h, const void *p, size_t idx)
 {
     uint8_t mark = h->cmap[idx];
     if (mm_is_pool(mark)) {
         return mm_class_size(mark);
+    }
+    if (mark == MM_C_MID) {
+        return mm_mid_usable(p);
     }
     return (size_t)mm_desc(h, idx)->len << MM_PAGE_SHIFT;
 }
@@ -226,7 +264,7 @@ static void *alloc_block(mm_heap *h, size_t size, uint32_t *st)
     if (!MM_REDZONE) {
         void *p = alloc_unlocked(h, size, st);
         if (MM_CFG_DEBUG && p != NULL) {
-            memset(p, MM_CFG_POISON_FRESH, usable(h, mm_page_of(h, p)));
+            memset(p, MM_CFG_POISON_FRESH, usable(h, p, mm_page_of(h, p)));
         }
         return p;
     }
@@ -240,7 +278,7 @@ static void *alloc_block(mm_heap *h, size_t size, uint32_t *st)
     void *p = alloc_unlocked(h, need, st);
     if (p != NULL) {
         memset(p, MM_CFG_POISON_FRESH, need - MM_RZ);
-        mm_rz_set(p, usable(h, mm_page_of(h, p)), need - MM_RZ);
+        mm_rz_set(p, usable(h, p, mm_page_of(h, p)), need - MM_RZ);
     }
     return p;
 }
@@ -249,7 +287,7 @@ static void *alloc_block(mm_heap *h, size_t size, uint32_t *st)
  * (with MM_REDZONE the request rounded up to 8). */
 static size_t usable_req(const mm_heap *h, size_t idx, const void *p)
 {
-    size_t n = usable(h, idx);
+    size_t n = usable(h, p, idx);
     return MM_REDZONE ? mm_rz_req(p, n) : n;
 }
 
@@ -280,7 +318,8 @@ static void *alloc_locked(mm_heap *h, size_t size, uint32_t *st)
 static __attribute__((noinline)) void *alloc_slow(mm_heap *h, size_t size)
 {
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG && size > MM_CFG_SMALL_MAX) {
-        return large_alloc(h, size, NULL); /* large fast path */
+        void *p = size <= MM_CFG_MID_MAX ? mm_mid_alloc(h, size) : NULL;
+        return p != NULL ? p : large_alloc(h, size, NULL); /* mid, then large */
     }
     uint32_t st = heap_lock();
     void *p = alloc_locked(h, size, &st);
@@ -358,10 +397,14 @@ static void free_unlocked(mm_heap *h, void *p)
         return;
     }
     if (MM_CFG_DEBUG) {
-        if (MM_REDZONE && !rz_check(h, p, usable(h, idx), fn_free, true)) {
+        if (MM_REDZONE && !rz_check(h, p, usable(h, p, idx), fn_free, true)) {
             return;
         }
-        memset(p, MM_CFG_POISON_FREE, usable(h, idx));
+        memset(p, MM_CFG_POISON_FREE, usable(h, p, idx));
+    }
+    if (mark == MM_C_MID) {
+        mm_mid_free(h, p);
+        return;
     }
     mm_large_free(h, (uint32_t)idx);
 }
@@ -378,12 +421,16 @@ static __attribute__((noinline)) void free_slow(mm_heap *h, void *p)
 }
 
 /* mm_free past its small fast path: p (at offset off from h, on a page
- * with mark, or mark 0 if p is outside the pages) is the head of a large
- * block (an unlocked non-debug build frees it at once), or anything else
- * for free_slow. Out of line, so that the small path saves no register. */
+ * with mark, or mark 0 if p is outside the pages) is a live mid block or
+ * the head of a large block (an unlocked non-debug build frees it at
+ * once), or anything else for free_slow. Out of line, so that the small
+ * path saves no register. */
 static __attribute__((noinline)) void free_large(mm_heap *h, void *p, uintptr_t off,
                                                  uint32_t mark)
 {
+    if (mark == MM_C_MID && mm_mid_free_live(h, p)) {
+        return;
+    }
     if (mark == MM_C_LARGE && (off & (MM_CFG_PAGE_SIZE - 1u)) == 0) {
         mm_large_free(h, (uint32_t)(off >> MM_PAGE_SHIFT));
         return;
@@ -412,9 +459,9 @@ void mm__free_hooked(mm_heap *h, void *p)
     if (mm_in_pages(h, off)) { /* a bad pointer is reported once, by free_body */
         size_t idx = off >> MM_PAGE_SHIFT;
         uint8_t mark = h->cmap[idx];
-        if (mm_is_pool(mark) ||
+        if (mm_is_pool(mark) || (mark == MM_C_MID && mm_mid_live(h, p) == MM_OK) ||
             (mark == MM_C_LARGE && (off & (MM_CFG_PAGE_SIZE - 1u)) == 0)) {
-            h->hook->on_free(h->hook->ctx, p, usable(h, idx));
+            h->hook->on_free(h->hook->ctx, p, usable(h, p, idx));
         }
     }
     free_body(h, p);
@@ -474,7 +521,7 @@ static void *realloc_unlocked(mm_heap *h, void *p, size_t size, uint32_t *st)
     if (!lookup(h, p, "mm_realloc", true, &idx) ||
         (mm_is_pool(h->cmap[idx]) &&
          !mm_small_live_ok(h, idx, h->cmap[idx], p, "mm_realloc", true, MM_CFG_DEBUG)) ||
-        (MM_REDZONE && !rz_check(h, p, usable(h, idx), "mm_realloc", true))) {
+        (MM_REDZONE && !rz_check(h, p, usable(h, p, idx), "mm_realloc", true))) {
         return NULL;
     }
     if (size == 0) {
@@ -491,14 +538,15 @@ static void *realloc_unlocked(mm_heap *h, void *p, size_t size, uint32_t *st)
     }
     uint8_t mark = h->cmap[idx];
     if ((mm_is_pool(mark) && mm_size_class(need) == mark) ||
-        (!mm_is_pool(mark) && need > MM_CFG_SMALL_MAX &&
+        (mark == MM_C_MID && mm_mid_resize(h, p, need)) ||
+        (mark == MM_C_LARGE && need > MM_CFG_SMALL_MAX &&
          mm_large_resize(h, (uint32_t)idx, need))) {
         if (MM_REDZONE) { /* in place: the red zone moves to the new end */
             size_t now = need - MM_RZ;
             if (now > old) {
                 memset((char *)p + old, MM_CFG_POISON_FRESH, now - old);
             }
-            mm_rz_set(p, usable(h, idx), now);
+            mm_rz_set(p, usable(h, p, idx), now);
         }
         return p;
     }

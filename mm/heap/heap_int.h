@@ -7,6 +7,8 @@
  *   heap/misuse.c  error texts and misuse reports
  *   heap/pages.c   page runs: the free-run index, large blocks, compaction
  *   heap/pools.c   small-object pools: refill, reclaim, small-free checks
+ *   heap/mid.c     mid-size blocks: chunks in page-run areas (beside pools.c;
+ *                  neither calls the other)
  *   heap/heap.c    set-up and the public entry points
  *   heap/check.c   statistics, mm_check, mm_dump_map (read-only, on top)
  * The small fast paths are inline here, for heap/heap.c and the object
@@ -51,6 +53,7 @@
 #define MM_C_TAIL 0xF2u  /* last page of a free run of >= 2 pages */
 #define MM_C_NONE 0xF3u  /* any other page: inside a run, or wilderness */
 #define MM_C_META 0xF4u  /* the heap's own pages */
+#define MM_C_MID 0xF5u   /* every page of a mid-size area (heap/mid.c) */
 
 /* Free runs are indexed by floor(log2 length) (lengths < 2^16): one list
  * per power of two and one bitmap word, as in o1heap. */
@@ -101,6 +104,51 @@ static_assert(sizeof(mm_pd) == 2 * sizeof(void *), "page descriptor size");
 #define MM_LINKS(prev, next) ((uint32_t)(prev) | (uint32_t)(next) << 16)
 #endif
 
+/* ---- heap/mid.c: mid-size blocks ---- */
+
+/* Mid-size requests (MM_CFG_SMALL_MAX+1 .. MM_CFG_MID_MAX bytes) are chunks
+ * of an area: a page run marked MM_C_MID on every page, cut into chunks
+ * at 8-byte granularity with boundary tags. A chunk starts with an 8-byte
+ * header: word 0 its size in bytes (header included) with the flags
+ * below, word 1 a check word (mm_mid_key of the chunk's address; with
+ * MM_MID_DEAD mixed in once the chunk is freed or merged away). A free
+ * chunk also holds its two list links after the header and its size in
+ * its last 4 bytes (the footer), so that the chunk after it finds it. An
+ * area ends with a sentinel header (size 0, in use). */
+#define MM_MID_FREE 1u      /* this chunk is free */
+#define MM_MID_PREV_FREE 2u /* the chunk just before is free (its footer is valid) */
+#define MM_MID_FLAGS 7u
+#define MM_MID_HDR 8u
+#define MM_MID_DEAD 0x5A5A5A5Au
+/* A freed large block's first word: mm_mid_key of its address with this
+ * mixed in, so that a second free says "double free" after the pages
+ * have merged into a free run or the wilderness. */
+#define MM_LARGE_DEAD 0xA5C3A5C3u
+/* Smallest chunk: header, two links and the footer, rounded to 8. */
+#define MM_MID_MIN ((MM_MID_HDR + 2u * sizeof(void *) + 4u + 7u) & ~7u)
+/* Free chunks are indexed TLSF-style: row floor(log2 size) - 4, and 4
+ * lists per row by the next two bits of the size. */
+#define MM_MID_SL 4u
+/* Pages of a new area when the request needs fewer (a bigger one is cut
+ * to the request); areas are given back when their last chunk is freed. */
+#define MM_MID_AREA_PAGES ((2048u + MM_CFG_PAGE_SIZE - 1u) / MM_CFG_PAGE_SIZE)
+/* The longest area, hence the largest chunk, in bytes; and the rows that
+ * cover chunk sizes up to it (row f: sizes 2^(f+4) .. 2^(f+5)-1). */
+#define MM_MID_PAGES_MAX_ ((MM_CFG_MID_MAX + 2u * MM_MID_HDR + MM_CFG_PAGE_SIZE - 1u) / MM_CFG_PAGE_SIZE)
+#define MM_MID_AREA_MAX                                                               \
+    ((MM_MID_PAGES_MAX_ > MM_MID_AREA_PAGES ? MM_MID_PAGES_MAX_ : MM_MID_AREA_PAGES) * \
+     MM_CFG_PAGE_SIZE)
+#define MM_FLOOR_LOG2_16_(x)                                                          \
+    ((x) >= 32768u ? 15u : (x) >= 16384u ? 14u : (x) >= 8192u ? 13u : (x) >= 4096u ? 12u \
+     : (x) >= 2048u ? 11u : (x) >= 1024u ? 10u : (x) >= 512u ? 9u : (x) >= 256u ? 8u : 7u)
+#define MM_MID_NFL (MM_CFG_MID_MAX != 0 ? MM_FLOOR_LOG2_16_(MM_MID_AREA_MAX) - 3u : 1u)
+
+static_assert(MM_CFG_MID_MAX == 0 || (MM_CFG_MID_MAX > MM_CFG_SMALL_MAX &&
+                                       MM_CFG_MID_MAX % 8 == 0 &&
+                                       MM_CFG_MID_MAX + 2u * MM_MID_HDR < 32768u),
+              "MM_CFG_MID_MAX: 0, or a multiple of 8 above MM_CFG_SMALL_MAX, below 32 KiB");
+static_assert(MM_MID_AREA_MAX < 65536u, "areas below 2^16 bytes");
+
 /* ---- heap state ---- */
 
 #define MM_NCMAP ((MM_NCLASS + 31u) / 32u) /* words of a bit per class */
@@ -141,25 +189,34 @@ struct mm_heap {
     void **pfree;          /* pfree[npages]: a pool head page's own free list */
 
     /* per class, cold */
-    char *bump[MM_NCLASS];      /* next never-used block of the current pool */
     uint32_t held[MM_NCLASS];   /* blocks in use in the class's other pools */
     uint16_t cur[MM_NCLASS];    /* the current pool's head page, MM_NIL if none */
     uint16_t partial[MM_NCLASS]; /* first partial pool (MM_NIL: none) */
-    uint16_t left[MM_NCLASS];   /* never-used blocks from bump on */
+    uint16_t left[MM_NCLASS];   /* never-used blocks at the current pool's end
+                                   (mm_pool_bump: the first of them) */
     uint16_t pools[MM_NCLASS];  /* pools held */
     uint16_t pools_peak[MM_NCLASS]; /* recorded at decreases (mm_peak_pools) */
     uint16_t per_pool[MM_NCLASS];
     uint8_t pool_pages[MM_NCLASS];
     uint8_t idle_cursor;        /* the class mm_pools_release_idle looked at last */
     uint32_t curmap[MM_NCMAP];  /* bit c: class c has a current pool */
+    uint32_t partmap[MM_NCMAP]; /* bit c: class c has a partial pool */
 
     /* free runs, segregated by floor(log2 length) */
     uint32_t bmap;                 /* bit b: bucket b is not empty */
     uint16_t bucket[MM_NBUCKET];   /* first run, MM_NIL (mm_pages_first) */
 
+    /* mid-size chunks (heap/mid.c): lists of free chunks by size */
+    uint32_t mid_rows;                     /* bit f: row f has a non-empty list */
+    uint8_t mid_cols[MM_MID_NFL];          /* bit s of row f: list (f, s) not empty */
+    struct mid_chunk *mid_list[MM_MID_NFL][MM_MID_SL];
+    uint32_t mid_blocks;                   /* live mid blocks */
+    size_t mid_bytes;                      /* their usable bytes */
+
     /* page accounting (updated only on page-level events) */
     uint32_t pages_pool;
     uint32_t pages_large;
+    uint32_t pages_mid;
     uint32_t large_blocks;
     uint32_t pages_peak;   /* recorded at decreases (mm_peak_pages) */
 #if MM_CFG_DEBUG
@@ -280,7 +337,7 @@ static inline size_t mm_pool_head(const mm_heap *h, size_t idx)
  * refill, large alloc) pay nothing for it. */
 static inline void mm_note_pages(mm_heap *h)
 {
-    uint32_t held = h->pages_pool + h->pages_large;
+    uint32_t held = h->pages_pool + h->pages_large + h->pages_mid;
     if (held > h->pages_peak) {
         h->pages_peak = held;
     }
@@ -289,8 +346,20 @@ static inline void mm_note_pages(mm_heap *h)
 /* Most pages held by pools and large blocks at once. */
 static inline uint32_t mm_peak_pages(const mm_heap *h)
 {
-    uint32_t held = h->pages_pool + h->pages_large;
+    uint32_t held = h->pages_pool + h->pages_large + h->pages_mid;
     return held > h->pages_peak ? held : h->pages_peak;
+}
+
+/* The next never-used block of class c's current pool (its last left[c]
+ * blocks were never handed out), NULL if none: computed, not stored, as
+ * only a refill asks for it. */
+static inline char *mm_pool_bump(const mm_heap *h, size_t c)
+{
+    uint32_t left = h->left[c];
+    if (left == 0) {
+        return NULL;
+    }
+    return mm_page_addr(h, h->cur[c]) + (size_t)(h->per_pool[c] - left) * mm_class_size(c);
 }
 
 /* Most pools class c has held at once. */
@@ -304,13 +373,13 @@ static inline uint16_t mm_peak_pools(const mm_heap *h, size_t c)
  * counter is kept for them. */
 static inline uint32_t mm_pages_runs(const mm_heap *h)
 {
-    return h->top - h->meta - h->pages_pool - h->pages_large;
+    return h->top - h->meta - h->pages_pool - h->pages_large - h->pages_mid;
 }
 
 /* Free pages: indexed runs plus the wilderness. */
 static inline uint32_t mm_pages_free(const mm_heap *h)
 {
-    return h->npages - h->meta - h->pages_pool - h->pages_large;
+    return h->npages - h->meta - h->pages_pool - h->pages_large - h->pages_mid;
 }
 
 /* ---- the allocation hook (MM_CFG_TRACE; mm_set_alloc_hook) ---- */
@@ -724,5 +793,59 @@ bool mm_pools_release_idle(mm_heap *h, uint32_t probes);
  * when no pool can be had. */
 #define MM_IDLE_PROBES MM_NCLASS
 #define MM_FALLBACK_CLASSES 4u
+
+/* ---- heap/mid.c: mid-size blocks (the constants are above) ---- */
+
+/* The check word of a chunk at address c. */
+static inline uint32_t mm_mid_key(const void *c)
+{
+    return (uint32_t)((uintptr_t)c >> 3) * 0x9E3779B1u;
+}
+
+/* A mid block of size bytes (MM_CFG_SMALL_MAX < size <= MM_CFG_MID_MAX):
+ * a good fit among the free chunks, else a chunk of a new area; NULL if
+ * no page run can be had (the caller may give idle pools back and retry).
+ * O(1). */
+void *mm_mid_alloc(mm_heap *h, size_t size);
+
+/* Frees mid block p (checked by mm_mid_ok), merging with free neighbours;
+ * an area left all free is given back to the pages. O(1). */
+void mm_mid_free(mm_heap *h, void *p);
+
+/* Bytes usable in mid block p. */
+static inline size_t mm_mid_usable(const void *p)
+{
+    return (*(const uint32_t *)(const void *)((const char *)p - MM_MID_HDR) & ~MM_MID_FLAGS) -
+           MM_MID_HDR;
+}
+
+/* mm_mid_free of p if mm_mid_live says it is a live mid block; false,
+ * changing nothing, otherwise (the caller reports). O(1). */
+bool mm_mid_free_live(mm_heap *h, void *p);
+
+/* Resizes mid block p in place to hold size bytes: shrinks (a tail of at
+ * least MM_MID_MIN bytes goes back) or grows into the free chunk after it.
+ * false, changing nothing, if that cannot be done. O(1). */
+bool mm_mid_resize(mm_heap *h, void *p, size_t size);
+
+/* Whether p (8-aligned, on a page marked MM_C_MID) starts a live mid
+ * block: MM_OK; MM_EDOUBLE if it started one that is freed; MM_EFOREIGN
+ * otherwise (the check word of a live block is a hash of its address, so
+ * a pointer into a block is caught but for a 1 in 2^32 chance). Reports
+ * nothing. O(1). */
+mm_err mm_mid_live(const mm_heap *h, const void *p);
+
+/* Checks that p (on a page marked MM_C_MID) starts a live mid block;
+ * reports misuse for fn ("double free" or "freed block", "pointer to no
+ * live block") and returns false otherwise. writable: the report records
+ * mm_last_error. O(1). */
+bool mm_mid_ok(const mm_heap *h, const void *p, const char *fn, bool writable);
+
+/* Walks every area and the chunk index (mm_check); NULL if consistent,
+ * else what is wrong, with the place in *addr. O(chunks). */
+const char *mm_mid_check(const mm_heap *h, const void **addr);
+
+/* Largest free chunk's usable bytes (0 if none). O(chunks of the top list). */
+size_t mm_mid_largest(const mm_heap *h);
 
 #endif /* MM_HEAP_INT_H */

@@ -12,7 +12,8 @@
  *     metadata, there is no per-block header. Bytes after the last whole
  *     page are not used.
  * R2. Every other page is a POOL page (pools are 1..MM_CFG_POOL_MAX_PAGES
- *     pages, 1 by default), part of a LARGE block, part of an indexed FREE
+ *     pages, 1 by default), part of a MID-SIZE AREA (R8), part of a LARGE
+ *     block, part of an indexed FREE
  *     run (coalesced: two free runs are never adjacent), or in the
  *     WILDERNESS: the free pages above every page in use, which a fresh
  *     heap is made of. Pools and large blocks share all pages; there is no
@@ -42,12 +43,23 @@
  *     enough, else the first run of the next non-empty bucket up), else
  *     from the wilderness. A run given back next to the wilderness joins
  *     it.
- * R6. A large block is a page run; its payload starts on a page boundary.
+ * R6. A large block (above MM_CFG_MID_MAX bytes, or above
+ *     MM_CFG_SMALL_MAX when MM_CFG_MID_MAX is 0) is a page run; its payload
+ *     starts on a page boundary.
  *     A large block with a registered owner (mm_set_owner) may be moved by
  *     mm_compact, which then rewrites *owner. Pools and unowned large
  *     blocks never move.
  * R7. Every pointer handed out is 8-byte aligned (pages are 8-byte aligned
  *     and every block size is a multiple of 8).
+ * R8. A mid-size request (MM_CFG_SMALL_MAX+1 .. MM_CFG_MID_MAX bytes, 2048
+ *     by default) is a chunk of an area: a page run (MM_MID_AREA_PAGES, 2
+ *     KiB, or the request's length if longer) cut at 8-byte granularity,
+ *     each chunk with an 8-byte header (its size and a check word), so a
+ *     block costs its size rounded up to 8, plus 8. The free chunks are
+ *     indexed by size (two bitmap searches find one big enough); a freed
+ *     chunk merges with free neighbours at once; an area whose last block
+ *     is freed goes back to the free pages at once. Mid blocks never move
+ *     (mm_set_owner on one is accepted and ignored).
  *
  * ---- Time bounds ----
  * Every call below is O(1): its loops are bounded by constants
@@ -70,6 +82,9 @@
  *                  a time, at most MM_NCLASS of them, each retry costing
  *                  about as much again (the bench prints the worst seen)
  *     large free:  worst 103 (coalesce both sides, index)
+ *     mid alloc / free: see BENCHMARKS.md (two bitmap searches, a split,
+ *                  a merge on each side; an area's marks when one is
+ *                  opened or given back)
  * mm_trim and mm_compact are the linear calls. With MM_CFG_DEBUG=1 add the
  * poison fill (linear in block size) and, in mm_free, the double-free walk
  * of the block's pool list (at most a pool's blocks). mm_realloc: one
@@ -120,9 +135,13 @@
  * ---- Misuse ----
  * mm_free, mm_realloc, mm_usable_size and mm_set_owner validate their
  * pointer. Always checked (a few instructions): inside this heap's pages,
- * 8-byte aligned, on a pool page or at the start of a live large block
- * (which also catches a large block freed twice); and mm_free of a small
- * block whose pool has no block in use. mm_realloc and mm_usable_size
+ * 8-byte aligned, on a pool page, at the start of a live mid block (its
+ * header's check word, a hash of its address: a pointer into a block
+ * passes 1 time in 2^32) or at the start of a live large block; and
+ * mm_free of a small block whose pool has no block in use. A mid block or
+ * a large block freed twice is named a double free, also after its pages
+ * went back to the heap (its free leaves a tag there), until they are
+ * handed out again. mm_realloc and mm_usable_size
  * also check, in every build, that a small block is on a block boundary
  * of its pool, handed out (below the pool's bump pointer) and in a pool
  * with blocks in use (their cost is small beside a copy). With
@@ -228,8 +247,10 @@ void mm_free(mm_heap *h, void *p);
  * - Failure (MM_ENOMEM, MM_ETOOBIG, or misuse of p): returns NULL, the old
  *   block is untouched and still owned by the caller.
  * - The block stays in place when the new size maps to the same size class
- *   (small) or the same or fewer pages (large; surplus pages are freed), or
- *   when the pages right after a large block are free and enough.
+ *   (small), when a mid block shrinks (to any size; a tail of 24 bytes or
+ *   more is freed) or grows into the free chunk right after it, when a
+ *   large block keeps the same or fewer pages (surplus pages are freed),
+ *   or when the pages right after a large block are free and enough.
  *   Otherwise it moves (alloc, copy, free).
  * - A large block keeps its registered owner only if it stays in place;
  *   after a move the new block has none (re-register it).
@@ -256,10 +277,11 @@ void *mm_realloc_err(mm_heap *h, void *p, size_t size, mm_err *err);
 void *mm_realloc_err_at(mm_heap *h, void *p, size_t size, mm_err *err, const char *file,
                         int line);
 
-/* Bytes actually reserved for the block: its class block size (small) or
- * its pages (large); with debug red zones the request rounded up to 8.
- * 0 (with misuse reported; mm_last_error is not set, h is read-only here)
- * for an invalid pointer, 0 for NULL. O(1). */
+/* Bytes actually reserved for the block: its class block size (small),
+ * its chunk less the header (mid-size) or its pages (large); with debug
+ * red zones the request rounded up to 8. 0 (with misuse reported;
+ * mm_last_error is not set, h is read-only here) for an invalid pointer,
+ * 0 for NULL. O(1). */
 size_t mm_usable_size(const mm_heap *h, const void *p);
 
 /* The error of the last failed call on h (MM_OK if none yet). O(1). */
@@ -268,9 +290,9 @@ mm_err mm_last_error(const mm_heap *h);
 /* ---- relocation of large blocks (for compaction through handles) ---- */
 
 /* Registers where the only reference to large block p is stored; mm_compact
- * may move the block and then rewrites *owner. A small block, or a large one
- * without an owner, is never moved. owner == NULL pins it again. A small p
- * is accepted and ignored; an invalid p is misuse (nothing changes). The
+ * may move the block and then rewrites *owner. A small or mid-size block,
+ * or a large one without an owner, is never moved. owner == NULL pins it
+ * again. A small or mid-size p is accepted and ignored; an invalid p is misuse (nothing changes). The
  * owner slot itself must not lie in a block that mm_compact may move (keep
  * it in a small block, a pinned large block or static memory). O(1). */
 void mm_set_owner(mm_heap *h, void *p, void **owner);
@@ -323,6 +345,8 @@ typedef struct {
     size_t pages_pool;      /* pages held by pools */
     size_t pages_large;     /* pages held by large blocks */
     size_t large_blocks;    /* live large blocks */
+    size_t pages_mid;       /* pages held by mid-size areas */
+    size_t mid_blocks;      /* live mid-size blocks */
     size_t used_bytes;      /* bytes in live blocks (block sizes, not requests) */
     size_t pool_free_bytes; /* free block bytes inside pools */
     size_t free_bytes;      /* pages_free * page_size */
@@ -419,7 +443,7 @@ void mm_dump_map(const mm_heap *h);
 
 /* The page map as mm_dump_map draws it, for tools that draw it
  * elsewhere: writes the glyphs of pages first .. first+n-1 into out ('M'
- * heap state, '-' never used, '.' free run, 'L' large block head, '='
+ * heap state, '-' never used, '.' free run, 'L' large block head, '+' a page of a mid-size area, '='
  * large block continued, a pool's class glyph), stopping at the last
  * page; returns how many it wrote (0 when first >= mm_map_pages(h)).
  * mm_map_pages: pages in the region, the heap's own included. O(pages)

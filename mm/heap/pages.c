@@ -249,7 +249,7 @@ static inline uint32_t large_uncount(mm_heap *h, uint32_t idx)
     uint32_t n = mm_desc(h, idx)->len;
     /* mm_note_pages and the two counts, all four words loaded first (two
      * ldrd on Thumb-2) */
-    uint32_t pool = h->pages_pool, large = h->pages_large;
+    uint32_t pool = h->pages_pool + h->pages_mid, large = h->pages_large;
     uint32_t blocks = h->large_blocks, peak = h->pages_peak;
     if (pool + large > peak) {
         h->pages_peak = pool + large;
@@ -261,6 +261,8 @@ static inline uint32_t large_uncount(mm_heap *h, uint32_t idx)
 
 void mm_large_free(mm_heap *h, uint32_t idx)
 {
+    uint32_t *tag = (uint32_t *)(void *)mm_page_addr(h, idx);
+    *tag = mm_mid_key(tag) ^ MM_LARGE_DEAD; /* a second free says so */
     give(h, idx, large_uncount(h, idx)); /* inline: no call, no second push */
 }
 

@@ -85,6 +85,7 @@ static void partial_push(mm_heap *h, size_t c, uint32_t i)
         mm_desc(h, first)->u.l.prev = (uint16_t)i;
     }
     h->partial[c] = (uint16_t)i;
+    h->partmap[c / 32u] |= 1u << (c % 32u);
 }
 
 /* Unlinks pool i from class c's partial list. */
@@ -94,6 +95,9 @@ static void partial_unlink(mm_heap *h, size_t c, uint32_t i)
     uint32_t prev = d->u.l.prev, next = d->u.l.next;
     if (prev == MM_NIL) {
         h->partial[c] = (uint16_t)next;
+        if (next == MM_NIL) {
+            h->partmap[c / 32u] &= ~(1u << (c % 32u));
+        }
     } else {
         mm_desc(h, prev)->u.l.next = (uint16_t)next;
     }
@@ -135,7 +139,6 @@ static uint32_t current_detach(mm_heap *h, size_t c)
     uint32_t i = h->cur[c];
     MM_DEBUG_ASSERT(i != MM_NIL && h->cls[c].s.used == 0, "current_detach: pool in use");
     h->cls[c].s.head = NULL;
-    h->bump[c] = NULL;
     h->left[c] = 0;
     h->cur[c] = MM_NIL;
     curmap_set(h, c, false);
@@ -300,9 +303,9 @@ static __attribute__((noinline)) uint32_t pool_pages_slow(mm_heap *h, uint32_t k
 
 /* A new current pool for class c (which has none): the wilderness when no
  * free run is indexed (no search), else pool_pages_slow (runs first).
- * Returns its first block (the rest are never-used: bump[c] hands them
- * out), NULL if no pages. */
-static char *pool_new(mm_heap *h, size_t c)
+ * All its blocks are never-used (bump_take hands them out in order).
+ * false if no pages. */
+static bool pool_new(mm_heap *h, size_t c)
 {
     uint32_t k = h->pool_pages[c];
     uint32_t idx = h->top;
@@ -314,7 +317,7 @@ static char *pool_new(mm_heap *h, size_t c)
     } else {
         idx = pool_pages_slow(h, k);
         if (idx == MM_NIL) {
-            return NULL;
+            return false;
         }
     }
     if (MM_CFG_POOL_MAX_PAGES == 1) {
@@ -329,7 +332,8 @@ static char *pool_new(mm_heap *h, size_t c)
     curmap_set(h, c, true);
     h->pools[c]++;     /* peaks: see mm_note_pages */
     h->pages_pool += k;
-    return mm_page_addr(h, idx);
+    h->left[c] = h->per_pool[c];
+    return true;
 }
 
 /* Retires class c's current pool, if any, when its list and bump are
@@ -341,7 +345,7 @@ static void current_retire(mm_heap *h, size_t c)
     if (i == MM_NIL) {
         return;
     }
-    MM_DEBUG_ASSERT(h->cls[c].s.head == NULL && h->bump[c] == NULL &&
+    MM_DEBUG_ASSERT(h->cls[c].s.head == NULL && h->left[c] == 0 &&
                         h->cls[c].s.used == h->per_pool[c],
                     "current_retire: the current pool has free blocks");
     mm_desc(h, i)->head = 0;
@@ -370,11 +374,11 @@ static void *current_from_partial(mm_heap *h, size_t c, uint32_t i)
     return b;
 }
 
-/* The next never-used block of class c's current pool (bump[c] != NULL). */
-static void *bump_take(mm_heap *h, size_t c, char *b, uint32_t left)
+/* The next never-used block of class c's current pool (left[c] != 0). */
+static void *bump_take(mm_heap *h, size_t c)
 {
-    h->left[c] = (uint16_t)--left;
-    h->bump[c] = left == 0 ? NULL : b + mm_class_size(c);
+    char *b = mm_pool_bump(h, c);
+    h->left[c]--;
     h->cls[c].s.used++;
     return b;
 }
@@ -387,8 +391,8 @@ static void *class_take(mm_heap *h, size_t d)
     if (b != NULL) {
         return b;
     }
-    if (h->bump[d] != NULL) {
-        return bump_take(h, d, h->bump[d], h->left[d]);
+    if (h->left[d] != 0) {
+        return bump_take(h, d);
     }
     uint32_t q = h->partial[d];
     if (q == MM_NIL) {
@@ -404,8 +408,26 @@ static void *class_take(mm_heap *h, size_t d)
     return blk;
 }
 
+/* The first class above c with a partial pool, MM_NCLASS if none: one
+ * find-first-set per bitmap word. */
+static uint32_t partial_above(const mm_heap *h, size_t c)
+{
+    for (uint32_t w = (uint32_t)(c + 1u) / 32u; w < MM_NCMAP; w++) {
+        uint32_t bits = h->partmap[w];
+        if (w == (c + 1u) / 32u) {
+            bits &= ~((1u << ((c + 1u) % 32u)) - 1u);
+        }
+        if (bits != 0) {
+            return w * 32u + (uint32_t)__builtin_ctz(bits);
+        }
+    }
+    return MM_NCLASS;
+}
+
 /* With no page to be had: a free block of one of the next
- * MM_FALLBACK_CLASSES classes above c, else NULL with MM_ENOMEM. */
+ * MM_FALLBACK_CLASSES classes above c (current list, bump or partial
+ * pool), else of the first larger class with a partial pool, else NULL
+ * with MM_ENOMEM. */
 static __attribute__((noinline)) void *class_fallback(mm_heap *h, size_t c)
 {
     size_t last = c + MM_FALLBACK_CLASSES < MM_NCLASS ? c + MM_FALLBACK_CLASSES : MM_NCLASS - 1u;
@@ -415,25 +437,27 @@ static __attribute__((noinline)) void *class_fallback(mm_heap *h, size_t c)
             return b;
         }
     }
+    uint32_t d = partial_above(h, last);
+    if (d < MM_NCLASS) {
+        return class_take(h, d);
+    }
     h->err = MM_ENOMEM;
     return NULL;
 }
 
 __attribute__((noinline)) void *mm__small_slow(mm_heap *h, size_t c)
 {
-    char *b = h->bump[c];
-    if (b != NULL) {
-        return bump_take(h, c, b, h->left[c]);
+    if (h->left[c] != 0) {
+        return bump_take(h, c);
     }
     current_retire(h, c);
     if (h->partial[c] != MM_NIL) {
         return current_from_partial(h, c, h->partial[c]);
     }
-    b = pool_new(h, c);
-    if (b == NULL) {
+    if (!pool_new(h, c)) {
         return class_fallback(h, c);
     }
-    return bump_take(h, c, b, h->per_pool[c]);
+    return bump_take(h, c);
 }
 
 /* ---- small free: misuse ---- */
@@ -461,7 +485,7 @@ bool mm_small_live_ok(const mm_heap *h, size_t idx, size_t c, const void *p,
         mm_misuse(w, __FILE__, __LINE__, MM_EALIGN, fn, "misaligned pointer", p);
         return false;
     }
-    const char *bump = h->bump[c];
+    const char *bump = mm_pool_bump(h, c);
     if (bump != NULL && mm_pool_head(h, mm_page_of(h, bump)) == head &&
         (const char *)p >= bump) {
         mm_misuse(w, __FILE__, __LINE__, MM_EFOREIGN, fn, "pointer to no live block", p);

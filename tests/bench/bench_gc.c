@@ -241,7 +241,9 @@ BENCH_CASE(gc_demo3)
 /* ---- fragmentation: newlib's malloc against mm's emergency path ---- */
 
 #define FRAG_ARENA (64u * 1024u)
-#define FRAG_BLOCK 512u
+/* Large blocks (whole pages, above the mid-size range): the ones mm_compact
+ * may move. */
+#define FRAG_BLOCK ((MM_CFG_MID_MAX / MM_CFG_PAGE_SIZE + 1u) * MM_CFG_PAGE_SIZE)
 #define FRAG_WANT (4u * FRAG_BLOCK)
 #define FRAG_MAX (FRAG_ARENA / FRAG_BLOCK)
 

@@ -1087,9 +1087,10 @@ static void test_emergency_collects(void **state)
     fx_close(&fx);
 }
 
-/* Holes everywhere, none big enough: compaction makes one. Blocks of one
- * page each, owned (relocatable); every other one freed; a 4-page
- * request fails without the hook and succeeds with it. */
+/* Holes everywhere, none big enough: compaction makes one. Large blocks
+ * (whole pages, above the mid-size range), owned (relocatable); every
+ * other one freed; a request 4 blocks long fails without the hook and
+ * succeeds with it. */
 static void *owners[1024];
 
 static void test_emergency_compacts(void **state)
@@ -1099,17 +1100,18 @@ static void test_emergency_compacts(void **state)
     mm_gc gc;
     fx_open(&fx, 256u << 10, 256);
     mm_rt *rt = &fx.rt;
+    const size_t blk = (MM_CFG_MID_MAX / MM_CFG_PAGE_SIZE + 1u) * MM_CFG_PAGE_SIZE;
     uint32_t n = 0;
-    while (n < 1024 && mm_rt_alloc(rt, &owners[n], MM_CFG_PAGE_SIZE) != NULL) {
-        memset(owners[n], (int)(n & 0xFFu), MM_CFG_PAGE_SIZE);
+    while (n < 1024 && mm_rt_alloc(rt, &owners[n], blk) != NULL) {
+        memset(owners[n], (int)(n & 0xFFu), blk);
         n++;
     }
-    assert_true(n > 100 && n < 1024);
+    assert_true(n > 40 && n < 1024);
     for (uint32_t i = 0; i < n; i += 2) {
         mm_rt_free(rt, owners[i]);
         owners[i] = NULL;
     }
-    const size_t want = 4 * MM_CFG_PAGE_SIZE;
+    const size_t want = 4 * blk;
     mm_stats st;
     mm_get_stats(fx.heap, &st);
     assert_true(st.largest_free < want);
@@ -1123,7 +1125,7 @@ static void test_emergency_compacts(void **state)
     for (uint32_t i = 1; i < n; i += 2) { /* moved blocks kept their bytes */
         const uint8_t *b = (const uint8_t *)owners[i];
         assert_int_equal(b[0], i & 0xFFu);
-        assert_int_equal(b[MM_CFG_PAGE_SIZE - 1], i & 0xFFu);
+        assert_int_equal(b[blk - 1], i & 0xFFu);
         mm_rt_free(rt, owners[i]);
     }
     mm_rt_free(rt, p);

@@ -130,9 +130,10 @@ static void test_init_sizes(void **state)
     assert_int_equal(h->top, h->meta);
     assert_int_equal(mm_pages_runs(h), 0);
     assert_int_equal(s.meta_bytes, 8192 - s.pages * MM_CFG_PAGE_SIZE);
-    /* the heap's own pages: state, one mark and one descriptor per page,
+    /* the heap's own pages: state, one mark, one descriptor and one pool
+     * list head per page,
      * rounded up to a page and no more */
-    size_t own = sizeof(struct mm_heap) + h->npages * (1u + sizeof(mm_pd));
+    size_t own = sizeof(struct mm_heap) + h->npages * (1u + sizeof(mm_pd) + sizeof(void *));
     assert_true(h->meta * MM_CFG_PAGE_SIZE >= own);
     assert_true(h->meta * MM_CFG_PAGE_SIZE < own + sizeof(mm_pd) + MM_CFG_PAGE_SIZE);
     assert_int_equal(s.meta_bytes, pad + h->meta * MM_CFG_PAGE_SIZE + (8192 - pad) % MM_CFG_PAGE_SIZE);
@@ -200,7 +201,7 @@ static void test_small_classes(void **state)
     for (size_t c = 0; c < MM_CFG_SMALL_MAX / 8; c++) {
         assert_int_equal(class_stats(h, c).pools, 0);
         assert_true(class_stats(h, c).pools_peak >= 1);
-        assert_null(h->bump[c]);
+        assert_null(mm_pool_bump(h, c));
         assert_null(h->cls[c].s.head);
     }
     assert_int_equal(port_misuse_count(), 0);
@@ -287,13 +288,13 @@ static void test_class_lifo_reuse(void **state)
     assert_true(2u * per + 2u < 64u);
     q[0] = mm_alloc(h, 40);
     assert_ptr_equal(q[0], mm_page_addr(h, h->meta)); /* first pool, first block */
-    assert_ptr_equal(h->bump[c], q[0] + 40);
+    assert_ptr_equal(mm_pool_bump(h, c), q[0] + 40);
     assert_int_equal(h->left[c], per - 1u);
     for (size_t i = 1; i < per; i++) {
         q[i] = mm_alloc(h, 33);
         assert_ptr_equal(q[i], q[i - 1] + 40); /* bump order */
     }
-    assert_null(h->bump[c]); /* pool A handed out entirely */
+    assert_null(mm_pool_bump(h, c)); /* pool A handed out entirely */
     assert_int_equal(h->left[c], 0);
     size_t pool_a = pool_of(h, q[0]);
     q[per] = mm_alloc(h, 40); /* pool B, now current; A is full */
@@ -327,7 +328,7 @@ static void test_class_lifo_reuse(void **state)
         q[i] = mm_alloc(h, 40);
         assert_int_equal(pool_of(h, q[i]), pool_b);
     }
-    assert_null(h->bump[c]);
+    assert_null(mm_pool_bump(h, c));
     /* B is full: A becomes current, its own list the class list */
     assert_ptr_equal(mm_alloc(h, 40), q[5]);
     assert_int_equal(h->cur[c], pool_a);
@@ -392,10 +393,10 @@ static void test_pools_stay_until_trim(void **state)
 
     /* a pool with never-used blocks (bump) and its handed-out ones free
      * counts as all free too */
-    assert_non_null(h->bump[c]);
+    assert_non_null(mm_pool_bump(h, c));
     mm_trim(h);
     assert_heap_ok(h);
-    assert_null(h->bump[c]);
+    assert_null(mm_pool_bump(h, c));
     assert_int_equal(h->left[c], 0);
     assert_int_equal(h->cur[c], MM_NIL);
     assert_int_equal(stats(h).pages_free, stats(h).pages);
@@ -656,7 +657,7 @@ static void test_trim_random_layout(void **state)
                 }
             }
             for (size_t c = 0; c < MM_NCLASS; c++) {
-                assert_true(h->bump[c] == NULL || has_live[pool_of(h, h->bump[c])]);
+                assert_true(mm_pool_bump(h, c) == NULL || has_live[pool_of(h, mm_pool_bump(h, c))]);
             }
         }
         assert_true(trims > 20);
@@ -878,13 +879,15 @@ static void test_misuse_double_free(void **state)
     char *g = mm_alloc(h, MM_CFG_PAGE_SIZE);
     mm_free(h, a);
     expect_free_misuse(h, a, "double free", MM_EDOUBLE); /* large */
-    mm_free(h, b); /* joins a's run: b is no block head any more */
-    expect_free_misuse(h, b, "pointer to no live block", MM_EFOREIGN);
+    mm_free(h, b); /* joins a's run: b is no run head, but its tag says */
+    expect_free_misuse(h, b, "double free", MM_EDOUBLE);
     expect_free_misuse(h, a, "double free", MM_EDOUBLE);
-    mm_free(h, g); /* all of it joins the wilderness */
-    expect_free_misuse(h, g, "pointer to no live block", MM_EFOREIGN);
-    expect_free_misuse(h, a, "pointer to no live block", MM_EFOREIGN);
+    mm_free(h, g); /* all of it joins the wilderness: the tags still say */
+    expect_free_misuse(h, g, "double free", MM_EDOUBLE);
+    expect_free_misuse(h, a, "double free", MM_EDOUBLE);
     assert_int_equal(h->top, h->meta);
+    /* a page that never held a block's start has no tag */
+    expect_free_misuse(h, b + MM_CFG_PAGE_SIZE, "pointer to no live block", MM_EFOREIGN);
 
     /* small, class with no block in use: freed, or never handed out */
     char *s = mm_alloc(h, 64);
@@ -899,7 +902,7 @@ static void test_misuse_double_free(void **state)
     for (size_t i = 0; i < MM_CFG_PAGE_SIZE / 16; i++) {
         q[i] = mm_alloc(h, 16);
     }
-    assert_null(h->bump[1]);
+    assert_null(mm_pool_bump(h, 1));
     char *z = mm_alloc(h, 8);
     assert_ptr_equal(z, q[MM_CFG_PAGE_SIZE / 16 - 1u] + 16);
     memset(z, 0x11, 8);
@@ -984,12 +987,12 @@ static void test_misuse_other_calls(void **state)
     assert_null(mm_realloc(h, big, 2000));
     assert_non_null(strstr(port_last_misuse(), "mm_realloc: freed block"));
     assert_int_equal(mm_last_error(h), MM_EDOUBLE);
-    mm_free(h, guard); /* now the wilderness */
+    mm_free(h, guard); /* now the wilderness: its free left a tag */
     assert_null(mm_realloc(h, big, 2000));
-    assert_non_null(strstr(port_last_misuse(), "mm_realloc: pointer to no live block"));
-    assert_int_equal(mm_last_error(h), MM_EFOREIGN);
+    assert_non_null(strstr(port_last_misuse(), "mm_realloc: freed block"));
+    assert_int_equal(mm_last_error(h), MM_EDOUBLE);
     assert_int_equal(mm_usable_size(h, big), 0);
-    assert_non_null(strstr(port_last_misuse(), "mm_usable_size: pointer to no live block"));
+    assert_non_null(strstr(port_last_misuse(), "mm_usable_size: freed block"));
     assert_int_equal(port_misuse_count(), 7);
     assert_heap_ok(h);
 }
@@ -1283,7 +1286,7 @@ static void test_check_finds_corruption(void **state)
     assert_heap_bad(h, "class counts disagree");
     restore(h);
     h->left[2]--;
-    assert_heap_bad(h, "bump");
+    assert_heap_bad(h, "never used");
     restore(h);
     if (MM_CFG_DEBUG) {
         ((unsigned char *)a)[sizeof(void *) + 1u] = 0; /* past the link word */

@@ -173,9 +173,14 @@ static void c_free_never_handed_out(fixture *fx, expect *e)
     keep(e, p);
 }
 
+/* Sizes served as a mid-size block (an 8-byte header in an area) and as
+ * a large block (whole pages). */
+#define MID_SZ 600u
+#define LARGE_SZ (MM_CFG_MID_MAX + 1000u)
+
 static void c_free_interior_large(fixture *fx, expect *e)
 {
-    char *p = mm_alloc(fx->heap, 2000);
+    char *p = mm_alloc(fx->heap, LARGE_SZ);
     arm(fx, e);
     mm_free(fx->heap, p + 8);
     expect_heap(e, "mm_free", "misaligned pointer", p + 8, MM_EALIGN);
@@ -185,9 +190,9 @@ static void c_free_interior_large(fixture *fx, expect *e)
 /* A large block between two live ones: its pages become a free run. */
 static void c_free_double_large(fixture *fx, expect *e)
 {
-    void *a = mm_alloc(fx->heap, 2000);
-    void *p = mm_alloc(fx->heap, 2000);
-    void *b = mm_alloc(fx->heap, 2000);
+    void *a = mm_alloc(fx->heap, LARGE_SZ);
+    void *p = mm_alloc(fx->heap, LARGE_SZ);
+    void *b = mm_alloc(fx->heap, LARGE_SZ);
     mm_free(fx->heap, p);
     arm(fx, e);
     mm_free(fx->heap, p);
@@ -199,13 +204,66 @@ static void c_free_double_large(fixture *fx, expect *e)
 /* The topmost large block: its pages join the wilderness. */
 static void c_free_double_large_top(fixture *fx, expect *e)
 {
-    void *a = mm_alloc(fx->heap, 2000);
-    void *p = mm_alloc(fx->heap, 2000);
+    void *a = mm_alloc(fx->heap, LARGE_SZ);
+    void *p = mm_alloc(fx->heap, LARGE_SZ);
     mm_free(fx->heap, p);
     arm(fx, e);
     mm_free(fx->heap, p);
     expect_heap(e, "mm_free", "double free", p, MM_EDOUBLE);
     keep(e, a);
+}
+
+static void c_free_interior_mid(fixture *fx, expect *e)
+{
+    char *p = mm_alloc(fx->heap, MID_SZ);
+    arm(fx, e);
+    mm_free(fx->heap, p + 16);
+    expect_heap(e, "mm_free", "pointer to no live block", p + 16, MM_EFOREIGN);
+    keep(e, p);
+}
+
+/* A mid block between two live ones: its chunk stays in its area. */
+static void c_free_double_mid(fixture *fx, expect *e)
+{
+    void *a = mm_alloc(fx->heap, MID_SZ);
+    void *p = mm_alloc(fx->heap, MID_SZ);
+    void *b = mm_alloc(fx->heap, MID_SZ);
+    mm_free(fx->heap, p);
+    arm(fx, e);
+    mm_free(fx->heap, p);
+    expect_heap(e, "mm_free", "double free", p, MM_EDOUBLE);
+    keep(e, a);
+    keep(e, b);
+}
+
+/* The only block of its area: the area's pages went back to the heap. */
+static void c_free_double_mid_area_gone(fixture *fx, expect *e)
+{
+    void *p = mm_alloc(fx->heap, MID_SZ);
+    mm_free(fx->heap, p);
+    arm(fx, e);
+    mm_free(fx->heap, p);
+    expect_heap(e, "mm_free", "double free", p, MM_EDOUBLE);
+}
+
+static void c_realloc_freed_mid(fixture *fx, expect *e)
+{
+    void *a = mm_alloc(fx->heap, MID_SZ);
+    void *p = mm_alloc(fx->heap, MID_SZ);
+    mm_free(fx->heap, p);
+    arm(fx, e);
+    RET(e, mm_realloc(fx->heap, p, MID_SZ * 2u), NULL);
+    expect_heap(e, "mm_realloc", "freed block", p, MM_EDOUBLE);
+    keep(e, a);
+}
+
+static void c_usable_interior_mid(fixture *fx, expect *e)
+{
+    char *p = mm_alloc(fx->heap, MID_SZ);
+    arm(fx, e);
+    RET(e, mm_usable_size(fx->heap, p + 64), 0u);
+    expect_heap(e, "mm_usable_size", "pointer to no live block", p + 64, MM_OK);
+    keep(e, p);
 }
 
 static void c_realloc_foreign(fixture *fx, expect *e)
@@ -280,12 +338,12 @@ static void c_realloc_interior_small(fixture *fx, expect *e)
 
 static void c_realloc_freed_large(fixture *fx, expect *e)
 {
-    void *a = mm_alloc(fx->heap, 2000);
-    void *p = mm_alloc(fx->heap, 2000);
-    void *b = mm_alloc(fx->heap, 2000);
+    void *a = mm_alloc(fx->heap, LARGE_SZ);
+    void *p = mm_alloc(fx->heap, LARGE_SZ);
+    void *b = mm_alloc(fx->heap, LARGE_SZ);
     mm_free(fx->heap, p);
     arm(fx, e);
-    RET(e, mm_realloc(fx->heap, p, 3000), NULL);
+    RET(e, mm_realloc(fx->heap, p, LARGE_SZ + 1000u), NULL);
     expect_heap(e, "mm_realloc", "freed block", p, MM_EDOUBLE);
     keep(e, a);
     keep(e, b);
@@ -657,8 +715,11 @@ static const mcase cases[] = {
     {"free: block never handed out", c_free_never_handed_out, true, NULL},
     {"free: interior pointer, large", c_free_interior_large, false, NULL},
     {"free: double free, large", c_free_double_large, false, NULL},
-    {"free: double free, large, into the wilderness", c_free_double_large_top, false,
-     "large double free merged into the wilderness said 'pointer to no live block'"},
+    {"free: double free, large, into the wilderness", c_free_double_large_top, false, NULL},
+    {"free: interior pointer, mid-size", c_free_interior_mid, false, NULL},
+    {"free: double free, mid-size", c_free_double_mid, false, NULL},
+    {"free: double free, mid-size, its area given back", c_free_double_mid_area_gone, false,
+     NULL},
     {"realloc: foreign pointer", c_realloc_foreign, false, NULL},
     {"realloc: misaligned pointer", c_realloc_misaligned, false, NULL},
     {"realloc: freed block (class otherwise empty)", c_realloc_freed_class_empty, false, NULL},
@@ -666,6 +727,8 @@ static const mcase cases[] = {
     {"realloc: freed block, other class", c_realloc_freed_other_class, true, NULL},
     {"realloc: interior pointer, small", c_realloc_interior_small, false, NULL},
     {"realloc: freed large block", c_realloc_freed_large, false, NULL},
+    {"realloc: freed mid-size block", c_realloc_freed_mid, false, NULL},
+    {"usable_size: interior pointer, mid-size", c_usable_interior_mid, false, NULL},
     {"usable_size: foreign pointer", c_usable_foreign, false, NULL},
     {"usable_size: freed block (class otherwise empty)", c_usable_freed_class_empty, false, NULL},
     {"usable_size: freed block", c_usable_freed_small, true, NULL},

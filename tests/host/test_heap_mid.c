@@ -1,0 +1,320 @@
+/*
+ * test_heap_mid.c - the mid-size blocks (heap/mid.c): requests above the
+ * pools' largest class and up to MM_CFG_MID_MAX bytes, cut from page-run
+ * areas with an 8-byte header. White-box: exact placement, splitting,
+ * merging with both neighbours, areas given back, realloc in place, the
+ * statistics, and mm_check finding a broken header.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "heap/heap_int.h"
+#include "port_host.h"
+
+#define REGION_SIZE (64u * 1024u)
+
+static unsigned char region[REGION_SIZE] __attribute__((aligned(8)));
+
+static mm_heap *fresh(void)
+{
+    port_reset_misuse();
+    memset(region, 0x5C, sizeof region);
+    mm_heap *h = mm_init(region, sizeof region);
+    assert_non_null(h);
+    return h;
+}
+
+static void assert_heap_ok(const mm_heap *h)
+{
+    mm_report r;
+    bool ok = mm_check(h, &r);
+    if (!ok) {
+        print_message("mm_check: %s at %p\n", r.msg, r.addr);
+    }
+    assert_true(ok);
+}
+
+static mm_stats stats(const mm_heap *h)
+{
+    mm_stats s;
+    mm_get_stats(h, &s);
+    return s;
+}
+
+/* Chunk bytes of a request: header + size, rounded up to 8. */
+static size_t chunk(size_t size)
+{
+    return (size + MM_MID_HDR + 7u) & ~(size_t)7u;
+}
+
+static size_t area_bytes(void)
+{
+    return (size_t)MM_MID_AREA_PAGES * MM_CFG_PAGE_SIZE;
+}
+
+/* Requests above the pools and up to MM_CFG_MID_MAX are mid blocks,
+ * packed one after another in one area, each 8-aligned with its usable
+ * size the request rounded up to 8. */
+static void test_mid_packs_blocks(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    char *a = mm_alloc(h, MM_CFG_SMALL_MAX + 1u);
+    char *b = mm_alloc(h, 300);
+    char *c = mm_alloc(h, 301);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(c);
+    assert_int_equal(h->cmap[mm_page_of(h, a)], MM_C_MID);
+    assert_int_equal(((uintptr_t)a - (uintptr_t)h) % MM_CFG_PAGE_SIZE, MM_MID_HDR);
+    assert_ptr_equal(b, a + chunk(MM_CFG_SMALL_MAX + 1u));
+    assert_ptr_equal(c, b + chunk(300));
+    assert_int_equal(mm_usable_size(h, a), chunk(MM_CFG_SMALL_MAX + 1u) - MM_MID_HDR);
+    assert_int_equal(mm_usable_size(h, b), 304);
+    assert_int_equal(mm_usable_size(h, c), 304);
+    assert_int_equal((uintptr_t)c % 8u, 0);
+    mm_stats s = stats(h);
+    assert_int_equal(s.pages_mid, MM_MID_AREA_PAGES);
+    assert_int_equal(s.mid_blocks, 3);
+    assert_int_equal(s.used_bytes, mm_usable_size(h, a) + 304u + 304u);
+    assert_int_equal(s.pages_large, 0);
+    assert_heap_ok(h);
+    /* the largest mid size is a mid block; one byte more is a large one */
+    char *m = mm_alloc(h, MM_CFG_MID_MAX);
+    char *l = mm_alloc(h, MM_CFG_MID_MAX + 1u);
+    assert_int_equal(h->cmap[mm_page_of(h, m)], MM_C_MID);
+    assert_int_equal(h->cmap[mm_page_of(h, l)], MM_C_LARGE);
+    assert_heap_ok(h);
+    mm_free(h, l);
+    mm_free(h, m);
+    mm_free(h, a);
+    mm_free(h, c);
+    mm_free(h, b);
+    assert_int_equal(stats(h).pages_mid, 0);
+    assert_int_equal(stats(h).mid_blocks, 0);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_heap_ok(h);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
+/* A freed chunk merges with a free neighbour on either side; a freed
+ * hole is reused by a request it fits (split, the rest stays free); the
+ * area goes back to the pages with its last block. */
+static void test_mid_merge_and_reuse(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    char *p[6];
+    for (int i = 0; i < 6; i++) {
+        p[i] = mm_alloc(h, 296); /* chunks of 304 */
+        assert_non_null(p[i]);
+    }
+    assert_heap_ok(h);
+    mm_free(h, p[1]);
+    mm_free(h, p[3]);
+    assert_heap_ok(h);
+    mm_free(h, p[2]); /* merges both sides: one hole of 3 chunks */
+    assert_heap_ok(h);
+    char *q = mm_alloc(h, 3u * 304u - MM_MID_HDR); /* exactly the hole */
+    assert_ptr_equal(q, p[1]);
+    assert_heap_ok(h);
+    mm_free(h, q);
+    char *r = mm_alloc(h, 100u + MM_CFG_SMALL_MAX); /* the hole's start, split */
+    assert_ptr_equal(r, p[1]);
+    char *t = mm_alloc(h, 296);                   /* then its rest */
+    assert_ptr_equal(t, r + chunk(100u + MM_CFG_SMALL_MAX));
+    assert_heap_ok(h);
+    mm_free(h, r);
+    mm_free(h, t);
+    for (int i = 0; i < 6; i++) {
+        if (i < 1 || i > 3) {
+            mm_free(h, p[i]);
+        }
+    }
+    assert_int_equal(stats(h).pages_mid, 0);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_heap_ok(h);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
+/* Filling an area opens another; a request that needs more than an area's
+ * default length gets an area of its own length. */
+static void test_mid_areas(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    size_t per = (area_bytes() - MM_MID_HDR) / chunk(504);
+    char *first = mm_alloc(h, 504);
+    for (size_t i = 1; i < per; i++) {
+        assert_non_null(mm_alloc(h, 504));
+    }
+    assert_int_equal(stats(h).pages_mid, MM_MID_AREA_PAGES);
+    char *next = mm_alloc(h, 504);
+    assert_int_equal(stats(h).pages_mid, 2u * MM_MID_AREA_PAGES);
+    assert_int_not_equal(h->desc[mm_page_of(h, next)].head, h->desc[mm_page_of(h, first)].head);
+    char *big = mm_alloc(h, MM_CFG_MID_MAX);
+    size_t big_pages = (MM_CFG_MID_MAX + 2u * MM_MID_HDR + MM_CFG_PAGE_SIZE - 1u) /
+                       MM_CFG_PAGE_SIZE;
+    size_t want = big_pages > MM_MID_AREA_PAGES ? big_pages : MM_MID_AREA_PAGES;
+    assert_int_equal(stats(h).pages_mid, 2u * MM_MID_AREA_PAGES + want);
+    assert_non_null(big);
+    assert_heap_ok(h);
+    mm_trim(h);
+    assert_heap_ok(h);
+    assert_int_equal(stats(h).mid_blocks, per + 2u);
+    (void)first;
+}
+
+/* realloc: shrinks in place (the tail goes back), grows in place into a
+ * free chunk after it, moves when the neighbour is in use; the bytes
+ * survive. */
+static void test_mid_realloc(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    char *a = mm_alloc(h, 1000);
+    char *b = mm_alloc(h, 400);
+    memset(a, 0xA1, 1000);
+    char *a2 = mm_realloc(h, a, 600); /* shrink: the tail becomes free */
+    assert_ptr_equal(a2, a);
+    assert_int_equal(mm_usable_size(h, a), 600);
+    assert_heap_ok(h);
+    char *a3 = mm_realloc(h, a, 1000); /* grows back into its old tail */
+    assert_ptr_equal(a3, a);
+    assert_int_equal(mm_usable_size(h, a), 1000);
+    assert_heap_ok(h);
+    char *a4 = mm_realloc(h, a, 1200); /* b is in the way: moves */
+    assert_non_null(a4);
+    assert_ptr_not_equal(a4, a);
+    for (size_t i = 0; i < 600; i++) {
+        assert_int_equal((unsigned char)a4[i], 0xA1);
+    }
+    assert_heap_ok(h);
+    char *a5 = mm_realloc(h, a4, 100); /* a small size stays where it is */
+    assert_ptr_equal(a5, a4);
+    assert_int_equal((unsigned char)a5[99], 0xA1);
+    assert_heap_ok(h);
+    char *a6 = mm_realloc(h, a5, MM_CFG_MID_MAX + 1000u); /* a large block now */
+    assert_int_equal(h->cmap[mm_page_of(h, a6)], MM_C_LARGE);
+    assert_int_equal((unsigned char)a6[99], 0xA1);
+    mm_free(h, a6);
+    mm_free(h, b);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_heap_ok(h);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
+/* Misuse of a mid block is reported and changes nothing. */
+static void test_mid_misuse(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    char *a = mm_alloc(h, 400);
+    char *b = mm_alloc(h, 400);
+    char *c = mm_alloc(h, 400);
+    mm_free(h, b);
+    mm_free(h, b);
+    assert_non_null(strstr(port_last_misuse(), "mm_free: double free"));
+    assert_int_equal(mm_last_error(h), MM_EDOUBLE);
+    mm_free(h, a + 24);
+    assert_non_null(strstr(port_last_misuse(), "mm_free: pointer to no live block"));
+    assert_int_equal(mm_usable_size(h, c + 8), 0);
+    assert_non_null(strstr(port_last_misuse(), "mm_usable_size: pointer to no live block"));
+    assert_null(mm_realloc(h, b, 100));
+    assert_non_null(strstr(port_last_misuse(), "mm_realloc: freed block"));
+    assert_int_equal(port_misuse_count(), 4);
+    assert_heap_ok(h);
+    mm_free(h, a);
+    mm_free(h, c);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_heap_ok(h);
+}
+
+/* mm_check finds a broken header, a broken footer and a broken list. */
+static void test_mid_check_finds_corruption(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    char *a = mm_alloc(h, 400);
+    char *b = mm_alloc(h, 400);
+    char *c = mm_alloc(h, 400);
+    mm_free(h, b);
+    assert_heap_ok(h);
+    mm_report r;
+    uint32_t *hdr = (uint32_t *)(void *)(a - MM_MID_HDR);
+    uint32_t save = hdr[0];
+    hdr[0] += 8u; /* a size that runs into the next chunk */
+    assert_false(mm_check(h, &r));
+    assert_int_equal(r.code, MM_ECORRUPT);
+    hdr[0] = save;
+    assert_heap_ok(h);
+    uint32_t *foot = (uint32_t *)(void *)(b - MM_MID_HDR + chunk(400) - 4u);
+    save = *foot;
+    *foot = 0;
+    assert_false(mm_check(h, &r));
+    assert_non_null(strstr(r.msg, "footer"));
+    *foot = save;
+    hdr = (uint32_t *)(void *)(c - MM_MID_HDR);
+    save = hdr[1];
+    hdr[1] ^= 1u; /* a check word overwritten (an underrun of b) */
+    assert_false(mm_check(h, &r));
+    assert_non_null(strstr(r.msg, "check word"));
+    hdr[1] = save;
+    assert_heap_ok(h);
+    mm_free(h, a);
+    mm_free(h, c);
+    assert_heap_ok(h);
+}
+
+/* With every page held, a mid request gives back an idle pool and fits. */
+static void test_mid_takes_idle_pool(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    void *blocks[4096];
+    size_t n = 0;
+    while (n < 4096 && (blocks[n] = mm_alloc(h, 64)) != NULL) {
+        n++;
+    }
+    assert_true(n > 100);
+    for (size_t i = 0; i < n; i++) {
+        mm_free(h, blocks[i]); /* pools that are not current go back */
+    }
+    mm_free(h, mm_alloc(h, 64)); /* a current pool, idle, kept by its class */
+    assert_int_equal(stats(h).pages_pool, 1u);
+    void *big[64];
+    size_t m = 0;
+    while (m < 64 && (big[m] = mm_alloc(h, 1800)) != NULL) {
+        m++;
+    }
+    assert_int_equal(stats(h).pages_pool, 0);
+    assert_heap_ok(h);
+    for (size_t i = 0; i < m; i++) {
+        mm_free(h, big[i]);
+    }
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_heap_ok(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mid_packs_blocks),
+        cmocka_unit_test(test_mid_merge_and_reuse),
+        cmocka_unit_test(test_mid_areas),
+        cmocka_unit_test(test_mid_realloc),
+        cmocka_unit_test(test_mid_misuse),
+        cmocka_unit_test(test_mid_check_finds_corruption),
+        cmocka_unit_test(test_mid_takes_idle_pool),
+    };
+    if (MM_CFG_MID_MAX == 0) {
+        print_message("no mid-size blocks in this build (MM_CFG_MID_MAX=0)\n");
+        return 0;
+    }
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
