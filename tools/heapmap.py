@@ -42,10 +42,11 @@ def main(src, dst):
     info = read_map(src)
     cmap = plt.get_cmap("tab20")
     colour = {"M": (0.15, 0.15, 0.15), "-": (1, 1, 1), ".": (0.85, 0.85, 0.85),
-              "L": (0.55, 0.1, 0.1), "=": (0.75, 0.3, 0.3)}
+              "L": (0.55, 0.1, 0.1), "=": (0.75, 0.3, 0.3), "+": (0.2, 0.35, 0.7)}
     legend = [Patch(color=colour["M"], label="heap state"),
               Patch(color=colour["L"], label="large block (head)"),
               Patch(color=colour["="], label="large block"),
+              Patch(color=colour["+"], label="mid-size area (257 B..2 KiB blocks)"),
               Patch(color=colour["."], label="free run"),
               Patch(facecolor=colour["-"], edgecolor="0.6", label="never used")]
     for k, (g, block, pools, peak, used, free) in enumerate(info["classes"]):

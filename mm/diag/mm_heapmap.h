@@ -14,7 +14,9 @@
  *                   class glyph of mm_dump_map: index 0 '1' ... 8 '9',
  *                   9 'a' ... 34 'z', 35 'A' ...)
  *     largest_free <bytes>
- *     map <one glyph per page, as mm_dump_map draws them>
+ *     map <one glyph per page, as mm_dump_map draws them: M heap state,
+ *         - never used, . free run, L large block head, = large block
+ *         continued, + mid-size area, a class glyph for a pool>
  *     end
  * The map line is written in pieces of 64 glyphs (formatted on the stack);
  * nothing is allocated. Returns false if a write failed (write returns
