@@ -707,7 +707,7 @@ static void test_compaction_moves_bodies(void **state)
     mm_h lists[8];
     for (int i = 0; i < 8; i++) {
         lists[i] = mm_list_new(rt, 0);
-        for (int k = 0; k < 200; k++) { /* 800+ B bodies: large blocks */
+        for (int k = 0; k < 700; k++) { /* 2800+ B bodies: large blocks (above MM_CFG_MID_MAX) */
             assert_int_equal(mm_list_append(rt, lists[i], mm_small_int((i * 31 + k) % 250)), MMO_OK);
         }
     }
@@ -720,8 +720,8 @@ static void test_compaction_moves_bodies(void **state)
     printf("# compaction: largest free run %zu -> %zu B\n", before, after);
     assert_true(after > before);
     for (int i = 1; i < 8; i += 2) {
-        assert_int_equal(mm_list_len(rt, lists[i]), 200);
-        for (int k = 0; k < 200; k++) {
+        assert_int_equal(mm_list_len(rt, lists[i]), 700);
+        for (int k = 0; k < 700; k++) {
             assert_int_equal(mm_list_get(rt, lists[i], (size_t)k),
                              mm_small_int((i * 31 + k) % 250));
         }

@@ -245,15 +245,18 @@ TT_CASE(gc_young_only_young)
     mm_decref(rt, keep);
 }
 
-/* Fragmentation: one-page relocatable blocks with every other one freed;
- * a 4-page request fails without the collector, then succeeds through the
+/* Fragmentation: relocatable large blocks with every other one freed; a
+ * request of 4 blocks (2 on small heaps) fails without the collector, then succeeds through the
  * emergency path (collection + compaction). */
 TT_CASE(gc_emergency_compaction)
 {
     mm_heap *h = tt_heap();
-    /* Blocks of whole pages (large blocks): one page, or two where a page is
-     * no larger than a small block (the 256 B pages of the 8 KiB board). */
-    const size_t blk = MM_CFG_PAGE_SIZE > MM_CFG_SMALL_MAX ? MM_CFG_PAGE_SIZE : 2u * MM_CFG_PAGE_SIZE;
+    /* Large blocks (whole pages, the ones compaction moves): the fewest
+     * pages above the pools' and the mid-size blocks' sizes (one 512 B page
+     * where there are no mid-size blocks, two of the 8 KiB board's 256 B
+     * pages, five 512 B pages with mid-size blocks up to 2 KiB). */
+    const size_t below = MM_CFG_MID_MAX > MM_CFG_SMALL_MAX ? MM_CFG_MID_MAX : MM_CFG_SMALL_MAX;
+    const size_t blk = (below / MM_CFG_PAGE_SIZE + 1u) * MM_CFG_PAGE_SIZE;
     size_t pages = heap_free() / blk;
     void **owners = (void **)mm_alloc(h, pages * sizeof(void *)); /* pinned */
     TT_ASSERT(owners != NULL);
