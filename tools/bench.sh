@@ -158,7 +158,7 @@ for mk in boards/*.mk; do
     mkdir -p $dir
     # the board's core and its trace table size (MM_CFG_TRACE_MAX, if it sets one)
     cflags=$(sed -n 's/^BOARD_CFLAGS *:= *//p' $mk)
-    max=$(grep -o 'MM_CFG_TRACE_MAX=[0-9]*' $mk | head -1)
+    max=$(grep -o 'MM_CFG_TRACE_MAX=[0-9]*' $mk | head -1 || true) # none: the default
     printf '#include "diag/mm_trace.h"\nmm_tracer probe_tracer;\nconst unsigned probe_max = MM_CFG_TRACE_MAX;\n' >$dir/probe.c
     arm-none-eabi-gcc $cflags ${max:+-D$max} -DMM_CFG_TRACE=1 -std=c11 -Imm -c $dir/probe.c -o $dir/probe.o
     bytes=$(printf '%d' 0x$(arm-none-eabi-nm -S $dir/probe.o | awk '$4 == "probe_tracer" { print $2 }'))

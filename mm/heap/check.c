@@ -351,10 +351,6 @@ static bool check_bump(const mm_heap *h, size_t c)
 static const char *check_partial(const mm_heap *h, size_t c, const tally *t, const void **addr)
 {
     uint32_t prev = MM_NIL, n = 0;
-    *addr = &h->partmap[c / 32u];
-    if (((h->partmap[c / 32u] >> (c % 32u)) & 1u) != (h->partial[c] != MM_NIL ? 1u : 0u)) {
-        return "partial pool bitmap disagrees with the partial list";
-    }
     for (uint32_t i = h->partial[c]; i != MM_NIL; i = mm_desc(h, i)->u.l.next) {
         *addr = &h->partial[c];
         if (i < h->meta || i >= h->top || h->cmap[i] != c || i == h->cur[c] ||

@@ -200,7 +200,6 @@ struct mm_heap {
     uint8_t pool_pages[MM_NCLASS];
     uint8_t idle_cursor;        /* the class mm_pools_release_idle looked at last */
     uint32_t curmap[MM_NCMAP];  /* bit c: class c has a current pool */
-    uint32_t partmap[MM_NCMAP]; /* bit c: class c has a partial pool */
 
     /* free runs, segregated by floor(log2 length) */
     uint32_t bmap;                 /* bit b: bucket b is not empty */

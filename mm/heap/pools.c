@@ -85,7 +85,6 @@ static void partial_push(mm_heap *h, size_t c, uint32_t i)
         mm_desc(h, first)->u.l.prev = (uint16_t)i;
     }
     h->partial[c] = (uint16_t)i;
-    h->partmap[c / 32u] |= 1u << (c % 32u);
 }
 
 /* Unlinks pool i from class c's partial list. */
@@ -95,9 +94,6 @@ static void partial_unlink(mm_heap *h, size_t c, uint32_t i)
     uint32_t prev = d->u.l.prev, next = d->u.l.next;
     if (prev == MM_NIL) {
         h->partial[c] = (uint16_t)next;
-        if (next == MM_NIL) {
-            h->partmap[c / 32u] &= ~(1u << (c % 32u));
-        }
     } else {
         mm_desc(h, prev)->u.l.next = (uint16_t)next;
     }
@@ -408,20 +404,16 @@ static void *class_take(mm_heap *h, size_t d)
     return blk;
 }
 
-/* The first class above c with a partial pool, MM_NCLASS if none: one
- * find-first-set per bitmap word. */
+/* The first class above c with a partial pool, MM_NCLASS if none. At
+ * most MM_NCLASS loads, on the out-of-pages path only (the fast paths
+ * keep no bitmap for it). */
 static uint32_t partial_above(const mm_heap *h, size_t c)
 {
-    for (uint32_t w = (uint32_t)(c + 1u) / 32u; w < MM_NCMAP; w++) {
-        uint32_t bits = h->partmap[w];
-        if (w == (c + 1u) / 32u) {
-            bits &= ~((1u << ((c + 1u) % 32u)) - 1u);
-        }
-        if (bits != 0) {
-            return w * 32u + (uint32_t)__builtin_ctz(bits);
-        }
+    uint32_t d = (uint32_t)c + 1u;
+    while (d < MM_NCLASS && h->partial[d] == MM_NIL) {
+        d++;
     }
-    return MM_NCLASS;
+    return d;
 }
 
 /* With no page to be had: a free block of one of the next
