@@ -451,8 +451,9 @@ static const void *rz_pool(const mm_heap *h, uint32_t i, uint8_t c)
     const void *list = h->pfree[i];
     if (mm__is_current(h, c, i)) {
         list = h->cls[c].s.head;
-        if (h->bump[c] != NULL) {
-            n = (size_t)(h->bump[c] - base) / s;
+        const char *bump = mm_pool_bump(h, c);
+        if (bump != NULL) {
+            n = (size_t)(bump - base) / s;
         }
     }
     for (const void *b = list; b != NULL; b = *(void *const *)b) {
@@ -467,8 +468,9 @@ static const void *rz_pool(const mm_heap *h, uint32_t i, uint8_t c)
     return NULL;
 }
 
-/* Every live block's red zone is whole (pools, then large blocks, in one
- * pass over the runs). O(pages + live blocks + guard bytes). */
+/* Every live block's red zone is whole (pools and large blocks in one
+ * pass over the runs; mid-size blocks in mm_mid_check's walk of their
+ * areas). O(pages + live blocks + guard bytes). */
 static bool check_redzones(const mm_heap *h, mm_report *r)
 {
     for (uint32_t i = h->meta; i < h->top;) {

@@ -424,6 +424,10 @@ static const char *check_area(const mm_heap *h, uint32_t a, uint32_t k, mid_tall
             if (c->key != mm_mid_key(c)) {
                 return "mid block: bad check word";
             }
+            if (MM_REDZONE && !mm_rz_ok((char *)c + MM_MID_HDR, m - MM_MID_HDR)) {
+                *addr = (char *)c + MM_MID_HDR;
+                return "live block red zone overwritten";
+            }
             used++;
             t->blocks++;
             t->bytes += m - MM_MID_HDR;
