@@ -116,11 +116,11 @@
  * Longest stretch with interrupts masked per call, measured on
  * Cortex-M3 (release build, 128 KiB and 1 MiB arenas, make bench-lock,
  * to within 40 instructions; BENCHMARKS.md, "Interrupt latency"):
- * at most 840 for every call, whatever the heap and block sizes:
+ * at most 880 for every call, whatever the heap and block sizes:
  * mm_compact 240, mm_trim 200, a mm_realloc copying a large block 280,
  * small alloc and free 240; a large or failing request that gives back
  * idle pools (R4) lets interrupts in between two, one search and one
- * release per section, up to 840. MM_CFG_DEBUG=1 adds its poison fills
+ * release per section, up to 880. MM_CFG_DEBUG=1 adds its poison fills
  * and checks (linear in the block) inside the lock. mm_trim and
  * mm_compact remain main-loop calls, not for ISRs. mm_last_error reads a
  * code that every caller shares:
