@@ -318,8 +318,7 @@ static void *alloc_locked(mm_heap *h, size_t size, uint32_t *st)
 static __attribute__((noinline)) void *alloc_slow(mm_heap *h, size_t size)
 {
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG && size > MM_CFG_SMALL_MAX) {
-        void *p = size <= MM_CFG_MID_MAX ? mm_mid_alloc(h, size) : NULL;
-        return p != NULL ? p : large_alloc(h, size, NULL); /* mid, then large */
+        return large_alloc(h, size, NULL); /* mid-size and large fast path */
     }
     uint32_t st = heap_lock();
     void *p = alloc_locked(h, size, &st);

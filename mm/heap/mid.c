@@ -197,21 +197,36 @@ static void area_release(mm_heap *h, uint32_t a)
 
 /* ---- blocks ---- */
 
+/* Makes r (m bytes) a free chunk: header, check word and footer. */
+static inline void free_hdr(mid_chunk *r, uint32_t m)
+{
+    r->word = m | MM_MID_FREE;
+    r->key = mm_mid_key(r) ^ MM_MID_DEAD;
+    ck_set_foot(r, m);
+}
+
+/* Chunk c (m bytes, the chunk after it free or not yet told) is to hold
+ * need bytes in use: a surplus of MM_MID_MIN or more becomes a listed free
+ * chunk (the chunk after it keeps its MM_MID_PREV_FREE), else the chunk
+ * after c learns that c is in use. Returns c's size now. */
+static inline uint32_t split(mm_heap *h, mid_chunk *c, uint32_t m, uint32_t need)
+{
+    if (m - need >= MM_MID_MIN) {
+        mid_chunk *r = ck_next(c, need);
+        free_hdr(r, m - need);
+        list_insert(h, r, m - need);
+        return need;
+    }
+    ck_next(c, m)->word &= ~MM_MID_PREV_FREE;
+    return m;
+}
+
 /* Hands out free chunk c (m bytes, unlisted) for need bytes, giving a
  * surplus of MM_MID_MIN or more back as a free chunk. */
 static void *take(mm_heap *h, mid_chunk *c, uint32_t m, uint32_t need)
 {
     /* c is free, so the chunk before it is in use: no MM_MID_PREV_FREE */
-    if (m - need >= MM_MID_MIN) {
-        mid_chunk *r = ck_next(c, need);
-        r->word = (m - need) | MM_MID_FREE;
-        r->key = mm_mid_key(r) ^ MM_MID_DEAD;
-        ck_set_foot(r, m - need);
-        list_insert(h, r, m - need);
-        m = need; /* the chunk after r keeps its MM_MID_PREV_FREE */
-    } else {
-        ck_next(c, m)->word &= ~MM_MID_PREV_FREE;
-    }
+    m = split(h, c, m, need);
     c->word = m;
     c->key = mm_mid_key(c);
     h->mid_blocks++;
@@ -262,20 +277,24 @@ static inline __attribute__((always_inline)) void chunk_free(mm_heap *h, mid_chu
             return;
         }
     }
-    c->word = m | MM_MID_FREE;
-    c->key = mm_mid_key(c) ^ MM_MID_DEAD;
-    ck_set_foot(c, m);
+    free_hdr(c, m);
     n->word |= MM_MID_PREV_FREE;
     list_insert(h, c, m);
 }
 
-void mm_mid_free(mm_heap *h, void *p)
+/* Frees live mid block p: its counts, then chunk_free. */
+static inline __attribute__((always_inline)) void block_free(mm_heap *h, void *p)
 {
     mid_chunk *c = ck_at((char *)p - MM_MID_HDR);
     uint32_t m = ck_size(c);
     h->mid_blocks--;
     h->mid_bytes -= m - MM_MID_HDR;
     chunk_free(h, c, m);
+}
+
+void mm_mid_free(mm_heap *h, void *p)
+{
+    block_free(h, p);
 }
 
 bool mm_mid_resize(mm_heap *h, void *p, size_t size)
@@ -304,17 +323,7 @@ bool mm_mid_resize(mm_heap *h, void *p, size_t size)
     }
     /* [ c ][ free n ] => [ c ....... ][ rest ] */
     list_unlink(h, n, nm);
-    uint32_t total = m + nm;
-    if (total - need >= MM_MID_MIN) {
-        mid_chunk *r = ck_next(c, need);
-        r->word = (total - need) | MM_MID_FREE;
-        r->key = mm_mid_key(r) ^ MM_MID_DEAD;
-        ck_set_foot(r, total - need);
-        list_insert(h, r, total - need);
-        total = need;
-    } else {
-        ck_next(c, total)->word &= ~MM_MID_PREV_FREE;
-    }
+    uint32_t total = split(h, c, m + nm, need);
     c->word = total | prev_free;
     h->mid_bytes += total - m;
     return true;
@@ -343,11 +352,7 @@ bool mm_mid_free_live(mm_heap *h, void *p)
     if (mid_live(h, p) != MM_OK) {
         return false;
     }
-    mid_chunk *c = ck_at((char *)p - MM_MID_HDR);
-    uint32_t m = ck_size(c);
-    h->mid_blocks--;
-    h->mid_bytes -= m - MM_MID_HDR;
-    chunk_free(h, c, m);
+    block_free(h, p);
     return true;
 }
 
