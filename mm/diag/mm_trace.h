@@ -39,9 +39,13 @@
  * below 100 of a unit, none from 100 up to 10240 of it; halves rounded to
  * even).
  *
- * Bounds: the hook adds one hash-table insert to an allocation and one
+ * Bounds: tracing adds one hash-table insert to an allocation and one
  * lookup and delete to a free, O(1) expected (linear probing, load at
- * most 7/8), O(MM_CFG_TRACE_MAX) worst case. Snapshots and statistics are
+ * most 7/8), O(MM_CFG_TRACE_MAX) worst case. While the tracer is its
+ * heap's only observer, mm_alloc_at and mm_free do this inline for small
+ * blocks, with no call (the cost: BENCHMARKS.md); other paths, or all
+ * of them while a hook attached after the tracer (a profiler) is there,
+ * go through the heap's hook. Snapshots and statistics are
  * O(traces x sites) and print nothing unless asked.
  * Concurrency: none; not ISR-safe. A tracer is used with one heap.
  */

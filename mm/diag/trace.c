@@ -2,14 +2,16 @@
  * diag/trace.c - the tracemalloc counterpart (contract: diag/mm_trace.h).
  *
  * Algorithm:
- *  1. The heap calls the tracer through its allocation hook (one pointer
- *     test on each fast path; heap/mm_heap.h "tracing"). The callbacks
- *     test no chained hook unless one was attached before the tracer.
+ *  1. The tracer attaches an allocation hook (one pointer test on each
+ *     of the heap's fast paths; heap/mm_heap.h "tracing") and tells the
+ *     heap (mm__heap_set_tracer): while it is the only observer, the
+ *     heap's mm_alloc_at and mm_free record small blocks into the table
+ *     inline, with no call; every other path calls the hook. The
+ *     callbacks test no chained hook unless one was attached before the
+ *     tracer.
  *  2. Live traces sit in an open-addressing hash table keyed by block
- *     address (Fibonacci hashing: one multiply and one shift; linear
- *     probing), filled to at most 7/8, so probes stay short and always
- *     end at an empty slot. A free deletes by backward shift (Knuth,
- *     TAOCP vol. 3, 6.4, algorithm R), so no tombstones build up. The
+ *     address (diag/trace_int.h, shared with the heap: Fibonacci hashing,
+ *     linear probing, at most 7/8 full, backward-shift deletion). The
  *     live count and bytes sit side by side at the tracer's start.
  *  3. A snapshot groups the table by site with a linear search of the
  *     sites seen so far: O(traces x sites), paid only when asked.
@@ -22,36 +24,23 @@
 #include <string.h>
 
 #include "diag/mm_trace.h"
+#include "diag/trace_int.h"
 #include "fmt/mm_fmt.h"
 #include "mm_port.h"
 
-#define SLOT_MASK ((uint32_t)MM_CFG_TRACE_MAX - 1u)
-#define SLOT_BITS ((uint32_t)__builtin_ctz(MM_CFG_TRACE_MAX))
+/* ---- the table's rare steps (diag/trace_int.h) ---- */
 
-/* ---- the hash table ---- */
-
-/* Home slot of block p: the low 32 bits of its address times 2^32 / phi,
- * the top SLOT_BITS bits kept (Fibonacci hashing: a multiply and a
- * shift; blocks 8 bytes apart land far apart). */
-static inline uint32_t home(const void *p)
-{
-    return ((uint32_t)(uintptr_t)p * 2654435769u) >> (32u - SLOT_BITS);
-}
-
-/* Empties slot i and shifts later entries of its probe run back (so
- * every entry stays reachable from its home slot). In steady state the
- * next slot is empty: one load and one test. */
-static inline __attribute__((always_inline)) void delete_at(mm_tracer *t, uint32_t i)
+void mm__trace_shift(mm_tracer *t, uint32_t i)
 {
     uint32_t j = i;
     for (;;) {
-        t->table[i].ptr = NULL;
         for (;;) {
-            j = (j + 1u) & SLOT_MASK;
-            if (t->table[j].ptr == NULL) {
+            j = mm__trace_next(j);
+            const void *q = t->table[j].ptr;
+            if (q == NULL) {
                 return;
             }
-            uint32_t k = home(t->table[j].ptr);
+            uint32_t k = mm__trace_home(q);
             /* entry j may move to i iff its home k is not cyclically in (i, j] */
             bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
             if (!stays) {
@@ -59,103 +48,65 @@ static inline __attribute__((always_inline)) void delete_at(mm_tracer *t, uint32
             }
         }
         t->table[i] = t->table[j];
+        t->table[j].ptr = NULL;
         i = j;
     }
 }
 
-/* The slot of p's trace, or MM_CFG_TRACE_MAX if p is not traced. The
- * table always has an empty slot (at most 7/8 full), so the probe ends. */
-static inline __attribute__((always_inline)) uint32_t find(const mm_tracer *t, const void *p)
+uint32_t mm__trace_probe(const mm_tracer *t, const void *p, uint32_t i)
 {
-    for (uint32_t i = home(p);; i = (i + 1u) & SLOT_MASK) {
+    for (;;) {
+        i = mm__trace_next(i);
         const void *q = t->table[i].ptr;
         if (q == p) {
             return i;
         }
         if (q == NULL) {
-            return MM_CFG_TRACE_MAX;
+            return MM_CFG_TRACE_MAX; /* p not traced (p != NULL) */
         }
     }
-}
-
-/* Puts a trace in the first empty slot of p's probe run (p not present,
- * the table below capacity). */
-static inline __attribute__((always_inline)) void insert(mm_tracer *t, const void *p,
-                                                         uint32_t size, const char *file,
-                                                         int32_t line)
-{
-    uint32_t i = home(p);
-    while (t->table[i].ptr != NULL) {
-        i = (i + 1u) & SLOT_MASK;
-    }
-    t->table[i] = (mm_trace_entry){p, file, size, line};
 }
 
 /* ---- the hook ----
- * Two versions of each callback: the plain ones when no hook was attached
- * before the tracer (the usual case: no test of `next` on the traced
- * paths), the chained ones that call it after. */
-
-static inline __attribute__((always_inline)) void record(mm_tracer *t, void *p, size_t size,
-                                                         const char *file, int line)
-{
-    if (__builtin_expect(t->count >= MM_TRACE_CAPACITY || size > UINT32_MAX, 0)) {
-        t->dropped++;
-        t->dropped_bytes += size;
-        return;
-    }
-    insert(t, p, (uint32_t)size, file, (int32_t)line);
-    t->count++;
-    t->current += size; /* the peak is recorded at decreases (forget) */
-}
-
-static inline __attribute__((always_inline)) void forget(mm_tracer *t, const void *p)
-{
-    uint32_t i = find(t, p);
-    if (i != MM_CFG_TRACE_MAX) {
-        size_t cur = t->current;
-        if (cur > t->peak) {
-            t->peak = cur; /* a peak is always followed by a decrease */
-        }
-        t->current = cur - t->table[i].size;
-        t->count--;
-        delete_at(t, i);
-    }
-}
+ * The heap records inline (diag/trace_int.h) while the tracer is its only
+ * observer; these callbacks serve its general paths (a realloc, a
+ * compaction's move) and the chained case. Two versions of each: the
+ * plain ones when no hook was attached before the tracer (no test of
+ * `next`), the chained ones that call it after. */
 
 static void on_alloc(void *ctx, void *p, size_t size, const char *file, int line)
 {
-    record(ctx, p, size, file, line);
+    mm__trace_record(ctx, p, size, file, line);
 }
 
 static void on_free(void *ctx, void *p, size_t usable)
 {
     (void)usable;
-    forget(ctx, p);
+    mm__trace_forget(ctx, p);
 }
 
 static void on_move(void *ctx, void *from, void *to)
 {
     mm_tracer *t = ctx;
-    uint32_t i = find(t, from);
+    uint32_t i = mm__trace_find(t, from);
     if (i != MM_CFG_TRACE_MAX) {
         mm_trace_entry moved = t->table[i];
-        delete_at(t, i);
-        insert(t, to, moved.size, moved.file, moved.line);
+        mm__trace_delete_at(t, i);
+        mm__trace_insert(t, to, moved.size, moved.file, moved.line);
     }
 }
 
 static void on_alloc_chained(void *ctx, void *p, size_t size, const char *file, int line)
 {
     mm_tracer *t = ctx;
-    record(t, p, size, file, line);
+    mm__trace_record(t, p, size, file, line);
     t->next->on_alloc(t->next->ctx, p, size, file, line);
 }
 
 static void on_free_chained(void *ctx, void *p, size_t usable)
 {
     mm_tracer *t = ctx;
-    forget(t, p);
+    mm__trace_forget(t, p);
     t->next->on_free(t->next->ctx, p, usable);
 }
 
@@ -187,6 +138,7 @@ bool mm_trace_start(mm_tracer *t, mm_heap *h)
         t->hook.on_free = on_free_chained;
         t->hook.on_move = on_move_chained;
     }
+    mm__heap_set_tracer(h, t); /* records inline while t is the only observer */
     return true;
 }
 
@@ -195,6 +147,7 @@ void mm_trace_stop(mm_tracer *t)
     if (t->heap == NULL) {
         return;
     }
+    mm__heap_set_tracer(t->heap, NULL);
     MM_ASSERT(mm_set_alloc_hook(t->heap, t->next) == &t->hook,
               "mm_trace_stop: another hook was attached after the tracer");
     memset(t, 0, sizeof *t);

@@ -25,6 +25,7 @@
  */
 #include <string.h>
 
+#include "diag/trace_int.h"
 #include "heap/heap_int.h"
 
 static_assert(offsetof(struct mm_heap, cls) == 0, "class pairs first");
@@ -337,19 +338,51 @@ static inline __attribute__((always_inline)) void *alloc_body(mm_heap *h, size_t
     return alloc_slow(h, size);
 }
 
-/* An allocation while a hook is attached: the block, then the hook. */
+/* An allocation while a hook is attached: the block, then its trace
+ * recorded into the heap's only observer, a tracer, or else the hook
+ * told. */
 static __attribute__((noinline)) void *alloc_hooked(mm_heap *h, size_t size, const char *file,
                                                     int line)
 {
     void *p = alloc_body(h, size);
     if (p != NULL) {
-        h->hook->on_alloc(h->hook->ctx, p, size, file, line);
+        mm_tracer *t = h->trace;
+        if (t != NULL) {
+            mm__trace_record(t, p, size, file, line);
+        } else {
+            h->hook->on_alloc(h->hook->ctx, p, size, file, line);
+        }
     }
     return p;
 }
 
-/* Not inlined into mm_alloc_at: there the hook test stays in front of a
- * tail call, so neither needs a frame. */
+/* mm_alloc_at with the tracer as the heap's only observer (h->trace set).
+ * The common case inline: a small block on its class list whose home
+ * slot in the trace table is free; the block is popped and recorded with
+ * no call (so no register is saved for one). Anything else (the table's
+ * rarer steps included) alloc_hooked, before anything has changed. */
+static __attribute__((noinline)) void *alloc_traced(mm_heap *h, size_t size, const char *file,
+                                                    int line)
+{
+    mm_tracer *t = h->trace;
+    size_t c = (size - 1u) >> 3;
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && c < MM_NCLASS) {
+        mm_cls *k = &h->cls[c];
+        void *b;
+        uintptr_t used;
+        mm__cls_load(k, &b, &used);
+        mm_trace_entry *e;
+        if (b != NULL && (e = mm__trace_put_slot(t, b)) != NULL) {
+            mm__cls_store(k, *(void **)b, used + 1u);
+            mm__trace_put(t, e, b, (uint32_t)size, file, line);
+            return b;
+        }
+    }
+    return alloc_hooked(h, size, file, line);
+}
+
+/* The untraced entry point (its body is inlined into mm_alloc_at too,
+ * behind the hook test). */
 __attribute__((noinline)) void *(mm_alloc)(mm_heap *h, size_t size)
 {
     return alloc_body(h, size);
@@ -358,19 +391,35 @@ __attribute__((noinline)) void *(mm_alloc)(mm_heap *h, size_t size)
 void *mm_alloc_at(mm_heap *h, size_t size, const char *file, int line)
 {
     if (MM__HOOKED(h)) {
-        return alloc_hooked(h, size, file, line);
+        return h->trace != NULL ? alloc_traced(h, size, file, line)
+                                : alloc_hooked(h, size, file, line);
     }
-    return (mm_alloc)(h, size);
+    return alloc_body(h, size);
 }
 
+/* The inline tracer: h's attached tracer while its hook is h's only one. */
+static void set_trace(mm_heap *h)
+{
+    mm_tracer *t = h->tracer;
+    h->trace = t != NULL && h->hook == &t->hook && t->next == NULL ? t : NULL;
+}
 
 const mm_alloc_hook *mm_set_alloc_hook(mm_heap *h, const mm_alloc_hook *hook)
 {
     const mm_alloc_hook *old = h->hook;
     if (MM_CFG_TRACE) {
         h->hook = hook;
+        set_trace(h);
     }
     return old;
+}
+
+void mm__heap_set_tracer(mm_heap *h, mm_tracer *t)
+{
+    if (MM_CFG_TRACE) {
+        h->tracer = t;
+        set_trace(h);
+    }
 }
 
 /* mm_free inside the lock: every check, then the small or large path. */
@@ -452,10 +501,20 @@ static inline __attribute__((always_inline)) void free_body(mm_heap *h, void *p)
     free_large(h, p, off, mark);
 }
 
-void mm__free_hooked(mm_heap *h, void *p)
+/* mm_free while a hook is attached, past the inline tracer's small fast
+ * path: p's trace forgotten (only a traced block is found) or the hook
+ * told (only of a live block), then the free; a bad pointer is reported
+ * once, by free_body. */
+static __attribute__((noinline)) void free_hooked(mm_heap *h, void *p)
 {
     uintptr_t off = (uintptr_t)p - (uintptr_t)h;
-    if (mm_in_pages(h, off)) { /* a bad pointer is reported once, by free_body */
+    if (mm_in_pages(h, off)) { /* every block is (NULL wraps: it is not) */
+        mm_tracer *t = h->trace;
+        if (t != NULL) {
+            mm__trace_forget(t, p);
+            free_body(h, p);
+            return;
+        }
         size_t idx = off >> MM_PAGE_SHIFT;
         uint8_t mark = h->cmap[idx];
         if (mm_is_pool(mark) || (mark == MM_C_MID && mm_mid_live(h, p) == MM_OK) ||
@@ -464,6 +523,26 @@ void mm__free_hooked(mm_heap *h, void *p)
         }
     }
     free_body(h, p);
+}
+
+/* The common case of the tracer as the only observer inline: a small
+ * block whose trace sits in its home slot with nothing to shift back;
+ * the trace goes and the block is pushed with no call. Anything else
+ * free_hooked, before anything has changed. */
+void mm__free_hooked(mm_heap *h, void *p)
+{
+    mm_tracer *t = h->trace;
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h; /* NULL wraps: not inside */
+    if (t != NULL && !MM_CFG_LOCK && !MM_CFG_DEBUG && mm_in_pages(h, off)) {
+        uint32_t mark = h->cmap[off >> MM_PAGE_SHIFT];
+        mm_trace_entry *e;
+        if (mark < MM_NCLASS && (e = mm__trace_take_slot(t, p)) != NULL) {
+            mm__trace_take(t, e);
+            mm__small_push(h, mark, off >> MM_PAGE_SHIFT, p);
+            return;
+        }
+    }
+    free_hooked(h, p);
 }
 
 void mm_free(mm_heap *h, void *p)

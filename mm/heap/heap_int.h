@@ -223,7 +223,15 @@ struct mm_heap {
     uint32_t fail_sticky;  /* 1: every call from then on fails */
     uint32_t alloc_calls;  /* allocation calls so far (mm_alloc_calls) */
 #endif
-    const mm_alloc_hook *hook; /* mm_set_alloc_hook; NULL: none (MM_CFG_TRACE) */
+    /* MM_CFG_TRACE: what observes the allocations. hook: the hook
+     * attached (mm_set_alloc_hook; NULL: none, the one pointer the fast
+     * paths test); trace: while the hook is the attached tracer's, with
+     * nothing chained after it, that tracer (mm_alloc_at and mm_free
+     * record into it inline), else NULL; tracer: the tracer attached to
+     * this heap (mm__heap_set_tracer), if any */
+    const mm_alloc_hook *hook;
+    struct mm_tracer *trace;
+    struct mm_tracer *tracer;
     uint8_t cmap[];        /* one mark per page, and cmap[npages] = MM_C_NONE */
 };
 
@@ -387,9 +395,10 @@ static inline uint32_t mm_pages_free(const mm_heap *h)
  * one load and one branch on each fast path. */
 #define MM__HOOKED(h) (MM_CFG_TRACE && (h)->hook != NULL)
 
-/* mm_free while a hook is attached: tells the hook, then frees. Out of
- * line, and called last on the paths that test MM__HOOKED, so that the
- * fast paths keep no register live across it (no frame). */
+/* mm_free while a hook is attached: forgets the block's trace inline
+ * (the heap's trace above) or tells the hook, then frees. Out of line,
+ * and called last on the paths that test MM__HOOKED, so that the fast
+ * paths keep no register live across it (no frame). */
 __attribute__((noinline)) void mm__free_hooked(mm_heap *h, void *p);
 
 /* ---- the small fast paths, inline (heap/heap.c; the object layer) ---- */

@@ -403,7 +403,10 @@ uint32_t mm_alloc_calls(const mm_heap *h);
  * attached the inline small-block fast paths used by the object layer
  * step aside (they return "cannot serve"), so every block passes through
  * the hooked paths. Cost with MM_CFG_TRACE=1 and no hook: one load and one
- * branch on each fast path. */
+ * branch on each fast path. The tracer (diag/mm_trace.h) attaches a hook
+ * too, but while it is the heap's only observer mm_alloc_at and mm_free
+ * record into its table inline instead of calling it (the same records;
+ * a hook attached after it turns that off until it is detached). */
 typedef struct mm_alloc_hook {
     void (*on_alloc)(void *ctx, void *p, size_t size, const char *file, int line);
     void (*on_free)(void *ctx, void *p, size_t usable);

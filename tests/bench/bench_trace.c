@@ -10,11 +10,13 @@
  *          with MM_CFG_TRACE=1 "trace_off" (compiled in, no tracer
  *          started: one pointer test per fast path) and "trace_on" (a
  *          tracer started: every block recorded and looked up again at
- *          its free), and the tracer's RAM: bytes per trace and the
+ *          its free; the heap records inline, the tracer being its
+ *          only observer), and the tracer's RAM: bytes per trace and the
  *          whole static table. Between the two, "trace_hook": a hook
- *          whose callbacks return at once, the cost of the heap's hooked
- *          paths alone (the floor under any tracer). bench.sh divides
- *          each by trace_untraced (target for trace_on: at most 2).
+ *          whose callbacks return at once, the cost of the heap's general
+ *          hooked paths alone (what a profiler's hook pays before its own
+ *          work). bench.sh divides each by trace_untraced (target for
+ *          trace_on: at most 2).
  * The tracer lives at the start of the bench region (not static), so the
  * untraced firmware's memory is the same as without this file.
  */

@@ -13,7 +13,9 @@
 
 #include "diag/mm_profile.h"
 #include "diag/mm_trace.h"
+#include "diag/trace_int.h"
 #include "gc/mm_gc.h"
+#include "heap/heap_int.h"
 
 #if !MM_CFG_TRACE
 #error "test_trace.c needs -DMM_CFG_TRACE=1"
@@ -569,6 +571,135 @@ static void test_chained(void **state)
     fx_close(&fx);
 }
 
+/* ---- the inline tracer and the general hook: a profiler attached after
+ * the tracer turns the heap's inline recording off (both see every
+ * block through the hooks); detached, the inline path is back ---- */
+
+static void test_inline_and_hook(void **state)
+{
+    (void)state;
+    fixture fx;
+    fx_open(&fx, 64 * 1024, 64);
+    static mm_profiler prof;
+    static sink series;
+    series.len = 0;
+    assert_true(mm_trace_start(&tracer, fx.heap));
+    assert_ptr_equal(fx.heap->trace, &tracer); /* the only observer: inline */
+    void *a = mm_alloc(fx.heap, 24); int la = __LINE__;
+    void *b = mm_alloc(fx.heap, 24); int lb = __LINE__;
+    void *big = mm_alloc(fx.heap, 5000); int lbig = __LINE__;
+    assert_true(mm_mprof_start(&prof, fx.heap, 1, "test_trace", sink_write, &series));
+    assert_null(fx.heap->trace); /* a hook after the tracer: the general path */
+    size_t base = prof.mem;
+    void *c = mm_alloc(fx.heap, 40); int lc = __LINE__;
+    mm_free(fx.heap, a);
+    assert_int_equal(prof.mem, base + mm_usable_size(fx.heap, c) - 24);
+    bool ok;
+    assert_true(mm_mprof_stop(&prof, &ok) > 0);
+    assert_true(ok);
+    assert_ptr_equal(fx.heap->trace, &tracer); /* inline again */
+    void *d = mm_alloc(fx.heap, 24); int ld = __LINE__;
+    mm_free(fx.heap, c);
+    size_t cur, peak;
+    mm_trace_get_traced_memory(&tracer, &cur, &peak);
+    assert_int_equal(cur, 24 + 5000 + 24);
+    assert_int_equal(peak, 24 + 24 + 5000 + 40);
+    MM_TRACE_SNAPSHOT_STATIC(snap, 8);
+    assert_true(mm_trace_take_snapshot(&tracer, &snap));
+    mm_trace_stat st[8];
+    size_t n = mm_trace_statistics(&snap, MM_TRACE_LINENO, st, 8);
+    assert_int_equal(n, 3);
+    assert_int_equal(stat_at(st, n, lb)->size, 24);
+    assert_int_equal(stat_at(st, n, lbig)->size, 5000);
+    assert_int_equal(stat_at(st, n, ld)->size, 24);
+    (void)la, (void)lc;
+    mm_trace_stop(&tracer);
+    assert_null(fx.heap->trace);
+    assert_null(fx.heap->tracer);
+    mm_free(fx.heap, b);
+    mm_free(fx.heap, big);
+    mm_free(fx.heap, d);
+    fx_check(&fx);
+    fx_close(&fx);
+}
+
+/* ---- the table alone (diag/trace_int.h), keys made to collide at the
+ * last slot: probe runs wrap to slot 0, deletions shift entries back
+ * across the wrap ---- */
+
+/* A fake block address (never dereferenced) whose home slot is `home`,
+ * the first at or after *from (8-aligned steps). */
+static const void *key_at(uintptr_t *from, uint32_t home)
+{
+    while (mm__trace_home((const void *)*from) != home) {
+        *from += 8u;
+    }
+    const void *p = (const void *)*from;
+    *from += 8u;
+    return p;
+}
+
+static void test_table_wrap(void **state)
+{
+    (void)state;
+    enum { K = 5 };
+    static mm_tracer t;
+    memset(&t, 0, sizeof t);
+    uintptr_t from = 0x10000u;
+    const void *k[K + 1];
+    for (int i = 0; i < K; i++) { /* all at home MAX - 1: slots MAX-1, 0, 1, 2, 3 */
+        k[i] = key_at(&from, MM_CFG_TRACE_MAX - 1u);
+    }
+    k[K] = key_at(&from, 0u); /* home 0: pushed to slot 4 */
+    for (int i = 0; i <= K; i++) {
+        if (i == 0) { /* only the first finds its home slot free */
+            assert_ptr_equal(mm__trace_put_slot(&t, k[i]), &t.table[MM_CFG_TRACE_MAX - 1u]);
+        } else {
+            assert_null(mm__trace_put_slot(&t, k[i]));
+        }
+        mm__trace_record(&t, (void *)(uintptr_t)k[i], (size_t)(10 + i), "f.c", i);
+    }
+    assert_int_equal(t.count, K + 1);
+    assert_int_equal(t.current, 10 + 11 + 12 + 13 + 14 + 15);
+    assert_ptr_equal(t.table[MM_CFG_TRACE_MAX - 1u].ptr, k[0]);
+    for (uint32_t s = 0; s < (uint32_t)K; s++) {
+        assert_ptr_equal(t.table[s].ptr, k[s + 1u]);
+    }
+    /* the home-slot fast forms see the collisions: not the common case */
+    assert_null(mm__trace_put_slot(&t, key_at(&from, MM_CFG_TRACE_MAX - 1u)));
+    assert_null(mm__trace_take_slot(&t, k[0])); /* its next slot (0) is used */
+    assert_null(mm__trace_take_slot(&t, k[1])); /* not in its home slot */
+    /* forget the one at the last slot: everything shifts back one, across the wrap */
+    mm__trace_forget(&t, k[0]);
+    assert_ptr_equal(t.table[MM_CFG_TRACE_MAX - 1u].ptr, k[1]);
+    for (int i = 1; i <= K; i++) {
+        uint32_t s = mm__trace_find(&t, k[i]);
+        assert_int_not_equal(s, MM_CFG_TRACE_MAX);
+        assert_int_equal(t.table[s].line, i);
+    }
+    assert_int_equal(mm__trace_find(&t, k[0]), MM_CFG_TRACE_MAX);
+    /* the middle ones go; the rest stay reachable */
+    mm__trace_forget(&t, k[3]);
+    mm__trace_forget(&t, k[1]);
+    assert_int_equal(mm__trace_find(&t, k[1]), MM_CFG_TRACE_MAX);
+    assert_int_equal(mm__trace_find(&t, k[3]), MM_CFG_TRACE_MAX);
+    for (int i = 2; i <= K; i += i == 2 ? 2 : 1) {
+        assert_int_equal(t.table[mm__trace_find(&t, k[i])].line, i);
+    }
+    mm__trace_forget(&t, k[2]);
+    mm__trace_forget(&t, k[4]);
+    /* k[5] alone, in its home slot now, with nothing after it */
+    assert_ptr_equal(t.table[0].ptr, k[K]);
+    assert_ptr_equal(mm__trace_take_slot(&t, k[K]), &t.table[0]);
+    mm__trace_take(&t, &t.table[0]);
+    assert_int_equal(t.count, 0);
+    assert_int_equal(t.current, 0);
+    assert_int_equal(t.peak, 10 + 11 + 12 + 13 + 14 + 15);
+    for (uint32_t s = 0; s < MM_CFG_TRACE_MAX; s++) {
+        assert_null(t.table[s].ptr);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -576,7 +707,8 @@ int main(void)
         cmocka_unit_test(test_object_sites), cmocka_unit_test(test_compare),
         cmocka_unit_test(test_table_full),   cmocka_unit_test(test_gc_compact_oom),
         cmocka_unit_test(test_profile),      cmocka_unit_test(test_chained),
-        cmocka_unit_test(test_table_churn),
+        cmocka_unit_test(test_table_churn),  cmocka_unit_test(test_inline_and_hook),
+        cmocka_unit_test(test_table_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
