@@ -170,7 +170,10 @@ static inline void mm__trace_take(mm_tracer *t, mm_trace_entry *e)
 /* Tells heap h which tracer is attached to it (t, whose hook was
  * attached with mm_set_alloc_hook; NULL: none). While the heap's hook is
  * that tracer's, with no hook chained after it, mm_alloc_at and mm_free
- * record into t inline instead of calling the hook. O(1). */
+ * record into t inline instead of calling the hook. The heap knows one
+ * tracer: a second one started on the same heap (chained to the first),
+ * and the first after the second stops, are called through the hook
+ * (the same records, the general path's cost). O(1). */
 void mm__heap_set_tracer(mm_heap *h, mm_tracer *t);
 
 #endif /* MM_TRACE_INT_H */

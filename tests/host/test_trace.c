@@ -623,6 +623,38 @@ static void test_inline_and_hook(void **state)
     fx_close(&fx);
 }
 
+/* ---- two tracers on one heap: the second chains to the first; the
+ * first keeps every record through the hook after the second stops ---- */
+
+static void test_two_tracers(void **state)
+{
+    (void)state;
+    fixture fx;
+    fx_open(&fx, 64 * 1024, 64);
+    static mm_tracer second;
+    assert_true(mm_trace_start(&tracer, fx.heap));
+    assert_true(mm_trace_start(&second, fx.heap));
+    assert_null(fx.heap->trace); /* chained: the general path */
+    void *a = mm_alloc(fx.heap, 16);
+    void *b = mm_alloc(fx.heap, 32);
+    mm_free(fx.heap, a);
+    size_t cur, peak;
+    mm_trace_get_traced_memory(&second, &cur, &peak);
+    assert_int_equal(cur, 32);
+    assert_int_equal(peak, 48);
+    mm_trace_stop(&second);
+    assert_null(fx.heap->trace); /* the heap knew only the second */
+    void *c = mm_alloc(fx.heap, 8);
+    mm_free(fx.heap, b);
+    mm_trace_get_traced_memory(&tracer, &cur, &peak);
+    assert_int_equal(cur, 8);
+    assert_int_equal(peak, 48);
+    mm_trace_stop(&tracer);
+    mm_free(fx.heap, c);
+    fx_check(&fx);
+    fx_close(&fx);
+}
+
 /* ---- the table alone (diag/trace_int.h), keys made to collide at the
  * last slot: probe runs wrap to slot 0, deletions shift entries back
  * across the wrap ---- */
@@ -708,7 +740,7 @@ int main(void)
         cmocka_unit_test(test_table_full),   cmocka_unit_test(test_gc_compact_oom),
         cmocka_unit_test(test_profile),      cmocka_unit_test(test_chained),
         cmocka_unit_test(test_table_churn),  cmocka_unit_test(test_inline_and_hook),
-        cmocka_unit_test(test_table_wrap),
+        cmocka_unit_test(test_table_wrap),   cmocka_unit_test(test_two_tracers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
