@@ -7,8 +7,9 @@
  *   heap/misuse.c  error texts and misuse reports
  *   heap/pages.c   page runs: the free-run index, large blocks, compaction
  *   heap/pools.c   small-object pools: refill, reclaim, small-free checks
- *   heap/mid.c     mid-size blocks: chunks in page-run areas (beside pools.c;
- *                  neither calls the other)
+ *   heap/mid.c     mid-size blocks: chunks in page-run areas (beside pools.c,
+ *                  which takes a chunk for a small request under page
+ *                  pressure: mm_mid_alloc)
  *   heap/heap.c    set-up and the public entry points
  *   heap/check.c   statistics, mm_check, mm_dump_map (read-only, on top)
  * The small fast paths are inline here, for heap/heap.c and the object
@@ -465,6 +466,12 @@ static inline void *mm__small_fast(mm_heap *h, size_t c)
  * the block on the class list. Out of line (heap/pools.c). O(1). */
 __attribute__((noinline)) void mm__pool_free(mm_heap *h, size_t idx, void *p);
 
+/* mm__pool_free for a block whose page's mark its caller has not read (a
+ * free on a size the caller knows: mm__free_small_sized): a block of a
+ * mid-size page (a small request served by a mid chunk, see
+ * MM_SPILL_BLOCKS) goes to mm_free. Out of line (heap/pools.c). O(1). */
+__attribute__((noinline)) void mm__sized_free_other(mm_heap *h, size_t idx, void *p);
+
 /* Blocks freed one after another that lie on one pool page, linked here
  * and handed to the heap at once (mm__run_flush) when a block of another
  * page comes or the run ends (mm__run_free, mm__run_end): a collector
@@ -533,6 +540,20 @@ static inline void mm__small_free(mm_heap *h, size_t c, size_t idx, void *p)
     mm__small_push(h, c, idx, p);
 }
 
+/* mm__small_free for a block whose page's mark is not read: a page of
+ * class c's current pool takes it on the class list, any other goes to
+ * mm__sized_free_other. */
+static inline void mm__sized_free(mm_heap *h, size_t c, size_t idx, void *p)
+{
+    if (MM__HOOKED(h)) {
+        mm__free_hooked(h, p);
+    } else if (mm__is_current(h, c, idx)) {
+        mm__current_free(h, c, p);
+    } else {
+        mm__sized_free_other(h, idx, p);
+    }
+}
+
 /* mm__small_free for a class c known at compile time: the pair is
  * addressed as [h, #8c], which saves the address arithmetic. A macro, so
  * that the offset is a constant expression at every optimisation level
@@ -549,7 +570,7 @@ static inline void mm__small_free(mm_heap *h, size_t c, size_t idx, void *p)
         }                                                                             \
         size_t idx_ = mm_page_of(h_, p_);                                             \
         if (!mm__is_current(h_, (c), idx_)) {                                         \
-            mm__pool_free(h_, idx_, p_);                                         \
+            mm__sized_free_other(h_, idx_, p_);                                       \
             break;                                                                    \
         }                                                                             \
         __asm__("ldrd %0, %1, [%2, %3]" : "=r"(head_), "=r"(used_)                    \
@@ -563,21 +584,22 @@ static inline void mm__small_free(mm_heap *h, size_t c, size_t idx, void *p)
         }                                                                             \
     } while (0)
 #else
-#define MM__SMALL_FREE_CONST(h, c, p) mm__small_free((h), (c), mm_page_of((h), (p)), (p))
+#define MM__SMALL_FREE_CONST(h, c, p) mm__sized_free((h), (c), mm_page_of((h), (p)), (p))
 #endif
 
 /* Frees p, a block from mm_alloc(h, size) for a small size (1..
  * MM_CFG_SMALL_MAX) known to its caller, such as an object block of a fixed
  * layout: pushed on its class's current pool when its page is that pool's
- * (no class lookup; double-free test included), else mm__pool_free, which
- * reads the page's class (a larger class may have lent the block). A
+ * (no class lookup; double-free test included), else mm__sized_free_other,
+ * which reads the page's mark (a larger class may have lent the block, or
+ * a mid chunk served it under page pressure). A
  * locked or debug heap takes mm_free and all its checks.
  * mm__free_small_sized_const: the same for a size that is a compile-time
  * constant (the class pair addressed as [h, #8c]). */
 static inline void mm__free_small_sized(mm_heap *h, void *p, size_t size)
 {
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG) {
-        mm__small_free(h, (size - 1u) >> 3, mm_page_of(h, p), p);
+        mm__sized_free(h, (size - 1u) >> 3, mm_page_of(h, p), p);
     } else {
         mm_free(h, p);
     }
@@ -801,6 +823,17 @@ bool mm_pools_release_idle(mm_heap *h, uint32_t probes);
  * when no pool can be had. */
 #define MM_IDLE_PROBES MM_NCLASS
 #define MM_FALLBACK_CLASSES 4u
+
+/* Small requests under page pressure (mm__small_slow): while fewer than
+ * one page in MM_SPILL_DIV is free, a class whose pool holds at most
+ * MM_SPILL_BLOCKS blocks (72 B and up with 512 B pages) that needs a new
+ * pool takes a mid chunk instead: such a pool would keep a class's spare
+ * blocks, half a pool on average, where a chunk costs 8 bytes of header.
+ * And a small request that finds no pool and no block to borrow takes a
+ * free mid chunk if there is one. Such blocks are mid blocks (their page
+ * says so) and are freed as such. */
+#define MM_SPILL_BLOCKS 7u
+#define MM_SPILL_DIV 4u
 
 /* ---- heap/mid.c: mid-size blocks (the constants are above) ---- */
 

@@ -35,7 +35,14 @@
  *     at a time, until the request fits or none is idle: no request fails
  *     while an idle pool could serve it. When a small request still
  *     finds no pool, it is served with a free block of one of the next
- *     MM_FALLBACK_CLASSES larger classes (mm_usable_size says so).
+ *     MM_FALLBACK_CLASSES larger classes (mm_usable_size says so), else
+ *     with a free mid-size chunk (R8) if one is big enough.
+ * R4a. Under page pressure, while fewer than a quarter of the pages are
+ *     free, a small request whose class has no free block and whose pool
+ *     would hold 7 blocks or fewer (72 bytes and up with 512-byte pages)
+ *     is served by a mid-size chunk (R8: an 8-byte header) instead of a
+ *     new pool: such a pool would keep about half a pool of spare blocks
+ *     for its class. With pages plentiful small blocks have no header.
  * R5. A new pool comes from the indexed free runs when there is one (so
  *     pools fill holes and the wilderness stays whole for large blocks),
  *     else from the wilderness (no search), else as in R4. Large blocks come from the indexed

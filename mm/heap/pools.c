@@ -22,14 +22,17 @@
  *  4. An empty current list falls to mm__small_slow: the current pool's
  *     never-used blocks (a bump pointer, so a new pool costs O(1)); then the
  *     current pool (now all in use) is retired, and the first partial pool
- *     becomes current (its list becomes the class list); else a new pool
+ *     becomes current (its list becomes the class list); else, while
+ *     pages are scarce and the class's pools hold few blocks, a mid chunk
+ *     (MM_SPILL_BLOCKS, heap_int.h); else a new pool
  *     from the indexed free runs, or the wilderness (no search) when no
  *     run is free; else, with
  *     no free page, one idle current pool of another class is given back
  *     (every class looked at, round robin from the last one) and the take
  *     retried;
  *     else a free block of one of the next MM_FALLBACK_CLASSES larger
- *     classes is handed out (it goes back to its own class when freed).
+ *     classes is handed out (it goes back to its own class when freed);
+ *     else a free mid chunk if one is big enough.
  * Bounds: every path O(1), the refill's loops bounded by
  * MM_CFG_POOL_MAX_PAGES (marks), MM_NCLASS (the idle pool search, on the
  * out-of-pages path only) and MM_FALLBACK_CLASSES.
@@ -260,6 +263,15 @@ __attribute__((noinline)) void mm__pool_free(mm_heap *h, size_t idx, void *p)
     pool_free_chain(h, idx, p, p, 1u);
 }
 
+__attribute__((noinline)) void mm__sized_free_other(mm_heap *h, size_t idx, void *p)
+{
+    if (!mm_is_pool(h->cmap[idx])) {
+        mm_free(h, p); /* a mid chunk (R3, pressure) */
+        return;
+    }
+    pool_free_chain(h, idx, p, p, 1u);
+}
+
 __attribute__((noinline)) void mm__run_flush(mm_heap *h, void *first, void *last, uint32_t n)
 {
     pool_free_chain(h, mm_page_of(h, last), first, last, n);
@@ -418,8 +430,7 @@ static uint32_t partial_above(const mm_heap *h, size_t c)
 
 /* With no page to be had: a free block of one of the next
  * MM_FALLBACK_CLASSES classes above c (current list, bump or partial
- * pool), else of the first larger class with a partial pool, else NULL
- * with MM_ENOMEM. */
+ * pool), else of the first larger class with a partial pool, else NULL. */
 static __attribute__((noinline)) void *class_fallback(mm_heap *h, size_t c)
 {
     size_t last = c + MM_FALLBACK_CLASSES < MM_NCLASS ? c + MM_FALLBACK_CLASSES : MM_NCLASS - 1u;
@@ -433,8 +444,14 @@ static __attribute__((noinline)) void *class_fallback(mm_heap *h, size_t c)
     if (d < MM_NCLASS) {
         return class_take(h, d);
     }
-    h->err = MM_ENOMEM;
     return NULL;
+}
+
+/* True when fewer than one page in MM_SPILL_DIV is free (runs and
+ * wilderness): pages are scarce. */
+static bool pages_scarce(const mm_heap *h)
+{
+    return mm_pages_free(h) * MM_SPILL_DIV < h->npages - h->meta;
 }
 
 __attribute__((noinline)) void *mm__small_slow(mm_heap *h, size_t c)
@@ -446,10 +463,25 @@ __attribute__((noinline)) void *mm__small_slow(mm_heap *h, size_t c)
     if (h->partial[c] != MM_NIL) {
         return current_from_partial(h, c, h->partial[c]);
     }
-    if (!pool_new(h, c)) {
-        return class_fallback(h, c);
+    if (MM_CFG_MID_MAX != 0 && h->per_pool[c] <= MM_SPILL_BLOCKS && pages_scarce(h)) {
+        /* a pool of so few blocks would hold mostly free bytes: a chunk
+         * costs the block and 8 */
+        void *b = mm_mid_alloc(h, mm_class_size(c));
+        if (b != NULL) {
+            return b;
+        }
     }
-    return bump_take(h, c);
+    if (pool_new(h, c)) {
+        return bump_take(h, c);
+    }
+    void *b = class_fallback(h, c);
+    if (b == NULL && MM_CFG_MID_MAX != 0) {
+        b = mm_mid_alloc(h, mm_class_size(c)); /* a free chunk: no page is left */
+    }
+    if (b == NULL) {
+        h->err = MM_ENOMEM;
+    }
+    return b;
 }
 
 /* ---- small free: misuse ---- */

@@ -301,6 +301,115 @@ static void test_mid_takes_idle_pool(void **state)
     assert_heap_ok(h);
 }
 
+/* Fills h with 1800-byte mid blocks (an area each, with a free chunk left
+ * over) until `until` says stop; returns how many. */
+static size_t fill_areas(mm_heap *h, void **big, size_t max, bool (*until)(const mm_heap *))
+{
+    size_t m = 0;
+    while (m < max && !until(h) && (big[m] = mm_alloc(h, 1800)) != NULL) {
+        m++;
+    }
+    return m;
+}
+
+static bool scarce(const mm_heap *h)
+{
+    return mm_pages_free(h) * MM_SPILL_DIV < h->npages - h->meta;
+}
+
+static bool never(const mm_heap *h)
+{
+    (void)h;
+    return false;
+}
+
+/* Under page pressure a class whose pool would hold few blocks takes a mid
+ * chunk instead of a new pool; a class of many blocks per pool still
+ * opens one. Both are freed by mm_free and by the object layer's sized
+ * free, which does not read the page's mark first. */
+static void test_mid_serves_small_under_pressure(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    size_t sparse = 0; /* a class with at most MM_SPILL_BLOCKS blocks per pool */
+    while (h->per_pool[sparse] > MM_SPILL_BLOCKS) {
+        sparse++;
+    }
+    size_t size = mm_class_size(sparse), dense = mm_class_size(sparse - 1u);
+    assert_int_equal(h->per_pool[sparse - 1u] > MM_SPILL_BLOCKS, true);
+
+    void *p = mm_alloc(h, size); /* pages plentiful: a pool */
+    assert_int_equal(h->cmap[mm_page_of(h, p)], sparse);
+    mm_free(h, p);
+    mm_trim(h);
+
+    void *big[64];
+    size_t m = fill_areas(h, big, 64, scarce);
+    assert_true(scarce(h) && mm_pages_free(h) > 0);
+    size_t mids = stats(h).mid_blocks, pools = stats(h).pages_pool;
+    void *a = mm_alloc(h, size);
+    void *b = mm_alloc(h, size - 5u);
+    void *d = mm_alloc(h, dense);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(d);
+    assert_int_equal(h->cmap[mm_page_of(h, a)], MM_C_MID);
+    assert_int_equal(h->cmap[mm_page_of(h, b)], MM_C_MID);
+    assert_int_equal(h->cmap[mm_page_of(h, d)], sparse - 1u); /* many per pool */
+    assert_int_equal(stats(h).mid_blocks, mids + 2u);
+    assert_int_equal(stats(h).pages_pool, pools + 1u);
+    assert_true(mm_usable_size(h, a) >= size && mm_usable_size(h, b) >= size - 5u);
+    assert_int_equal((uintptr_t)a % 8u, 0);
+    memset(a, 0xA1, size);
+    memset(b, 0xB2, size - 5u);
+    assert_heap_ok(h);
+    mm_free(h, a);
+    mm__free_small_sized(h, b, size - 5u);
+    mm_free(h, d);
+    assert_int_equal(stats(h).mid_blocks, mids);
+    assert_int_equal(port_misuse_count(), 0);
+    assert_heap_ok(h);
+    for (size_t i = 0; i < m; i++) {
+        mm_free(h, big[i]);
+    }
+    mm_trim(h);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_heap_ok(h);
+}
+
+/* With no page left and no block to borrow, a small request of any class
+ * takes a free mid chunk rather than fail; with none, it fails cleanly. */
+static void test_small_takes_free_chunk_last(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    void *big[64];
+    size_t m = fill_areas(h, big, 64, never);
+    assert_true(m > 4);
+    while (m < 64 && (big[m] = mm_alloc(h, 400)) != NULL) { /* the last pages */
+        m++;
+    }
+    assert_int_equal(mm_pages_free(h), 0);
+    void *s[256];
+    size_t n = 0;
+    while (n < 256 && (s[n] = mm_alloc(h, 16)) != NULL) {
+        assert_int_equal(h->cmap[mm_page_of(h, s[n])], MM_C_MID);
+        n++;
+    }
+    assert_true(n >= m); /* each area's leftover chunk holds some */
+    assert_null(mm_alloc(h, 16));
+    assert_int_equal(mm_last_error(h), MM_ENOMEM);
+    assert_heap_ok(h);
+    for (size_t i = 0; i < n; i++) {
+        mm_free(h, s[i]);
+    }
+    for (size_t i = 0; i < m; i++) {
+        mm_free(h, big[i]);
+    }
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_heap_ok(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +420,8 @@ int main(void)
         cmocka_unit_test(test_mid_misuse),
         cmocka_unit_test(test_mid_check_finds_corruption),
         cmocka_unit_test(test_mid_takes_idle_pool),
+        cmocka_unit_test(test_mid_serves_small_under_pressure),
+        cmocka_unit_test(test_small_takes_free_chunk_last),
     };
     if (MM_CFG_MID_MAX == 0) {
         print_message("no mid-size blocks in this build (MM_CFG_MID_MAX=0)\n");
