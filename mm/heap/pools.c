@@ -144,38 +144,33 @@ static uint32_t current_detach(mm_heap *h, size_t c)
     return i;
 }
 
-/* The first class after c, round robin, with a current pool; MM_NCLASS if
- * none has one. O(MM_NCLASS / 32). */
-static uint32_t next_current(const mm_heap *h, uint32_t c)
+/* A class whose current pool has no block in use, looking at no more than
+ * `probes` classes with a current pool, each at most once, round robin
+ * from the one after the last looked at; MM_NCLASS if none. The classes
+ * come from the bitmap of current pools (one count of trailing zeros
+ * each). */
+static uint32_t idle_find(mm_heap *h, uint32_t probes)
 {
-    uint32_t start = c + 1u < MM_NCLASS ? c + 1u : 0u;
+    uint32_t start = h->idle_cursor + 1u < MM_NCLASS ? h->idle_cursor + 1u : 0u;
+    uint32_t from = (1u << (start % 32u)) - 1u; /* bits below start in its word */
     for (uint32_t k = 0; k <= MM_NCMAP; k++) {
         uint32_t w = start / 32u + k;
         w = w >= MM_NCMAP ? w - MM_NCMAP : w;
         uint32_t bits = h->curmap[w];
         if (k == 0) {
-            bits &= ~((1u << (start % 32u)) - 1u);
+            bits &= ~from; /* start's word: from start on */
+        } else if (k == MM_NCMAP) {
+            bits &= from;  /* back to it: the classes before start */
         }
-        if (bits != 0) {
-            return w * 32u + (uint32_t)__builtin_ctz(bits);
-        }
-    }
-    return MM_NCLASS;
-}
-
-/* A class whose current pool has no block in use, looking at no more than
- * `probes` classes with a current pool, round robin; MM_NCLASS if none. */
-static uint32_t idle_find(mm_heap *h, uint32_t probes)
-{
-    uint32_t c = h->idle_cursor;
-    for (uint32_t n = 0; n < probes; n++) {
-        c = next_current(h, c);
-        if (c == MM_NCLASS) {
-            return c;
-        }
-        h->idle_cursor = (uint8_t)c;
-        if (h->cls[c].s.used == 0) {
-            return c;
+        for (; bits != 0; bits &= bits - 1u) {
+            uint32_t c = w * 32u + (uint32_t)__builtin_ctz(bits);
+            h->idle_cursor = (uint8_t)c;
+            if (h->cls[c].s.used == 0) {
+                return c;
+            }
+            if (--probes == 0) {
+                return MM_NCLASS;
+            }
         }
     }
     return MM_NCLASS;
