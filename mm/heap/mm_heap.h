@@ -78,8 +78,10 @@
  * bench's pressure workloads at their tight and least arenas (make bench;
  * BENCHMARKS.md has the figures per workload):
  *     small alloc: fast path 12 (pop + count); a refill from the
- *                  wilderness about 60; worst 243 (a refill that finds no
- *                  page, no idle pool and no block to borrow: it fails)
+ *                  wilderness about 60; under page pressure (R4a) a mid
+ *                  chunk, about 95; worst about 600 (a refill that finds
+ *                  no page: a chunk tried, every class looked at once for
+ *                  an idle pool, a block borrowed or a chunk taken)
  *     small free:  fast path 19 (current pool: compare, push + count);
  *                  another pool about 45; worst 162 (a pool's last block:
  *                  the pool is given back and coalesced)
@@ -87,7 +89,8 @@
  *                  330 when one idle pool is given back first; with no
  *                  free run long enough it gives back idle pools one at
  *                  a time, at most MM_NCLASS of them, each retry costing
- *                  about as much again (the bench prints the worst seen)
+ *                  about as much again (3,107 seen; the bench prints the
+ *                  worst per workload)
  *     large free:  worst 103 (coalesce both sides, index)
  *     mid alloc / free: see BENCHMARKS.md (two bitmap searches, a split,
  *                  a merge on each side; an area's marks when one is
