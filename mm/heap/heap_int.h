@@ -829,9 +829,12 @@ bool mm_pools_release_idle(mm_heap *h, uint32_t probes);
  * MM_SPILL_BLOCKS blocks (72 B and up with 512 B pages) that needs a new
  * pool takes a mid chunk instead: such a pool would keep a class's spare
  * blocks, half a pool on average, where a chunk costs 8 bytes of header.
- * And a small request that finds no pool and no block to borrow takes a
- * free mid chunk if there is one. Such blocks are mid blocks (their page
- * says so) and are freed as such. */
+ * A class with no pool yet takes a free chunk if one is listed, and
+ * otherwise opens its first pool (a new area for one block would be taken
+ * and given back by every alloc-free pair). And a small request that
+ * finds no pool and no block to borrow takes a free mid chunk if there is
+ * one. Such blocks are mid blocks (their page says so) and are freed as
+ * such. */
 #define MM_SPILL_BLOCKS 7u
 #define MM_SPILL_DIV 4u
 
@@ -848,6 +851,10 @@ static inline uint32_t mm_mid_key(const void *c)
  * no page run can be had (the caller may give idle pools back and retry).
  * O(1). */
 void *mm_mid_alloc(mm_heap *h, size_t size);
+
+/* mm_mid_alloc from a free chunk only (no new area): NULL if none is big
+ * enough. O(1). */
+void *mm_mid_alloc_listed(mm_heap *h, size_t size);
 
 /* Frees mid block p (checked by mm_mid_ok), merging with free neighbours;
  * an area left all free is given back to the pages. O(1). */

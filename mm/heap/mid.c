@@ -120,7 +120,7 @@ static inline void list_unlink(mm_heap *h, mid_chunk *c, uint32_t size)
 }
 
 /* Takes a free chunk of at least need bytes off its list; NULL if none. */
-static mid_chunk *list_take(mm_heap *h, uint32_t need)
+static inline __attribute__((always_inline)) mid_chunk *list_take(mm_heap *h, uint32_t need)
 {
     uint32_t f, s;
     list_of(need, &f, &s);
@@ -223,7 +223,8 @@ static inline uint32_t split(mm_heap *h, mid_chunk *c, uint32_t m, uint32_t need
 
 /* Hands out free chunk c (m bytes, unlisted) for need bytes, giving a
  * surplus of MM_MID_MIN or more back as a free chunk. */
-static void *take(mm_heap *h, mid_chunk *c, uint32_t m, uint32_t need)
+static inline __attribute__((always_inline)) void *take(mm_heap *h, mid_chunk *c, uint32_t m,
+                                                         uint32_t need)
 {
     /* c is free, so the chunk before it is in use: no MM_MID_PREV_FREE */
     m = split(h, c, m, need);
@@ -249,6 +250,13 @@ void *mm_mid_alloc(mm_heap *h, size_t size)
         return NULL;
     }
     return take(h, c, ck_size(c), need);
+}
+
+void *mm_mid_alloc_listed(mm_heap *h, size_t size)
+{
+    uint32_t need = chunk_need(size);
+    mid_chunk *c = list_take(h, need);
+    return c != NULL ? take(h, c, ck_size(c), need) : NULL;
 }
 
 /* Frees chunk c (m bytes, in use, counts already taken off): merges it

@@ -42,7 +42,9 @@
  *     would hold 7 blocks or fewer (72 bytes and up with 512-byte pages)
  *     is served by a mid-size chunk (R8: an 8-byte header) instead of a
  *     new pool: such a pool would keep about half a pool of spare blocks
- *     for its class. With pages plentiful small blocks have no header.
+ *     for its class. A class with no pool yet opens its first one unless
+ *     a free chunk is big enough. With pages plentiful small blocks have
+ *     no header.
  * R5. A new pool comes from the indexed free runs when there is one (so
  *     pools fill holes and the wilderness stays whole for large blocks),
  *     else from the wilderness (no search), else as in R4. Large blocks come from the indexed

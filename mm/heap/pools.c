@@ -24,7 +24,8 @@
  *     current pool (now all in use) is retired, and the first partial pool
  *     becomes current (its list becomes the class list); else, while
  *     pages are scarce and the class's pools hold few blocks, a mid chunk
- *     (MM_SPILL_BLOCKS, heap_int.h); else a new pool
+ *     (MM_SPILL_BLOCKS, heap_int.h; a class's first pool only a listed
+ *     chunk); else a new pool
  *     from the indexed free runs, or the wilderness (no search) when no
  *     run is free; else, with
  *     no free page, one idle current pool of another class is given back
@@ -461,7 +462,8 @@ __attribute__((noinline)) void *mm__small_slow(mm_heap *h, size_t c)
     if (MM_CFG_MID_MAX != 0 && h->per_pool[c] <= MM_SPILL_BLOCKS && pages_scarce(h)) {
         /* a pool of so few blocks would hold mostly free bytes: a chunk
          * costs the block and 8 */
-        void *b = mm_mid_alloc(h, mm_class_size(c));
+        void *b = h->pools[c] != 0 ? mm_mid_alloc(h, mm_class_size(c))
+                                   : mm_mid_alloc_listed(h, mm_class_size(c));
         if (b != NULL) {
             return b;
         }
@@ -471,7 +473,7 @@ __attribute__((noinline)) void *mm__small_slow(mm_heap *h, size_t c)
     }
     void *b = class_fallback(h, c);
     if (b == NULL && MM_CFG_MID_MAX != 0) {
-        b = mm_mid_alloc(h, mm_class_size(c)); /* a free chunk: no page is left */
+        b = mm_mid_alloc_listed(h, mm_class_size(c)); /* no page is left */
     }
     if (b == NULL) {
         h->err = MM_ENOMEM;

@@ -390,13 +390,13 @@ static void test_small_takes_free_chunk_last(void **state)
         m++;
     }
     assert_int_equal(mm_pages_free(h), 0);
-    void *s[256];
+    static void *s[1024];
     size_t n = 0;
-    while (n < 256 && (s[n] = mm_alloc(h, 16)) != NULL) {
+    while (n < 1024 && (s[n] = mm_alloc(h, 16)) != NULL) {
         assert_int_equal(h->cmap[mm_page_of(h, s[n])], MM_C_MID);
         n++;
     }
-    assert_true(n >= m); /* each area's leftover chunk holds some */
+    assert_true(n >= m && n < 1024); /* each area's leftover chunk holds some */
     assert_null(mm_alloc(h, 16));
     assert_int_equal(mm_last_error(h), MM_ENOMEM);
     assert_heap_ok(h);
@@ -406,6 +406,47 @@ static void test_small_takes_free_chunk_last(void **state)
     for (size_t i = 0; i < m; i++) {
         mm_free(h, big[i]);
     }
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_heap_ok(h);
+}
+
+/* Under page pressure a class with no pool and no free chunk to take opens
+ * its first pool (an area per block would be taken and given back by
+ * every alloc-free pair); its next pool is a chunk of a new area. */
+static void test_first_pool_under_pressure(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    size_t sparse = 0;
+    while (h->per_pool[sparse] > MM_SPILL_BLOCKS) {
+        sparse++;
+    }
+    size_t size = mm_class_size(sparse);
+    void *big[64];
+    size_t m = 0;
+    while (m < 64 && !scarce(h) && (big[m] = mm_alloc(h, 4096)) != NULL) { /* page runs */
+        m++;
+    }
+    assert_true(scarce(h) && mm_pages_free(h) >= 2u);
+    assert_int_equal(stats(h).pages_mid, 0);
+    void *p[MM_SPILL_BLOCKS + 1u];
+    for (size_t i = 0; i < h->per_pool[sparse]; i++) {
+        p[i] = mm_alloc(h, size);
+        assert_int_equal(h->cmap[mm_page_of(h, p[i])], sparse); /* the first pool */
+    }
+    void *q = mm_alloc(h, size); /* the pool is full: a chunk */
+    assert_non_null(q);
+    assert_int_equal(h->cmap[mm_page_of(h, q)], MM_C_MID);
+    assert_int_equal(h->pools[sparse], 1u);
+    assert_heap_ok(h);
+    mm_free(h, q);
+    for (size_t i = 0; i < h->per_pool[sparse]; i++) {
+        mm_free(h, p[i]);
+    }
+    for (size_t i = 0; i < m; i++) {
+        mm_free(h, big[i]);
+    }
+    mm_trim(h);
     assert_int_equal(stats(h).pages_free, stats(h).pages);
     assert_heap_ok(h);
 }
@@ -422,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_mid_takes_idle_pool),
         cmocka_unit_test(test_mid_serves_small_under_pressure),
         cmocka_unit_test(test_small_takes_free_chunk_last),
+        cmocka_unit_test(test_first_pool_under_pressure),
     };
     if (MM_CFG_MID_MAX == 0) {
         print_message("no mid-size blocks in this build (MM_CFG_MID_MAX=0)\n");
