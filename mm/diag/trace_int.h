@@ -47,14 +47,20 @@ static inline uint32_t mm__trace_next(uint32_t i)
 void mm__trace_shift(mm_tracer *t, uint32_t i);
 uint32_t mm__trace_probe(const mm_tracer *t, const void *p, uint32_t i);
 
-/* Empties slot i and shifts later entries of its probe run back. In
- * steady state the next slot is empty: one load and one test. */
-static inline __attribute__((always_inline)) void mm__trace_delete_at(mm_tracer *t, uint32_t i)
+/* Slot i was just emptied: later entries of its probe run shift back.
+ * In steady state the next slot is empty: one load and one test. */
+static inline __attribute__((always_inline)) void mm__trace_close_gap(mm_tracer *t, uint32_t i)
 {
-    t->table[i].ptr = NULL;
     if (__builtin_expect(t->table[mm__trace_next(i)].ptr != NULL, 0)) {
         mm__trace_shift(t, i);
     }
+}
+
+/* Empties slot i and shifts later entries of its probe run back. */
+static inline __attribute__((always_inline)) void mm__trace_delete_at(mm_tracer *t, uint32_t i)
+{
+    t->table[i].ptr = NULL;
+    mm__trace_close_gap(t, i);
 }
 
 /* The slot of p's trace (p not NULL), or MM_CFG_TRACE_MAX if p is not
@@ -71,87 +77,43 @@ static inline __attribute__((always_inline)) uint32_t mm__trace_find(const mm_tr
     return i;
 }
 
-/* Puts a trace in the first empty slot of p's probe run (p not present,
- * the table below capacity). */
-static inline __attribute__((always_inline)) void mm__trace_insert(mm_tracer *t, const void *p,
-                                                                   uint32_t size,
-                                                                   const char *file, int32_t line)
+/* The first empty slot of p's probe run (p not present, the table below
+ * capacity). */
+static inline __attribute__((always_inline)) mm_trace_entry *mm__trace_free_slot(mm_tracer *t,
+                                                                                 const void *p)
 {
     uint32_t i = mm__trace_home(p);
     if (__builtin_expect(t->table[i].ptr != NULL, 0)) {
         i = mm__trace_probe(t, NULL, i);
     }
-    t->table[i] = (mm_trace_entry){p, file, size, line};
+    return &t->table[i];
 }
 
-/* A block p of size bytes was allocated at file:line: its trace, or a
- * dropped one when the table is full (T3). */
-static inline __attribute__((always_inline)) void mm__trace_record(mm_tracer *t, void *p,
-                                                                   size_t size, const char *file,
-                                                                   int line)
+/* Puts a trace in the first empty slot of p's probe run (p not present,
+ * the table below capacity); the counts are the caller's. */
+static inline __attribute__((always_inline)) void mm__trace_insert(mm_tracer *t, const void *p,
+                                                                   uint32_t size,
+                                                                   const char *file, int32_t line)
 {
-    uint32_t n = t->count;
-    size_t cur = t->current;
-    if (__builtin_expect(n >= MM_TRACE_CAPACITY || size > UINT32_MAX, 0)) {
-        t->dropped++;
-        t->dropped_bytes += size;
-        return;
-    }
-    mm__trace_insert(t, p, (uint32_t)size, file, (int32_t)line);
-    t->count = n + 1u;
-    t->current = cur + size; /* the peak is recorded at decreases (forget) */
+    *mm__trace_free_slot(t, p) = (mm_trace_entry){p, file, size, line};
 }
 
-/* Block p (not NULL) is freed: its trace, if any, goes. */
-static inline __attribute__((always_inline)) void mm__trace_forget(mm_tracer *t, const void *p)
-{
-    uint32_t i = mm__trace_find(t, p);
-    if (__builtin_expect(i != MM_CFG_TRACE_MAX, 1)) {
-        uint32_t n = t->count;
-        size_t cur = t->current;
-        if (cur > t->peak) {
-            t->peak = cur; /* a peak is always followed by a decrease */
-        }
-        t->count = n - 1u;
-        t->current = cur - t->table[i].size;
-        mm__trace_delete_at(t, i);
-    }
-}
+/* ---- a trace recorded into, or forgotten from, a slot already found:
+ * the entry and the counts ---- */
 
-/* ---- the common cases, for the heap's inline paths ----
- * Each pair first finds the slot without changing anything (NULL: not
- * the common case; the caller then takes a path that calls
- * mm__trace_record or mm__trace_forget), then commits. */
-
-/* p's home slot when it is empty and the table below capacity. */
-static inline mm_trace_entry *mm__trace_put_slot(mm_tracer *t, const void *p)
-{
-    mm_trace_entry *e = &t->table[mm__trace_home(p)];
-    return t->count < MM_TRACE_CAPACITY && e->ptr == NULL ? e : NULL;
-}
-
-/* mm__trace_record(t, p, size, file, line) into slot e from
- * mm__trace_put_slot(t, p). */
-static inline void mm__trace_put(mm_tracer *t, mm_trace_entry *e, const void *p, uint32_t size,
-                                 const char *file, int line)
+/* The trace of block p (size bytes, from file:line) into empty slot e. */
+static inline __attribute__((always_inline)) void mm__trace_put(mm_tracer *t, mm_trace_entry *e,
+                                                                const void *p, uint32_t size,
+                                                                const char *file, int line)
 {
     *e = (mm_trace_entry){p, file, size, (int32_t)line};
     t->count++;
     t->current += size; /* the peak is recorded at decreases */
 }
 
-/* p's slot when p's trace sits in its home slot and the next slot is
- * empty (its deletion shifts nothing back). */
-static inline mm_trace_entry *mm__trace_take_slot(mm_tracer *t, const void *p)
-{
-    uint32_t i = mm__trace_home(p);
-    mm_trace_entry *e = &t->table[i];
-    return e->ptr == p && t->table[mm__trace_next(i)].ptr == NULL ? e : NULL;
-}
-
-/* mm__trace_forget(t, p) of slot e from mm__trace_take_slot(t, p). (All
- * is read before anything is written: the stores could alias.) */
-static inline void mm__trace_take(mm_tracer *t, mm_trace_entry *e)
+/* Slot e's trace goes (nothing shifted back: the caller's). (All is read
+ * before anything is written: the stores could alias.) */
+static inline __attribute__((always_inline)) void mm__trace_take(mm_tracer *t, mm_trace_entry *e)
 {
     uint32_t size = e->size;
     uint32_t n = t->count;
@@ -163,6 +125,55 @@ static inline void mm__trace_take(mm_tracer *t, mm_trace_entry *e)
     e->ptr = NULL;
     t->count = n - 1u;
     t->current = cur - size;
+}
+
+/* ---- the general operations (the tracer's hook callbacks, the heap's
+ * rarer paths) ---- */
+
+/* A block p of size bytes was allocated at file:line: its trace, or a
+ * dropped one when the table is full (T3). */
+static inline __attribute__((always_inline)) void mm__trace_record(mm_tracer *t, void *p,
+                                                                   size_t size, const char *file,
+                                                                   int line)
+{
+    if (__builtin_expect(t->count >= MM_TRACE_CAPACITY || size > UINT32_MAX, 0)) {
+        t->dropped++;
+        t->dropped_bytes += size;
+        return;
+    }
+    mm__trace_put(t, mm__trace_free_slot(t, p), p, (uint32_t)size, file, line);
+}
+
+/* Block p (not NULL) is freed: its trace, if any, goes. */
+static inline __attribute__((always_inline)) void mm__trace_forget(mm_tracer *t, const void *p)
+{
+    uint32_t i = mm__trace_find(t, p);
+    if (__builtin_expect(i != MM_CFG_TRACE_MAX, 1)) {
+        mm__trace_take(t, &t->table[i]);
+        mm__trace_close_gap(t, i);
+    }
+}
+
+/* ---- the common cases, for the heap's inline paths ----
+ * Each finds the slot without changing anything (NULL: not the common
+ * case; the caller then takes a path that calls mm__trace_record or
+ * mm__trace_forget); the caller commits with mm__trace_put or
+ * mm__trace_take. */
+
+/* p's home slot when it is empty and the table below capacity. */
+static inline mm_trace_entry *mm__trace_put_slot(mm_tracer *t, const void *p)
+{
+    mm_trace_entry *e = &t->table[mm__trace_home(p)];
+    return t->count < MM_TRACE_CAPACITY && e->ptr == NULL ? e : NULL;
+}
+
+/* p's slot when p's trace sits in its home slot and the next slot is
+ * empty (its deletion shifts nothing back). */
+static inline mm_trace_entry *mm__trace_take_slot(mm_tracer *t, const void *p)
+{
+    uint32_t i = mm__trace_home(p);
+    mm_trace_entry *e = &t->table[i];
+    return e->ptr == p && t->table[mm__trace_next(i)].ptr == NULL ? e : NULL;
 }
 
 /* ---- heap/heap.c ---- */

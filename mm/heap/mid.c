@@ -242,21 +242,27 @@ static inline uint32_t chunk_need(size_t size)
     return need < MM_MID_MIN ? MM_MID_MIN : need;
 }
 
-void *mm_mid_alloc(mm_heap *h, size_t size)
+/* A block of size bytes from a listed free chunk, else (open_area) from
+ * a new area; NULL if none. */
+static inline __attribute__((always_inline)) void *mid_alloc(mm_heap *h, size_t size,
+                                                             bool open_area)
 {
     uint32_t need = chunk_need(size);
     mid_chunk *c = list_take(h, need);
-    if (c == NULL && (c = area_new(h, need)) == NULL) {
+    if (c == NULL && (!open_area || (c = area_new(h, need)) == NULL)) {
         return NULL;
     }
     return take(h, c, ck_size(c), need);
 }
 
+void *mm_mid_alloc(mm_heap *h, size_t size)
+{
+    return mid_alloc(h, size, true);
+}
+
 void *mm_mid_alloc_listed(mm_heap *h, size_t size)
 {
-    uint32_t need = chunk_need(size);
-    mid_chunk *c = list_take(h, need);
-    return c != NULL ? take(h, c, ck_size(c), need) : NULL;
+    return mid_alloc(h, size, false);
 }
 
 /* Frees chunk c (m bytes, in use, counts already taken off): merges it
