@@ -20,23 +20,12 @@
 
 #include "heap/mm_heap.h"
 #include "heap/heap_int.h"
+#include "heap_fixture.h"
 #include "port_host.h"
 
 #define REGION_SIZE 65536u
 static _Alignas(8) unsigned char region[REGION_SIZE + 64u];
 static _Alignas(8) unsigned char region_copy[REGION_SIZE + 64u];
-
-static void assert_heap_ok(const mm_heap *h)
-{
-    mm_report r;
-    bool ok = mm_check(h, &r);
-    if (!ok) {
-        print_error("mm_check: %s at %p\n", r.msg, r.addr);
-    }
-    assert_true(ok);
-    assert_int_equal(r.code, MM_OK);
-    assert_int_equal(port_lock_depth(), 0);
-}
 
 /* mm_check must fail naming msg (a part of the report's text). */
 static void assert_heap_bad(const mm_heap *h, const char *msg)

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "heap/heap_int.h"
+#include "heap_fixture.h"
 #include "port_host.h"
 
 #define REGION_SIZE (64u * 1024u)
@@ -22,21 +23,7 @@ static unsigned char region[REGION_SIZE] __attribute__((aligned(8)));
 
 static mm_heap *fresh(void)
 {
-    port_reset_misuse();
-    memset(region, 0x5C, sizeof region);
-    mm_heap *h = mm_init(region, sizeof region);
-    assert_non_null(h);
-    return h;
-}
-
-static void assert_heap_ok(const mm_heap *h)
-{
-    mm_report r;
-    bool ok = mm_check(h, &r);
-    if (!ok) {
-        print_message("mm_check: %s at %p\n", r.msg, r.addr);
-    }
-    assert_true(ok);
+    return heap_fresh(region, sizeof region);
 }
 
 static mm_stats stats(const mm_heap *h)

@@ -17,6 +17,7 @@
 
 #include "heap/heap_int.h"
 #include "heap/mm_heap.h"
+#include "heap_fixture.h"
 #include "port_host.h"
 
 #define REGION_SIZE 65536u
@@ -26,20 +27,7 @@ static _Alignas(8) unsigned char region_b[REGION_SIZE];
 
 static mm_heap *fresh(unsigned char *region)
 {
-    memset(region, 0x5A, REGION_SIZE);
-    mm_heap *h = mm_init(region, REGION_SIZE);
-    assert_non_null(h);
-    return h;
-}
-
-static void assert_heap_ok(const mm_heap *h)
-{
-    mm_report r;
-    bool ok = mm_check(h, &r);
-    if (!ok) {
-        print_error("mm_check: %s at %p\n", r.msg, r.addr);
-    }
-    assert_true(ok);
+    return heap_fresh(region, REGION_SIZE);
 }
 
 /* Every figure of the two heaps' statistics, overall and per class. */

@@ -187,18 +187,24 @@ static void c_free_interior_large(fixture *fx, expect *e)
     keep(e, p);
 }
 
-/* A large block between two live ones: its pages become a free run. */
-static void c_free_double_large(fixture *fx, expect *e)
+/* A block of size bytes between two live ones, freed twice. */
+static void double_free_between(fixture *fx, expect *e, size_t size)
 {
-    void *a = mm_alloc(fx->heap, LARGE_SZ);
-    void *p = mm_alloc(fx->heap, LARGE_SZ);
-    void *b = mm_alloc(fx->heap, LARGE_SZ);
+    void *a = mm_alloc(fx->heap, size);
+    void *p = mm_alloc(fx->heap, size);
+    void *b = mm_alloc(fx->heap, size);
     mm_free(fx->heap, p);
     arm(fx, e);
     mm_free(fx->heap, p);
     expect_heap(e, "mm_free", "double free", p, MM_EDOUBLE);
     keep(e, a);
     keep(e, b);
+}
+
+/* A large block between two live ones: its pages become a free run. */
+static void c_free_double_large(fixture *fx, expect *e)
+{
+    double_free_between(fx, e, LARGE_SZ);
 }
 
 /* The topmost large block: its pages join the wilderness. */
@@ -225,15 +231,7 @@ static void c_free_interior_mid(fixture *fx, expect *e)
 /* A mid block between two live ones: its chunk stays in its area. */
 static void c_free_double_mid(fixture *fx, expect *e)
 {
-    void *a = mm_alloc(fx->heap, MID_SZ);
-    void *p = mm_alloc(fx->heap, MID_SZ);
-    void *b = mm_alloc(fx->heap, MID_SZ);
-    mm_free(fx->heap, p);
-    arm(fx, e);
-    mm_free(fx->heap, p);
-    expect_heap(e, "mm_free", "double free", p, MM_EDOUBLE);
-    keep(e, a);
-    keep(e, b);
+    double_free_between(fx, e, MID_SZ);
 }
 
 /* The only block of its area: the area's pages went back to the heap. */
