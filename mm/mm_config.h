@@ -29,7 +29,18 @@
  * granularity with an 8-byte header (heap/mid.c); larger ones are large
  * blocks of whole pages. */
 #ifndef MM_CFG_MID_MAX
-#define MM_CFG_MID_MAX 2048
+#define MM_CFG_MID_MAX 4096
+#endif
+
+/* 1: pools take their pages from the end of the free pages, mid-size
+ * areas and large blocks from the start (heap/mm_heap.h R9); 0: all from
+ * the start. By default 1 where mid-size areas share the page space; a
+ * heap without them (the 8 and 16 KiB boards, about 20 pages) keeps its
+ * pools beside its large blocks: there, the free pages between the two
+ * sides are a run that a growing table cannot join to the holes beside
+ * it (a 100-key dict failed to grow on the 16 KiB board). */
+#ifndef MM_CFG_POOLS_AT_END
+#define MM_CFG_POOLS_AT_END (MM_CFG_MID_MAX != 0)
 #endif
 
 /* Page size in bytes: a power of two, 256..8192. The region is cut into

@@ -109,7 +109,8 @@ host_tests() {
                 [[ $name == test_trace* ]] && tdefs="-DMM_CFG_TRACE=1"
                 # the page layer's own tests: every request above the pools
                 # a page run (no mid-size areas; test_heap_mid tests those)
-                [[ $name == test_heap ]] && tdefs="-DMM_CFG_MID_MAX=0"
+                # (pools still at the pages' end, as in the default build)
+                [[ $name == test_heap ]] && tdefs="-DMM_CFG_MID_MAX=0 -DMM_CFG_POOLS_AT_END=1"
                 local exe=$dir/$name log=$LOG/host$bits-$cfg-$name.log
                 if ! gcc -m$bits -std=c11 -g -O1 $HOST_SAN $HOST_WARN $defs $tdefs -Imm -Itests/host \
                         "$src" "${MM_SRC[@]}" tests/host/port_host.c -lcmocka -o "$exe" >"$log" 2>&1; then

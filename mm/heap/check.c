@@ -10,8 +10,9 @@
  * mm_check (after o1heap's o1heapDoInvariantsHold and TLSF's tlsf_check):
  *  1. the heap state: magic, page counts, top, descriptor address; the
  *     heap's own pages and the wilderness carry their marks;
- *  2. one pass over the runs below top, head to head: every run well formed
- *     (marks, lengths, tails, pool pages, NONE interiors), no two free runs
+ *  2. one pass over the runs on both sides of the wilderness, head to
+ *     head: every run well formed (marks, lengths, tails, pool pages,
+ *     NONE interiors), no two free runs
  *     adjacent and none touching the wilderness; page totals add up;
  *  3. every bucket list: entries are free heads of that bucket's length,
  *     back links right, bitmaps match; as many runs as the pass found;
@@ -143,13 +144,13 @@ static const char *check_free_run(const mm_heap *h, uint32_t i, bool after_free,
     const mm_pd *d = mm_desc(h, i);
     uint32_t n = d->len;
     *addr = d;
-    if (n == 0 || i + n > h->top) {
+    if (!mm_run_in(h, i, n)) {
         return "free run head: bad length";
     }
     if (after_free) {
         return "two free runs adjacent (not coalesced)";
     }
-    if (i + n == h->top) {
+    if (i + n == h->top || i == h->end) {
         return "free run touches the wilderness (not merged into it)";
     }
     if (n > 1 && (h->cmap[i + n - 1u] != MM_C_TAIL || mm_desc(h, i + n - 1u)->head != i)) {
@@ -163,8 +164,8 @@ static const char *check_pool(const mm_heap *h, uint32_t i, uint8_t c, const voi
 {
     uint32_t k = h->pool_pages[c];
     *addr = mm_desc(h, i);
-    if ((MM_CFG_POOL_MAX_PAGES > 1 && mm_desc(h, i)->len != 0) || i + k > h->top) {
-        return "pool head: bad distance or past top";
+    if ((MM_CFG_POOL_MAX_PAGES > 1 && mm_desc(h, i)->len != 0) || !mm_run_in(h, i, k)) {
+        return "pool head: bad distance or length";
     }
     for (uint32_t j = 1; j < k; j++) {
         if (h->cmap[i + j] != c || mm_desc(h, i + j)->len != j) {
@@ -205,7 +206,7 @@ static bool check_runs(const mm_heap *h, tally *t, mm_report *r)
 {
     const void *addr = NULL;
     bool after_free = false;
-    for (uint32_t i = h->meta; i < h->top;) {
+    for (uint32_t i = mm_walk(h, h->meta); i < h->npages;) {
         uint8_t mark = h->cmap[i];
         const mm_pd *d = mm_desc(h, i);
         const char *msg = "run head has a non-head mark";
@@ -218,13 +219,13 @@ static bool check_runs(const mm_heap *h, tally *t, mm_report *r)
             t->pages_runs += n;
         } else if (mark == MM_C_LARGE) {
             n = d->len;
-            msg = n == 0 || i + n > h->top ? "large block head: bad length"
-                                           : check_inner(h, i, i + n, &addr);
+            msg = !mm_run_in(h, i, n) ? "large block head: bad length"
+                                      : check_inner(h, i, i + n, &addr);
             t->pages_large += n;
             t->large_blocks++;
         } else if (mark == MM_C_MID) {
             n = d->len; /* mm_mid_check looks inside */
-            msg = n == 0 || i + n > h->top ? "mid area head: bad length" : NULL;
+            msg = !mm_run_in(h, i, n) ? "mid area head: bad length" : NULL;
             t->pages_mid += n;
         } else if (mm_is_pool(mark)) {
             msg = check_pool(h, i, mark, &addr);
@@ -239,7 +240,7 @@ static bool check_runs(const mm_heap *h, tally *t, mm_report *r)
             return report(r, msg, addr);
         }
         after_free = mark == MM_C_FREE;
-        i += n;
+        i = mm_walk(h, i + n);
     }
     if (t->pages_runs != mm_pages_runs(h) || t->pages_pool != h->pages_pool ||
         t->pages_large != h->pages_large || t->large_blocks != h->large_blocks ||
@@ -249,30 +250,33 @@ static bool check_runs(const mm_heap *h, tally *t, mm_report *r)
     return true;
 }
 
-/* Pass 3: bucket lists and the bitmap. */
+/* Pass 3: bucket lists and the bitmaps, on each side of the wilderness. */
 static bool check_buckets(const mm_heap *h, const tally *t, mm_report *r)
 {
     uint32_t runs = 0;
-    if ((h->bmap >> MM_NBUCKET) != 0) {
-        return report(r, "bucket bitmap has bits past the last bucket", h);
-    }
-    for (uint32_t f = 0; f < MM_NBUCKET; f++) {
-        uint32_t prev = MM_NIL;
-        uint32_t first = mm_pages_first(h, f);
-        bool bit = ((h->bmap >> f) & 1u) != 0;
-        if (bit != (first != MM_NIL)) {
-            return report(r, "bucket bitmap disagrees with bucket", h);
+    for (uint32_t k = 0; k < 2; k++) {
+        const mm_zone *z = &h->zone[k];
+        if ((z->bmap >> MM_NBUCKET) != 0) {
+            return report(r, "bucket bitmap has bits past the last bucket", z);
         }
-        for (uint32_t i = first; i != MM_NIL; i = mm_desc(h, i)->u.l.next) {
-            if (i < h->meta || i >= h->top || h->cmap[i] != MM_C_FREE ||
-                mm_desc(h, i)->u.l.prev != prev || ++runs > t->free_runs) {
-                return report(r, "bucket list entry broken",
-                              i < h->npages ? (const void *)mm_desc(h, i) : h);
+        for (uint32_t f = 0; f < MM_NBUCKET; f++) {
+            uint32_t prev = MM_NIL;
+            uint32_t first = mm_pages_first(z, f);
+            bool bit = ((z->bmap >> f) & 1u) != 0;
+            if (bit != (first != MM_NIL)) {
+                return report(r, "bucket bitmap disagrees with bucket", z);
             }
-            if (mm_pages_bucket(mm_desc(h, i)->len) != f) {
-                return report(r, "free run in the wrong bucket", mm_desc(h, i));
+            for (uint32_t i = first; i != MM_NIL; i = mm_desc(h, i)->u.l.next) {
+                if (!mm_run_in(h, i, 1) || h->cmap[i] != MM_C_FREE ||
+                    mm_desc(h, i)->u.l.prev != prev || ++runs > t->free_runs) {
+                    return report(r, "bucket list entry broken",
+                                  i < h->npages ? (const void *)mm_desc(h, i) : h);
+                }
+                if (mm_pages_bucket(mm_desc(h, i)->len) != f || (i >= h->end) != (k == 1)) {
+                    return report(r, "free run in the wrong bucket", mm_desc(h, i));
+                }
+                prev = i;
             }
-            prev = i;
         }
     }
     if (runs != t->free_runs) {
@@ -353,7 +357,7 @@ static const char *check_partial(const mm_heap *h, size_t c, const tally *t, con
     uint32_t prev = MM_NIL, n = 0;
     for (uint32_t i = h->partial[c]; i != MM_NIL; i = mm_desc(h, i)->u.l.next) {
         *addr = &h->partial[c];
-        if (i < h->meta || i >= h->top || h->cmap[i] != c || i == h->cur[c] ||
+        if (!mm_run_in(h, i, 1) || h->cmap[i] != c || i == h->cur[c] ||
             (MM_CFG_POOL_MAX_PAGES > 1 && mm_desc(h, i)->len != 0) ||
             mm_desc(h, i)->head == 0 || mm_desc(h, i)->u.l.prev != prev ||
             ++n > t->partials[c]) {
@@ -375,7 +379,7 @@ static const char *check_current(const mm_heap *h, size_t c, const void **addr)
                    ? "class without a current pool has blocks"
                    : NULL;
     }
-    if (i < h->meta || i >= h->top || h->cmap[i] != c ||
+    if (!mm_run_in(h, i, 1) || h->cmap[i] != c ||
         (MM_CFG_POOL_MAX_PAGES > 1 && mm_desc(h, i)->len != 0)) {
         return "class current pool is no pool of the class";
     }
@@ -416,7 +420,7 @@ static bool check_classes(const mm_heap *h, const tally *t, mm_report *r)
 static bool check_state(const mm_heap *h, mm_report *r)
 {
     if (h->npages > MM_MAX_PAGES || h->meta == 0 || h->meta >= h->npages ||
-        h->top < h->meta || h->top > h->npages ||
+        h->top < h->meta || h->end < h->top || h->end > h->npages ||
         h->span8 != ((uintptr_t)h->npages << (MM_PAGE_SHIFT - 3u)) ||
         (const char *)h->desc < (const char *)h->cmap + h->npages + 1u ||
         (const void *)h->pfree != (const void *)(h->desc + h->npages) ||
@@ -425,7 +429,8 @@ static bool check_state(const mm_heap *h, mm_report *r)
     }
     for (uint32_t i = 0; i <= h->npages; i++) { /* cmap[npages]: NONE too */
         uint8_t want = i < h->meta ? MM_C_META : MM_C_NONE;
-        if ((i < h->meta || i >= h->top) && h->cmap[i] != want) {
+        if ((i < h->meta || (i >= h->top && i < h->end) || i == h->npages) &&
+            h->cmap[i] != want) {
             return report(r, "heap page or wilderness page has a wrong mark", &h->cmap[i]);
         }
     }
@@ -473,7 +478,7 @@ static const void *rz_pool(const mm_heap *h, uint32_t i, uint8_t c)
  * areas). O(pages + live blocks + guard bytes). */
 static bool check_redzones(const mm_heap *h, mm_report *r)
 {
-    for (uint32_t i = h->meta; i < h->top;) {
+    for (uint32_t i = mm_walk(h, h->meta); i < h->npages;) {
         uint8_t mark = h->cmap[i];
         uint32_t n = 1;
         const void *bad = NULL;
@@ -490,7 +495,7 @@ static bool check_redzones(const mm_heap *h, mm_report *r)
         if (bad != NULL) {
             return report(r, "live block red zone overwritten", bad);
         }
-        i += n;
+        i = mm_walk(h, i + n);
     }
     return true;
 }
@@ -550,7 +555,7 @@ static char run_glyph(const mm_heap *h, uint32_t i, uint32_t *n)
     if (i < h->meta) {
         return 'M';
     }
-    if (i >= h->top) {
+    if (i >= h->top && i < h->end) {
         return '-';
     }
     if (mm_is_pool(mark)) {

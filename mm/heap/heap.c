@@ -140,11 +140,13 @@ mm_heap *mm_init(void *region, size_t size)
     h->npages = (uint32_t)n;
     h->meta = (uint32_t)meta;
     h->top = (uint32_t)meta;
+    h->end = (uint32_t)n;
     h->span8 = (uintptr_t)n << (MM_PAGE_SHIFT - 3u);
     h->region_size = size;
     mm_pools_init(h);
     for (size_t b = 0; b < MM_NBUCKET; b++) {
-        h->bucket[b] = MM_NIL;
+        h->zone[0].bucket[b] = MM_NIL;
+        h->zone[1].bucket[b] = MM_NIL;
     }
     h->magic = MM_MAGIC;
     return h;

@@ -18,9 +18,14 @@
  * Region layout, from h (the region start rounded up to 8):
  *   page 0 .. meta-1   [struct mm_heap][cmap: 1 byte per page, 1 more][pad][desc: 1
  *                      per page]  (the heap's own pages, cmap MM_C_META)
- *   page meta .. top-1 pools, large blocks and free runs, in any order
- *   page top .. npages-1  the wilderness: free pages never used, or given
- *                      back at the top (not in the free-run index)
+ *   page meta .. top-1 large blocks, mid areas, pools and free runs
+ *   page top .. end-1  the wilderness: free pages never used, or given
+ *                      back next to it (not in the free-run index)
+ *   page end .. npages-1  pools, free runs (and, once the wilderness is
+ *                      gone, anything)
+ * New pools are cut from the wilderness's end and areas and large blocks
+ * from its start, so that the pools' scattered pages do not cut up the
+ * runs that areas and large blocks need (heap/pages.c).
  * Page i is [h + i * MM_CFG_PAGE_SIZE, h + (i + 1) * MM_CFG_PAGE_SIZE): a block's
  * page is (p - h) >> MM_PAGE_SHIFT with no base to load, and cmap[page]
  * (one byte load) says what the page is: a pool page of class c (c <
@@ -134,10 +139,13 @@ static_assert(sizeof(mm_pd) == 2 * sizeof(void *), "page descriptor size");
  * to the request); areas are given back when their last chunk is freed. */
 #define MM_MID_AREA_PAGES ((2048u + MM_CFG_PAGE_SIZE - 1u) / MM_CFG_PAGE_SIZE)
 /* The longest area, hence the largest chunk, in bytes; and the rows that
- * cover chunk sizes up to it (row f: sizes 2^(f+4) .. 2^(f+5)-1). */
+ * cover chunk sizes up to it (row f: sizes 2^(f+4) .. 2^(f+5)-1). A new
+ * area right after another one joins it (heap/mid.c), up to this length:
+ * 32 KiB, or one area of the largest request if that is longer. */
 #define MM_MID_PAGES_MAX_ ((MM_CFG_MID_MAX + 2u * MM_MID_HDR + MM_CFG_PAGE_SIZE - 1u) / MM_CFG_PAGE_SIZE)
+#define MM_MID_JOIN_PAGES_ (32768u / MM_CFG_PAGE_SIZE)
 #define MM_MID_AREA_MAX                                                               \
-    ((MM_MID_PAGES_MAX_ > MM_MID_AREA_PAGES ? MM_MID_PAGES_MAX_ : MM_MID_AREA_PAGES) * \
+    ((MM_MID_PAGES_MAX_ > MM_MID_JOIN_PAGES_ ? MM_MID_PAGES_MAX_ : MM_MID_JOIN_PAGES_) * \
      MM_CFG_PAGE_SIZE)
 #define MM_FLOOR_LOG2_16_(x)                                                          \
     ((x) >= 32768u ? 15u : (x) >= 16384u ? 14u : (x) >= 8192u ? 13u : (x) >= 4096u ? 12u \
@@ -151,6 +159,12 @@ static_assert(MM_CFG_MID_MAX == 0 || (MM_CFG_MID_MAX > MM_CFG_SMALL_MAX &&
 static_assert(MM_MID_AREA_MAX < 65536u, "areas below 2^16 bytes");
 
 /* ---- heap state ---- */
+
+/* An index of free runs: one list per floor(log2 length). */
+typedef struct {
+    uint32_t bmap;               /* bit b: bucket b is not empty */
+    uint16_t bucket[MM_NBUCKET]; /* first run, MM_NIL (mm_pages_first) */
+} mm_zone;
 
 #define MM_NCMAP ((MM_NCLASS + 31u) / 32u) /* words of a bit per class */
 
@@ -183,6 +197,7 @@ struct mm_heap {
     uint32_t npages;       /* pages in the region, the heap's own included */
     uint32_t meta;         /* the heap's own pages (first usable page) */
     uint32_t top;          /* first page of the wilderness */
+    uint32_t end;          /* first page past the wilderness (top <= end) */
     size_t region_size;    /* bytes given to mm_init */
     mm_pd *desc;           /* desc[npages] */
     mm_err err;            /* last error */
@@ -202,9 +217,9 @@ struct mm_heap {
     uint8_t idle_cursor;        /* the class mm_pools_release_idle looked at last */
     uint32_t curmap[MM_NCMAP];  /* bit c: class c has a current pool */
 
-    /* free runs, segregated by floor(log2 length) */
-    uint32_t bmap;                 /* bit b: bucket b is not empty */
-    uint16_t bucket[MM_NBUCKET];   /* first run, MM_NIL (mm_pages_first) */
+    /* free runs, segregated by floor(log2 length): zone[0] indexes the
+     * runs below the wilderness, zone[1] those above it (heap/pages.c) */
+    mm_zone zone[2];
 
     /* mid-size chunks (heap/mid.c): lists of free chunks by size */
     uint32_t mid_rows;                     /* bit f: row f has a non-empty list */
@@ -376,12 +391,27 @@ static inline uint16_t mm_peak_pools(const mm_heap *h, size_t c)
     return h->pools[c] > h->pools_peak[c] ? h->pools[c] : h->pools_peak[c];
 }
 
-/* Pages in indexed free runs (the wilderness apart): every page below top
- * is the heap's own, a pool's, a large block's or a free run's, so no
- * counter is kept for them. */
+/* Pages in indexed free runs (the wilderness apart): every page outside
+ * it is the heap's own, a pool's, a large block's, an area's or a free
+ * run's, so no counter is kept for them. */
 static inline uint32_t mm_pages_runs(const mm_heap *h)
 {
-    return h->top - h->meta - h->pages_pool - h->pages_large - h->pages_mid;
+    return h->npages - (h->end - h->top) - h->meta - h->pages_pool - h->pages_large -
+           h->pages_mid;
+}
+
+/* Walks over the runs go from meta up and hop over the wilderness: the
+ * next run head at or after page i (a run's end, or meta). */
+static inline uint32_t mm_walk(const mm_heap *h, uint32_t i)
+{
+    return i == h->top ? h->end : i;
+}
+
+/* True iff pages [i, i+n) are n >= 1 pages that lie on one side of the
+ * wilderness, past the heap's own pages. */
+static inline bool mm_run_in(const mm_heap *h, uint32_t i, uint32_t n)
+{
+    return n != 0 && i >= h->meta && (i + n <= h->top || (i >= h->end && i + n <= h->npages));
 }
 
 /* Free pages: indexed runs plus the wilderness. */
@@ -703,14 +733,22 @@ void mm_misuse(mm_heap *h, const char *file, int line, mm_err err,
 
 /* ---- heap/pages.c: free runs and large blocks ---- */
 
-/* Takes a run of exactly n pages (1 <= n): an indexed free run (good fit)
- * if one is long enough, else the wilderness. Returns its first page, or
+/* Takes a run of exactly n pages (1 <= n): a free run below the
+ * wilderness (good fit) if one is long enough, else the wilderness's
+ * start, else a run above it. Returns its first page, or
  * MM_NIL. The pages' marks are left MM_C_NONE; the caller marks them.
  * O(1). */
 uint32_t mm_pages_take(mm_heap *h, uint32_t n);
 
-/* Takes n pages from the wilderness only; MM_NIL if it is too short. */
+/* mm_pages_take for a pool: a free run above the wilderness (where the
+ * pools are), else the wilderness's end, else a run below it. O(1). */
+uint32_t mm_pages_take_pool(mm_heap *h, uint32_t n);
+
+/* Takes n pages from the wilderness only; MM_NIL if it is too short.
+ * _top cuts them from its start (areas, large blocks), _end from its end
+ * (pools). O(1). */
 uint32_t mm_pages_take_top(mm_heap *h, uint32_t n);
+uint32_t mm_pages_take_end(mm_heap *h, uint32_t n);
 
 /* Gives pages [idx, idx+n) back as free, coalescing with free neighbours
  * and the wilderness. The caller has marked them all MM_C_NONE, except
@@ -771,16 +809,22 @@ static inline uint32_t mm_pages_bucket(uint32_t n)
 /* The first run of bucket b. The lists are kept in reverse order,
  * bucket[MM_NBUCKET - 1 - b], so that the hot paths find the list of a
  * length from its count of leading zeros alone (mm_pages_slot). */
-static inline uint32_t mm_pages_first(const mm_heap *h, uint32_t b)
+static inline uint32_t mm_pages_first(const mm_zone *z, uint32_t b)
 {
-    return h->bucket[MM_NBUCKET - 1u - b];
+    return z->bucket[MM_NBUCKET - 1u - b];
 }
 
 /* The list slot of the bucket of length n (1 <= n < 2^16; n = 1 << b
  * gives bucket b's): bucket[clz(n) - 16]. */
-static inline uint16_t *mm_pages_slot(mm_heap *h, uint32_t n)
+static inline uint16_t *mm_pages_slot(mm_zone *z, uint32_t n)
 {
-    return &h->bucket[(uint32_t)__builtin_clz(n) - (32u - MM_NBUCKET)];
+    return &z->bucket[(uint32_t)__builtin_clz(n) - (32u - MM_NBUCKET)];
+}
+
+/* The index of the free runs on page idx's side of the wilderness. */
+static inline mm_zone *mm_zone_of(mm_heap *h, uint32_t idx)
+{
+    return &h->zone[idx >= h->end ? 1 : 0];
 }
 
 /* ---- heap/pools.c: the small-object pools ---- */

@@ -11,9 +11,10 @@
  *
  * Algorithm (a good fit over segregated free lists with boundary tags, as
  * in TLSF; our own code):
- *  1. An area is a page run from heap/pages.c, every page marked MM_C_MID
- *     with its descriptor naming the area's first page. mm_free finds a
- *     mid block by that mark, as it finds a pool block by its class mark.
+ *  1. An area is a page run from heap/pages.c, every page marked MM_C_MID;
+ *     its first page's descriptor holds its length, its last page's names
+ *     its first. mm_free finds a mid block by the mark, as it finds a pool
+ *     block by its class mark.
  *  2. Chunks tile the area; each starts with a header (size, flags, check
  *     word; heap_int.h). A free chunk keeps its size in its last word and
  *     the chunk after it has MM_MID_PREV_FREE set, so a free merges with
@@ -25,12 +26,20 @@
  *     list, then takes the first chunk of the next non-empty list up (two
  *     find-first-set), whose chunks are all big enough; a surplus of at
  *     least MM_MID_MIN bytes goes back as a free chunk.
- *  4. With no chunk big enough, a new area of MM_MID_AREA_PAGES (or the
- *     request's own length, if longer) comes from the pages. An area whose
- *     last chunk is freed is given back to the pages at once.
+ *  4. With no chunk big enough, the area that ends at the wilderness
+ *     (heap/pages.c: areas are cut from its start) grows into it by the
+ *     pages the request lacks beyond the area's free tail, or by
+ *     MM_MID_AREA_PAGES if that is more and the wilderness has them (a
+ *     run of requests grows it in a few steps); else a new run
+ *     of MM_MID_AREA_PAGES (or the request's own length, if longer) comes
+ *     from the pages, and joins the area that ends right before it, if
+ *     any. An area is one space up to MM_MID_AREA_MAX bytes, so a request
+ *     fits across what were two areas. A free that leaves whole pages at
+ *     an area's end gives them back at once (all of the area, if it holds
+ *     no block).
  * Bounds: alloc, free and resize O(1): two bitmap searches, a few list
- * edits, the marks of a new or released area (at most
- * pages_of(MM_CFG_MID_MAX) + 1 or MM_MID_AREA_PAGES pages).
+ * edits, and the page marks (one byte each) of the pages taken or given
+ * back: at most pages_of(MM_CFG_MID_MAX) + 1 or MM_MID_AREA_PAGES.
  * Reference: M. Masmano et al., "TLSF: a new dynamic memory allocator for
  * real-time systems", ECRTS 2004.
  */
@@ -145,20 +154,97 @@ static inline __attribute__((always_inline)) mid_chunk *list_take(mm_heap *h, ui
 
 /* ---- areas ---- */
 
-/* The first page of the area holding page idx. */
-static inline uint32_t area_of(const mm_heap *h, size_t idx)
+/* The first page of the area whose last page is last: an area's first
+ * page knows its length, its last page knows its first (the others'
+ * descriptors mean nothing), so that joining and shrinking write no
+ * descriptor but those two. */
+static inline uint32_t area_of_last(const mm_heap *h, size_t last)
 {
-    return mm_desc(h, idx)->head;
+    return mm_desc(h, last)->head;
 }
 
-/* A new area for a chunk of need bytes: its one free chunk (not listed),
- * or NULL if no page run can be had. */
+/* Marks pages [idx, idx+k) as the last pages of area a. */
+static void area_mark(mm_heap *h, uint32_t a, uint32_t idx, uint32_t k)
+{
+    memset(h->cmap + idx, MM_C_MID, k);
+    mm_desc(h, idx + k - 1u)->head = (uint16_t)a;
+    h->pages_mid += k; /* peak: see mm_note_pages */
+}
+
+/* Makes c (m bytes) a free chunk that ends its area: header, check word,
+ * footer, and the area's sentinel right after it. */
+static void area_tail(mid_chunk *c, uint32_t m)
+{
+    c->word = m | MM_MID_FREE;
+    c->key = mm_mid_key(c) ^ MM_MID_DEAD;
+    ck_set_foot(c, m);
+    mid_chunk *end = ck_next(c, m);
+    end->word = MM_MID_PREV_FREE; /* the sentinel: size 0, in use */
+    end->key = mm_mid_key(end);
+}
+
+/* The free chunk that ends the area whose sentinel is end (taken off its
+ * list), with its size in *m; else end itself, *m = 0. */
+static mid_chunk *area_last_free(mm_heap *h, mid_chunk *end, uint32_t *m)
+{
+    *m = 0;
+    if ((end->word & MM_MID_PREV_FREE) == 0) {
+        return end;
+    }
+    *m = *(const uint32_t *)(const void *)((const char *)end - 4u);
+    mid_chunk *c = ck_at((char *)end - *m);
+    list_unlink(h, c, *m);
+    return c;
+}
+
+/* Pages [idx, idx+k), just taken, join area a, which ends right before
+ * them: a's sentinel, and a's last chunk if it is free, become one free
+ * chunk with them (returned, not listed), ended by a new sentinel. */
+static mid_chunk *area_join(mm_heap *h, uint32_t a, uint32_t idx, uint32_t k)
+{
+    area_mark(h, a, idx, k);
+    mm_desc(h, a)->len = (uint16_t)(mm_desc(h, a)->len + k);
+    uint32_t m;
+    mid_chunk *c = area_last_free(h, ck_at(mm_page_addr(h, idx) - MM_MID_HDR), &m);
+    area_tail(c, m + (k << MM_PAGE_SHIFT));
+    return c;
+}
+
+/* True iff pages [idx, idx+k) may join the area that ends right before
+ * them (if any): it stays within MM_MID_AREA_MAX. */
+static bool may_join(const mm_heap *h, uint32_t idx, uint32_t k)
+{
+    return h->cmap[idx - 1u] == MM_C_MID && /* page meta-1 is the heap's own */
+           (mm_desc(h, area_of_last(h, idx - 1u))->len + k) * MM_CFG_PAGE_SIZE <= MM_MID_AREA_MAX;
+}
+
+/* A free chunk of at least need bytes from new pages (not listed), or NULL
+ * if no page run can be had. The area that ends at the wilderness grows
+ * (item 4 above); else a new run of MM_MID_AREA_PAGES (or the request's
+ * own length, if longer) becomes an area, or joins the area right before
+ * it. */
 static mid_chunk *area_new(mm_heap *h, uint32_t need)
 {
-    uint32_t least = mm_pages_of((size_t)need + MM_MID_HDR); /* and the sentinel */
     uint32_t share = (h->npages - h->meta) / 8u;
-    uint32_t k = MM_MID_AREA_PAGES < share ? MM_MID_AREA_PAGES : share; /* small heap: less */
-    k = k < least ? least : k;
+    uint32_t step = MM_MID_AREA_PAGES < share ? MM_MID_AREA_PAGES : share; /* small heap: less */
+    uint32_t top = h->top, wild = h->end - top;
+    if (may_join(h, top, 1u)) {
+        /* the pages the request lacks, but a step at least (as many as
+         * the wilderness has), so that a run of requests grows the area
+         * in a few steps */
+        mid_chunk *end = ck_at(mm_page_addr(h, top) - MM_MID_HDR);
+        uint32_t tail = (end->word & MM_MID_PREV_FREE) != 0
+                            ? *(const uint32_t *)(const void *)((const char *)end - 4u)
+                            : 0u;
+        uint32_t k = tail >= need ? 1u : mm_pages_of(need - tail);
+        uint32_t least = step < wild ? step : wild;
+        k = k < least ? least : k;
+        if (may_join(h, top, k) && mm_pages_take_top(h, k) != MM_NIL) {
+            return area_join(h, area_of_last(h, top - 1u), top, k);
+        }
+    }
+    uint32_t least = mm_pages_of((size_t)need + MM_MID_HDR); /* and the sentinel */
+    uint32_t k = step < least ? least : step;
     uint32_t idx = mm_pages_take(h, k);
     if (idx == MM_NIL && k != least) {
         k = least;
@@ -167,19 +253,13 @@ static mid_chunk *area_new(mm_heap *h, uint32_t need)
     if (idx == MM_NIL) {
         return NULL;
     }
-    for (uint32_t j = 0; j < k; j++) { /* k <= max(MM_MID_AREA_PAGES, least) */
-        h->cmap[idx + j] = MM_C_MID;
-        mm_desc(h, idx + j)->head = (uint16_t)idx;
+    if (may_join(h, idx, k)) {
+        return area_join(h, area_of_last(h, idx - 1u), idx, k);
     }
+    area_mark(h, idx, idx, k);
     mm_desc(h, idx)->len = (uint16_t)k;
-    h->pages_mid += k; /* peak: see mm_note_pages */
-    uint32_t bytes = k << MM_PAGE_SHIFT;
     mid_chunk *c = ck_at(mm_page_addr(h, idx));
-    c->word = (bytes - MM_MID_HDR) | MM_MID_FREE;
-    c->key = mm_mid_key(c) ^ MM_MID_DEAD;
-    mid_chunk *end = ck_next(c, bytes - MM_MID_HDR);
-    end->word = MM_MID_PREV_FREE; /* the sentinel: size 0, in use */
-    end->key = mm_mid_key(end);
+    area_tail(c, (k << MM_PAGE_SHIFT) - MM_MID_HDR);
     return c;
 }
 
@@ -187,12 +267,51 @@ static mid_chunk *area_new(mm_heap *h, uint32_t need)
 static void area_release(mm_heap *h, uint32_t a)
 {
     uint32_t k = mm_desc(h, a)->len;
-    for (uint32_t j = 0; j < k; j++) {
-        h->cmap[a + j] = MM_C_NONE;
-    }
+    memset(h->cmap + a, MM_C_NONE, k);
     mm_note_pages(h);
     h->pages_mid -= k;
     mm_pages_give(h, a, k);
+}
+
+/* Free chunk c (merged, unlisted) ends its area, before the sentinel
+ * end: the area gives back every whole page after c (all of it if c is
+ * its first chunk), and c shrinks to end at the new sentinel (or becomes
+ * it). Returns false, with nothing changed, if no page can go. O(pages
+ * given back), in marks only. */
+static bool area_shrink(mm_heap *h, mid_chunk *c, const mid_chunk *sentinel)
+{
+    uint32_t last = (uint32_t)mm_page_of(h, sentinel);
+    uint32_t a = area_of_last(h, last), end = last + 1u;
+    if ((char *)c == mm_page_addr(h, a)) {
+        area_release(h, a); /* the area's only chunk */
+        return true;
+    }
+    /* the first page p that can be the new end: the chunk left before
+     * its sentinel is empty or a whole free chunk */
+    uintptr_t off = (uintptr_t)c - (uintptr_t)h;
+    uint32_t p = (uint32_t)((off + MM_MID_HDR + MM_CFG_PAGE_SIZE - 1u) >> MM_PAGE_SHIFT);
+    uint32_t rest = (uint32_t)(((uintptr_t)p << MM_PAGE_SHIFT) - MM_MID_HDR - off);
+    if (rest != 0 && rest < MM_MID_MIN) {
+        p++;
+        rest += MM_CFG_PAGE_SIZE;
+    }
+    if (p >= end) {
+        return false;
+    }
+    memset(h->cmap + p, MM_C_NONE, end - p);
+    mm_note_pages(h);
+    h->pages_mid -= end - p;
+    mm_desc(h, a)->len = (uint16_t)(p - a);
+    mm_desc(h, p - 1u)->head = (uint16_t)a;
+    mm_pages_give(h, p, end - p);
+    if (rest == 0) {
+        c->word = 0; /* the sentinel: the chunk before c is in use */
+        c->key = mm_mid_key(c);
+    } else {
+        area_tail(c, rest);
+        list_insert(h, c, rest);
+    }
+    return true;
 }
 
 /* ---- blocks ---- */
@@ -284,12 +403,8 @@ static inline __attribute__((always_inline)) void chunk_free(mm_heap *h, mid_chu
         m += nm;
         n = ck_next(c, m);
     }
-    if (ck_size(n) == 0 && (((uintptr_t)c - (uintptr_t)h) & (MM_CFG_PAGE_SIZE - 1u)) == 0) {
-        uint32_t a = area_of(h, mm_page_of(h, c));
-        if ((char *)c == mm_page_addr(h, a)) {
-            area_release(h, a); /* the area's only chunk: n is its sentinel */
-            return;
-        }
+    if (ck_size(n) == 0 && area_shrink(h, c, n)) {
+        return;
     }
     free_hdr(c, m);
     n->word |= MM_MID_PREV_FREE;
@@ -347,9 +462,11 @@ static inline mm_err mid_live(const mm_heap *h, const void *p)
 {
     const mid_chunk *c = (const mid_chunk *)(const void *)((const char *)p - MM_MID_HDR);
     size_t idx = mm_page_of(h, p), cidx = mm_page_of(h, c);
-    if (cidx != idx && (h->cmap[cidx] != MM_C_MID || area_of(h, cidx) != area_of(h, idx))) {
-        return MM_EFOREIGN; /* the header would lie outside p's area */
+    if (cidx != idx && h->cmap[cidx] != MM_C_MID) {
+        return MM_EFOREIGN; /* the header would lie outside the areas */
     }
+    /* (p at the first page of an area right after another: c would be
+     * that one's sentinel, whose size 0 fails the test below) */
     if (c->key == mm_mid_key(c) && (c->word & MM_MID_FREE) == 0 && ck_size(c) >= MM_MID_MIN) {
         return MM_OK;
     }
@@ -495,19 +612,25 @@ const char *mm_mid_check(const mm_heap *h, const void **addr)
 {
     mid_tally t;
     memset(&t, 0, sizeof t);
-    for (uint32_t i = h->meta; i < h->top; i++) {
-        if (h->cmap[i] != MM_C_MID || area_of(h, i) != i) {
+    /* the first mid page met is an area's first; its length leads to the
+     * next page after it, which may start another area */
+    for (uint32_t i = mm_walk(h, h->meta); i < h->npages; i = mm_walk(h, i + 1u)) {
+        if (h->cmap[i] != MM_C_MID) {
             continue;
         }
         uint32_t k = mm_desc(h, i)->len;
         *addr = mm_desc(h, i);
-        if (k == 0 || i + k > h->top) {
+        if (!mm_run_in(h, i, k)) {
             return "mid area: bad length";
         }
         for (uint32_t j = 1; j < k; j++) {
-            if (h->cmap[i + j] != MM_C_MID || area_of(h, i + j) != i) {
-                return "mid area page: bad mark or area";
+            if (h->cmap[i + j] != MM_C_MID) {
+                return "mid area page: bad mark";
             }
+        }
+        if (area_of_last(h, i + k - 1u) != i) {
+            *addr = mm_desc(h, i + k - 1u);
+            return "mid area: its last page names another first";
         }
         const char *msg = check_area(h, i, k, &t, addr);
         if (msg != NULL) {

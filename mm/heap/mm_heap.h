@@ -60,15 +60,27 @@
  *     blocks never move.
  * R7. Every pointer handed out is 8-byte aligned (pages are 8-byte aligned
  *     and every block size is a multiple of 8).
- * R8. A mid-size request (MM_CFG_SMALL_MAX+1 .. MM_CFG_MID_MAX bytes, 2048
- *     by default) is a chunk of an area: a page run (MM_MID_AREA_PAGES, 2
- *     KiB, or the request's length if longer) cut at 8-byte granularity,
- *     each chunk with an 8-byte header (its size and a check word), so a
- *     block costs its size rounded up to 8, plus 8. The free chunks are
- *     indexed by size (two bitmap searches find one big enough); a freed
- *     chunk merges with free neighbours at once; an area whose last block
- *     is freed goes back to the free pages at once. Mid blocks never move
- *     (mm_set_owner on one is accepted and ignored).
+ * R8. A mid-size request (MM_CFG_SMALL_MAX+1 .. MM_CFG_MID_MAX bytes, 4096
+ *     by default) is a chunk of an area: a page run cut at 8-byte
+ *     granularity, each chunk with an 8-byte header (its size and a check
+ *     word), so a block costs its size rounded up to 8, plus 8. The free
+ *     chunks are indexed by size (two bitmap searches find one big
+ *     enough); a freed chunk merges with free neighbours at once. With no
+ *     chunk big enough, an area grows by the pages it lacks (an area that
+ *     ends at the free pages) or a new run of MM_MID_AREA_PAGES (2 KiB, or
+ *     the request's length if longer) is taken, and joins the area right
+ *     before it: an area is one space of up to 32 KiB. Whole pages at an
+ *     area's end go back to the free pages as soon as their blocks are
+ *     freed. Mid blocks never move (mm_set_owner on one is accepted and
+ *     ignored).
+ * R9. Pools are cut from the end of the free pages and areas and large
+ *     blocks from their start, so that pool pages, which come and go with
+ *     their classes, do not cut up the page runs that longer requests
+ *     need: a new pool takes a free run among the pools first, then the
+ *     free pages' end, and a run among the areas only when neither has a
+ *     page (and the reverse for areas and large blocks). A build without
+ *     mid-size areas keeps pools beside its large blocks
+ *     (MM_CFG_POOLS_AT_END, mm_config.h).
  *
  * ---- Time bounds ----
  * Every call below is O(1): its loops are bounded by constants

@@ -24,11 +24,14 @@
  *     neighbours free, each alone in its bucket, the merged run alone in
  *     its own): the bitmap is kept in a register, loaded and stored once,
  *     and the branches that would lengthen it are laid out the other way.
- *  4. Above every page ever used lies the wilderness (pages top..npages-1):
- *     it is not indexed, a take that finds no indexed run cuts from its
- *     bottom (top += n), and a run given back right below top lowers top
- *     instead of being indexed. So a fresh heap needs no set-up, and a new
- *     pool costs no search.
+ *  4. Between the pages ever used lies the wilderness (pages top..end-1):
+ *     it is not indexed; a take that finds no indexed run cuts from its
+ *     start (top += n), a new pool from its end (end -= n), and a run
+ *     given back next to it joins it instead of being indexed. So a fresh
+ *     heap needs no set-up, and a new pool costs no search. Pools grow
+ *     down from the region's end and areas and large blocks up from its
+ *     start: the pools' single pages, which come and go with their
+ *     classes, stay out of the runs the larger requests need.
  *  5. Only head and tail marks are written; every other page of a run
  *     stays MM_C_NONE. So a pointer into the middle of a large block is
  *     caught by its page mark without writing all its pages.
@@ -66,13 +69,12 @@ static inline uint32_t len_bit(uint32_t n)
 /* Unlinks the free run of descriptor d (n pages) from its bucket; returns
  * bmap with the bucket's bit cleared if it emptied. Marks untouched. The
  * hot paths keep the bitmap in a local, so it is loaded and stored once. */
-static inline uint32_t run_unlink(mm_heap *h, mm_pd *desc, mm_pd *d, uint32_t n, uint32_t bmap)
+static inline uint32_t run_unlink(mm_zone *z, mm_pd *desc, mm_pd *d, uint32_t n, uint32_t bmap)
 {
-    MM_DEBUG_ASSERT(h->cmap[d - desc] == MM_C_FREE && d->len == n,
-                    "run_unlink: not a free run head");
+    MM_DEBUG_ASSERT(d->len == n, "run_unlink: not a free run head");
     uint32_t next = d->u.l.next, prev = d->u.l.prev;
     if (__builtin_expect(prev == MM_NIL, 1)) { /* likely: the worst case, laid out straight */
-        *mm_pages_slot(h, n) = (uint16_t)next;
+        *mm_pages_slot(z, n) = (uint16_t)next;
         if (__builtin_expect(next == MM_NIL, 1)) {
             return bmap & ~len_bit(n);
         }
@@ -89,12 +91,15 @@ static inline uint32_t run_unlink(mm_heap *h, mm_pd *desc, mm_pd *d, uint32_t n,
 /* Links run idx (n pages; descriptor d, mark cm = &cmap[idx]) at the
  * front of its bucket and writes its head and tail marks; returns bmap
  * with the bucket's bit set. */
-static inline uint32_t run_insert(mm_heap *h, mm_pd *desc, mm_pd *d, uint8_t *cm, uint32_t idx,
-                                  uint32_t n, uint32_t bmap)
+static inline uint32_t run_insert(const mm_heap *h, mm_zone *z, mm_pd *desc, mm_pd *d,
+                                  uint8_t *cm, uint32_t idx, uint32_t n, uint32_t bmap)
 {
-    MM_DEBUG_ASSERT(n > 0 && idx + n < h->top && d == desc + idx && cm == h->cmap + idx,
+    MM_DEBUG_ASSERT(mm_run_in(h, idx, n) && idx + n != h->top && idx != h->end &&
+                        d == desc + idx && cm == h->cmap + idx &&
+                        z == &h->zone[idx >= h->end ? 1 : 0],
                     "run_insert: run out of range");
-    uint16_t *slot = mm_pages_slot(h, n);
+    (void)h;
+    uint16_t *slot = mm_pages_slot(z, n);
     uint32_t first = *slot;
     d->len = (uint16_t)n;
     d->u.pair = MM_LINKS(MM_NIL, first); /* one store */
@@ -115,7 +120,9 @@ static inline uint32_t run_insert(mm_heap *h, mm_pd *desc, mm_pd *d, uint8_t *cm
  * tail marks. */
 static inline void run_remove(mm_heap *h, uint32_t idx, uint32_t n)
 {
-    h->bmap = run_unlink(h, h->desc, mm_desc(h, idx), n, h->bmap);
+    mm_zone *z = mm_zone_of(h, idx);
+    MM_DEBUG_ASSERT(h->cmap[idx] == MM_C_FREE, "run_remove: not a free run head");
+    z->bmap = run_unlink(z, h->desc, mm_desc(h, idx), n, z->bmap);
     h->cmap[idx] = MM_C_NONE;
     h->cmap[idx + n - 1u] = MM_C_NONE;
 }
@@ -123,38 +130,73 @@ static inline void run_remove(mm_heap *h, uint32_t idx, uint32_t n)
 uint32_t mm_pages_take_top(mm_heap *h, uint32_t n)
 {
     uint32_t idx = h->top;
-    if (h->npages - idx < n) {
+    if (h->end - idx < n) {
         return MM_NIL;
     }
     h->top = idx + n;
     return idx;
 }
 
-uint32_t mm_pages_take(mm_heap *h, uint32_t n)
+uint32_t mm_pages_take_end(mm_heap *h, uint32_t n)
 {
-    /* the first run of n's own bucket if it is long enough, else the first
-     * run of the next non-empty bucket up (every run there is longer) */
+    uint32_t end = h->end;
+    if (end - h->top < n) {
+        return MM_NIL;
+    }
+    h->end = end - n;
+    return end - n;
+}
+
+/* Takes n pages from a run of index z (the first run of n's own bucket
+ * if it is long enough, else the first run of the next non-empty bucket
+ * up, whose runs are all longer); MM_NIL if none. */
+static uint32_t take_run(mm_heap *h, mm_zone *z, uint32_t n)
+{
     mm_pd *desc = h->desc;
-    uint32_t bmap = h->bmap;
-    uint32_t idx = *mm_pages_slot(h, n);
+    uint32_t bmap = z->bmap;
+    uint32_t idx = *mm_pages_slot(z, n);
     if (idx == MM_NIL || desc[idx].len < n) {
         uint32_t above = bmap & ~((len_bit(n) << 1) - 1u);
         if (above == 0) {
-            return mm_pages_take_top(h, n);
+            return MM_NIL;
         }
-        idx = *mm_pages_slot(h, above & -above); /* its lowest bucket */
+        idx = *mm_pages_slot(z, above & -above); /* its lowest bucket */
     }
     uint32_t m = desc[idx].len;
-    bmap = run_unlink(h, desc, desc + idx, m, bmap);
+    bmap = run_unlink(z, desc, desc + idx, m, bmap);
     h->cmap[idx] = MM_C_NONE;
     if (m > n) {
         /* [ taken | rest ]: the rest keeps the run's tail page (and mark) */
         uint32_t rest = idx + n;
-        bmap = run_insert(h, desc, desc + rest, h->cmap + rest, rest, m - n, bmap);
+        bmap = run_insert(h, z, desc, desc + rest, h->cmap + rest, rest, m - n, bmap);
     } else {
         h->cmap[idx + m - 1u] = MM_C_NONE;
     }
-    h->bmap = bmap;
+    z->bmap = bmap;
+    return idx;
+}
+
+uint32_t mm_pages_take(mm_heap *h, uint32_t n)
+{
+    uint32_t idx = take_run(h, &h->zone[0], n);
+    if (idx == MM_NIL) {
+        idx = mm_pages_take_top(h, n);
+        if (idx == MM_NIL) {
+            idx = take_run(h, &h->zone[1], n);
+        }
+    }
+    return idx;
+}
+
+uint32_t mm_pages_take_pool(mm_heap *h, uint32_t n)
+{
+    uint32_t idx = take_run(h, &h->zone[1], n);
+    if (idx == MM_NIL) {
+        idx = mm_pages_take_end(h, n);
+        if (idx == MM_NIL) {
+            idx = take_run(h, &h->zone[0], n);
+        }
+    }
     return idx;
 }
 
@@ -172,7 +214,8 @@ static inline GIVE_INLINE void give(mm_heap *h, uint32_t idx, uint32_t n)
 {
     mm_pd *desc = h->desc, *d = desc + idx;
     uint8_t *cm = h->cmap + idx;
-    uint32_t bmap = h->bmap;
+    mm_zone *z = mm_zone_of(h, idx); /* the neighbours' runs are on the same side */
+    uint32_t bmap = z->bmap;
     uint32_t lmark = cm[-1]; /* page meta-1 is a META page: never free */
     cm[0] = MM_C_NONE;
     if (__builtin_expect(lmark - MM_C_FREE <= MM_C_TAIL - MM_C_FREE, 1)) {
@@ -180,30 +223,38 @@ static inline GIVE_INLINE void give(mm_heap *h, uint32_t idx, uint32_t n)
         uint32_t left = d[-1].head;
         mm_pd *dl = desc + left;
         uint32_t ln = dl->len;
-        bmap = run_unlink(h, desc, dl, ln, bmap);
+        bmap = run_unlink(z, desc, dl, ln, bmap);
         cm[-1] = MM_C_NONE; /* its old tail (or head, marked below) */
         n += ln;
         idx = left;
         d = dl;
         cm -= ln;
     }
-    /* cmap[top] is NONE (wilderness, or the mark past the last page): a
-     * free right neighbour is no wilderness, and needs no look at top */
+    /* the wilderness's pages are NONE, and so is the mark past the last
+     * page: a FREE mark on either side is an indexed run */
     if (__builtin_expect(cm[n] == MM_C_FREE, 1)) {
         /* [ this ][ free ] => [ ---- this ---- ]: its tail page stays */
         mm_pd *dr = d + n;
         uint32_t rn = dr->len;
-        bmap = run_unlink(h, desc, dr, rn, bmap);
+        bmap = run_unlink(z, desc, dr, rn, bmap);
         cm[n] = MM_C_NONE;
         n += rn;
     } else if (idx + n == h->top) {
         /* [ this ][ wilderness ] => [ wilderness ] */
         h->top = idx;
         cm[0] = MM_C_NONE;
-        h->bmap = bmap;
+        z->bmap = bmap;
         return;
     }
-    h->bmap = run_insert(h, desc, d, cm, idx, n, bmap);
+    if (idx == h->end) {
+        /* [ wilderness ][ this ] => [ wilderness ]: no left merge was
+         * possible (NONE before it); a right one left a tail mark */
+        cm[n - 1u] = MM_C_NONE;
+        h->end = idx + n;
+        z->bmap = bmap;
+        return;
+    }
+    z->bmap = run_insert(h, z, desc, d, cm, idx, n, bmap);
 }
 
 void mm_pages_give(mm_heap *h, uint32_t idx, uint32_t n)
@@ -213,14 +264,17 @@ void mm_pages_give(mm_heap *h, uint32_t idx, uint32_t n)
 
 uint32_t mm_pages_largest(const mm_heap *h)
 {
-    uint32_t best = h->npages - h->top;
-    if (h->bmap == 0) {
-        return best;
-    }
-    for (uint32_t i = mm_pages_first(h, mm_pages_bucket(h->bmap)); i != MM_NIL;
-         i = mm_desc(h, i)->u.l.next) {
-        uint32_t n = mm_desc(h, i)->len;
-        best = n > best ? n : best;
+    uint32_t best = h->end - h->top;
+    for (size_t k = 0; k < 2; k++) {
+        const mm_zone *z = &h->zone[k];
+        if (z->bmap == 0) {
+            continue;
+        }
+        for (uint32_t i = mm_pages_first(z, mm_pages_bucket(z->bmap)); i != MM_NIL;
+             i = mm_desc(h, i)->u.l.next) {
+            uint32_t n = mm_desc(h, i)->len;
+            best = n > best ? n : best;
+        }
     }
     return best;
 }
@@ -282,8 +336,9 @@ static bool large_grow(mm_heap *h, uint32_t idx, uint32_t n, uint32_t need)
         run_remove(h, r, rn);
         if (rn > extra) {
             uint32_t rest = r + extra;
-            h->bmap = run_insert(h, h->desc, mm_desc(h, rest), h->cmap + rest, rest, rn - extra,
-                                 h->bmap);
+            mm_zone *z = mm_zone_of(h, rest);
+            z->bmap = run_insert(h, z, h->desc, mm_desc(h, rest), h->cmap + rest, rest, rn - extra,
+                                 z->bmap);
         }
     }
     mm_desc(h, idx)->len = (uint16_t)need;
@@ -350,8 +405,12 @@ bool mm_pages_compact_step(mm_heap *h, mm_compactor *c)
     c->n = 0;
     for (uint32_t k = 0; k < STEP_RUNS; k++) {
         uint32_t i = c->i;
-        if (i >= h->top) {
-            uint32_t wild = h->npages - h->top;
+        if (i >= h->top && i < h->end) {
+            i = h->end; /* over the wilderness: it cannot move */
+            c->i = i;
+        }
+        if (i >= h->npages) {
+            uint32_t wild = h->end - h->top;
             c->largest = wild > c->largest ? wild : c->largest;
             return false;
         }
@@ -362,7 +421,8 @@ bool mm_pages_compact_step(mm_heap *h, mm_compactor *c)
             c->i = i + mm_desc(h, i)->len;
         } else if (mark == MM_C_FREE) {
             uint32_t gap = mm_desc(h, i)->len, j = i + gap;
-            if (j < h->top && h->cmap[j] == MM_C_LARGE && mm_desc(h, j)->u.owner != NULL) {
+            /* j <= npages; the mark at top (wilderness) or npages is NONE */
+            if (h->cmap[j] == MM_C_LARGE && mm_desc(h, j)->u.owner != NULL) {
                 slide_begin(h, c, i, gap);
                 return true;
             }

@@ -275,15 +275,21 @@ __attribute__((noinline)) void mm__run_flush(mm_heap *h, void *first, void *last
 
 /* ---- refill ---- */
 
-/* Pages for a new pool of k pages when a free run is indexed or the
- * wilderness has too few: an indexed free run (or the wilderness), else idle current pools of other classes, one at a
- * time (taken over as it is if it has k pages, else given back and the
- * take retried) until the take succeeds or none is idle: at most MM_NCLASS
- * rounds, on the out-of-pages path only. MM_NIL if none. */
+/* Where pools take their pages (MM_CFG_POOLS_AT_END, R9): 1, the
+ * wilderness's end and the holes among the pools; 0, the same side as
+ * areas and large blocks. */
+#define POOLS_AT_END (MM_CFG_POOLS_AT_END ? 1 : 0)
+
+/* Pages for a new pool of k pages when a free run is indexed among the
+ * pools or the wilderness has too few: mm_pages_take_pool, else idle
+ * current pools of other classes, one at a time (taken over as it is if
+ * it has k pages, else given back and the take retried) until the take
+ * succeeds or none is idle: at most MM_NCLASS rounds, on the
+ * out-of-pages path only. MM_NIL if none. */
 static __attribute__((noinline)) uint32_t pool_pages_slow(mm_heap *h, uint32_t k)
 {
     for (;;) {
-        uint32_t idx = mm_pages_take(h, k);
+        uint32_t idx = POOLS_AT_END ? mm_pages_take_pool(h, k) : mm_pages_take(h, k);
         if (idx != MM_NIL) {
             return idx;
         }
@@ -305,19 +311,22 @@ static __attribute__((noinline)) uint32_t pool_pages_slow(mm_heap *h, uint32_t k
     }
 }
 
-/* A new current pool for class c (which has none): the wilderness when no
- * free run is indexed (no search), else pool_pages_slow (runs first).
+/* A new current pool for class c (which has none): the wilderness's end
+ * when no run among the pools is free (no search), else pool_pages_slow
+ * (a hole among the pools first, then the wilderness, then idle pools).
  * All its blocks are never-used (bump_take hands them out in order).
  * false if no pages. */
 static bool pool_new(mm_heap *h, size_t c)
 {
     uint32_t k = h->pool_pages[c];
-    uint32_t idx = h->top;
-    /* A free run below the wilderness first, so that pools fill the holes
-     * and the wilderness stays whole for large blocks; with no free run,
-     * the wilderness (mm_pages_take_top written out, no search). */
-    if (h->bmap == 0 && h->npages - idx >= k) {
-        h->top = idx + k;
+    uint32_t idx = POOLS_AT_END ? h->end - k : h->top;
+    if (h->zone[POOLS_AT_END].bmap == 0 && h->end - h->top >= k) {
+        /* the usual case of pool_pages_slow's take, written out */
+        if (POOLS_AT_END) {
+            h->end = idx;
+        } else {
+            h->top = idx + k;
+        }
     } else {
         idx = pool_pages_slow(h, k);
         if (idx == MM_NIL) {

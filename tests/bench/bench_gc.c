@@ -244,7 +244,7 @@ BENCH_CASE(gc_demo3)
 /* Large blocks (whole pages, above the mid-size range): the ones mm_compact
  * may move. */
 #define FRAG_BLOCK ((MM_CFG_MID_MAX / MM_CFG_PAGE_SIZE + 1u) * MM_CFG_PAGE_SIZE)
-#define FRAG_WANT (4u * FRAG_BLOCK)
+#define FRAG_WANT (3u * FRAG_BLOCK) /* more than any hole, less than half the free bytes */
 #define FRAG_MAX (FRAG_ARENA / FRAG_BLOCK)
 
 /* Gives newlib's malloc (through _sbrk) the arena [start, start+size).

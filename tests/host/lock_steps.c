@@ -40,7 +40,7 @@
 #endif
 
 #define REGION (256u * 1024u)
-#define BIG 4096u /* a large block in every configuration */
+#define BIG (MM_CFG_MID_MAX + 8u) /* a large block in every configuration */
 
 static _Alignas(8) unsigned char region[REGION];
 
@@ -304,7 +304,7 @@ static void test_large_reclaim_steps(void **state)
     }
     uint32_t ticks = 0;
     port_set_unlock_hook(isr_tick, &ticks);
-    void *big = mm_alloc(h, 2u * BIG); /* 16 pages: 9 or more pools go */
+    void *big = mm_alloc(h, 2u * BIG); /* 17 pages: 9 or more pools go */
     port_set_unlock_hook(NULL, NULL);
     assert_non_null(big);
     if (ticks < 8u) {

@@ -276,7 +276,8 @@ static void test_class_lifo_reuse(void **state)
     char *q[64];
     assert_true(2u * per + 2u < 64u);
     q[0] = mm_alloc(h, 40);
-    assert_ptr_equal(q[0], mm_page_addr(h, h->meta)); /* first pool, first block */
+    assert_ptr_equal(q[0], mm_page_addr(h, h->npages - 1u)); /* first pool (the wilderness's
+                                                                  end), first block */
     assert_ptr_equal(mm_pool_bump(h, c), q[0] + 40);
     assert_int_equal(h->left[c], per - 1u);
     for (size_t i = 1; i < per; i++) {
@@ -437,49 +438,55 @@ static void test_classes_keep_pools(void **state)
     assert_heap_ok(h);
 }
 
-/* A pool refill takes an indexed free run first, and the wilderness only
- * when no run is free: pools fill the holes, and the wilderness stays whole
- * for large blocks. */
+/* A pool refill takes a free run among the pools first, then the
+ * wilderness's end, and a run below the wilderness (where areas and large
+ * blocks go) only when neither has a page: the pools' pages stay out of
+ * the runs that longer requests need. */
 static void test_refill_run_then_wilderness(void **state)
 {
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
-    const uint32_t m = h->meta;
-    char *l1 = mm_alloc(h, 2 * MM_CFG_PAGE_SIZE);
+    const uint32_t m = h->meta, n = h->npages;
+    char *a = mm_alloc(h, 16);
+    char *b = mm_alloc(h, 8);
+    assert_int_equal(page(h, a), n - 1u); /* pools: down from the end */
+    assert_int_equal(page(h, b), n - 2u);
+    assert_int_equal(h->end, n - 2u);
+    char *l1 = mm_alloc(h, 2 * MM_CFG_PAGE_SIZE); /* large: up from the start */
     char *l2 = mm_alloc(h, MM_CFG_PAGE_SIZE);
     assert_int_equal(page(h, l1), m);
     assert_int_equal(page(h, l2), m + 2u);
     assert_int_equal(h->top, m + 3u);
-    mm_free(h, l1); /* an indexed free run of 2 pages below top */
+    mm_free(h, l1); /* a free run of 2 pages below the wilderness */
     assert_int_equal(h->cmap[m], MM_C_FREE);
     assert_int_equal(mm_pages_runs(h), 2);
-    assert_heap_ok(h);
-    char *a = mm_alloc(h, 16); /* pool from the run, wilderness untouched */
-    assert_int_equal(page(h, a), m);
-    assert_int_equal(h->top, m + 3u);
-    assert_int_equal(h->cmap[m + 1u], MM_C_FREE); /* its surplus stays indexed */
-    char *b = mm_alloc(h, 8); /* the rest of the run */
-    assert_ptr_equal(b, mm_page_addr(h, m + 1u));
-    assert_int_equal(h->pool_pages[0], 1);
-    assert_int_equal(h->top, m + 3u);
-    /* no run left: the next refill takes the wilderness */
-    char *c = mm_alloc(h, 24);
-    assert_int_equal(page(h, c), m + 3u);
-    assert_int_equal(h->top, m + 4u);
-    mm_free(h, c);
-    /* the wilderness is whole: one large block takes all of it */
-    char *rest = mm_alloc(h, (h->npages - h->top) * MM_CFG_PAGE_SIZE);
-    assert_non_null(rest);
-    assert_int_equal(h->top, h->npages);
-    assert_heap_ok(h);
     mm_free(h, a);
+    mm_trim(h); /* a's idle pool goes back: a hole among the pools */
+    assert_int_equal(h->cmap[n - 1u], MM_C_FREE);
+    assert_int_equal(h->end, n - 2u);
+    char *c = mm_alloc(h, 24);
+    assert_int_equal(page(h, c), n - 1u); /* the hole, not the wilderness */
+    char *d = mm_alloc(h, 32); /* the wilderness's end, not the run below */
+    assert_int_equal(page(h, d), h->end);
+    assert_int_equal(h->cmap[m], MM_C_FREE);
+    /* with the wilderness gone, a pool takes the run below it */
+    char *fill = mm_alloc(h, (h->end - h->top) * MM_CFG_PAGE_SIZE);
+    assert_non_null(fill);
+    assert_int_equal(h->top, h->end);
+    char *e = mm_alloc(h, 40);
+    assert_int_equal(page(h, e), m);
+    assert_heap_ok(h);
+    mm_free(h, fill);
+    mm_free(h, e);
+    mm_free(h, d);
+    mm_free(h, c);
     mm_free(h, b);
     mm_free(h, l2);
-    mm_free(h, rest);
     mm_trim(h);
     assert_heap_ok(h);
     assert_int_equal(stats(h).pages_free, stats(h).pages);
-    assert_int_equal(h->top, h->meta);
+    assert_int_equal(h->top, m); /* all of it the wilderness again */
+    assert_int_equal(h->end, n);
 }
 
 /* Every page held as an idle current pool (one per class, each pool's
@@ -701,7 +708,7 @@ static void test_large_coalescing(void **state)
     mm_free(h, c); /* merges with the run on its left and the wilderness */
     assert_int_equal(h->top, m);
     assert_int_equal(mm_pages_runs(h), 0);
-    assert_int_equal(h->bmap, 0);
+    assert_int_equal(h->zone[0].bmap, 0);
     assert_heap_ok(h);
     mm_stats s = stats(h);
     assert_int_equal(s.pages_free, pages);
@@ -887,12 +894,12 @@ static void test_misuse_double_free(void **state)
 
     /* the same at the end of a full 16-byte pool whose next page is
      * another class's pool: nothing may be written past the pool */
+    char *z = mm_alloc(h, 8); /* pools grow down: the 16-byte pool goes below */
     char *q[MM_CFG_PAGE_SIZE / 16];
     for (size_t i = 0; i < MM_CFG_PAGE_SIZE / 16; i++) {
         q[i] = mm_alloc(h, 16);
     }
     assert_null(mm_pool_bump(h, 1));
-    char *z = mm_alloc(h, 8);
     assert_ptr_equal(z, q[MM_CFG_PAGE_SIZE / 16 - 1u] + 16);
     memset(z, 0x11, 8);
     for (size_t i = 0; i < MM_CFG_PAGE_SIZE / 16; i++) {
@@ -910,16 +917,17 @@ static void test_misuse_double_free(void **state)
     char *t = mm_alloc(h, 64); /* class 7's pool, all free before */
     mm_free(h, z);
     mm_free(h, t);
-    char *pin = mm_alloc(h, 2 * MM_CFG_PAGE_SIZE); /* keeps the pool off the top */
+    char *pin = mm_alloc(h, 200); /* a pool below the others: keeps them off the wilderness */
     mm_trim(h);
     assert_heap_ok(h);
-    assert_int_equal(stats(h).pages_pool, 0);
-    assert_true(h->cmap[page(h, t)] == MM_C_FREE || page(h, t) >= h->top);
-    char *run = mm_page_addr(h, h->meta);
-    assert_int_equal(h->cmap[h->meta], MM_C_FREE);
+    assert_int_equal(stats(h).pages_pool, h->pool_pages[24]); /* pin's (200 B) */
+    char *run = mm_page_addr(h, page(h, pin) + h->pool_pages[24]); /* the pools above it */
+    assert_int_equal(h->cmap[page(h, run)], MM_C_FREE);
+    assert_true(page(h, t) >= page(h, run));
     expect_free_misuse(h, run, "double free", MM_EDOUBLE);
     expect_free_misuse(h, run + 64, "pointer to no live block", MM_EFOREIGN);
     mm_free(h, pin);
+    mm_trim(h);
     assert_heap_ok(h);
     assert_int_equal(stats(h).pages_free, stats(h).pages);
 
@@ -1117,13 +1125,15 @@ static void test_compact_owners(void **state)
     assert_heap_ok(h);
     assert_int_equal(port_misuse_count(), 0);
 
-    /* mm_compact reclaims an all-free pool first, and an owned block then
-     * slides down into its pages */
+    /* mm_compact gives back an all-free pool, and an owned block slides
+     * down into the hole before it */
     h = fresh(REGION_SIZE);
     void *t = mm_alloc(h, 64);
+    void *hole = mm_alloc(h, MM_CFG_PAGE_SIZE);
     char *c = mm_alloc(h, 2 * MM_CFG_PAGE_SIZE);
     char *g = mm_alloc(h, MM_CFG_PAGE_SIZE);
     mm_free(h, t);
+    mm_free(h, hole);
     fill(c, 2 * MM_CFG_PAGE_SIZE, 7);
     void *own_c = c;
     mm_set_owner(h, c, &own_c);
@@ -1164,7 +1174,7 @@ static void test_stats_and_high_water(void **state)
     assert_int_equal(s.pages_large, 4);
     assert_int_equal(s.large_blocks, 1);
     assert_int_equal(s.free_bytes, s.pages_free * MM_CFG_PAGE_SIZE);
-    assert_int_equal(s.pages_free, h->npages - h->top); /* the wilderness only */
+    assert_int_equal(s.pages_free, h->end - h->top); /* the wilderness only */
     assert_true(s.high_water > hw0);
     assert_int_equal(s.high_water, mm_high_water(h));
     assert_int_equal(s.peak_bytes, (s.pages_pool + s.pages_large) * MM_CFG_PAGE_SIZE);
@@ -1231,7 +1241,8 @@ static void test_check_finds_corruption(void **state)
     mm_heap *h = fresh(REGION_SIZE);
     const uint32_t m = h->meta;
     mm_report r;
-    /* class 2 (24 B) pool at m; run [m+1, m+3); large at m+3..m+5; top m+6 */
+    /* run [m, m+2); large at m+2..m+4; top m+5; class 2 (24 B) pool at
+     * the last page */
     char *a = mm_alloc(h, 24);
     char *b = mm_alloc(h, 24);
     char *c = mm_alloc(h, 24);
@@ -1239,10 +1250,11 @@ static void test_check_finds_corruption(void **state)
     char *big = mm_alloc(h, 3 * MM_CFG_PAGE_SIZE);
     mm_free(h, run);
     mm_free(h, a);
-    assert_int_equal(page(h, a), m);
-    assert_int_equal(page(h, run), m + 1u);
-    assert_int_equal(page(h, big), m + 3u);
-    assert_int_equal(h->top, m + 6u);
+    const uint32_t pool = h->npages - 1u;
+    assert_int_equal(page(h, a), pool);
+    assert_int_equal(page(h, run), m);
+    assert_int_equal(page(h, big), m + 2u);
+    assert_int_equal(h->top, m + 5u);
     assert_heap_ok(h);
     snapshot();
 
@@ -1283,7 +1295,7 @@ static void test_check_finds_corruption(void **state)
         restore(h);
     }
     /* page marks (cmap) */
-    h->cmap[h->npages - 1u] = MM_C_FREE; /* a wilderness page */
+    h->cmap[h->top] = MM_C_FREE; /* a wilderness page */
     assert_heap_bad(h, "wrong mark");
     restore(h);
     h->cmap[h->npages] = MM_C_FREE; /* the sentinel past the last page */
@@ -1295,18 +1307,18 @@ static void test_check_finds_corruption(void **state)
     h->cmap[m + 4u] = MM_C_TAIL; /* inside the large block */
     assert_heap_bad(h, "not marked NONE");
     restore(h);
-    h->cmap[m] = 3; /* the pool's page says another class */
+    h->cmap[pool] = 3; /* the pool's page says another class */
     assert_false(mm_check(h, &r));
     assert_int_equal(r.code, MM_ECORRUPT);
     restore(h);
-    h->cmap[m + 1u] = MM_C_NONE; /* a free run head lost */
+    h->cmap[m] = MM_C_NONE; /* a free run head lost */
     assert_false(mm_check(h, &r));
     restore(h);
     /* descriptors */
-    mm_desc(h, m + 3u)->len = 0;
+    mm_desc(h, m + 2u)->len = 0;
     assert_heap_bad(h, "large block head: bad length");
     restore(h);
-    mm_desc(h, m + 2u)->head = (uint16_t)m; /* the run's tail names a wrong head */
+    mm_desc(h, m + 1u)->head = (uint16_t)(m + 1u); /* the run's tail names a wrong head */
     assert_heap_bad(h, "tail");
     restore(h);
     h->pages_pool++;
@@ -1315,25 +1327,25 @@ static void test_check_finds_corruption(void **state)
     /* the free-run index: a bucket bitmap bit with no run, the reverse,
      * a bit past the last bucket, a run listed in the wrong bucket */
     uint32_t bk = mm_pages_bucket(2);
-    assert_int_equal(mm_pages_first(h, bk), m + 1u);
-    h->bmap |= 1u << (bk + 1u);
+    assert_int_equal(mm_pages_first(&h->zone[0], bk), m);
+    h->zone[0].bmap |= 1u << (bk + 1u);
     assert_heap_bad(h, "bitmap");
     restore(h);
-    h->bmap &= ~(1u << bk);
+    h->zone[0].bmap &= ~(1u << bk);
     assert_heap_bad(h, "bitmap");
     restore(h);
-    h->bmap |= 1u << MM_NBUCKET;
+    h->zone[1].bmap |= 1u << MM_NBUCKET;
     assert_heap_bad(h, "bitmap");
     restore(h);
-    mm_desc(h, m + 1u)->len = 1; /* length 1 lives in bucket 0, not 1 */
-    h->cmap[m + 2u] = MM_C_NONE;
+    mm_desc(h, m)->len = 1; /* length 1 lives in bucket 0, not 1 */
+    h->cmap[m + 1u] = MM_C_NONE;
     assert_false(mm_check(h, &r));
     assert_int_equal(r.code, MM_ECORRUPT);
     restore(h);
     /* a free run touching the wilderness: the large block above it turned
      * into wilderness without the run merging */
-    h->cmap[m + 3u] = MM_C_NONE;
-    h->top = m + 3u;
+    h->cmap[m + 2u] = MM_C_NONE;
+    h->top = m + 2u;
     h->pages_large -= 3;
     h->large_blocks--;
     assert_heap_bad(h, "touches the wilderness");
@@ -1374,18 +1386,26 @@ static void test_dump_map(void **state)
     for (uint32_t i = 0; i < h->meta; i++) {
         want[k++] = 'M';
     }
-    k += (size_t)snprintf(want + k, sizeof want - k, "2..L==");
-    for (uint32_t i = 0; i < h->pool_pages[12]; i++) {
-        want[k++] = 'd';
-    }
-    snprintf(want + k, sizeof want - k, "---");
+    snprintf(want + k, sizeof want - k, "..L==---"); /* large blocks: up from the start */
     if (strstr(out, want) == NULL) {
         print_error("map lacks '%s':\n%s", want, out);
     }
     assert_non_null(strstr(out, want));
-    /* one line per 64 pages, the last one ending at the last page */
+    /* one line per 64 pages, the last one ending at the last page, where
+     * the pools are (down from the end: 16 B first, then 104 B) */
     assert_int_equal(h->npages, 128);
-    assert_non_null(strstr(out, "008000: ----------------------------------------------------------------\n"));
+    k = (size_t)snprintf(want, sizeof want, "008000: ");
+    for (uint32_t i = 0; i < 63u - h->pool_pages[12]; i++) {
+        want[k++] = '-';
+    }
+    for (uint32_t i = 0; i < h->pool_pages[12]; i++) {
+        want[k++] = 'd';
+    }
+    snprintf(want + k, sizeof want - k, "2\n");
+    if (strstr(out, want) == NULL) {
+        print_error("map lacks '%s':\n%s", want, out);
+    }
+    assert_non_null(strstr(out, want));
     assert_non_null(strstr(out, "2  16 B: 1 pools (peak 1), 1 in use, 31 free, occupancy 3%"));
     assert_non_null(strstr(out, "d 104 B: 1 pools (peak 1), 1 in use"));
     char largest[64];

@@ -129,8 +129,11 @@ static void test_mid_merge_and_reuse(void **state)
     assert_int_equal(port_misuse_count(), 0);
 }
 
-/* Filling an area opens another; a request that needs more than an area's
- * default length gets an area of its own length. */
+/* Filling the area at the wilderness's start grows it by the pages the
+ * next request lacks, MM_MID_AREA_PAGES at least; past a large block it
+ * cannot grow, and a
+ * request opens a new area (MM_MID_AREA_PAGES, or its own length if
+ * longer). An area's tail pages go back as its last chunks are freed. */
 static void test_mid_areas(void **state)
 {
     (void)state;
@@ -141,20 +144,32 @@ static void test_mid_areas(void **state)
         assert_non_null(mm_alloc(h, 504));
     }
     assert_int_equal(stats(h).pages_mid, MM_MID_AREA_PAGES);
+    size_t left = area_bytes() - MM_MID_HDR - per * chunk(504); /* its free tail */
+    size_t grow = (chunk(504) - left + MM_CFG_PAGE_SIZE - 1u) / MM_CFG_PAGE_SIZE;
+    grow = grow < MM_MID_AREA_PAGES ? MM_MID_AREA_PAGES : grow; /* a step at least */
     char *next = mm_alloc(h, 504);
-    assert_int_equal(stats(h).pages_mid, 2u * MM_MID_AREA_PAGES);
-    assert_int_not_equal(h->desc[mm_page_of(h, next)].head, h->desc[mm_page_of(h, first)].head);
+    assert_non_null(next);
+    assert_int_equal(stats(h).pages_mid, MM_MID_AREA_PAGES + grow);
+    size_t a = mm_page_of(h, first); /* the area's first page: one area */
+    assert_int_equal(h->desc[a].len, MM_MID_AREA_PAGES + grow);
+    assert_true(mm_page_of(h, next) < a + MM_MID_AREA_PAGES + grow);
+    assert_int_equal(h->desc[a + MM_MID_AREA_PAGES + grow - 1u].head, a); /* its last page */
+    void *wall = mm_alloc(h, MM_CFG_MID_MAX + 1u);
+    assert_int_equal(h->cmap[mm_page_of(h, wall)], MM_C_LARGE);
     char *big = mm_alloc(h, MM_CFG_MID_MAX);
+    assert_non_null(big);
     size_t big_pages = (MM_CFG_MID_MAX + 2u * MM_MID_HDR + MM_CFG_PAGE_SIZE - 1u) /
                        MM_CFG_PAGE_SIZE;
     size_t want = big_pages > MM_MID_AREA_PAGES ? big_pages : MM_MID_AREA_PAGES;
-    assert_int_equal(stats(h).pages_mid, 2u * MM_MID_AREA_PAGES + want);
-    assert_non_null(big);
+    assert_int_equal(stats(h).pages_mid, MM_MID_AREA_PAGES + grow + want);
+    assert_true(mm_page_of(h, big) > mm_page_of(h, wall)); /* another area, past the wall */
+    assert_heap_ok(h);
+    mm_free(h, next); /* the pages it grew by go back */
+    assert_int_equal(stats(h).pages_mid, MM_MID_AREA_PAGES + want);
     assert_heap_ok(h);
     mm_trim(h);
     assert_heap_ok(h);
-    assert_int_equal(stats(h).mid_blocks, per + 2u);
-    (void)first;
+    assert_int_equal(stats(h).mid_blocks, per + 1u);
 }
 
 /* realloc: shrinks in place (the tail goes back), grows in place into a
@@ -253,8 +268,53 @@ static void test_mid_check_finds_corruption(void **state)
     assert_non_null(strstr(r.msg, "check word"));
     hdr[1] = save;
     assert_heap_ok(h);
+    /* the area's last page must name its first */
+    size_t first = mm_page_of(h, a), last = first + h->desc[first].len - 1u;
+    h->desc[last].head = (uint16_t)(first + 1u);
+    assert_false(mm_check(h, &r));
+    assert_non_null(strstr(r.msg, "names another first"));
+    h->desc[last].head = (uint16_t)first;
+    assert_heap_ok(h);
     mm_free(h, a);
     mm_free(h, c);
+    assert_heap_ok(h);
+}
+
+/* A free run right after an area (not the wilderness) joins it when a
+ * request needs new pages: one space, so that a later request fits across
+ * the old boundary; the joined pages go back when their blocks are freed. */
+static void test_mid_area_joins_run(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    char *a = mm_alloc(h, 1000);
+    size_t first = mm_page_of(h, a), len = h->desc[first].len;
+    void *run = mm_alloc(h, MM_CFG_MID_MAX + 1u); /* a large block */
+    size_t run_pages = h->desc[mm_page_of(h, run)].len;
+    void *wall = mm_alloc(h, MM_CFG_MID_MAX + 1u);
+    assert_int_equal(mm_page_of(h, run), first + len); /* right after the area */
+    assert_int_equal(h->cmap[mm_page_of(h, wall)], MM_C_LARGE);
+    mm_free(h, run); /* a free run between the area and the wall */
+    assert_int_equal(h->cmap[first + len], MM_C_FREE);
+    /* more than the area's free tail; an area of its own would need all
+     * of the run's pages */
+    assert_int_equal((MM_CFG_MID_MAX + 2u * MM_MID_HDR + MM_CFG_PAGE_SIZE - 1u) /
+                         MM_CFG_PAGE_SIZE, run_pages);
+    char *b = mm_alloc(h, MM_CFG_MID_MAX);
+    assert_non_null(b);
+    assert_int_equal(h->desc[first].len, len + run_pages); /* joined */
+    assert_true(b < a + len * MM_CFG_PAGE_SIZE); /* it starts in the old pages */
+    assert_int_equal(stats(h).pages_mid, len + run_pages);
+    assert_heap_ok(h);
+    mm_free(h, b); /* the joined pages go back (and any whole page after a) */
+    size_t now = h->desc[first].len;
+    assert_true(now <= len && now * MM_CFG_PAGE_SIZE >= chunk(1000) + MM_MID_HDR);
+    assert_int_equal(h->cmap[first + now], MM_C_FREE);
+    assert_int_equal(h->desc[first + now].len, len - now + run_pages);
+    assert_heap_ok(h);
+    mm_free(h, a);
+    mm_free(h, wall);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
     assert_heap_ok(h);
 }
 
@@ -377,13 +437,17 @@ static void test_small_takes_free_chunk_last(void **state)
         m++;
     }
     assert_int_equal(mm_pages_free(h), 0);
+    mm_free(h, big[1]); /* a free chunk between two blocks in use */
+    big[1] = NULL;
+    assert_int_equal(mm_pages_free(h), 0);
     static void *s[1024];
     size_t n = 0;
     while (n < 1024 && (s[n] = mm_alloc(h, 16)) != NULL) {
         assert_int_equal(h->cmap[mm_page_of(h, s[n])], MM_C_MID);
         n++;
     }
-    assert_true(n >= m && n < 1024); /* each area's leftover chunk holds some */
+    size_t each = chunk(16) > MM_MID_MIN ? chunk(16) : MM_MID_MIN;
+    assert_true(n >= chunk(1800) / each && n < 1024); /* big[1]'s chunk holds them */
     assert_null(mm_alloc(h, 16));
     assert_int_equal(mm_last_error(h), MM_ENOMEM);
     assert_heap_ok(h);
@@ -411,7 +475,7 @@ static void test_first_pool_under_pressure(void **state)
     size_t size = mm_class_size(sparse);
     void *big[64];
     size_t m = 0;
-    while (m < 64 && !scarce(h) && (big[m] = mm_alloc(h, 4096)) != NULL) { /* page runs */
+    while (m < 64 && !scarce(h) && (big[m] = mm_alloc(h, MM_CFG_MID_MAX + 8u)) != NULL) {
         m++;
     }
     assert_true(scarce(h) && mm_pages_free(h) >= 2u);
@@ -444,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_mid_packs_blocks),
         cmocka_unit_test(test_mid_merge_and_reuse),
         cmocka_unit_test(test_mid_areas),
+        cmocka_unit_test(test_mid_area_joins_run),
         cmocka_unit_test(test_mid_realloc),
         cmocka_unit_test(test_mid_misuse),
         cmocka_unit_test(test_mid_check_finds_corruption),

@@ -452,12 +452,12 @@ static void c_overrun_realloc(fixture *fx, expect *e)
  * zones). */
 static void c_overrun_size_word(fixture *fx, expect *e)
 {
-    char *p = mm_alloc(fx->heap, 3000);
+    char *p = mm_alloc(fx->heap, 5000); /* above MM_CFG_MID_MAX: a page run */
     size_t n = mm_usable_size(fx->heap, p);
     arm(fx, e);
     char saved[600];
     memcpy(saved, p + n, sizeof saved);
-    memset(p + n, 0, sizeof saved); /* guard and size word: 3000 + 8 fits 3072 */
+    memset(p + n, 0, sizeof saved); /* guard and size word: 5000 + 8 fits 5120 */
     mm_free(fx->heap, p);
     expect_heap(e, "mm_free", "write past block end", p, MM_ECORRUPT);
     memcpy(p + n, saved, sizeof saved); /* put back before the verdict's mm_check */
