@@ -740,9 +740,10 @@ void mm_misuse(mm_heap *h, const char *file, int line, mm_err err,
  * O(1). */
 uint32_t mm_pages_take(mm_heap *h, uint32_t n);
 
-/* mm_pages_take for a pool: a free run above the wilderness (where the
- * pools are), else the wilderness's end, else a run below it. O(1). */
-uint32_t mm_pages_take_pool(mm_heap *h, uint32_t n);
+/* mm_pages_take from either side: side 0 as above; side 1 (the pools'
+ * side, MM_CFG_POOLS_AT_END) a free run above the wilderness, else the
+ * wilderness's end, else a run below it. O(1). */
+uint32_t mm_pages_take_side(mm_heap *h, uint32_t n, uint32_t side);
 
 /* Takes n pages from the wilderness only; MM_NIL if it is too short.
  * _top cuts them from its start (areas, large blocks), _end from its end

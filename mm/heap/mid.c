@@ -183,15 +183,23 @@ static void area_tail(mid_chunk *c, uint32_t m)
     end->key = mm_mid_key(end);
 }
 
+/* The size of the free chunk that ends the area whose sentinel is end
+ * (its footer), 0 if the last chunk is in use. */
+static uint32_t area_tail_free(const mid_chunk *end)
+{
+    return (end->word & MM_MID_PREV_FREE) != 0
+               ? *(const uint32_t *)(const void *)((const char *)end - 4u)
+               : 0u;
+}
+
 /* The free chunk that ends the area whose sentinel is end (taken off its
  * list), with its size in *m; else end itself, *m = 0. */
 static mid_chunk *area_last_free(mm_heap *h, mid_chunk *end, uint32_t *m)
 {
-    *m = 0;
-    if ((end->word & MM_MID_PREV_FREE) == 0) {
+    *m = area_tail_free(end);
+    if (*m == 0) {
         return end;
     }
-    *m = *(const uint32_t *)(const void *)((const char *)end - 4u);
     mid_chunk *c = ck_at((char *)end - *m);
     list_unlink(h, c, *m);
     return c;
@@ -232,10 +240,7 @@ static mid_chunk *area_new(mm_heap *h, uint32_t need)
         /* the pages the request lacks, but a step at least (as many as
          * the wilderness has), so that a run of requests grows the area
          * in a few steps */
-        mid_chunk *end = ck_at(mm_page_addr(h, top) - MM_MID_HDR);
-        uint32_t tail = (end->word & MM_MID_PREV_FREE) != 0
-                            ? *(const uint32_t *)(const void *)((const char *)end - 4u)
-                            : 0u;
+        uint32_t tail = area_tail_free(ck_at(mm_page_addr(h, top) - MM_MID_HDR));
         uint32_t k = tail >= need ? 1u : mm_pages_of(need - tail);
         uint32_t least = step < wild ? step : wild;
         k = k < least ? least : k;

@@ -176,28 +176,21 @@ static uint32_t take_run(mm_heap *h, mm_zone *z, uint32_t n)
     return idx;
 }
 
-uint32_t mm_pages_take(mm_heap *h, uint32_t n)
+uint32_t mm_pages_take_side(mm_heap *h, uint32_t n, uint32_t side)
 {
-    uint32_t idx = take_run(h, &h->zone[0], n);
+    uint32_t idx = take_run(h, &h->zone[side], n);
     if (idx == MM_NIL) {
-        idx = mm_pages_take_top(h, n);
+        idx = side == 0 ? mm_pages_take_top(h, n) : mm_pages_take_end(h, n);
         if (idx == MM_NIL) {
-            idx = take_run(h, &h->zone[1], n);
+            idx = take_run(h, &h->zone[side ^ 1u], n);
         }
     }
     return idx;
 }
 
-uint32_t mm_pages_take_pool(mm_heap *h, uint32_t n)
+uint32_t mm_pages_take(mm_heap *h, uint32_t n)
 {
-    uint32_t idx = take_run(h, &h->zone[1], n);
-    if (idx == MM_NIL) {
-        idx = mm_pages_take_end(h, n);
-        if (idx == MM_NIL) {
-            idx = take_run(h, &h->zone[0], n);
-        }
-    }
-    return idx;
+    return mm_pages_take_side(h, n, 0);
 }
 
 /* Inlined into the large free for speed, except in a build for size. */

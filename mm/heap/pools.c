@@ -281,7 +281,7 @@ __attribute__((noinline)) void mm__run_flush(mm_heap *h, void *first, void *last
 #define POOLS_AT_END (MM_CFG_POOLS_AT_END ? 1 : 0)
 
 /* Pages for a new pool of k pages when a free run is indexed among the
- * pools or the wilderness has too few: mm_pages_take_pool, else idle
+ * pools or the wilderness has too few: mm_pages_take_side, else idle
  * current pools of other classes, one at a time (taken over as it is if
  * it has k pages, else given back and the take retried) until the take
  * succeeds or none is idle: at most MM_NCLASS rounds, on the
@@ -289,7 +289,7 @@ __attribute__((noinline)) void mm__run_flush(mm_heap *h, void *first, void *last
 static __attribute__((noinline)) uint32_t pool_pages_slow(mm_heap *h, uint32_t k)
 {
     for (;;) {
-        uint32_t idx = POOLS_AT_END ? mm_pages_take_pool(h, k) : mm_pages_take(h, k);
+        uint32_t idx = mm_pages_take_side(h, k, POOLS_AT_END);
         if (idx != MM_NIL) {
             return idx;
         }
