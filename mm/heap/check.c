@@ -16,14 +16,15 @@
  *     adjacent and none touching the wilderness; page totals add up;
  *  3. every bucket list: entries are free heads of that bucket's length,
  *     back links right, bitmaps match; as many runs as the pass found;
- *  4. every pool that is not current, in the pass: its own list bounded,
+ *  4. every pool not in its class's window, in the pass: its own list bounded,
  *     each block in the pool on a boundary, debug poison intact, as many as
  *     its count, fewer than a pool's blocks (an all-free one is given
  *     back);
- *  5. every class: the current pool a pool of the class; its list bounded
- *     (no cycle), each block in that pool on a boundary, handed out before
- *     (below the bump), poison intact; blocks in use + listed + never used
- *     = blocks per pool; the partial list holds exactly the other pools
+ *  5. every class: its window a ring of pools of the class, as many as
+ *     the pass found marked so; its list bounded (no cycle), each block in
+ *     a window pool on a boundary, handed out before (below the bump),
+ *     poison intact; blocks in use + listed + never used = the window's
+ *     blocks; the partial list holds exactly the other pools
  *     with a free block, links right; the in-use count of the other pools
  *     and the pool counts match the pass;
  *  6. with red zones (MM_CFG_REDZONE), every live block's guard and size
@@ -111,8 +112,9 @@ void mm_get_stats(const mm_heap *h, mm_stats *out)
 typedef struct {
     uint32_t free_runs, pages_runs, pages_pool, pages_large, large_blocks, pages_mid;
     uint32_t pools[MM_NCLASS];
-    uint32_t partials[MM_NCLASS]; /* pools, not current, with a free block */
+    uint32_t partials[MM_NCLASS]; /* pools, not in the window, with a free block */
     uint32_t held[MM_NCLASS];     /* blocks in use in those and the full ones */
+    uint32_t window[MM_NCLASS];   /* pools that say they are in the window */
 } tally;
 
 static bool report(mm_report *r, const char *msg, const void *addr)
@@ -179,17 +181,18 @@ static const char *check_pool(const mm_heap *h, uint32_t i, uint8_t c, const voi
 static const char *check_list(const mm_heap *h, size_t c, size_t pool, const void *first,
                               size_t bound, size_t *listed, const void **addr);
 
-/* A pool that is not its class's current one: its own list and count. */
+/* A pool not in its class's window: its own list and count. */
 static const char *check_other_pool(const mm_heap *h, uint32_t i, uint8_t c, tally *t,
                                     const void **addr)
 {
-    if (i == h->cur[c]) {
+    if (mm_desc(h, i)->head == MM_WIN) {
+        t->window[c]++;
         return NULL; /* checked with its class */
     }
     size_t nfree = mm_desc(h, i)->head, per = h->per_pool[c], listed = 0;
     *addr = mm_desc(h, i);
     if (nfree >= per) {
-        return "pool not current with every block free (not given back)";
+        return "pool not in the window with every block free (not given back)";
     }
     const char *msg = check_list(h, c, i, h->pfree[i], nfree, &listed, addr);
     if (msg == NULL && listed != nfree) {
@@ -299,12 +302,14 @@ static bool pool_place(const mm_heap *h, size_t c, const void *p, size_t *head, 
 }
 
 /* Where free block b of class c sits: NULL if fine, else what is wrong.
- * The block must lie in pool `pool` (head page), on a block boundary, and
- * below the bump if the pool is the current one. */
+ * The block must lie in pool `pool` (head page; MM_NIL: any pool of the
+ * class's window), on a block boundary, and below the bump if the pool is
+ * the newest of the window. */
 static const char *check_block(const mm_heap *h, size_t c, size_t pool, const void *b)
 {
     size_t head, in, s = mm_class_size(c);
-    if (!pool_place(h, c, b, &head, &in) || head != pool) {
+    if (!pool_place(h, c, b, &head, &in) ||
+        (pool != MM_NIL ? head != pool : mm_desc(h, head)->head != MM_WIN)) {
         return "free list block not in its pool";
     }
     if (in % s != 0 || in >= (size_t)h->per_pool[c] * s) {
@@ -343,23 +348,24 @@ static const char *check_list(const mm_heap *h, size_t c, size_t pool, const voi
     return NULL;
 }
 
-/* The class's never-used blocks: none without a current pool, at most a
+/* The class's never-used blocks: none without a window, at most a
  * pool's blocks. */
 static bool check_bump(const mm_heap *h, size_t c)
 {
     return h->left[c] <= h->per_pool[c] && (h->left[c] == 0 || h->cur[c] != MM_NIL);
 }
 
-/* Class c's partial list: pools of the class, not current, with a free
+/* Class c's partial list: pools of the class, not in the window, with a free
  * block, back links right, as many as the pass found. */
 static const char *check_partial(const mm_heap *h, size_t c, const tally *t, const void **addr)
 {
     uint32_t prev = MM_NIL, n = 0;
     for (uint32_t i = h->partial[c]; i != MM_NIL; i = mm_desc(h, i)->u.l.next) {
         *addr = &h->partial[c];
-        if (!mm_run_in(h, i, 1) || h->cmap[i] != c || i == h->cur[c] ||
+        if (!mm_run_in(h, i, 1) || h->cmap[i] != c ||
             (MM_CFG_POOL_MAX_PAGES > 1 && mm_desc(h, i)->len != 0) ||
-            mm_desc(h, i)->head == 0 || mm_desc(h, i)->u.l.prev != prev ||
+            mm_desc(h, i)->head == 0 || mm_desc(h, i)->head >= h->per_pool[c] ||
+            mm_desc(h, i)->u.l.prev != prev ||
             ++n > t->partials[c]) {
             return "partial pool list broken";
         }
@@ -368,31 +374,46 @@ static const char *check_partial(const mm_heap *h, size_t c, const tally *t, con
     return n == t->partials[c] ? NULL : "partial pool list misses a pool";
 }
 
-/* Class c's current pool: NIL with an empty pair, or a pool head of c
+/* Class c's window: none with an empty pair, or a ring of pool heads of
+ * c that say so, as many as the class counts and the run pass found,
  * whose listed, in-use and never-used blocks add up. */
-static const char *check_current(const mm_heap *h, size_t c, const void **addr)
+static const char *check_window(const mm_heap *h, size_t c, const tally *t, const void **addr)
 {
-    uint32_t i = h->cur[c];
+    uint32_t newest = h->cur[c], n = 0;
     *addr = &h->cls[c];
-    if (i == MM_NIL) {
-        return h->cls[c].s.head != NULL || h->cls[c].s.used != 0 || h->left[c] != 0
-                   ? "class without a current pool has blocks"
+    if (newest == MM_NIL) {
+        return h->cls[c].s.head != NULL || h->cls[c].s.used != 0 || h->left[c] != 0 ||
+                       h->nwin[c] != 0 || t->window[c] != 0
+                   ? "class without a window has blocks"
                    : NULL;
     }
-    if (!mm_run_in(h, i, 1) || h->cmap[i] != c ||
-        (MM_CFG_POOL_MAX_PAGES > 1 && mm_desc(h, i)->len != 0)) {
-        return "class current pool is no pool of the class";
+    for (uint32_t i = newest;;) {
+        const mm_pd *d = mm_desc(h, i);
+        uint32_t next = d->u.l.next;
+        if (!mm_run_in(h, i, 1) || h->cmap[i] != c ||
+            (MM_CFG_POOL_MAX_PAGES > 1 && d->len != 0) || d->head != MM_WIN ||
+            !mm_run_in(h, next, 1) || mm_desc(h, next)->u.l.prev != i || ++n > h->nwin[c]) {
+            *addr = d;
+            return "class window is no ring of the class's pools";
+        }
+        i = next;
+        if (i == newest) {
+            break;
+        }
     }
-    size_t listed = 0;
-    const char *msg = check_list(h, c, i, h->cls[c].s.head, h->per_pool[c], &listed, addr);
-    if (msg == NULL && h->cls[c].s.used + listed + h->left[c] != h->per_pool[c]) {
+    if (n != h->nwin[c] || n != t->window[c] || n > mm_window_max(h, c)) {
+        return "class window count disagrees with its pools";
+    }
+    size_t listed = 0, blocks = (size_t)h->per_pool[c] * n;
+    const char *msg = check_list(h, c, MM_NIL, h->cls[c].s.head, blocks, &listed, addr);
+    if (msg == NULL && h->cls[c].s.used + listed + h->left[c] != blocks) {
         *addr = &h->cls[c];
-        msg = "class counts disagree (in use + free + never used != pool blocks)";
+        msg = "class counts disagree (in use + free + never used != window blocks)";
     }
     return msg;
 }
 
-/* Pass 5: classes, their current pools, partial lists and counters. */
+/* Pass 5: classes, their windows, partial lists and counters. */
 static bool check_classes(const mm_heap *h, const tally *t, mm_report *r)
 {
     for (size_t c = 0; c < MM_NCLASS; c++) {
@@ -404,7 +425,7 @@ static bool check_classes(const mm_heap *h, const tally *t, mm_report *r)
         if (!check_bump(h, c)) {
             return report(r, "class count of never-used blocks broken", &h->left[c]);
         }
-        const char *msg = check_current(h, c, &addr);
+        const char *msg = check_window(h, c, t, &addr);
         if (msg == NULL) {
             msg = check_partial(h, c, t, &addr);
         }
@@ -445,8 +466,8 @@ static bool check_state(const mm_heap *h, mm_report *r)
 #define RZ_POOL_BLOCKS (MM_CFG_POOL_MAX_PAGES * MM_CFG_PAGE_SIZE / 16u)
 
 /* The red zones of the live blocks of pool i (class c): the blocks handed
- * out (all of a retired pool, below the bump of a current one) that are
- * on no free list. The lists were checked before (bounded, in the pool, on
+ * out (all of a full pool, below the bump of the newest window pool) that
+ * are on no free list. The lists were checked before (bounded, in the pool, on
  * block boundaries). */
 static const void *rz_pool(const mm_heap *h, uint32_t i, uint8_t c)
 {
@@ -454,16 +475,18 @@ static const void *rz_pool(const mm_heap *h, uint32_t i, uint8_t c)
     size_t s = mm_class_size(c), n = h->per_pool[c];
     const char *base = mm_page_addr(h, i);
     const void *list = h->pfree[i];
-    if (mm__is_current(h, c, i)) {
-        list = h->cls[c].s.head;
+    if (mm__in_window(h, i)) {
+        list = h->cls[c].s.head; /* the window's: only pool i's blocks count */
         const char *bump = mm_pool_bump(h, c);
-        if (bump != NULL) {
+        if (bump != NULL && i == h->cur[c]) {
             n = (size_t)(bump - base) / s;
         }
     }
     for (const void *b = list; b != NULL; b = *(void *const *)b) {
         size_t k = (size_t)((const char *)b - base) / s;
-        free_bits[k / 32u] |= 1u << (k % 32u);
+        if ((const char *)b >= base && k < n) {
+            free_bits[k / 32u] |= 1u << (k % 32u);
+        }
     }
     for (size_t k = 0; k < n && k < RZ_POOL_BLOCKS; k++) {
         if ((free_bits[k / 32u] >> (k % 32u) & 1u) == 0 && !mm_rz_ok(base + k * s, s)) {

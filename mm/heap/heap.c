@@ -5,15 +5,15 @@
  *
  * Dispatch, per call:
  *  - mm_alloc: size-1 >> 3 below MM_NCLASS is small (size 0 wraps to a huge
- *    class): the current pool's free list pops inline (heap/heap_int.h),
+ *    class): the class window's free list pops inline (heap/heap_int.h),
  *    an empty list goes to mm__small_slow. Sizes up to MM_CFG_MID_MAX take
  *    a mid chunk (mm_mid_alloc), larger ones a page run (mm_large_new);
- *    when neither can be had, idle current pools are given back one at a
+ *    when neither can be had, idle windows are given back one at a
  *    time and the request retried.
  *  - mm_free: (p - h) >> page shift indexes h->cmap, one byte per page; the
  *    same compare that bounds p to the heap's pages checks its 8-alignment
  *    (mm_in_pages). A pool page's mark is the class: push inline on the
- *    class list (current pool) or call mm__pool_free (any other). A live
+ *    class list (window pool) or call mm__pool_free (any other). A live
  *    mid block (its page marked MM_C_MID, its header's check word right)
  *    goes to mm_mid_free, the head of a large block to mm_large_free. Anything else (NULL, misuse,
  *    locked or debug builds) goes to free_slow, which runs every check.
@@ -165,7 +165,7 @@ static inline void *big_new(mm_heap *h, size_t size)
 }
 
 /* A block of size (> MM_CFG_SMALL_MAX) bytes, after giving back idle
- * current pools, one at a time, until it fits or none is left (at most
+ * windows, one at a time, until it fits or none is left (at most
  * MM_NCLASS: O(classes)). The caller holds the lock (state *st; NULL: no
  * lock), released between two pools given back. */
 static void *large_alloc(mm_heap *h, size_t size, uint32_t *st)
@@ -433,9 +433,9 @@ static void free_unlocked(mm_heap *h, void *p)
     }
     uint8_t mark = h->cmap[idx];
     if (mm_is_pool(mark)) {
-        /* a current pool with none in use: mm__small_free reports a double
+        /* a window with none in use: mm__small_push reports a double
          * free (no poison); otherwise the checks, then the poison */
-        if (MM_CFG_DEBUG && (!mm__is_current(h, mark, idx) || h->cls[mark].s.used != 0)) {
+        if (MM_CFG_DEBUG && (!mm__in_window(h, idx) || h->cls[mark].s.used != 0)) {
             if (!mm_small_free_ok(h, idx, mark, p) ||
                 (MM_REDZONE && !rz_check(h, p, mm_class_size(mark), fn_free, true))) {
                 return;
@@ -700,9 +700,10 @@ void mm_set_owner(mm_heap *h, void *p, void **owner)
     heap_unlock(st);
 }
 
-/* Classes whose idle pools one locked step of mm_trim and mm_compact gives
- * back: one with MM_CFG_LOCK=1 (a pool given back, about as long as a
- * large free), all in one step without. */
+/* Classes whose idle windows one locked step of mm_trim and mm_compact
+ * gives back or splits: one with MM_CFG_LOCK=1 (a window's blocks moved to
+ * their pools, at most max(MM_WINDOW_BLOCKS, a pool's blocks), and its
+ * all-free pools given back), all in one step without. */
 #define RECLAIM_STEP (MM_CFG_LOCK ? 1u : MM_NCLASS)
 
 /* mm_trim's body: the lock is taken for one step at a time, so that an

@@ -79,14 +79,15 @@ static_assert(MM_CFG_POOL_MAX_PAGES >= 1 && MM_CFG_POOL_MAX_PAGES <= 8,
 
 /* One per page; 8 bytes on 32-bit targets (2 pointers elsewhere). What
  * the fields mean depends on the page's cmap mark:
- *             FREE head          TAIL          LARGE head      POOL page
- *   u.l       bucket links       -             -               -
- *   u.owner   -                  -             owner or NULL   -
- *   len       run length         -             run length      pages back to
- *                                                              the pool head
- *                                                              (multi-page
- *                                                              pools only)
- *   head      -                  run head      -               scratch (trim)
+ *             FREE head      TAIL       LARGE head      POOL head page
+ *   u.l       bucket links   -          -               partial list or
+ *                                                       window ring links
+ *   u.owner   -              -          owner or NULL   -
+ *   len       run length     -          run length      0 (other pages of
+ *                                                       a multi-page pool:
+ *                                                       pages back to it)
+ *   head      -              run head   -               blocks on its own
+ *                                                       free list, or MM_WIN
  * Other pages' descriptors mean nothing. */
 typedef struct mm_pd {
     union {
@@ -102,6 +103,12 @@ typedef struct mm_pd {
 } mm_pd;
 
 static_assert(sizeof(mm_pd) == 2 * sizeof(void *), "page descriptor size");
+
+/* The head field of a pool in its class's window (heap/pools.c): its free
+ * blocks are on the class list, not on its own. No pool holds that many
+ * blocks. */
+#define MM_WIN 0xFFFFu
+static_assert(MM_CFG_POOL_MAX_PAGES * MM_CFG_PAGE_SIZE / 8u < MM_WIN, "a pool's blocks fit head");
 
 /* The value of u.pair for links prev and next (each < 2^16). */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -168,14 +175,14 @@ typedef struct {
 
 #define MM_NCMAP ((MM_NCLASS + 31u) / 32u) /* words of a bit per class */
 
-/* A class's hot pair: the free list of the class's CURRENT pool and the
- * blocks of that pool handed out. Two adjacent words, 8-aligned, so that
- * the fast paths load and store both with one instruction each on Thumb-2
- * (ldrd/strd). */
+/* A class's hot pair: the free list of the pools of the class's WINDOW
+ * (heap/pools.c) and the blocks of those pools handed out. Two adjacent
+ * words, 8-aligned, so that the fast paths load and store both with one
+ * instruction each on Thumb-2 (ldrd/strd). */
 typedef struct {
     struct {
         void *head;     /* free list, threaded through the blocks' first word */
-        uintptr_t used; /* blocks of the current pool handed out now */
+        uintptr_t used; /* blocks of the window's pools handed out now */
     } s;
 } mm_cls;
 
@@ -206,16 +213,18 @@ struct mm_heap {
 
     /* per class, cold */
     uint32_t held[MM_NCLASS];   /* blocks in use in the class's other pools */
-    uint16_t cur[MM_NCLASS];    /* the current pool's head page, MM_NIL if none */
+    uint16_t cur[MM_NCLASS];    /* the window's newest pool (head page; its
+                                   ring's next is the oldest), MM_NIL if none */
     uint16_t partial[MM_NCLASS]; /* first partial pool (MM_NIL: none) */
-    uint16_t left[MM_NCLASS];   /* never-used blocks at the current pool's end
+    uint16_t left[MM_NCLASS];   /* never-used blocks at the newest pool's end
                                    (mm_pool_bump: the first of them) */
     uint16_t pools[MM_NCLASS];  /* pools held */
     uint16_t pools_peak[MM_NCLASS]; /* recorded at decreases (mm_peak_pools) */
     uint16_t per_pool[MM_NCLASS];
     uint8_t pool_pages[MM_NCLASS];
+    uint8_t nwin[MM_NCLASS];    /* pools in the window (mm_window_max) */
     uint8_t idle_cursor;        /* the class mm_pools_release_idle looked at last */
-    uint32_t curmap[MM_NCMAP];  /* bit c: class c has a current pool */
+    uint32_t curmap[MM_NCMAP];  /* bit c: class c's window holds a pool */
 
     /* free runs, segregated by floor(log2 length): zone[0] indexes the
      * runs below the wilderness, zone[1] those above it (heap/pages.c) */
@@ -373,7 +382,7 @@ static inline uint32_t mm_peak_pages(const mm_heap *h)
     return held > h->pages_peak ? held : h->pages_peak;
 }
 
-/* The next never-used block of class c's current pool (its last left[c]
+/* The next never-used block of class c's newest window pool (its last left[c]
  * blocks were never handed out), NULL if none: computed, not stored, as
  * only a refill asks for it. */
 static inline char *mm_pool_bump(const mm_heap *h, size_t c)
@@ -488,12 +497,13 @@ static inline void *mm__small_fast(mm_heap *h, size_t c)
     return b;
 }
 
-/* Free of block p, on page idx of a pool that is not the current pool of
- * the class its caller assumed: pushed on that pool's own list; the pool joins its class's
- * partial list with its first free block and is given back with its last.
- * The pool's class is read from its page (the caller's may be smaller:
- * see class_fallback in heap/pools.c); a page of its current pool takes
- * the block on the class list. Out of line (heap/pools.c). O(1). */
+/* Free of block p, on page idx of a pool outside the window of the class
+ * its caller assumed: pushed on that pool's own list; the pool joins its
+ * class's partial list with its first free block and is given back with
+ * its last. The pool's class is read from its page (the caller's may be
+ * smaller: see class_fallback in heap/pools.c); a page of its own class's
+ * window takes the block on the class list. Out of line (heap/pools.c).
+ * O(1). */
 __attribute__((noinline)) void mm__pool_free(mm_heap *h, size_t idx, void *p);
 
 /* mm__pool_free for a block whose page's mark its caller has not read (a
@@ -523,19 +533,27 @@ typedef struct {
  * stay in registers. Out of line (heap/pools.c). O(1). */
 __attribute__((noinline)) void mm__run_flush(mm_heap *h, void *first, void *last, uint32_t n);
 
-/* True iff page idx (of a pool of class c) belongs to the class's current
- * pool. */
-static inline bool mm__is_current(const mm_heap *h, size_t c, size_t idx)
+/* True iff page idx, a pool page, belongs to a pool of its class's
+ * window: the pool's free blocks are on the class list. */
+static inline bool mm__in_window(const mm_heap *h, size_t idx)
 {
-    if (MM_CFG_POOL_MAX_PAGES == 1) {
-        return idx == h->cur[c];
-    }
-    return (uint32_t)(idx - h->cur[c]) < h->pool_pages[c];
+    return mm_desc(h, mm_pool_head(h, idx))->head == MM_WIN;
 }
 
-/* Pushes block p of the current pool of class c; a pool with none in use
+/* The same for a page whose mark the caller has not read, freed as class
+ * c (the object layer's frees on a known size): the window's newest pool,
+ * where LIFO frees land, is one compare; any other must be of class c. */
+static inline bool mm__in_window_of(const mm_heap *h, size_t c, size_t idx)
+{
+    if (MM_CFG_POOL_MAX_PAGES == 1 && idx == h->cur[c]) {
+        return true;
+    }
+    return h->cmap[idx] == c && mm__in_window(h, idx);
+}
+
+/* Pushes block p of a window pool of class c; a window with none in use
  * reports a double free instead (one instruction on the fast path). */
-static inline void mm__current_free(mm_heap *h, size_t c, void *p)
+static inline void mm__window_free(mm_heap *h, size_t c, void *p)
 {
     mm_cls *k = &h->cls[c];
     void *head;
@@ -552,8 +570,8 @@ static inline void mm__current_free(mm_heap *h, size_t c, void *p)
 /* Frees block p of class c on page idx. Tells no hook. */
 static inline void mm__small_push(mm_heap *h, size_t c, size_t idx, void *p)
 {
-    if (mm__is_current(h, c, idx)) {
-        mm__current_free(h, c, p);
+    if (mm__in_window(h, idx)) {
+        mm__window_free(h, c, p);
     } else {
         mm__pool_free(h, idx, p);
     }
@@ -571,14 +589,14 @@ static inline void mm__small_free(mm_heap *h, size_t c, size_t idx, void *p)
 }
 
 /* mm__small_free for a block whose page's mark is not read: a page of
- * class c's current pool takes it on the class list, any other goes to
+ * class c's window takes it on the class list, any other goes to
  * mm__sized_free_other. */
 static inline void mm__sized_free(mm_heap *h, size_t c, size_t idx, void *p)
 {
     if (MM__HOOKED(h)) {
         mm__free_hooked(h, p);
-    } else if (mm__is_current(h, c, idx)) {
-        mm__current_free(h, c, p);
+    } else if (mm__in_window_of(h, c, idx)) {
+        mm__window_free(h, c, p);
     } else {
         mm__sized_free_other(h, idx, p);
     }
@@ -599,7 +617,7 @@ static inline void mm__sized_free(mm_heap *h, size_t c, size_t idx, void *p)
             break;                                                                    \
         }                                                                             \
         size_t idx_ = mm_page_of(h_, p_);                                             \
-        if (!mm__is_current(h_, (c), idx_)) {                                         \
+        if (!mm__in_window_of(h_, (c), idx_)) {                                       \
             mm__sized_free_other(h_, idx_, p_);                                       \
             break;                                                                    \
         }                                                                             \
@@ -619,7 +637,7 @@ static inline void mm__sized_free(mm_heap *h, size_t c, size_t idx, void *p)
 
 /* Frees p, a block from mm_alloc(h, size) for a small size (1..
  * MM_CFG_SMALL_MAX) known to its caller, such as an object block of a fixed
- * layout: pushed on its class's current pool when its page is that pool's
+ * layout: pushed on its class's list when its page is of the class's window
  * (no class lookup; double-free test included), else mm__sized_free_other,
  * which reads the page's mark (a larger class may have lent the block, or
  * a mid chunk served it under page pressure). A
@@ -851,23 +869,44 @@ bool mm_small_free_ok(mm_heap *h, size_t idx, size_t c, const void *p);
 bool mm_small_live_ok(const mm_heap *h, size_t idx, size_t c, const void *p,
                       const char *fn, bool writable, bool walk);
 
-/* Gives back every current pool of classes from..to-1 with no block in use
- * (the only pools that can be all free: any other is given back by its
- * last free). Returns true iff it gave any. O(to - from). */
+/* Gives back every window of classes from..to-1 with no block in use, and
+ * splits the others of more than one pool back onto their pools (giving
+ * back the all-free ones): any other all-free pool was given back by its
+ * last free. Returns true iff it changed any. O(classes + blocks in their
+ * windows). */
 bool mm_pools_reclaim(mm_heap *h, size_t from, size_t to);
 
-/* Gives back at most one current pool with no block in use, looking at no
+/* Gives back at most one window with no block in use, looking at no
  * more than `probes` classes, round robin. Returns true iff it gave one.
  * O(probes). */
 bool mm_pools_release_idle(mm_heap *h, uint32_t probes);
 
-/* Classes a pool refill or large request looks at for an idle current pool
+/* Classes a pool refill or large request looks at for an idle window
  * when no page is free: all of them, so that no request fails while an
  * idle pool could serve it (O(classes), on the out-of-pages path only);
  * and classes above its own a small request may take a free block from
  * when no pool can be had. */
 #define MM_IDLE_PROBES MM_NCLASS
 #define MM_FALLBACK_CLASSES 4u
+
+/* A class's window (heap/pools.c) holds at most MM_WINDOW_BLOCKS blocks'
+ * worth of pools (at least one pool) while at least one page in
+ * MM_WINDOW_DIV is free, and one pool while fewer are: frees into its
+ * pools cost what a free into the newest costs, so that random frees stay
+ * on the fast path when a class's live blocks span several small pools.
+ * The price: a window pool all of whose blocks are free goes back only
+ * with the window (all idle: when pages run out, or mm_trim, which also
+ * splits the class list back onto the pools). */
+#define MM_WINDOW_BLOCKS 16u
+#define MM_WINDOW_DIV 2u
+static_assert(MM_WINDOW_BLOCKS <= 255u, "a window's pools fit nwin");
+
+/* Most pools class c's window may hold: MM_WINDOW_BLOCKS' worth, >= 1. */
+static inline uint32_t mm_window_max(const mm_heap *h, size_t c)
+{
+    uint32_t n = MM_WINDOW_BLOCKS / h->per_pool[c];
+    return n == 0 ? 1u : n;
+}
 
 /* Small requests under page pressure (mm__small_slow): while fewer than
  * one page in MM_SPILL_DIV is free, a class whose pool holds at most

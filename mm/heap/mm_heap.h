@@ -20,20 +20,25 @@
  *     fixed split.
  * R3. Small requests (1..MM_CFG_SMALL_MAX bytes) are served by their size
  *     class: class i holds blocks of 8*(i+1) bytes. A class allocates from
- *     one pool at a time, its current pool, whose free list and count of
- *     blocks in use sit side by side in the heap state; every other pool
- *     of the class keeps its own free list and count. A block's class is
+ *     its WINDOW: while at least half the pages are free, up to 16 blocks'
+ *     worth of pools (at least one pool; MM_WINDOW_BLOCKS), else one pool,
+ *     whose free blocks share one list; that list and the count of the
+ *     window's blocks in use sit side by side in the heap state. Every
+ *     other pool of the class keeps its own free list and count. A block's class is
  *     read from its page's mark: (p - heap) >> page shift, one byte load. A
  *     new pool's blocks are handed out by a bump pointer, so a pool costs
  *     O(1) to set up.
- * R4. A pool that is not its class's current one is given back to the free
- *     pages by the free of its last block in use. A current pool with no
- *     block in use stays with its class (so that alloc/free pairs do not
- *     churn pages) until mm_trim or mm_compact, or until a pool refill or a
- *     large request finds no free page: then such idle pools of other
+ * R4. A pool outside its class's window is given back to the free pages
+ *     by the free of its last block in use. A window's pools stay with
+ *     their class, even all free (so that alloc/free pairs do not churn
+ *     pages), until mm_trim or mm_compact (which give back idle windows
+ *     and the all-free pools of the others), or until a pool refill or a
+ *     large request finds no free page: then the idle windows of other
  *     classes (any class, round robin) are taken over or given back, one
  *     at a time, until the request fits or none is idle: no request fails
- *     while an idle pool could serve it. When a small request still
+ *     while an idle pool could serve it. With more than half the pages
+ *     free, windows trade pages for speed (random frees stay on the fast
+ *     path); below, a window shrinks by a pool at each refill. When a small request still
  *     finds no pool, it is served with a free block of one of the next
  *     MM_FALLBACK_CLASSES larger classes (mm_usable_size says so), else
  *     with a free mid-size chunk (R8) if one is big enough.
@@ -85,27 +90,30 @@
  * ---- Time bounds ----
  * Every call below is O(1): its loops are bounded by constants
  * (MM_CFG_POOL_MAX_PAGES marks, MM_NCLASS classes looked at for an idle
- * pool on the out-of-pages path, MM_FALLBACK_CLASSES classes a small request may borrow from,
- * MM_NCLASS / 32 bitmap words). Measured instructions of the allocator's
- * own code per call, Cortex-M3 Thumb-2, -O2, default configuration, each
- * call counted exactly from a QEMU instruction trace of every call of the
- * bench's pressure workloads at their tight and least arenas (make bench;
- * BENCHMARKS.md has the figures per workload):
+ * window on the out-of-pages path and 16 blocks' worth of pools given
+ * back with one, MM_FALLBACK_CLASSES classes a small request may borrow
+ * from, MM_NCLASS / 32 bitmap words). Measured instructions of the
+ * allocator's own code per call, Cortex-M3 Thumb-2, -O2, default
+ * configuration, each call counted exactly from a QEMU instruction trace
+ * of every call of the bench's pressure workloads at their tight and
+ * least arenas (make bench; BENCHMARKS.md has the figures per workload):
  *     small alloc: fast path 12 (pop + count); a refill from the
  *                  wilderness about 60; under page pressure (R4a) a mid
- *                  chunk, about 95; worst about 600 (a refill that finds
+ *                  chunk, about 95; worst about 700 (a refill that finds
  *                  no page: a chunk tried, every class looked at once for
- *                  an idle pool, a block borrowed or a chunk taken)
- *     small free:  fast path 19 (current pool: compare, push + count);
- *                  another pool about 45; worst 162 (a pool's last block:
- *                  the pool is given back and coalesced)
+ *                  an idle window, whose pools are given back, a block
+ *                  borrowed or a chunk taken)
+ *     small free:  fast path 20 (window pool: compare, push + count);
+ *                  another pool about 45; worst about 360 (a pool's last
+ *                  block: the pool is given back and coalesced)
  *     large alloc: worst 110 with a free run long enough (find, split);
- *                  330 when one idle pool is given back first; with no
- *                  free run long enough it gives back idle pools one at
+ *                  330 when one idle window is given back first; with no
+ *                  free run long enough it gives back idle windows one at
  *                  a time, at most MM_NCLASS of them, each retry costing
- *                  about as much again (3,107 seen; the bench prints the
+ *                  about as much again (4,385 seen; the bench prints the
  *                  worst per workload)
- *     large free:  worst 103 (coalesce both sides, index)
+ *     large free:  worst 103 (coalesce both sides, index); a mid block
+ *                  whose area gives back its tail pages, about 360
  *     mid alloc / free: see BENCHMARKS.md (two bitmap searches, a split,
  *                  a merge on each side; an area's marks when one is
  *                  opened or given back)
@@ -321,10 +329,12 @@ mm_err mm_last_error(const mm_heap *h);
  * it in a small block, a pinned large block or static memory). O(1). */
 void mm_set_owner(mm_heap *h, void *p, void **owner);
 
-/* Gives back every idle current pool (R4; every other all-free pool went
- * back with its last block). After freeing everything and mm_trim, all
- * pages are free. O(classes); with MM_CFG_LOCK=1 one class per locked
- * step ("Concurrency"). Not ISR-safe. */
+/* Gives back every idle window (R4; every other all-free pool went back
+ * with its last block), and splits the other windows of several pools
+ * back onto their pools, giving back those all free. After freeing
+ * everything and mm_trim, all pages are free. O(classes + blocks in
+ * windows); with MM_CFG_LOCK=1 one class per locked step
+ * ("Concurrency"). Not ISR-safe. */
 void mm_trim(mm_heap *h);
 
 /* Gives back the idle pools (as mm_trim), then slides owned large

@@ -8,40 +8,49 @@
  *  1. A request of 1..MM_CFG_SMALL_MAX bytes maps to class (size-1)/8 by one
  *     subtract and one shift; size 0 wraps to a huge class and falls out
  *     of the small range with the same compare.
- *  2. Each class allocates from ONE pool at a time, its current pool:
- *     h->cls[c] holds that pool's free list and its count of blocks handed
- *     out, side by side, so that the alloc fast path (heap/heap_int.h)
- *     touches one pair of words. A free into the current pool pushes on
- *     the same pair (one compare of the page with cur[c] first).
+ *  2. Each class allocates from its WINDOW, a ring of at most
+ *     MM_WINDOW_BLOCKS blocks' worth of pools (one pool while fewer than
+ *     one page in MM_WINDOW_DIV is free) whose free blocks
+ *     are all on one class list: h->cls[c] holds that list and the count
+ *     of the window's blocks handed out, side by side, so that the alloc
+ *     fast path (heap/heap_int.h) touches one pair of words. A free into a
+ *     window pool (its head descriptor says MM_WIN) pushes on the same
+ *     pair. Several pools in the window keep random frees on that path
+ *     when a class's live blocks span several small pools.
  *  3. Every other pool of the class keeps its own free list (pfree[page])
  *     and count of free blocks (the head descriptor's `head`). A free into
  *     it pushes there: with its first free block the pool joins the class's
  *     partial list, with its last the pool is given back to the pages at
- *     once (mm__pool_free). So no all-free pool is held but the current
- *     ones, and no search is ever needed to find them.
- *  4. An empty current list falls to mm__small_slow: the current pool's
- *     never-used blocks (a bump pointer, so a new pool costs O(1)); then the
- *     current pool (now all in use) is retired, and the first partial pool
- *     becomes current (its list becomes the class list); else, while
+ *     once (mm__pool_free). So no all-free pool is held but in windows,
+ *     and no search is ever needed to find them. A window with no block
+ *     in use is given back whole when pages run out (or by mm_trim).
+ *  4. An empty class list falls to mm__small_slow: the newest window
+ *     pool's never-used blocks (a bump pointer, so a new pool costs O(1));
+ *     then every window pool is full, so the oldest leaves the window (O(1),
+ *     no list to split) while the window is at its limit; the first partial
+ *     pool joins the window (its list becomes the class list); else, while
  *     pages are scarce and the class's pools hold few blocks, a mid chunk
  *     (MM_SPILL_BLOCKS, heap_int.h; a class's first pool only a listed
  *     chunk); else a new pool
  *     from the indexed free runs, or the wilderness (no search) when no
  *     run is free; else, with
- *     no free page, one idle current pool of another class is given back
+ *     no free page, the idle window of another class is given back
  *     (every class looked at, round robin from the last one) and the take
  *     retried;
  *     else a free block of one of the next MM_FALLBACK_CLASSES larger
  *     classes is handed out (it goes back to its own class when freed);
  *     else a free mid chunk if one is big enough.
  * Bounds: every path O(1), the refill's loops bounded by
- * MM_CFG_POOL_MAX_PAGES (marks), MM_NCLASS (the idle pool search, on the
- * out-of-pages path only) and MM_FALLBACK_CLASSES.
- * mm_pools_reclaim (mm_trim, mm_compact) is O(classes it is given).
+ * MM_CFG_POOL_MAX_PAGES (marks), mm_window_max, MM_NCLASS (the idle
+ * window search, on the out-of-pages path only) and MM_FALLBACK_CLASSES.
+ * mm_pools_reclaim (mm_trim, mm_compact) is O(classes it is given + the
+ * blocks of their windows).
  * Reference: N. Schemenauer, T. Peters, "obmalloc.c" (CPython), 2001-.
  */
 
 #include "heap/heap_int.h"
+
+#include <string.h>
 
 static_assert(sizeof(void *) <= 8, "a free-list link fits the smallest block");
 
@@ -78,7 +87,7 @@ void mm_pools_init(mm_heap *h)
     }
 }
 
-/* ---- the partial list: pools that are not current and have a free block ---- */
+/* ---- the partial list: pools not in the window, with a free block ---- */
 
 /* Links pool i (head page) at the front of class c's partial list. */
 static void partial_push(mm_heap *h, size_t c, uint32_t i)
@@ -108,6 +117,16 @@ static void partial_unlink(mm_heap *h, size_t c, uint32_t i)
 
 /* ---- pools given back ---- */
 
+/* Takes a pool of class c out of the class's counts: its pages are given
+ * back, or change class in place. */
+static inline void pool_uncount(mm_heap *h, size_t c)
+{
+    h->pools_peak[c] = mm_peak_pools(h, c);
+    h->pools[c]--;
+    mm_note_pages(h);
+    h->pages_pool -= h->pool_pages[c];
+}
+
 /* Gives the pages of pool i (head page) of class c back. O(1): marks
  * (pool_pages[c] <= MM_CFG_POOL_MAX_PAGES bytes, written in a loop rather
  * than by a library call) and one mm_pages_give. */
@@ -117,38 +136,110 @@ static void pool_release(mm_heap *h, size_t c, uint32_t i)
     for (uint32_t j = 0; j < k; j++) { /* k <= MM_CFG_POOL_MAX_PAGES */
         h->cmap[i + j] = MM_C_NONE;
     }
-    h->pools_peak[c] = mm_peak_pools(h, c);
-    h->pools[c]--;
-    mm_note_pages(h);
-    h->pages_pool -= k;
+    pool_uncount(h, c);
     mm_pages_give(h, i, k);
 }
 
-/* Notes whether class c has a current pool (curmap). */
+/* Notes whether class c's window holds a pool (curmap). */
 static inline void curmap_set(mm_heap *h, size_t c, bool on)
 {
     uint32_t bit = 1u << (c % 32u);
     h->curmap[c / 32u] = on ? h->curmap[c / 32u] | bit : h->curmap[c / 32u] & ~bit;
 }
 
-/* Detaches class c's current pool, which has no block in use (its free
- * blocks are all on the class list or above the bump): the class is left
- * with no current pool. Returns the pool's head page. */
-static uint32_t current_detach(mm_heap *h, size_t c)
+/* True when fewer than one page in MM_SPILL_DIV is free (runs and
+ * wilderness): pages are scarce. */
+static bool pages_scarce(const mm_heap *h)
 {
-    uint32_t i = h->cur[c];
-    MM_DEBUG_ASSERT(i != MM_NIL && h->cls[c].s.used == 0, "current_detach: pool in use");
-    h->cls[c].s.head = NULL;
-    h->left[c] = 0;
-    h->cur[c] = MM_NIL;
-    curmap_set(h, c, false);
-    return i;
+    return mm_pages_free(h) * MM_SPILL_DIV < h->npages - h->meta;
 }
 
-/* A class whose current pool has no block in use, looking at no more than
- * `probes` classes with a current pool, each at most once, round robin
+/* ---- the window: pools whose free blocks are on the class list ---- */
+
+/* Adds pool i (head page) to class c's window as its newest: its free
+ * blocks `list` become the class list (which is empty: the window only
+ * grows from mm__small_slow), its `used` blocks in use join the count. */
+static inline void window_add(mm_heap *h, size_t c, uint32_t i, void *list, uint32_t used)
+{
+    mm_pd *d = mm_desc(h, i);
+    uint32_t newest = h->cur[c];
+    if (newest == MM_NIL) {
+        d->u.pair = MM_LINKS(i, i);
+        curmap_set(h, c, true);
+    } else {
+        mm_pd *n = mm_desc(h, newest);
+        uint32_t oldest = n->u.l.next;
+        d->u.pair = MM_LINKS(newest, oldest);
+        n->u.l.next = (uint16_t)i;
+        mm_desc(h, oldest)->u.l.prev = (uint16_t)i;
+    }
+    d->head = MM_WIN;
+    h->pfree[i] = NULL;
+    h->cur[c] = (uint16_t)i;
+    h->nwin[c]++;
+    h->cls[c].s.head = list;
+    h->cls[c].s.used += used;
+}
+
+/* Unlinks the oldest pool of class c's window (which holds one) and
+ * returns its head page; the counts are the caller's. */
+static inline uint32_t window_unlink_oldest(mm_heap *h, size_t c)
+{
+    uint32_t newest = h->cur[c];
+    mm_pd *n = mm_desc(h, newest);
+    uint32_t oldest = n->u.l.next;
+    if (oldest == newest) {
+        h->cur[c] = MM_NIL;
+        curmap_set(h, c, false);
+    } else {
+        uint32_t next = mm_desc(h, oldest)->u.l.next;
+        n->u.l.next = (uint16_t)next;
+        mm_desc(h, next)->u.l.prev = (uint16_t)newest;
+    }
+    h->nwin[c]--;
+    return oldest;
+}
+
+/* The oldest pool of class c's window leaves it. Only when the class list
+ * and the bump are empty: every window pool is then full, so the pool
+ * takes no list along and becomes a full pool (on no list). */
+static void window_drop_oldest(mm_heap *h, size_t c)
+{
+    MM_DEBUG_ASSERT(h->cls[c].s.head == NULL && h->left[c] == 0,
+                    "window_drop_oldest: the window has free blocks");
+    uint32_t i = window_unlink_oldest(h, c);
+    uint32_t per = h->per_pool[c];
+    mm_desc(h, i)->head = 0;
+    h->cls[c].s.used -= per;
+    h->held[c] += per;
+}
+
+/* Empties class c's window, which has no block in use: every pool is
+ * given back, except that the first one of k pages (k != 0) is returned
+ * to the caller, out of the class's counts (its pages change class in
+ * place). MM_NIL if none is kept. O(mm_window_max). */
+static uint32_t window_empty(mm_heap *h, size_t c, uint32_t k)
+{
+    MM_DEBUG_ASSERT(h->cls[c].s.used == 0, "window_empty: pool in use");
+    uint32_t kept = MM_NIL;
+    h->cls[c].s.head = NULL;
+    h->left[c] = 0;
+    while (h->cur[c] != MM_NIL) { /* at most mm_window_max rounds */
+        uint32_t i = window_unlink_oldest(h, c);
+        if (kept == MM_NIL && h->pool_pages[c] == k) {
+            pool_uncount(h, c);
+            kept = i;
+        } else {
+            pool_release(h, c, i);
+        }
+    }
+    return kept;
+}
+
+/* A class whose window has no block in use, looking at no more than
+ * `probes` classes with a window, each at most once, round robin
  * from the one after the last looked at; MM_NCLASS if none. The classes
- * come from the bitmap of current pools (one count of trailing zeros
+ * come from the bitmap of windows (one count of trailing zeros
  * each). */
 static uint32_t idle_find(mm_heap *h, uint32_t probes)
 {
@@ -177,13 +268,59 @@ static uint32_t idle_find(mm_heap *h, uint32_t probes)
     return MM_NCLASS;
 }
 
+/* Splits class c's window back onto its pools (mm_trim): its never-used
+ * and listed blocks go to their own pools' lists, then each pool is given
+ * back if all its blocks are free, joins the partial list if one is, or
+ * is a full pool. O(blocks in the window), at most
+ * max(MM_WINDOW_BLOCKS, a pool's blocks) plus a pool's blocks. */
+static void window_split(mm_heap *h, size_t c)
+{
+    mm_cls *k = &h->cls[c];
+    while (h->left[c] != 0) { /* the bump's blocks, onto the class list */
+        void **b = (void **)(void *)mm_pool_bump(h, c);
+        h->left[c]--;
+        if (MM_CFG_DEBUG) { /* as if freed: mm_check looks at the poison */
+            memset(b + 1, MM_CFG_POISON_FREE, mm_class_size(c) - sizeof(void *));
+        }
+        *b = k->s.head;
+        k->s.head = b;
+    }
+    uint32_t i = h->cur[c], per = h->per_pool[c];
+    do { /* the ring's pools count their own free blocks from 0 */
+        mm_desc(h, i)->head = 0;
+        i = mm_desc(h, i)->u.l.next;
+    } while (i != h->cur[c]);
+    for (void **b = k->s.head; b != NULL;) {
+        void **next = *b;
+        uint32_t pool = (uint32_t)mm_pool_head(h, mm_page_of(h, b));
+        *b = h->pfree[pool];
+        h->pfree[pool] = b;
+        mm_desc(h, pool)->head++;
+        b = next;
+    }
+    k->s.head = NULL;
+    k->s.used = 0;
+    while (h->cur[c] != MM_NIL) {
+        i = window_unlink_oldest(h, c);
+        uint32_t nfree = mm_desc(h, i)->head;
+        if (nfree == per) {
+            pool_release(h, c, i);
+            continue;
+        }
+        h->held[c] += per - nfree;
+        if (nfree != 0) {
+            partial_push(h, c, i);
+        }
+    }
+}
+
 bool mm_pools_release_idle(mm_heap *h, uint32_t probes)
 {
     uint32_t c = idle_find(h, probes);
     if (c == MM_NCLASS) {
         return false;
     }
-    pool_release(h, c, current_detach(h, c));
+    window_empty(h, c, 0);
     return true;
 }
 
@@ -191,15 +328,20 @@ bool mm_pools_reclaim(mm_heap *h, size_t from, size_t to)
 {
     bool any = false;
     for (size_t c = from; c < to; c++) {
-        if (h->cur[c] != MM_NIL && h->cls[c].s.used == 0) {
-            pool_release(h, c, current_detach(h, c));
-            any = true;
+        if (h->cur[c] == MM_NIL) {
+            continue;
         }
+        if (h->cls[c].s.used == 0) {
+            window_empty(h, c, 0);
+        } else if (h->nwin[c] > 1) { /* one pool in use: kept */
+            window_split(h, c);
+        }
+        any = true;
     }
     return any;
 }
 
-/* ---- free into a pool that is not its class's current one ---- */
+/* ---- free into a pool ---- */
 
 /* More blocks freed into a pool than it has in use: reported. Out of line,
  * so that the free paths keep no frame for the report's arguments. */
@@ -218,7 +360,9 @@ static inline __attribute__((always_inline)) void pool_free_chain(mm_heap *h, si
     /* the page's own class: a caller that frees on a size it knows
      * (mm__free_small_sized) may hold a block a larger class lent */
     size_t c = h->cmap[idx];
-    if (mm__is_current(h, c, idx)) {
+    uint32_t i = (uint32_t)mm_pool_head(h, idx);
+    mm_pd *d = mm_desc(h, i);
+    if (d->head == MM_WIN) {
         mm_cls *k = &h->cls[c];
         if (k->s.used < n) {
             mm__small_double_free(k, c, first);
@@ -229,8 +373,6 @@ static inline __attribute__((always_inline)) void pool_free_chain(mm_heap *h, si
         k->s.used -= n;
         return;
     }
-    uint32_t i = (uint32_t)mm_pool_head(h, idx);
-    mm_pd *d = mm_desc(h, i);
     uint32_t nfree = d->head, now = nfree + n, per = h->per_pool[c];
     if (now >= per) { /* not the common case: the pool keeps a block in use */
         if (now > per) {
@@ -281,9 +423,9 @@ __attribute__((noinline)) void mm__run_flush(mm_heap *h, void *first, void *last
 #define POOLS_AT_END (MM_CFG_POOLS_AT_END ? 1 : 0)
 
 /* Pages for a new pool of k pages when a free run is indexed among the
- * pools or the wilderness has too few: mm_pages_take_side, else idle
- * current pools of other classes, one at a time (taken over as it is if
- * it has k pages, else given back and the take retried) until the take
+ * pools or the wilderness has too few: mm_pages_take_side, else the idle
+ * windows of other classes, one at a time (a pool of k pages taken over
+ * as it is, else all given back and the take retried) until the take
  * succeeds or none is idle: at most MM_NCLASS rounds, on the
  * out-of-pages path only. MM_NIL if none. */
 static __attribute__((noinline)) uint32_t pool_pages_slow(mm_heap *h, uint32_t k)
@@ -297,21 +439,16 @@ static __attribute__((noinline)) uint32_t pool_pages_slow(mm_heap *h, uint32_t k
         if (d == MM_NCLASS) {
             return MM_NIL;
         }
-        idx = current_detach(h, d);
-        if (h->pool_pages[d] == k) {
-            /* the same length: the pages change class in place (pool_new
-             * marks them), without a trip through the free runs */
-            h->pools_peak[d] = mm_peak_pools(h, d);
-            h->pools[d]--;
-            mm_note_pages(h);
-            h->pages_pool -= k;
+        /* a pool of the same length changes class in place (pool_new
+         * marks it), without a trip through the free runs */
+        idx = window_empty(h, d, k);
+        if (idx != MM_NIL) {
             return idx;
         }
-        pool_release(h, d, idx);
     }
 }
 
-/* A new current pool for class c (which has none): the wilderness's end
+/* A new pool for class c's window, which has room: the wilderness's end
  * when no run among the pools is free (no search), else pool_pages_slow
  * (a hole among the pools first, then the wilderness, then idle pools).
  * All its blocks are never-used (bump_take hands them out in order).
@@ -341,53 +478,48 @@ static bool pool_new(mm_heap *h, size_t c)
             mm_desc(h, idx + i)->len = (uint16_t)i; /* distance to the head */
         }
     }
-    h->cur[c] = (uint16_t)idx;
-    curmap_set(h, c, true);
+    window_add(h, c, idx, NULL, 0);
     h->pools[c]++;     /* peaks: see mm_note_pages */
     h->pages_pool += k;
     h->left[c] = h->per_pool[c];
     return true;
 }
 
-/* Retires class c's current pool, if any, when its list and bump are
- * empty: all its blocks are in use, so it becomes a full pool (on no
- * list) until one of them is freed. */
-static void current_retire(mm_heap *h, size_t c)
+/* Makes room in class c's window for a pool, when its list and bump are
+ * empty (every window pool full): the oldest pool leaves it while it is at
+ * its limit, mm_window_max, or at 1 while fewer than one page in
+ * MM_WINDOW_DIV is free (so that pools go back with their last blocks);
+ * two leave at most, so that a window shrinks by one a refill. O(1). */
+static void window_make_room(mm_heap *h, size_t c)
 {
-    uint32_t i = h->cur[c];
-    if (i == MM_NIL) {
+    uint32_t n = h->nwin[c];
+    if (n == 0) {
         return;
     }
-    MM_DEBUG_ASSERT(h->cls[c].s.head == NULL && h->left[c] == 0 &&
-                        h->cls[c].s.used == h->per_pool[c],
-                    "current_retire: the current pool has free blocks");
-    mm_desc(h, i)->head = 0;
-    h->pfree[i] = NULL;
-    h->held[c] += (uint32_t)h->cls[c].s.used;
-    h->cls[c].s.used = 0;
-    h->cur[c] = MM_NIL;
-    curmap_set(h, c, false);
+    uint32_t room = mm_pages_free(h) * MM_WINDOW_DIV < h->npages - h->meta
+                        ? 1u
+                        : mm_window_max(h, c);
+    if (n >= room) {
+        window_drop_oldest(h, c);
+        if (n > room) {
+            window_drop_oldest(h, c);
+        }
+    }
 }
 
-/* Makes partial pool i class c's current pool and hands out its first
- * free block. */
-static void *current_from_partial(mm_heap *h, size_t c, uint32_t i)
+/* Adds partial pool i to class c's window and hands out its first free
+ * block. */
+static void *window_adopt(mm_heap *h, size_t c, uint32_t i)
 {
     partial_unlink(h, c, i);
-    mm_pd *d = mm_desc(h, i);
     void **b = h->pfree[i];
-    uint32_t used = h->per_pool[c] - d->head;
+    uint32_t used = h->per_pool[c] - mm_desc(h, i)->head;
     h->held[c] -= used;
-    h->pfree[i] = NULL;
-    d->head = 0;
-    h->cur[c] = (uint16_t)i;
-    curmap_set(h, c, true);
-    h->cls[c].s.head = *b;
-    h->cls[c].s.used = used + 1u;
+    window_add(h, c, i, *b, used + 1u);
     return b;
 }
 
-/* The next never-used block of class c's current pool (left[c] != 0). */
+/* The next never-used block of class c's newest window pool (left[c] != 0). */
 static void *bump_take(mm_heap *h, size_t c)
 {
     char *b = mm_pool_bump(h, c);
@@ -396,7 +528,7 @@ static void *bump_take(mm_heap *h, size_t c)
     return b;
 }
 
-/* A free block of class d, from its current list, its bump or its first
+/* A free block of class d, from its class list, its bump or its first
  * partial pool; NULL if it has none. */
 static void *class_take(mm_heap *h, size_t d)
 {
@@ -434,7 +566,7 @@ static uint32_t partial_above(const mm_heap *h, size_t c)
 }
 
 /* With no page to be had: a free block of one of the next
- * MM_FALLBACK_CLASSES classes above c (current list, bump or partial
+ * MM_FALLBACK_CLASSES classes above c (class list, bump or partial
  * pool), else of the first larger class with a partial pool, else NULL. */
 static __attribute__((noinline)) void *class_fallback(mm_heap *h, size_t c)
 {
@@ -452,21 +584,14 @@ static __attribute__((noinline)) void *class_fallback(mm_heap *h, size_t c)
     return NULL;
 }
 
-/* True when fewer than one page in MM_SPILL_DIV is free (runs and
- * wilderness): pages are scarce. */
-static bool pages_scarce(const mm_heap *h)
-{
-    return mm_pages_free(h) * MM_SPILL_DIV < h->npages - h->meta;
-}
-
 __attribute__((noinline)) void *mm__small_slow(mm_heap *h, size_t c)
 {
     if (h->left[c] != 0) {
         return bump_take(h, c);
     }
-    current_retire(h, c);
+    window_make_room(h, c);
     if (h->partial[c] != MM_NIL) {
-        return current_from_partial(h, c, h->partial[c]);
+        return window_adopt(h, c, h->partial[c]);
     }
     if (MM_CFG_MID_MAX != 0 && h->per_pool[c] <= MM_SPILL_BLOCKS && pages_scarce(h)) {
         /* a pool of so few blocks would hold mostly free bytes: a chunk
@@ -522,17 +647,17 @@ bool mm_small_live_ok(const mm_heap *h, size_t idx, size_t c, const void *p,
         return false;
     }
     const char *freed = is_free ? "double free" : "freed block";
-    if (head == h->cur[c] && h->cls[c].s.used == 0) {
-        /* the current pool with none in use (any other pool holds a live
-         * block: it is given back with its last) */
+    bool win = mm__in_window(h, head);
+    if (win && h->cls[c].s.used == 0) {
+        /* a window with none in use (any other pool holds a live block:
+         * it is given back with its last) */
         mm_misuse(w, __FILE__, __LINE__, MM_EDOUBLE, fn, freed, p);
         return false;
     }
-    /* the pool's free blocks: the class list of the current pool, or the
-     * pool's own list; at most per_pool of them */
-    size_t bound = h->per_pool[c];
-    const void *b = !walk ? NULL
-                  : head == h->cur[c] ? h->cls[c].s.head : (const void *)h->pfree[head];
+    /* the pool's free blocks: on the class list of a window pool (at most
+     * the window's blocks), or the pool's own list (at most per_pool) */
+    size_t bound = win ? (size_t)h->per_pool[c] * h->nwin[c] : h->per_pool[c];
+    const void *b = !walk ? NULL : win ? h->cls[c].s.head : (const void *)h->pfree[head];
     for (size_t n = 0; b != NULL && n <= bound; n++) {
         if (b == p) {
             mm_misuse(w, __FILE__, __LINE__, MM_EDOUBLE, fn, freed, p);

@@ -162,25 +162,27 @@ static void test_small_classes(void **state)
         mm_free(h, p[n]);
     }
     assert_heap_ok(h);
-    /* each class keeps only its current pool after the frees (the others
-     * went back with their last block) ... */
+    /* each class keeps only its window's pools after the frees (the
+     * others went back with their last block; a window holds at most
+     * mm_window_max pools, all idle now) ... */
     mm_stats s = stats(h);
     size_t held = 0;
     for (size_t c = 0; c < MM_CFG_SMALL_MAX / 8; c++) {
         mm_size_class_stats cs = class_stats(h, c);
-        held += cs.pool_pages;
+        held += cs.pools * cs.pool_pages;
         /* 8 sizes per class were live at once: as many pools as held them */
         assert_int_equal(cs.pools_peak, (8u + cs.blocks_per_pool - 1u) / cs.blocks_per_pool);
-        assert_int_equal(cs.pools, 1);
+        assert_true(cs.pools >= 1 && cs.pools <= mm_window_max(h, c));
+        assert_int_equal(cs.pools, h->nwin[c]);
         assert_int_equal(cs.in_use, 0);
-        assert_int_equal(cs.free_blocks, cs.blocks_per_pool);
+        assert_int_equal(cs.free_blocks, cs.pools * cs.blocks_per_pool);
         assert_int_equal(cs.pool_pages, h->pool_pages[c]);
         assert_true(cs.pool_pages >= 1 && cs.pool_pages <= MM_CFG_POOL_MAX_PAGES);
         assert_true(cs.blocks_per_pool * cs.block_size <= cs.pool_pages * MM_CFG_PAGE_SIZE);
     }
     assert_int_equal(s.pages_pool, held);
     assert_int_equal(s.used_bytes, 0);
-    /* ... until mm_trim gives every idle current pool back */
+    /* ... until mm_trim gives every idle window back */
     mm_trim(h);
     assert_heap_ok(h);
     s = stats(h);
@@ -340,6 +342,109 @@ static void test_class_lifo_reuse(void **state)
     assert_int_equal(class_stats(h, c).pools, 1); /* A, current and idle */
     assert_heap_ok(h);
     assert_int_equal(port_misuse_count(), 0);
+}
+
+/* A class of few blocks per pool (256 B: 2 a pool) keeps several pools in
+ * its window while pages are plentiful: frees into any of them go on the
+ * class list, an all-free window pool stays until the window is idle or
+ * mm_trim splits the window; with fewer than half the pages free the
+ * window shrinks to one pool, a pool a refill. */
+static void test_window_pools(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh(REGION_SIZE);
+    const size_t c = 31;
+    assert_int_equal(h->per_pool[c], 2);
+    const uint32_t max = mm_window_max(h, c);
+    assert_int_equal(max, MM_WINDOW_BLOCKS / 2u);
+    char *q[8];
+    for (size_t i = 0; i < 8; i++) {
+        q[i] = mm_alloc(h, 256);
+        assert_non_null(q[i]);
+    }
+    assert_int_equal(h->nwin[c], 4);
+    assert_int_equal(class_stats(h, c).pools, 4);
+    assert_int_equal(h->cls[c].s.used, 8);
+    assert_int_equal(h->held[c], 0);
+    size_t oldest = pool_of(h, q[0]);
+    assert_int_equal(mm_desc(h, oldest)->head, MM_WIN);
+    assert_heap_ok(h);
+
+    /* the oldest pool's two blocks: on the class list, the pool kept */
+    mm_free(h, q[0]);
+    mm_free(h, q[1]);
+    assert_ptr_equal(h->cls[c].s.head, q[1]);
+    assert_null(h->pfree[oldest]);
+    assert_int_equal(h->cls[c].s.used, 6);
+    assert_int_equal(class_stats(h, c).pools, 4);
+    assert_heap_ok(h);
+    assert_ptr_equal(mm_alloc(h, 256), q[1]); /* LIFO over the window */
+
+    /* mm_trim splits the window: the all-free pool goes back, a pool with
+     * a free block joins the partial list, the full ones hold theirs */
+    mm_free(h, q[1]);
+    mm_free(h, q[2]);
+    size_t second = pool_of(h, q[2]);
+    mm_trim(h);
+    assert_heap_ok(h);
+    assert_int_equal(h->nwin[c], 0);
+    assert_int_equal(h->cur[c], MM_NIL);
+    assert_int_equal(class_stats(h, c).pools, 3);
+    assert_false(mm_is_pool(h->cmap[oldest]));
+    assert_int_equal(h->partial[c], second);
+    assert_ptr_equal(h->pfree[second], q[2]);
+    assert_int_equal(h->held[c], 5);
+    assert_ptr_equal(mm_alloc(h, 256), q[2]); /* the partial pool joins */
+    assert_int_equal(h->nwin[c], 1);
+    assert_int_equal(h->partial[c], MM_NIL);
+
+    /* all freed: the pools outside the window went back with their last
+     * blocks, the window's pool stays, with none in use; one more free of
+     * its block is a double free, reported, and nothing changes */
+    for (size_t i = 2; i < 8; i++) {
+        mm_free(h, q[i]);
+    }
+    assert_int_equal(class_stats(h, c).in_use, 0);
+    assert_int_equal(class_stats(h, c).pools, 1);
+    assert_int_equal(pool_of(h, q[3]), second);
+    assert_heap_ok(h);
+    mm_free(h, q[3]);
+    assert_int_equal(port_misuse_count(), 1);
+    assert_int_equal(mm_last_error(h), MM_EDOUBLE);
+    assert_heap_ok(h);
+    mm_trim(h);
+    assert_int_equal(class_stats(h, c).pools, 0);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+
+    /* fewer than half the pages free: the window gives up a pool a refill
+     * until one is left */
+    port_reset_misuse();
+    size_t big = (size_t)(h->npages - h->meta) * MM_CFG_PAGE_SIZE / 2u + MM_CFG_PAGE_SIZE;
+    char *q2[2 * MM_WINDOW_BLOCKS];
+    for (size_t i = 0; i < 2u * max; i++) {
+        q2[i] = mm_alloc(h, 256);
+        assert_non_null(q2[i]);
+    }
+    assert_int_equal(h->nwin[c], max);
+    void *blob = mm_alloc(h, big);
+    assert_non_null(blob);
+    uint32_t before = h->nwin[c];
+    for (size_t i = 0; i < 2u * max; i++) { /* a new block at every other alloc */
+        q2[i] = mm_alloc(h, 256);
+        assert_non_null(q2[i]);
+        assert_true(h->nwin[c] <= before);
+        assert_heap_ok(h);
+    }
+    assert_int_equal(h->nwin[c], 1);
+    assert_int_equal(port_misuse_count(), 0);
+
+    /* mm_check finds a window count that disagrees with its ring */
+    h->nwin[c]++;
+    mm_report r;
+    assert_false(mm_check(h, &r));
+    assert_string_equal(r.msg, "class window count disagrees with its pools");
+    h->nwin[c]--;
+    assert_heap_ok(h);
 }
 
 /* A pool that is not its class's current one is given back by its last
@@ -1452,6 +1557,7 @@ int main(void)
         cmocka_unit_test(test_64k_holds_3900_blocks),
         cmocka_unit_test(test_class_lifo_reuse),
         cmocka_unit_test(test_pools_stay_until_trim),
+        cmocka_unit_test(test_window_pools),
         cmocka_unit_test(test_classes_keep_pools),
         cmocka_unit_test(test_refill_run_then_wilderness),
         cmocka_unit_test(test_reclaim_on_demand),
