@@ -164,21 +164,33 @@ static inline void *big_new(mm_heap *h, size_t size)
     return mm_large_new(h, mm_pages_of(size));
 }
 
+/* Lets an interrupt in: the lock (state *st; NULL: none held) is
+ * released and taken again. */
+static void lock_yield(uint32_t *st)
+{
+    if (MM_CFG_LOCK && st != NULL) {
+        heap_unlock(*st);
+        *st = heap_lock();
+    }
+}
+
 /* A block of size (> MM_CFG_SMALL_MAX) bytes, after giving back idle
- * windows, one at a time, until it fits or none is left (at most
- * MM_NCLASS: O(classes)). The caller holds the lock (state *st; NULL: no
- * lock), released between two pools given back. */
+ * windows or splitting windows, one at a time, until it fits or nothing
+ * is left to give (at most 2 x MM_NCLASS rounds: O(classes)). The caller
+ * holds the lock (state *st; NULL: no lock), released between a failed
+ * try and the next window given back, and again before the retry. */
 static void *large_alloc(mm_heap *h, size_t size, uint32_t *st)
 {
     if (size > ((size_t)(h->npages - h->meta) << MM_PAGE_SHIFT)) {
         return fail(h, MM_ETOOBIG);
     }
     void *p = big_new(h, size);
-    while (p == NULL && mm_pools_release_idle(h, MM_IDLE_PROBES)) {
-        if (MM_CFG_LOCK && st != NULL) { /* an interrupt may run here */
-            heap_unlock(*st);
-            *st = heap_lock();
+    while (p == NULL) {
+        lock_yield(st); /* an interrupt may run here */
+        if (!mm_pools_release_idle(h, MM_IDLE_PROBES)) {
+            break;
         }
+        lock_yield(st);
         p = big_new(h, size);
     }
     return p != NULL ? p : fail(h, MM_ENOMEM);

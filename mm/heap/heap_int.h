@@ -877,8 +877,9 @@ bool mm_small_live_ok(const mm_heap *h, size_t idx, size_t c, const void *p,
 bool mm_pools_reclaim(mm_heap *h, size_t from, size_t to);
 
 /* Gives back at most one window with no block in use, looking at no
- * more than `probes` classes, round robin. Returns true iff it gave one.
- * O(probes). */
+ * more than `probes` classes, round robin; with none, splits one window
+ * of several pools back onto its pools (giving back the all-free ones).
+ * Returns true iff it did either. O(probes + a window's blocks). */
 bool mm_pools_release_idle(mm_heap *h, uint32_t probes);
 
 /* Classes a pool refill or large request looks at for an idle window
@@ -895,8 +896,9 @@ bool mm_pools_release_idle(mm_heap *h, uint32_t probes);
  * pools cost what a free into the newest costs, so that random frees stay
  * on the fast path when a class's live blocks span several small pools.
  * The price: a window pool all of whose blocks are free goes back only
- * with the window (all idle: when pages run out, or mm_trim, which also
- * splits the class list back onto the pools). */
+ * with the window (all idle), or when the window is split back onto its
+ * pools: by mm_trim, or by a mid-size or large request that finds no
+ * page and no idle window. */
 #define MM_WINDOW_BLOCKS 16u
 #define MM_WINDOW_DIV 2u
 static_assert(MM_WINDOW_BLOCKS <= 255u, "a window's pools fit nwin");

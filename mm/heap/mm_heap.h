@@ -36,9 +36,12 @@
  *     large request finds no free page: then the idle windows of other
  *     classes (any class, round robin) are taken over or given back, one
  *     at a time, until the request fits or none is idle: no request fails
- *     while an idle pool could serve it. With more than half the pages
- *     free, windows trade pages for speed (random frees stay on the fast
- *     path); below, a window shrinks by a pool at each refill. When a small request still
+ *     while an idle pool could serve it. A large request then also
+ *     splits windows of several pools back onto their pools, one at a
+ *     time, giving back their all-free pools. With more than half the
+ *     pages free, windows trade pages for speed (random frees stay on the
+ *     fast path); below, a window shrinks by a pool at each refill. When
+ *     a small request still
  *     finds no pool, it is served with a free block of one of the next
  *     MM_FALLBACK_CLASSES larger classes (mm_usable_size says so), else
  *     with a free mid-size chunk (R8) if one is big enough.

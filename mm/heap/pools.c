@@ -314,11 +314,26 @@ static void window_split(mm_heap *h, size_t c)
     }
 }
 
+/* With no idle window, for a mid-size or large request that finds no
+ * pages: splits the first window of several pools back onto its pools,
+ * giving back those all free. false if none is left. O(MM_NCLASS + its
+ * blocks); the caller retries after each, at most MM_NCLASS times. */
+static bool window_split_some(mm_heap *h)
+{
+    for (size_t c = 0; c < MM_NCLASS; c++) {
+        if (h->nwin[c] > 1 && h->cls[c].s.used != 0) {
+            window_split(h, c);
+            return true;
+        }
+    }
+    return false;
+}
+
 bool mm_pools_release_idle(mm_heap *h, uint32_t probes)
 {
     uint32_t c = idle_find(h, probes);
     if (c == MM_NCLASS) {
-        return false;
+        return window_split_some(h);
     }
     window_empty(h, c, 0);
     return true;
@@ -427,7 +442,8 @@ __attribute__((noinline)) void mm__run_flush(mm_heap *h, void *first, void *last
  * windows of other classes, one at a time (a pool of k pages taken over
  * as it is, else all given back and the take retried) until the take
  * succeeds or none is idle: at most MM_NCLASS rounds, on the
- * out-of-pages path only. MM_NIL if none. */
+ * out-of-pages path only. MM_NIL if none. (A mid-size or large request
+ * also splits windows: mm_pools_release_idle.) */
 static __attribute__((noinline)) uint32_t pool_pages_slow(mm_heap *h, uint32_t k)
 {
     for (;;) {

@@ -447,6 +447,50 @@ static void test_window_pools(void **state)
     assert_heap_ok(h);
 }
 
+/* When no page is left and no window is idle, a request splits windows of
+ * several pools back onto their pools, so that an all-free pool a window
+ * held serves it. */
+static void test_window_split_on_demand(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh(REGION_SIZE);
+    const size_t c = 31; /* 256 B blocks, 2 a pool */
+    char *q[8];
+    for (size_t i = 0; i < 8; i++) {
+        q[i] = mm_alloc(h, 256);
+        assert_non_null(q[i]);
+    }
+    assert_int_equal(h->nwin[c], 4);
+    size_t oldest = pool_of(h, q[0]);
+    mm_free(h, q[0]);
+    mm_free(h, q[1]); /* the oldest pool all free, kept by the window */
+    assert_true(mm_is_pool(h->cmap[oldest]));
+    /* page-sized blocks until the pages run out: the last one takes the
+     * page of the pool the window gave up */
+    static void *big[REGION_SIZE / MM_CFG_PAGE_SIZE];
+    size_t n = 0;
+    while ((big[n] = mm_alloc(h, MM_CFG_PAGE_SIZE)) != NULL) {
+        n++;
+    }
+    assert_int_equal(mm_last_error(h), MM_ENOMEM);
+    assert_false(mm_is_pool(h->cmap[oldest]));
+    assert_int_equal(page(h, big[n - 1u]), oldest);
+    assert_int_equal(h->nwin[c], 0); /* split: its pools are full or partial */
+    assert_int_equal(class_stats(h, c).pools, 3);
+    assert_int_equal(class_stats(h, c).in_use, 6);
+    assert_heap_ok(h);
+    for (size_t i = 0; i < n; i++) {
+        mm_free(h, big[i]);
+    }
+    for (size_t i = 2; i < 8; i++) {
+        mm_free(h, q[i]);
+    }
+    mm_trim(h);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_heap_ok(h);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
 /* A pool that is not its class's current one is given back by its last
  * free (also when it never joined the partial list, one block per pool);
  * the current pool stays, idle, until mm_trim. */
@@ -1558,6 +1602,7 @@ int main(void)
         cmocka_unit_test(test_class_lifo_reuse),
         cmocka_unit_test(test_pools_stay_until_trim),
         cmocka_unit_test(test_window_pools),
+        cmocka_unit_test(test_window_split_on_demand),
         cmocka_unit_test(test_classes_keep_pools),
         cmocka_unit_test(test_refill_run_then_wilderness),
         cmocka_unit_test(test_reclaim_on_demand),
