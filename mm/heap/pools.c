@@ -147,11 +147,10 @@ static inline void curmap_set(mm_heap *h, size_t c, bool on)
     h->curmap[c / 32u] = on ? h->curmap[c / 32u] | bit : h->curmap[c / 32u] & ~bit;
 }
 
-/* True when fewer than one page in MM_SPILL_DIV is free (runs and
- * wilderness): pages are scarce. */
-static bool pages_scarce(const mm_heap *h)
+/* True when fewer than one page in div is free (runs and wilderness). */
+static bool pages_below(const mm_heap *h, uint32_t div)
 {
-    return mm_pages_free(h) * MM_SPILL_DIV < h->npages - h->meta;
+    return mm_pages_free(h) * div < h->npages - h->meta;
 }
 
 /* ---- the window: pools whose free blocks are on the class list ---- */
@@ -512,9 +511,7 @@ static void window_make_room(mm_heap *h, size_t c)
     if (n == 0) {
         return;
     }
-    uint32_t room = mm_pages_free(h) * MM_WINDOW_DIV < h->npages - h->meta
-                        ? 1u
-                        : mm_window_max(h, c);
+    uint32_t room = pages_below(h, MM_WINDOW_DIV) ? 1u : mm_window_max(h, c);
     if (n >= room) {
         window_drop_oldest(h, c);
         if (n > room) {
@@ -609,7 +606,8 @@ __attribute__((noinline)) void *mm__small_slow(mm_heap *h, size_t c)
     if (h->partial[c] != MM_NIL) {
         return window_adopt(h, c, h->partial[c]);
     }
-    if (MM_CFG_MID_MAX != 0 && h->per_pool[c] <= MM_SPILL_BLOCKS && pages_scarce(h)) {
+    if (MM_CFG_MID_MAX != 0 && h->per_pool[c] <= MM_SPILL_BLOCKS &&
+        pages_below(h, MM_SPILL_DIV)) {
         /* a pool of so few blocks would hold mostly free bytes: a chunk
          * costs the block and 8 */
         void *b = h->pools[c] != 0 ? mm_mid_alloc(h, mm_class_size(c))
