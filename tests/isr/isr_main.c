@@ -11,7 +11,8 @@
  * (mm_realloc_err) and frees them (mm_free). Meanwhile the main loop
  * allocates, frees and resizes MAIN_SLOTS blocks, small ones and large ones
  * whose owner it registers (mm_set_owner), asks mm_usable_size, and calls
- * mm_trim and mm_compact, until both sides together made TOTAL_OPS
+ * mm_trim and mm_compact (each compaction is given a large block to
+ * slide: main_arrange_slide), until both sides together made TOTAL_OPS
  * allocator calls. Every block holds a pattern made from its own seed.
  *
  * Checked (a failure prints "isr test: FAIL file:line: what" and the
@@ -49,6 +50,7 @@
 #define CHECK_EVERY 20000U       /* main-loop calls between two mm_check */
 #define TRIM_EVERY 997U
 #define COMPACT_EVERY 4099U
+#define SLIDE_BYTES (MM_CFG_MID_MAX + MM_CFG_PAGE_SIZE) /* a large block: pages */
 #define MIN_ISR_RUNS 10000U
 
 /* One live block: its owner slot (mm_compact rewrites p of a large one),
@@ -262,8 +264,7 @@ static void own(block *b) {
     }
 }
 
-static void main_alloc(block *b, uint32_t r) {
-    size_t n = pick_size(r, 16U, 6144U, 20480U);
+static void main_alloc_n(block *b, size_t n, uint32_t r) {
     mm_err err = MM_ECORRUPT;
     T.main_in_call = true;
     void *p = mm_realloc_err(T.heap, NULL, n, &err);
@@ -279,6 +280,10 @@ static void main_alloc(block *b, uint32_t r) {
     *b = (block){p, n, r};
     fill(b, 0);
     own(b);
+}
+
+static void main_alloc(block *b, uint32_t r) {
+    main_alloc_n(b, pick_size(r, 16U, 6144U, 20480U), r);
 }
 
 static void main_realloc(block *b, uint32_t r) {
@@ -315,6 +320,29 @@ static void main_free(block *b) {
     b->p = NULL;
     T.m.calls++;
     T.m.frees++;
+}
+
+/* Before a compaction, a block for it to move: a large block X, then an
+ * owned one in a free main slot (most often cut right after X from the
+ * same free pages), then X freed. The free run before the owned block is
+ * what mm_compact slides it into, while the interrupt allocates and frees
+ * around it; without this, the random main loop leaves such a layout at
+ * a compaction now and then only. */
+static void main_arrange_slide(uint32_t r) {
+    block *y = NULL;
+    for (uint32_t k = 0; k < MAIN_SLOTS && y == NULL; k++) {
+        y = T.main[k].p == NULL ? &T.main[k] : NULL;
+    }
+    if (y == NULL) {
+        return;
+    }
+    block x = {NULL, 0, 0};
+    main_alloc_n(&x, SLIDE_BYTES, r);
+    if (x.p == NULL) {
+        return;
+    }
+    main_alloc_n(y, SLIDE_BYTES, r ^ 0x5A5A5A5AU);
+    main_free(&x);
 }
 
 static void main_usable(const block *b) {
@@ -369,6 +397,7 @@ static void main_op(void) {
         T.trims++;
     }
     if (T.m.calls / COMPACT_EVERY != T.compacts) {
+        main_arrange_slide(r);
         void *before[MAIN_SLOTS];
         for (uint32_t k = 0; k < MAIN_SLOTS; k++) {
             before[k] = T.main[k].p;
