@@ -45,12 +45,13 @@
  *     finds no pool, it is served with a free block of one of the next
  *     MM_FALLBACK_CLASSES larger classes (mm_usable_size says so), else
  *     with a free mid-size chunk (R8) if one is big enough.
- * R4a. Under page pressure, while fewer than a quarter of the pages are
- *     free, a small request whose class has no free block and whose pool
- *     would hold 7 blocks or fewer (72 bytes and up with 512-byte pages)
- *     is served by a mid-size chunk (R8: an 8-byte header) instead of a
- *     new pool: such a pool would keep about half a pool of spare blocks
- *     for its class. A class with no pool yet opens its first one unless
+ * R4a. Under page pressure a small request whose class has no free
+ *     block is served by a mid-size chunk (R8: an 8-byte header) instead
+ *     of a new pool: while fewer than half the pages are free if the pool
+ *     would hold 7 blocks or fewer (72 bytes and up with 512-byte pages),
+ *     while fewer than a quarter are free if it would hold 16 or fewer
+ *     (32 bytes and up). Such a pool would keep about half a pool of
+ *     spare blocks for its class. A class with no pool yet opens its first one unless
  *     a free chunk is big enough. With pages plentiful small blocks have
  *     no header.
  * R5. A new pool comes from the indexed free runs when there is one (so

@@ -29,8 +29,8 @@
  *     then every window pool is full, so the oldest leaves the window (O(1),
  *     no list to split) while the window is at its limit; the first partial
  *     pool joins the window (its list becomes the class list); else, while
- *     pages are scarce and the class's pools hold few blocks, a mid chunk
- *     (MM_SPILL_BLOCKS, heap_int.h; a class's first pool only a listed
+ *     pages are scarce for the class's pool size, a mid chunk
+ *     (mm_spill_div, heap_int.h; a class's first pool only a listed
  *     chunk); else a new pool
  *     from the indexed free runs, or the wilderness (no search) when no
  *     run is free; else, with
@@ -606,8 +606,8 @@ __attribute__((noinline)) void *mm__small_slow(mm_heap *h, size_t c)
     if (h->partial[c] != MM_NIL) {
         return window_adopt(h, c, h->partial[c]);
     }
-    if (MM_CFG_MID_MAX != 0 && h->per_pool[c] <= MM_SPILL_BLOCKS &&
-        pages_below(h, MM_SPILL_DIV)) {
+    uint32_t div = mm_spill_div(h->per_pool[c]);
+    if (MM_CFG_MID_MAX != 0 && div != 0 && pages_below(h, div)) {
         /* a pool of so few blocks would hold mostly free bytes: a chunk
          * costs the block and 8 */
         void *b = h->pools[c] != 0 ? mm_mid_alloc(h, mm_class_size(c))

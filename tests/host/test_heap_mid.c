@@ -502,6 +502,92 @@ static void test_first_pool_under_pressure(void **state)
     assert_heap_ok(h);
 }
 
+static bool half_scarce(const mm_heap *h)
+{
+    return mm_pages_free(h) * MM_SPILL_FEW_DIV < h->npages - h->meta;
+}
+
+/* The first class whose pool holds at most `blocks` blocks. */
+static size_t class_of_at_most(const mm_heap *h, uint32_t blocks)
+{
+    size_t c = 0;
+    while (h->per_pool[c] > blocks) {
+        c++;
+    }
+    return c;
+}
+
+/* Fills h with large blocks until `until` says stop (no mid area, so no
+ * free chunk is listed); returns how many. */
+static size_t fill_large(mm_heap *h, void **big, size_t max, bool (*until)(const mm_heap *))
+{
+    size_t m = 0;
+    while (m < max && !until(h) && (big[m] = mm_alloc(h, MM_CFG_MID_MAX + 8u)) != NULL) {
+        m++;
+    }
+    return m;
+}
+
+/* The spill starts earlier for classes of fewer blocks per pool: with
+ * fewer than half the pages free but more than a quarter, a class of at
+ * most MM_SPILL_FEW blocks a pool takes a chunk for its second pool's
+ * worth, a class of MM_SPILL_BLOCKS still opens a second pool. Below a
+ * quarter, both take chunks. */
+static void test_spill_by_pool_size(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    size_t few = class_of_at_most(h, MM_SPILL_FEW), some = class_of_at_most(h, MM_SPILL_BLOCKS);
+    assert_true(some < few && h->per_pool[some] > MM_SPILL_FEW);
+    void *big[64];
+    size_t m = fill_large(h, big, 64, half_scarce);
+    assert_true(half_scarce(h) && !scarce(h));
+    static void *p[2][64];
+    size_t cls[2] = {few, some}, n[2];
+    for (size_t k = 0; k < 2; k++) {
+        size_t c = cls[k];
+        for (n[k] = 0; n[k] <= h->per_pool[c]; n[k]++) {
+            p[k][n[k]] = mm_alloc(h, mm_class_size(c));
+            assert_non_null(p[k][n[k]]);
+        }
+        assert_int_equal(h->cmap[mm_page_of(h, p[k][0])], c); /* the first pool */
+    }
+    assert_true(half_scarce(h) && !scarce(h));
+    assert_int_equal(h->cmap[mm_page_of(h, p[0][n[0] - 1u])], MM_C_MID);
+    assert_int_equal(h->cmap[mm_page_of(h, p[1][n[1] - 1u])], some); /* a second pool */
+    assert_int_equal(h->pools[few], 1u);
+    assert_int_equal(h->pools[some], 2u);
+    assert_heap_ok(h);
+
+    m += fill_large(h, big + m, 64 - m, scarce); /* below a quarter */
+    assert_true(scarce(h));
+    void *q = NULL;
+    for (size_t extra = 0; extra < 64; extra++) { /* fill the second pool of `some` */
+        q = mm_alloc(h, mm_class_size(some));
+        if (q == NULL || h->cmap[mm_page_of(h, q)] != some) {
+            break;
+        }
+        p[1][n[1]++] = q;
+    }
+    assert_non_null(q);
+    assert_int_equal(h->cmap[mm_page_of(h, q)], MM_C_MID); /* then a chunk */
+    assert_int_equal(h->pools[some], 2u);
+    assert_heap_ok(h);
+    mm_free(h, q);
+    for (size_t k = 0; k < 2; k++) {
+        for (size_t i = 0; i < n[k]; i++) {
+            mm_free(h, p[k][i]);
+        }
+    }
+    for (size_t i = 0; i < m; i++) {
+        mm_free(h, big[i]);
+    }
+    mm_trim(h);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(port_misuse_count(), 0);
+    assert_heap_ok(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_mid_serves_small_under_pressure),
         cmocka_unit_test(test_small_takes_free_chunk_last),
         cmocka_unit_test(test_first_pool_under_pressure),
+        cmocka_unit_test(test_spill_by_pool_size),
     };
     if (MM_CFG_MID_MAX == 0) {
         print_message("no mid-size blocks in this build (MM_CFG_MID_MAX=0)\n");
