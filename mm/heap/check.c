@@ -380,8 +380,12 @@ static const char *check_partial(const mm_heap *h, size_t c, const tally *t, con
 static const char *check_window(const mm_heap *h, size_t c, const tally *t, const void **addr)
 {
     uint32_t newest = h->cur[c], n = 0;
+    uint32_t several = (h->multimap[c / 32u] >> (c % 32u)) & 1u; /* says nwin > 1 */
     *addr = &h->cls[c];
     if (newest == MM_NIL) {
+        if (several != 0) {
+            return "class window's several-pools mark disagrees with its count";
+        }
         return h->cls[c].s.head != NULL || h->cls[c].s.used != 0 || h->left[c] != 0 ||
                        h->nwin[c] != 0 || t->window[c] != 0
                    ? "class without a window has blocks"
@@ -403,6 +407,9 @@ static const char *check_window(const mm_heap *h, size_t c, const tally *t, cons
     }
     if (n != h->nwin[c] || n != t->window[c] || n > mm_window_max(h, c)) {
         return "class window count disagrees with its pools";
+    }
+    if (several != (n > 1u ? 1u : 0u)) {
+        return "class window's several-pools mark disagrees with its count";
     }
     size_t listed = 0, blocks = (size_t)h->per_pool[c] * n;
     const char *msg = check_list(h, c, MM_NIL, h->cls[c].s.head, blocks, &listed, addr);

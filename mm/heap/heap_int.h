@@ -224,7 +224,9 @@ struct mm_heap {
     uint8_t pool_pages[MM_NCLASS];
     uint8_t nwin[MM_NCLASS];    /* pools in the window (mm_window_max) */
     uint8_t idle_cursor;        /* the class mm_pools_release_idle looked at last */
+    uint8_t reclaim_tick;       /* pool refills, mod MM_RECLAIM_EVERY */
     uint32_t curmap[MM_NCMAP];  /* bit c: class c's window holds a pool */
+    uint32_t multimap[MM_NCMAP]; /* bit c: class c's window holds several */
 
     /* free runs, segregated by floor(log2 length): zone[0] indexes the
      * runs below the wilderness, zone[1] those above it (heap/pages.c) */
@@ -901,6 +903,19 @@ bool mm_pools_release_idle(mm_heap *h, uint32_t probes);
  * page and no idle window. */
 #define MM_WINDOW_BLOCKS 16u
 #define MM_WINDOW_DIV 2u
+
+/* The incremental reclaim (heap/pools.c, mm__small_slow): while fewer
+ * than one page in MM_WINDOW_DIV is free, every MM_RECLAIM_EVERY-th pool
+ * refill first gives back one idle window of another class (looking at
+ * MM_RECLAIM_PROBES windows, round robin), else splits one window of
+ * several pools back onto its pools (the first in multimap): O(1) to
+ * find, O(MM_WINDOW_BLOCKS) to give back or split. So the pages
+ * that windows hold beyond the pool each class is using go back steadily
+ * while memory is tight, a step at a time, instead of all at once in the
+ * request that finds no page (which still gives back or splits windows
+ * until it fits or none is left, but seldom finds more than one). */
+#define MM_RECLAIM_EVERY 8u
+#define MM_RECLAIM_PROBES 4u
 static_assert(MM_WINDOW_BLOCKS <= 255u, "a window's pools fit nwin");
 
 /* Most pools class c's window may hold: MM_WINDOW_BLOCKS' worth, >= 1. */

@@ -40,7 +40,12 @@
  *     splits windows of several pools back onto their pools, one at a
  *     time, giving back their all-free pools. With more than half the
  *     pages free, windows trade pages for speed (random frees stay on the
- *     fast path); below, a window shrinks by a pool at each refill. When
+ *     fast path); below, a window shrinks by a pool at each refill, and
+ *     every 8th refill (MM_RECLAIM_EVERY) first gives back one idle
+ *     window of another class or splits one window of several pools (the
+ *     incremental reclaim: pages held by windows go back a step at a time
+ *     while memory is tight, not all at once in the request that finds
+ *     none). When
  *     a small request still
  *     finds no pool, it is served with a free block of one of the next
  *     MM_FALLBACK_CLASSES larger classes (mm_usable_size says so), else
@@ -51,9 +56,9 @@
  *     would hold 7 blocks or fewer (72 bytes and up with 512-byte pages),
  *     while fewer than a quarter are free if it would hold 16 or fewer
  *     (32 bytes and up). Such a pool would keep about half a pool of
- *     spare blocks for its class. A class with no pool yet opens its first one unless
- *     a free chunk is big enough. With pages plentiful small blocks have
- *     no header.
+ *     spare blocks for its class. A class with no pool yet opens its
+ *     first one unless a free chunk is big enough. With pages plentiful
+ *     small blocks have no header.
  * R5. A new pool comes from the indexed free runs when there is one (so
  *     pools fill holes and the wilderness stays whole for large blocks),
  *     else from the wilderness (no search), else as in R4. Large blocks come from the indexed
@@ -103,7 +108,9 @@
  * least arenas (make bench; BENCHMARKS.md has the figures per workload):
  *     small alloc: fast path 12 (pop + count); a refill from the
  *                  wilderness about 60; under page pressure (R4a) a mid
- *                  chunk, about 95; worst about 700 (a refill that finds
+ *                  chunk, about 95; a refill that is a reclaim step (R4)
+ *                  adds about 75, or the window it gives back or splits
+ *                  (up to about 400); worst about 760 (a refill that finds
  *                  no page: a chunk tried, every class looked at once for
  *                  an idle window, whose pools are given back, a block
  *                  borrowed or a chunk taken)
@@ -114,8 +121,9 @@
  *                  330 when one idle window is given back first; with no
  *                  free run long enough it gives back idle windows one at
  *                  a time, at most MM_NCLASS of them, each retry costing
- *                  about as much again (4,385 seen; the bench prints the
- *                  worst per workload)
+ *                  about as much again (4,689 seen before the incremental
+ *                  reclaim of R4, 433 since; the bench prints the worst
+ *                  per workload)
  *     large free:  worst 103 (coalesce both sides, index); a mid block
  *                  whose area gives back its tail pages, about 360
  *     mid alloc / free: see BENCHMARKS.md (two bitmap searches, a split,

@@ -147,6 +147,13 @@ static inline void curmap_set(mm_heap *h, size_t c, bool on)
     h->curmap[c / 32u] = on ? h->curmap[c / 32u] | bit : h->curmap[c / 32u] & ~bit;
 }
 
+/* Notes whether class c's window holds several pools (multimap). */
+static inline void multimap_set(mm_heap *h, size_t c, bool on)
+{
+    uint32_t bit = 1u << (c % 32u);
+    h->multimap[c / 32u] = on ? h->multimap[c / 32u] | bit : h->multimap[c / 32u] & ~bit;
+}
+
 /* True when fewer than one page in div is free (runs and wilderness). */
 static bool pages_below(const mm_heap *h, uint32_t div)
 {
@@ -175,7 +182,9 @@ static inline void window_add(mm_heap *h, size_t c, uint32_t i, void *list, uint
     d->head = MM_WIN;
     h->pfree[i] = NULL;
     h->cur[c] = (uint16_t)i;
-    h->nwin[c]++;
+    if (++h->nwin[c] == 2u) {
+        multimap_set(h, c, true);
+    }
     h->cls[c].s.head = list;
     h->cls[c].s.used += used;
 }
@@ -195,7 +204,9 @@ static inline uint32_t window_unlink_oldest(mm_heap *h, size_t c)
         n->u.l.next = (uint16_t)next;
         mm_desc(h, next)->u.l.prev = (uint16_t)newest;
     }
-    h->nwin[c]--;
+    if (--h->nwin[c] == 1u) {
+        multimap_set(h, c, false);
+    }
     return oldest;
 }
 
@@ -313,15 +324,14 @@ static void window_split(mm_heap *h, size_t c)
     }
 }
 
-/* With no idle window, for a mid-size or large request that finds no
- * pages: splits the first window of several pools back onto its pools,
- * giving back those all free. false if none is left. O(MM_NCLASS + its
- * blocks); the caller retries after each, at most MM_NCLASS times. */
+/* With no idle window found: splits the first window of several pools
+ * (multimap) back onto its pools, giving back those all free. false if
+ * none is left. O(MM_NCMAP + its blocks). */
 static bool window_split_some(mm_heap *h)
 {
-    for (size_t c = 0; c < MM_NCLASS; c++) {
-        if (h->nwin[c] > 1 && h->cls[c].s.used != 0) {
-            window_split(h, c);
+    for (uint32_t w = 0; w < MM_NCMAP; w++) {
+        if (h->multimap[w] != 0) {
+            window_split(h, w * 32u + (uint32_t)__builtin_ctz(h->multimap[w]));
             return true;
         }
     }
@@ -601,6 +611,11 @@ __attribute__((noinline)) void *mm__small_slow(mm_heap *h, size_t c)
 {
     if (h->left[c] != 0) {
         return bump_take(h, c);
+    }
+    if (++h->reclaim_tick % MM_RECLAIM_EVERY == 0 && pages_below(h, MM_WINDOW_DIV)) {
+        /* the incremental reclaim: another class's idle window given
+         * back, or a window split back onto its pools */
+        (void)mm_pools_release_idle(h, MM_RECLAIM_PROBES);
     }
     window_make_room(h, c);
     if (h->partial[c] != MM_NIL) {

@@ -164,7 +164,8 @@ static void test_small_classes(void **state)
     assert_heap_ok(h);
     /* each class keeps only its window's pools after the frees (the
      * others went back with their last block; a window holds at most
-     * mm_window_max pools, all idle now) ... */
+     * mm_window_max pools, all idle now; a window that the incremental
+     * reclaim split while pages were scarce is gone) ... */
     mm_stats s = stats(h);
     size_t held = 0;
     for (size_t c = 0; c < MM_CFG_SMALL_MAX / 8; c++) {
@@ -172,7 +173,7 @@ static void test_small_classes(void **state)
         held += cs.pools * cs.pool_pages;
         /* 8 sizes per class were live at once: as many pools as held them */
         assert_int_equal(cs.pools_peak, (8u + cs.blocks_per_pool - 1u) / cs.blocks_per_pool);
-        assert_true(cs.pools >= 1 && cs.pools <= mm_window_max(h, c));
+        assert_true(cs.pools <= mm_window_max(h, c));
         assert_int_equal(cs.pools, h->nwin[c]);
         assert_int_equal(cs.in_use, 0);
         assert_int_equal(cs.free_blocks, cs.pools * cs.blocks_per_pool);
@@ -444,6 +445,82 @@ static void test_window_pools(void **state)
     assert_false(mm_check(h, &r));
     assert_string_equal(r.msg, "class window count disagrees with its pools");
     h->nwin[c]--;
+    assert_heap_ok(h);
+}
+
+/* While fewer than half the pages are free, every MM_RECLAIM_EVERY-th
+ * pool refill first gives back another class's idle window, else splits
+ * a window of several pools back onto its pools; with pages plentiful it
+ * does neither. mm_check knows which windows hold several pools. */
+static void test_incremental_reclaim(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh(REGION_SIZE);
+    const size_t idle = 0, multi = MM_NCLASS - 1u;
+    void *b = mm_alloc(h, 8);
+    mm_free(h, b); /* class 0: an idle window of one pool */
+    void *m[6];
+    for (size_t i = 0; i < 6; i++) { /* the last class: 3 pools in its window */
+        m[i] = mm_alloc(h, mm_class_size(multi));
+        assert_non_null(m[i]);
+    }
+    uint32_t nmulti = h->nwin[multi];
+    assert_true(nmulti > 1u);
+    void *s[3];
+
+    h->reclaim_tick = MM_RECLAIM_EVERY - 1u; /* the next refill is a step */
+    s[0] = mm_alloc(h, 16);
+    assert_int_equal(h->pools[idle], 1u); /* pages plentiful: nothing */
+    assert_int_equal(h->nwin[multi], nmulti);
+
+    void *big[128];
+    size_t n = 0;
+    while (n < 128 && mm_pages_free(h) * MM_WINDOW_DIV >= h->npages - h->meta) {
+        big[n] = mm_alloc(h, 2u * MM_CFG_PAGE_SIZE);
+        assert_non_null(big[n]);
+        n++;
+    }
+    assert_true(mm_pages_free(h) > 4u);
+    h->reclaim_tick = MM_RECLAIM_EVERY - 1u;
+    s[1] = mm_alloc(h, 24);
+    assert_int_equal(h->pools[idle], 0u); /* the idle window went back */
+    assert_int_equal(h->nwin[multi], nmulti);
+    assert_heap_ok(h);
+    void *t[MM_RECLAIM_EVERY];
+    for (uint32_t k = 1; k < MM_RECLAIM_EVERY; k++) { /* not a step: nothing */
+        t[k] = mm_alloc(h, 8u * (5u + k)); /* kept: no idle window */
+        assert_non_null(t[k]);
+        assert_int_equal(h->nwin[multi], nmulti);
+    }
+    h->reclaim_tick = MM_RECLAIM_EVERY - 1u;
+    s[2] = mm_alloc(h, 32);
+    assert_int_equal(h->nwin[multi], 0u); /* no idle window: split */
+    assert_int_equal(h->pools[multi], nmulti); /* its pools are full */
+    assert_heap_ok(h);
+
+    /* mm_check finds a several-pools mark that disagrees with the window */
+    h->multimap[0] ^= 1u;
+    mm_report r;
+    assert_false(mm_check(h, &r));
+    assert_string_equal(r.msg, "class window's several-pools mark disagrees with its count");
+    h->multimap[0] ^= 1u;
+
+    for (size_t i = 0; i < 6; i++) {
+        mm_free(h, m[i]);
+    }
+    assert_int_equal(h->pools[multi], 0u); /* each went back with its last */
+    for (size_t i = 0; i < 3; i++) {
+        mm_free(h, s[i]);
+    }
+    for (uint32_t k = 1; k < MM_RECLAIM_EVERY; k++) {
+        mm_free(h, t[k]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        mm_free(h, big[i]);
+    }
+    mm_trim(h);
+    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(port_misuse_count(), 0);
     assert_heap_ok(h);
 }
 
@@ -1603,6 +1680,7 @@ int main(void)
         cmocka_unit_test(test_pools_stay_until_trim),
         cmocka_unit_test(test_window_pools),
         cmocka_unit_test(test_window_split_on_demand),
+        cmocka_unit_test(test_incremental_reclaim),
         cmocka_unit_test(test_classes_keep_pools),
         cmocka_unit_test(test_refill_run_then_wilderness),
         cmocka_unit_test(test_reclaim_on_demand),
