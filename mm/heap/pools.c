@@ -140,18 +140,12 @@ static void pool_release(mm_heap *h, size_t c, uint32_t i)
     mm_pages_give(h, i, k);
 }
 
-/* Notes whether class c's window holds a pool (curmap). */
-static inline void curmap_set(mm_heap *h, size_t c, bool on)
+/* Sets or clears class c's bit in a bitmap of classes (curmap: the
+ * window holds a pool; multimap: it holds several). */
+static inline void classmap_set(uint32_t *map, size_t c, bool on)
 {
     uint32_t bit = 1u << (c % 32u);
-    h->curmap[c / 32u] = on ? h->curmap[c / 32u] | bit : h->curmap[c / 32u] & ~bit;
-}
-
-/* Notes whether class c's window holds several pools (multimap). */
-static inline void multimap_set(mm_heap *h, size_t c, bool on)
-{
-    uint32_t bit = 1u << (c % 32u);
-    h->multimap[c / 32u] = on ? h->multimap[c / 32u] | bit : h->multimap[c / 32u] & ~bit;
+    map[c / 32u] = on ? map[c / 32u] | bit : map[c / 32u] & ~bit;
 }
 
 /* True when fewer than one page in div is free (runs and wilderness). */
@@ -171,7 +165,7 @@ static inline void window_add(mm_heap *h, size_t c, uint32_t i, void *list, uint
     uint32_t newest = h->cur[c];
     if (newest == MM_NIL) {
         d->u.pair = MM_LINKS(i, i);
-        curmap_set(h, c, true);
+        classmap_set(h->curmap, c, true);
     } else {
         mm_pd *n = mm_desc(h, newest);
         uint32_t oldest = n->u.l.next;
@@ -183,7 +177,7 @@ static inline void window_add(mm_heap *h, size_t c, uint32_t i, void *list, uint
     h->pfree[i] = NULL;
     h->cur[c] = (uint16_t)i;
     if (++h->nwin[c] == 2u) {
-        multimap_set(h, c, true);
+        classmap_set(h->multimap, c, true);
     }
     h->cls[c].s.head = list;
     h->cls[c].s.used += used;
@@ -198,14 +192,14 @@ static inline uint32_t window_unlink_oldest(mm_heap *h, size_t c)
     uint32_t oldest = n->u.l.next;
     if (oldest == newest) {
         h->cur[c] = MM_NIL;
-        curmap_set(h, c, false);
+        classmap_set(h->curmap, c, false);
     } else {
         uint32_t next = mm_desc(h, oldest)->u.l.next;
         n->u.l.next = (uint16_t)next;
         mm_desc(h, next)->u.l.prev = (uint16_t)newest;
     }
     if (--h->nwin[c] == 1u) {
-        multimap_set(h, c, false);
+        classmap_set(h->multimap, c, false);
     }
     return oldest;
 }

@@ -364,6 +364,27 @@ static bool scarce(const mm_heap *h)
     return mm_pages_free(h) * MM_SPILL_DIV < h->npages - h->meta;
 }
 
+/* The first class whose pool holds at most `blocks` blocks. */
+static size_t class_of_at_most(const mm_heap *h, uint32_t blocks)
+{
+    size_t c = 0;
+    while (h->per_pool[c] > blocks) {
+        c++;
+    }
+    return c;
+}
+
+/* Fills h with large blocks until `until` says stop (no mid area, so no
+ * free chunk is listed); returns how many. */
+static size_t fill_large(mm_heap *h, void **big, size_t max, bool (*until)(const mm_heap *))
+{
+    size_t m = 0;
+    while (m < max && !until(h) && (big[m] = mm_alloc(h, MM_CFG_MID_MAX + 8u)) != NULL) {
+        m++;
+    }
+    return m;
+}
+
 static bool never(const mm_heap *h)
 {
     (void)h;
@@ -378,10 +399,7 @@ static void test_mid_serves_small_under_pressure(void **state)
 {
     (void)state;
     mm_heap *h = fresh();
-    size_t sparse = 0; /* a class with at most MM_SPILL_BLOCKS blocks per pool */
-    while (h->per_pool[sparse] > MM_SPILL_BLOCKS) {
-        sparse++;
-    }
+    size_t sparse = class_of_at_most(h, MM_SPILL_BLOCKS);
     size_t size = mm_class_size(sparse), dense = mm_class_size(sparse - 1u);
     assert_int_equal(h->per_pool[sparse - 1u] > MM_SPILL_BLOCKS, true);
 
@@ -468,16 +486,10 @@ static void test_first_pool_under_pressure(void **state)
 {
     (void)state;
     mm_heap *h = fresh();
-    size_t sparse = 0;
-    while (h->per_pool[sparse] > MM_SPILL_BLOCKS) {
-        sparse++;
-    }
+    size_t sparse = class_of_at_most(h, MM_SPILL_BLOCKS);
     size_t size = mm_class_size(sparse);
     void *big[64];
-    size_t m = 0;
-    while (m < 64 && !scarce(h) && (big[m] = mm_alloc(h, MM_CFG_MID_MAX + 8u)) != NULL) {
-        m++;
-    }
+    size_t m = fill_large(h, big, 64, scarce);
     assert_true(scarce(h) && mm_pages_free(h) >= 2u);
     assert_int_equal(stats(h).pages_mid, 0);
     void *p[MM_SPILL_BLOCKS + 1u];
@@ -505,27 +517,6 @@ static void test_first_pool_under_pressure(void **state)
 static bool half_scarce(const mm_heap *h)
 {
     return mm_pages_free(h) * MM_SPILL_FEW_DIV < h->npages - h->meta;
-}
-
-/* The first class whose pool holds at most `blocks` blocks. */
-static size_t class_of_at_most(const mm_heap *h, uint32_t blocks)
-{
-    size_t c = 0;
-    while (h->per_pool[c] > blocks) {
-        c++;
-    }
-    return c;
-}
-
-/* Fills h with large blocks until `until` says stop (no mid area, so no
- * free chunk is listed); returns how many. */
-static size_t fill_large(mm_heap *h, void **big, size_t max, bool (*until)(const mm_heap *))
-{
-    size_t m = 0;
-    while (m < max && !until(h) && (big[m] = mm_alloc(h, MM_CFG_MID_MAX + 8u)) != NULL) {
-        m++;
-    }
-    return m;
 }
 
 /* The spill starts earlier for classes of fewer blocks per pool: with
