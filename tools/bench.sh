@@ -101,8 +101,14 @@ trace_one() { # workload label arena
     wait $pid
     rm -f $fifo
 }
+# Between tight and ample: the same workloads at 1.6x, 2x, 2.5x and 3x
+# their peak live bytes (x<tenths>), so that the cost of pressure shows as
+# a curve over the RAM given, not only at its two ends. W1p has no curve:
+# its peak is one block.
 for w in W1p W2p W3p CPY FIFO SAW; do
-    for m in ample tight min; do
+    modes="ample tight min"
+    [ $w = W1p ] || modes="$modes x16 x20 x25 x30"
+    for m in $modes; do
         log=$OUT/pressure-$w-$m.log
         if ! qemu $elf "$w $m" >$log 2>&1; then
             echo "bench: $w $m failed:" >&2; tail -20 $log >&2; exit 1

@@ -497,7 +497,25 @@ static size_t mm_min_arena(const pressure_workload *w, size_t peak) {
     return hi;
 }
 
-/* One pressure run: mode "ample", "tight" or "min" (the search), or
+/* The arena of a timed mode: "ample", "tight", or "x<tenths>" (that many
+ * tenths of the peak live bytes: "x20" is twice them); 0 for any other. */
+static size_t mode_arena(const pressure_workload *w, const char *mode, size_t peak) {
+    if (strcmp(mode, "ample") == 0) {
+        return AMPLE_ARENA;
+    }
+    if (strcmp(mode, "tight") == 0) {
+        return tight_arena(w, peak);
+    }
+    if (mode[0] != 'x' || mode[1] < '1' || mode[1] > '9') {
+        return 0;
+    }
+    char *end;
+    unsigned long tenths = strtoul(mode + 1, &end, 10);
+    return *end != '\0' ? 0U : (peak * (size_t)tenths / 10U + 7U) & ~(size_t)7U;
+}
+
+/* One pressure run: mode "ample", "tight", "x<tenths>" (an arena of that
+ * many tenths of the peak live bytes: x20 is twice it) or "min" (the search), or
  * "trace" (mm alone, with markers, at an arena of `arena` bytes: the tight
  * or least arena that an earlier run printed). */
 static int run_pressure(const char *name, const char *mode, size_t arena) {
@@ -543,7 +561,11 @@ static int run_pressure(const char *name, const char *mode, size_t arena) {
         }
         return 0;
     }
-    arena = strcmp(mode, "tight") == 0 ? tight_arena(w, peak) : AMPLE_ARENA;
+    arena = mode_arena(w, mode, peak);
+    if (arena == 0U) {
+        mm_printf("bench: no pressure mode '%s' (ample, tight, x<tenths>, min, trace)\n", mode);
+        return 1;
+    }
     mm_printf("RESULT %s all arena_bytes %lu\n", label, (unsigned long)arena);
     run_result res[IMPLS];
     for (size_t i = 0; i < IMPLS; i++) {
