@@ -60,7 +60,7 @@ bool mm_get_size_class_stats(const mm_heap *h, size_t cls, mm_size_class_stats *
 size_t mm_high_water(const mm_heap *h)
 {
     return sizeof(struct mm_heap) +
-           (size_t)mm_peak_pages(h) * (MM_CFG_PAGE_SIZE + 1u + sizeof(mm_pd) + sizeof(void *));
+           (size_t)mm_peak_pages(h) * (MM_CFG_PAGE_SIZE + 1u + sizeof(mm_pd));
 }
 
 size_t mm_largest_free(const mm_heap *h)
@@ -166,11 +166,11 @@ static const char *check_pool(const mm_heap *h, uint32_t i, uint8_t c, const voi
 {
     uint32_t k = h->pool_pages[c];
     *addr = mm_desc(h, i);
-    if ((MM_CFG_POOL_MAX_PAGES > 1 && mm_desc(h, i)->len != 0) || !mm_run_in(h, i, k)) {
+    if ((mm_desc(h, i)->len & MM_POOL_TAIL) != 0 || !mm_run_in(h, i, k)) {
         return "pool head: bad distance or length";
     }
     for (uint32_t j = 1; j < k; j++) {
-        if (h->cmap[i + j] != c || mm_desc(h, i + j)->len != j) {
+        if (h->cmap[i + j] != c || mm_desc(h, i + j)->len != (MM_POOL_TAIL | j)) {
             *addr = mm_desc(h, i + j);
             return "pool page: bad class or distance";
         }
@@ -194,7 +194,7 @@ static const char *check_other_pool(const mm_heap *h, uint32_t i, uint8_t c, tal
     if (nfree >= per) {
         return "pool not in the window with every block free (not given back)";
     }
-    const char *msg = check_list(h, c, i, h->pfree[i], nfree, &listed, addr);
+    const char *msg = check_list(h, c, i, mm_pool_list(h, i), nfree, &listed, addr);
     if (msg == NULL && listed != nfree) {
         *addr = mm_desc(h, i);
         msg = "pool free count disagrees with its list";
@@ -363,8 +363,7 @@ static const char *check_partial(const mm_heap *h, size_t c, const tally *t, con
     for (uint32_t i = h->partial[c]; i != MM_NIL; i = mm_desc(h, i)->u.l.next) {
         *addr = &h->partial[c];
         if (!mm_run_in(h, i, 1) || h->cmap[i] != c ||
-            (MM_CFG_POOL_MAX_PAGES > 1 && mm_desc(h, i)->len != 0) ||
-            mm_desc(h, i)->head == 0 || mm_desc(h, i)->head >= h->per_pool[c] ||
+            mm_desc(h, i)->len == 0 || mm_desc(h, i)->head == 0 || mm_desc(h, i)->head >= h->per_pool[c] ||
             mm_desc(h, i)->u.l.prev != prev ||
             ++n > t->partials[c]) {
             return "partial pool list broken";
@@ -395,7 +394,7 @@ static const char *check_window(const mm_heap *h, size_t c, const tally *t, cons
         const mm_pd *d = mm_desc(h, i);
         uint32_t next = d->u.l.next;
         if (!mm_run_in(h, i, 1) || h->cmap[i] != c ||
-            (MM_CFG_POOL_MAX_PAGES > 1 && d->len != 0) || d->head != MM_WIN ||
+            d->len != 0 || d->head != MM_WIN ||
             !mm_run_in(h, next, 1) || mm_desc(h, next)->u.l.prev != i || ++n > h->nwin[c]) {
             *addr = d;
             return "class window is no ring of the class's pools";
@@ -451,8 +450,7 @@ static bool check_state(const mm_heap *h, mm_report *r)
         h->top < h->meta || h->end < h->top || h->end > h->npages ||
         h->span8 != ((uintptr_t)h->npages << (MM_PAGE_SHIFT - 3u)) ||
         (const char *)h->desc < (const char *)h->cmap + h->npages + 1u ||
-        (const void *)h->pfree != (const void *)(h->desc + h->npages) ||
-        (const char *)(h->pfree + h->npages) > mm_page_addr(h, h->meta)) {
+        (const char *)(h->desc + h->npages) > mm_page_addr(h, h->meta)) {
         return report(r, "heap state: bad page counts, top or descriptors", h);
     }
     for (uint32_t i = 0; i <= h->npages; i++) { /* cmap[npages]: NONE too */
@@ -481,7 +479,7 @@ static const void *rz_pool(const mm_heap *h, uint32_t i, uint8_t c)
     uint32_t free_bits[(RZ_POOL_BLOCKS + 31u) / 32u] = {0};
     size_t s = mm_class_size(c), n = h->per_pool[c];
     const char *base = mm_page_addr(h, i);
-    const void *list = h->pfree[i];
+    const void *list = mm_pool_list(h, i);
     if (mm__in_window(h, i)) {
         list = h->cls[c].s.head; /* the window's: only pool i's blocks count */
         const char *bump = mm_pool_bump(h, c);

@@ -109,8 +109,7 @@ static inline void *fail(mm_heap *h, mm_err err)
 /* ---- set-up ---- */
 
 /* Offset of the descriptors from h: after the state and the page marks
- * (n, and one more past the last page: see mm_pages_give). The pools' own
- * list heads (pfree) follow the descriptors. */
+ * (n, and one more past the last page: see mm_pages_give). */
 static size_t desc_offset(size_t n)
 {
     size_t a = sizeof(mm_pd);
@@ -126,7 +125,7 @@ mm_heap *mm_init(void *region, size_t size)
     }
     size_t n = (size - pad) >> MM_PAGE_SHIFT;
     n = n > MM_MAX_PAGES ? MM_MAX_PAGES : n;
-    size_t meta_bytes = desc_offset(n) + n * (sizeof(mm_pd) + sizeof(void *));
+    size_t meta_bytes = desc_offset(n) + n * sizeof(mm_pd);
     size_t meta = (meta_bytes + MM_CFG_PAGE_SIZE - 1u) >> MM_PAGE_SHIFT;
     if (meta + MM_CFG_POOL_MAX_PAGES > n) {
         return NULL; /* too small for the state and one pool of each class */
@@ -136,7 +135,6 @@ mm_heap *mm_init(void *region, size_t size)
     memset(h->cmap, MM_C_META, meta);
     memset(h->cmap + meta, MM_C_NONE, n - meta + 1u); /* and cmap[n] */
     h->desc = (mm_pd *)(start + desc_offset(n));
-    h->pfree = (void **)(void *)(h->desc + n);
     h->npages = (uint32_t)n;
     h->meta = (uint32_t)meta;
     h->top = (uint32_t)meta;

@@ -83,12 +83,13 @@ static_assert(MM_CFG_POOL_MAX_PAGES >= 1 && MM_CFG_POOL_MAX_PAGES <= 8,
  *   u.l       bucket links   -          -               partial list or
  *                                                       window ring links
  *   u.owner   -              -          owner or NULL   -
- *   len       run length     -          run length      0 (other pages of
- *                                                       a multi-page pool:
- *                                                       pages back to it)
+ *   len       run length     -          run length      its own free list's
+ *                                                       first block
+ *                                                       (mm_pool_list)
  *   head      -              run head   -               blocks on its own
  *                                                       free list, or MM_WIN
- * Other pages' descriptors mean nothing. */
+ * The other pages of a multi-page pool hold MM_POOL_TAIL | their distance
+ * back to its head page in len. Other pages' descriptors mean nothing. */
 typedef struct mm_pd {
     union {
         struct mm_links {
@@ -103,6 +104,14 @@ typedef struct mm_pd {
 } mm_pd;
 
 static_assert(sizeof(mm_pd) == 2 * sizeof(void *), "page descriptor size");
+
+/* The len field of a multi-page pool's other pages: this bit and the
+ * distance back to the pool's head page. A head page's len is the offset
+ * of its own free list's first block in 8-byte steps, plus one (0: empty),
+ * below this bit. */
+#define MM_POOL_TAIL 0x8000u
+static_assert(MM_CFG_POOL_MAX_PAGES * MM_CFG_PAGE_SIZE / 8u < MM_POOL_TAIL,
+              "a pool's block offsets fit len below MM_POOL_TAIL");
 
 /* The head field of a pool in its class's window (heap/pools.c): its free
  * blocks are on the class list, not on its own. No pool holds that many
@@ -208,8 +217,6 @@ struct mm_heap {
     size_t region_size;    /* bytes given to mm_init */
     mm_pd *desc;           /* desc[npages] */
     mm_err err;            /* last error */
-
-    void **pfree;          /* pfree[npages]: a pool head page's own free list */
 
     /* per class, cold */
     uint32_t held[MM_NCLASS];   /* blocks in use in the class's other pools */
@@ -361,7 +368,38 @@ static inline bool mm_is_pool(uint8_t mark)
  * keep no distance in the descriptor). */
 static inline size_t mm_pool_head(const mm_heap *h, size_t idx)
 {
-    return MM_CFG_POOL_MAX_PAGES == 1 ? idx : idx - h->desc[idx].len;
+    if (MM_CFG_POOL_MAX_PAGES == 1) {
+        return idx;
+    }
+    uint32_t len = h->desc[idx].len;
+    return (len & MM_POOL_TAIL) == 0 ? idx : idx - (len & ~MM_POOL_TAIL);
+}
+
+/* The first block of the own free list of a pool outside its class's
+ * window, NULL if none: kept in its head page's descriptor d (at address
+ * page), as the block's offset from the page in 8-byte steps plus one
+ * (MM_POOL_TAIL), not in a table of pointers a page. */
+static inline void **mm_pool_list_at(const mm_pd *d, char *page)
+{
+    uint32_t v = d->len;
+    return v == 0 ? NULL : (void **)(void *)(page + ((size_t)v << 3) - 8u);
+}
+
+/* Makes b (a block of the pool at page, or NULL) the first of its list. */
+static inline void mm_pool_list_put(mm_pd *d, const char *page, const void *b)
+{
+    d->len = (uint16_t)(b == NULL ? 0u : ((size_t)((const char *)b - page) >> 3) + 1u);
+}
+
+/* The same for the pool at head page i. */
+static inline void **mm_pool_list(const mm_heap *h, size_t i)
+{
+    return mm_pool_list_at(mm_desc(h, i), mm_page_addr(h, i));
+}
+
+static inline void mm_pool_list_set(mm_heap *h, size_t i, const void *b)
+{
+    mm_pool_list_put(mm_desc(h, i), mm_page_addr(h, i), b);
 }
 
 /* Peaks are kept lazily: a count can only reach a new peak by growing,

@@ -7,10 +7,9 @@
  * ---- Layout and invariants, in words ----
  * R1. mm_init cuts the region (from its first 8-aligned byte) into pages of
  *     MM_CFG_PAGE_SIZE bytes (mm_config.h). The first pages hold the heap
- *     state, and per page one mark byte, one descriptor (8 bytes on 32-bit
- *     targets) and one pool list head (a pointer): that is all the
- *     metadata, there is no per-block header. Bytes after the last whole
- *     page are not used.
+ *     state, and per page one mark byte and one descriptor (8 bytes on
+ *     32-bit targets): that is all the metadata, there is no per-block
+ *     header. Bytes after the last whole page are not used.
  * R2. Every other page is a POOL page (pools are 1..MM_CFG_POOL_MAX_PAGES
  *     pages, 1 by default), part of a MID-SIZE AREA (R8), part of a LARGE
  *     block, part of an indexed FREE
@@ -161,10 +160,10 @@
  * Cortex-M3 (release build, 128 KiB and 1 MiB arenas, make bench-lock,
  * to within 40 instructions; BENCHMARKS.md, "Interrupt latency"):
  * at most 880 for every call, whatever the heap and block sizes:
- * mm_compact 240, mm_trim 200, a mm_realloc copying a large block 280,
- * small alloc and free 240; a large or failing request that gives back
- * idle pools (R4) lets interrupts in between two, one search and one
- * release per section, up to 880. MM_CFG_DEBUG=1 adds its poison fills
+ * mm_compact 280, mm_trim 280, a mm_realloc copying a large block 440,
+ * small alloc (a refill that is a reclaim step, R4) and free 600; a large
+ * or failing request that gives back idle pools (R4) lets interrupts in
+ * between two, one search and one release per section, up to 880. MM_CFG_DEBUG=1 adds its poison fills
  * and checks (linear in the block) inside the lock. mm_trim and
  * mm_compact remain main-loop calls, not for ISRs. mm_last_error reads a
  * code that every caller shares:
@@ -258,9 +257,9 @@ const char *mm_strerror(mm_err e);
 /* Lay a heap over [region, region+size). The region need not be aligned.
  * Returns NULL iff region is NULL or too small to hold the heap's own
  * pages and MM_CFG_POOL_MAX_PAGES more. At most 65534 pages are used; bytes
- * beyond them are left alone. Metadata: about 1.1 KiB of state (32-bit,
+ * beyond them are left alone. Metadata: about 1.2 KiB of state (32-bit,
  * default config) plus 9 bytes per page, rounded up to whole pages. A 64
- * KiB region holds 3968 16-byte blocks (measured). O(pages) (clears the
+ * KiB region holds 3936 16-byte blocks (measured). O(pages) (clears the
  * metadata). Not ISR-safe. */
 mm_heap *mm_init(void *region, size_t size);
 

@@ -17,8 +17,9 @@
  *     window pool (its head descriptor says MM_WIN) pushes on the same
  *     pair. Several pools in the window keep random frees on that path
  *     when a class's live blocks span several small pools.
- *  3. Every other pool of the class keeps its own free list (pfree[page])
- *     and count of free blocks (the head descriptor's `head`). A free into
+ *  3. Every other pool of the class keeps its own free list (its first
+ *     block in the head descriptor's `len`, mm_pool_list) and count of
+ *     free blocks (the head descriptor's `head`). A free into
  *     it pushes there: with its first free block the pool joins the class's
  *     partial list, with its last the pool is given back to the pages at
  *     once (mm__pool_free). So no all-free pool is held but in windows,
@@ -174,7 +175,7 @@ static inline void window_add(mm_heap *h, size_t c, uint32_t i, void *list, uint
         mm_desc(h, oldest)->u.l.prev = (uint16_t)i;
     }
     d->head = MM_WIN;
-    h->pfree[i] = NULL;
+    d->len = 0; /* no own list: its free blocks are on the class list */
     h->cur[c] = (uint16_t)i;
     if (++h->nwin[c] == 2u) {
         classmap_set(h->multimap, c, true);
@@ -296,10 +297,12 @@ static void window_split(mm_heap *h, size_t c)
     } while (i != h->cur[c]);
     for (void **b = k->s.head; b != NULL;) {
         void **next = *b;
-        uint32_t pool = (uint32_t)mm_pool_head(h, mm_page_of(h, b));
-        *b = h->pfree[pool];
-        h->pfree[pool] = b;
-        mm_desc(h, pool)->head++;
+        size_t pool = mm_pool_head(h, mm_page_of(h, b));
+        mm_pd *d = mm_desc(h, pool);
+        char *page = mm_page_addr(h, pool);
+        *b = mm_pool_list_at(d, page);
+        mm_pool_list_put(d, page, b);
+        d->head++;
         b = next;
     }
     k->s.head = NULL;
@@ -405,9 +408,9 @@ static inline __attribute__((always_inline)) void pool_free_chain(mm_heap *h, si
         return;
     }
     h->held[c] -= n;
-    void **pf = &h->pfree[i];
-    *(void **)last = *pf;
-    *pf = first;
+    char *page = mm_page_addr(h, i);
+    *(void **)last = mm_pool_list_at(d, page);
+    mm_pool_list_put(d, page, first);
     d->head = (uint16_t)now;
     if (nfree == 0) { /* its first free blocks: the pool becomes partial */
         partial_push(h, c, i);
@@ -494,7 +497,7 @@ static bool pool_new(mm_heap *h, size_t c)
     } else {
         for (uint32_t i = 0; i < k; i++) {
             h->cmap[idx + i] = (uint8_t)c;
-            mm_desc(h, idx + i)->len = (uint16_t)i; /* distance to the head */
+            mm_desc(h, idx + i)->len = (uint16_t)(i == 0 ? 0u : MM_POOL_TAIL | i); /* back to the head */
         }
     }
     window_add(h, c, idx, NULL, 0);
@@ -529,7 +532,7 @@ static void window_make_room(mm_heap *h, size_t c)
 static void *window_adopt(mm_heap *h, size_t c, uint32_t i)
 {
     partial_unlink(h, c, i);
-    void **b = h->pfree[i];
+    void **b = mm_pool_list(h, i);
     uint32_t used = h->per_pool[c] - mm_desc(h, i)->head;
     h->held[c] -= used;
     window_add(h, c, i, *b, used + 1u);
@@ -561,8 +564,9 @@ static void *class_take(mm_heap *h, size_t d)
         return NULL;
     }
     mm_pd *qd = mm_desc(h, q);
-    void **blk = h->pfree[q];
-    h->pfree[q] = *blk;
+    char *page = mm_page_addr(h, q);
+    void **blk = mm_pool_list_at(qd, page);
+    mm_pool_list_put(qd, page, *blk);
     h->held[d]++;
     if (--qd->head == 0) {
         partial_unlink(h, d, q);
@@ -680,7 +684,7 @@ bool mm_small_live_ok(const mm_heap *h, size_t idx, size_t c, const void *p,
     /* the pool's free blocks: on the class list of a window pool (at most
      * the window's blocks), or the pool's own list (at most per_pool) */
     size_t bound = win ? (size_t)h->per_pool[c] * h->nwin[c] : h->per_pool[c];
-    const void *b = !walk ? NULL : win ? h->cls[c].s.head : (const void *)h->pfree[head];
+    const void *b = !walk ? NULL : win ? h->cls[c].s.head : (const void *)mm_pool_list(h, head);
     for (size_t n = 0; b != NULL && n <= bound; n++) {
         if (b == p) {
             mm_misuse(w, __FILE__, __LINE__, MM_EDOUBLE, fn, freed, p);

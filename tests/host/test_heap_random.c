@@ -349,21 +349,20 @@ static void high_water_case(size_t target, bool churn, size_t limit_percent,
 
 /* Limits: regression guards a few percent above the figures measured when
  * they were set (the larger of -m64 and -m32). The high-water counts the
- * metadata of every page ever held: 13 bytes a page at -m32 (mark,
- * descriptor, pool list head), 25 at -m64, so -m64 gets 3 points more on
- * the built 256 KiB set (1.233 at -m32, 1.263 at -m64); the heap state
- * also holds the mid-size index (8 rows of 4 list heads: 128 B at -m32,
- * 256 B at -m64), which the 16 KiB set feels (1.805 at -m64):
- *   built 256 KiB 1.233 / 1.263, 16 KiB 1.725 / 1.787, 48 KiB 1.342 /
- *   1.381 (-m32 / -m64): smaller sets
+ * metadata of every page ever held: 9 bytes a page at -m32 (mark,
+ * descriptor), 17 at -m64, so -m64 gets 2 points more on the built 256 KiB
+ * set (1.224 at -m32, 1.245 at -m64); the heap state
+ * also holds the mid-size index (12 rows of 4 list heads: 192 B at -m32,
+ * 384 B at -m64), which the 16 KiB set feels most:
+ *   built 256 KiB 1.224 / 1.245, 16 KiB 1.723 / 1.778, 48 KiB 1.336 /
+ *   1.366 (-m32 / -m64): smaller sets
  *   pay for one partly filled pool per class (32 classes x about half a
  *   pool);
- *   churned 48 KiB 1.716 / 1.764, 256 KiB 1.338 / 1.370: a pool goes back
+ *   churned 48 KiB 1.703 / 1.738, 256 KiB 1.328 / 1.350: a pool goes back
  *   with its last block, but random frees leave pools partly full, and
  *   while half the heap is free (always here: 1 MiB) a class's window
  *   keeps up to MM_WINDOW_BLOCKS blocks' worth of pools, whose all-free
- *   pools go back only with the window or at mm_trim (1.549 / 1.591 with
- *   one current pool per class).
+ *   pools go back only with the window or at mm_trim.
  * Pool pages over live bytes after mm_trim: built 256 KiB 1.199, 16 KiB
  * 1.621, 48 KiB 1.289 (what a packed live set needs); churned 48 KiB 1.575,
  * 256 KiB 1.293: mm_trim gives back the idle windows and splits the
