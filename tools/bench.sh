@@ -81,7 +81,9 @@ done
 # least arena found by bisection, and mm's worst single call counted exactly
 # at the tight and the least arena: QEMU traces only the allocator's own
 # functions (and memset/memcpy/memmove) and the markers (-dfilter), and
-# tools/w4count.c -g counts the instructions of each call.
+# tools/w4count.c -g counts the instructions of each call. It also lists
+# the calls over 200 instructions by the functions they ran, in
+# $OUT/trace-<workload>-trace-<tight|min>.txt (lines "over_200 ...").
 elf=$BB/bench-newlib.elf
 addr() { arm-none-eabi-nm $elf | awk -v s="$1" '$3 == s {print $1}'; }
 mm_funcs=$(arm-none-eabi-nm --defined-only $BB/mm/heap/*.o | awk '$2 ~ /[Tt]/ {print $3}' | sort -u)

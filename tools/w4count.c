@@ -19,6 +19,10 @@
  * executed for it, from its first instruction to its return; printed as
  * "RESULT <label> <impl> worst_<kind>_instr", with the mean and the number
  * of calls and of those above OVER instructions ("<kind>_calls_over_200").
+ * It then lists the calls above OVER by the functions they ran (the
+ * symbol that ends each trace line), most frequent first, one line each:
+ * "over_200 <label> <calls> calls, mean <m>, worst <w>: <kind>: <functions>"
+ * (at most MAX_PATHS such sets; the rest are counted as "other").
  * A host tool (built by tools/bench.sh with the host gcc), not firmware.
  */
 #include <stdint.h>
@@ -35,6 +39,74 @@ static const char *const kind_name[KINDS] = {"alloc_small", "alloc_large", "free
                                              "free_large"};
 static uint32_t counts[MAX_OPS];
 static uint8_t kinds[MAX_OPS];
+
+/* -g: the functions one call ran, and the calls over OVER grouped by them. */
+#define MAX_FUNCS 24  /* distinct functions kept per call */
+#define NAME_LEN 48
+#define MAX_PATHS 64
+static char funcs[MAX_FUNCS][NAME_LEN];
+static int nfuncs;
+typedef struct {
+    char text[MAX_FUNCS * NAME_LEN]; /* "<kind>: f1 f2 ...", names sorted */
+    size_t calls;
+    double total;
+    uint32_t worst;
+} path;
+static path paths[MAX_PATHS + 1]; /* the last one: "other" */
+static int npaths;
+
+/* Notes the function named at the end of trace line `line` (after ']'). */
+static void note_func(const char *line) {
+    const char *b = strrchr(line, ']');
+    if (b == NULL) {
+        return;
+    }
+    char name[NAME_LEN];
+    if (sscanf(b + 1, " %47s", name) != 1) {
+        return;
+    }
+    for (int i = 0; i < nfuncs; i++) {
+        if (strcmp(funcs[i], name) == 0) {
+            return;
+        }
+    }
+    if (nfuncs < MAX_FUNCS) {
+        memcpy(funcs[nfuncs++], name, sizeof name);
+    }
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(a, b); }
+
+/* Adds a call of `count` instructions of kind k to its set of functions. */
+static void add_path(int k, uint32_t count) {
+    char text[sizeof paths[0].text];
+    qsort(funcs, (size_t)nfuncs, NAME_LEN, by_name);
+    size_t len = (size_t)snprintf(text, sizeof text, "%s:", kind_name[k]);
+    for (int i = 0; i < nfuncs && len < sizeof text; i++) {
+        len += (size_t)snprintf(text + len, sizeof text - len, " %s", funcs[i]);
+    }
+    int p = 0;
+    while (p < npaths && strcmp(paths[p].text, text) != 0) {
+        p++;
+    }
+    if (p == npaths) {
+        if (npaths < MAX_PATHS) {
+            npaths++;
+            memcpy(paths[p].text, text, sizeof text);
+        } else {
+            p = MAX_PATHS;
+            snprintf(paths[p].text, sizeof paths[p].text, "other");
+        }
+    }
+    paths[p].calls++;
+    paths[p].total += (double)count;
+    paths[p].worst = count > paths[p].worst ? count : paths[p].worst;
+}
+
+static int by_calls(const void *a, const void *b) {
+    const path *x = a, *y = b;
+    return x->calls < y->calls ? 1 : x->calls > y->calls ? -1 : 0;
+}
 
 int main(int argc, char **argv) {
     const char *label = NULL;
@@ -69,11 +141,17 @@ int main(int argc, char **argv) {
                     fprintf(stderr, "w4count: more than %d ops\n", MAX_OPS);
                     return 1;
                 }
+                if (label != NULL && c > OVER) {
+                    add_path(kind, c);
+                }
                 counts[n] = c;
                 kinds[n++] = (uint8_t)kind;
                 open = 0;
             } else {
                 c++;
+                if (label != NULL) {
+                    note_func(slash);
+                }
             }
             continue;
         }
@@ -82,6 +160,7 @@ int main(int argc, char **argv) {
                 open = 1;
                 c = 0;
                 kind = k;
+                nfuncs = 0;
             }
         }
     }
@@ -108,6 +187,13 @@ int main(int argc, char **argv) {
                 printf("RESULT %s %s %s_calls_over_%d %zu\n", label, argv[6], kind_name[k], OVER,
                        over[k]);
             }
+        }
+        /* "other" is used only once MAX_PATHS sets are: it follows them */
+        int all = npaths + (paths[MAX_PATHS].calls != 0 ? 1 : 0);
+        qsort(paths, (size_t)all, sizeof paths[0], by_calls);
+        for (int p = 0; p < all; p++) {
+            printf("over_%d %s %zu calls, mean %.0f, worst %u: %s\n", OVER, label, paths[p].calls,
+                   paths[p].total / (double)paths[p].calls, paths[p].worst, paths[p].text);
         }
         return 0;
     }
