@@ -363,7 +363,8 @@ static const char *check_partial(const mm_heap *h, size_t c, const tally *t, con
     for (uint32_t i = h->partial[c]; i != MM_NIL; i = mm_desc(h, i)->u.l.next) {
         *addr = &h->partial[c];
         if (!mm_run_in(h, i, 1) || h->cmap[i] != c ||
-            mm_desc(h, i)->len == 0 || mm_desc(h, i)->head == 0 || mm_desc(h, i)->head >= h->per_pool[c] ||
+            mm_desc(h, i)->len == 0 || /* its own list is empty */
+            mm_desc(h, i)->head == 0 || mm_desc(h, i)->head >= h->per_pool[c] ||
             mm_desc(h, i)->u.l.prev != prev ||
             ++n > t->partials[c]) {
             return "partial pool list broken";

@@ -378,7 +378,7 @@ static inline size_t mm_pool_head(const mm_heap *h, size_t idx)
 /* The first block of the own free list of a pool outside its class's
  * window, NULL if none: kept in its head page's descriptor d (at address
  * page), as the block's offset from the page in 8-byte steps plus one
- * (MM_POOL_TAIL), not in a table of pointers a page. */
+ * (see MM_POOL_TAIL), not in a table of pointers a page. */
 static inline void **mm_pool_list_at(const mm_pd *d, char *page)
 {
     uint32_t v = d->len;

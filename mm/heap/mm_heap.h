@@ -163,11 +163,11 @@
  * mm_compact 280, mm_trim 280, a mm_realloc copying a large block 440,
  * small alloc (a refill that is a reclaim step, R4) and free 600; a large
  * or failing request that gives back idle pools (R4) lets interrupts in
- * between two, one search and one release per section, up to 880. MM_CFG_DEBUG=1 adds its poison fills
- * and checks (linear in the block) inside the lock. mm_trim and
- * mm_compact remain main-loop calls, not for ISRs. mm_last_error reads a
- * code that every caller shares:
- * beside an ISR, decide on mm_realloc_err's own status instead.
+ * between two, one search and one release per section, up to 880.
+ * MM_CFG_DEBUG=1 adds its poison fills and checks (linear in the block)
+ * inside the lock. mm_trim and mm_compact remain main-loop calls, not for
+ * ISRs. mm_last_error reads a code that every caller shares: beside an
+ * ISR, decide on mm_realloc_err's own status instead.
  * mm_strerror, mm_size_class_count and mm_size_class read no heap and are
  * safe anywhere. Not ISR-safe: mm_init, mm_set_alloc_hook, and the
  * statistics, mm_check, mm_dump_map, mm_map_pages and mm_map_read, which

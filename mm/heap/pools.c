@@ -497,7 +497,8 @@ static bool pool_new(mm_heap *h, size_t c)
     } else {
         for (uint32_t i = 0; i < k; i++) {
             h->cmap[idx + i] = (uint8_t)c;
-            mm_desc(h, idx + i)->len = (uint16_t)(i == 0 ? 0u : MM_POOL_TAIL | i); /* back to the head */
+            /* the head: no own list yet; the others: back to the head */
+            mm_desc(h, idx + i)->len = (uint16_t)(i == 0 ? 0u : MM_POOL_TAIL | i);
         }
     }
     window_add(h, c, idx, NULL, 0);
