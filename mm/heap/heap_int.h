@@ -971,8 +971,8 @@ static inline uint32_t mm_window_max(const mm_heap *h, size_t c)
  * (32 B and up). Such a pool would keep a class's spare blocks, half a
  * pool on average, where a chunk costs 8 bytes of header; the fewer
  * blocks a pool holds, the larger that share, so those classes spill
- * first. The price is speed: a chunk costs about 95 instructions to
- * allocate and 85 to free (BENCHMARKS.md).
+ * first. The price is speed: a chunk costs several times a pool block's
+ * instructions to allocate and to free (figures in BENCHMARKS.md).
  * A class with no pool yet takes a free chunk if one is listed, and
  * otherwise opens its first pool (a new area for one block would be taken
  * and given back by every alloc-free pair). And a small request that
@@ -988,7 +988,9 @@ static inline uint32_t mm_window_max(const mm_heap *h, size_t c)
  * a pool spills (see above); 0: it never does. */
 static inline uint32_t mm_spill_div(uint32_t per_pool)
 {
-    return per_pool <= MM_SPILL_FEW ? MM_SPILL_FEW_DIV : per_pool <= MM_SPILL_BLOCKS ? MM_SPILL_DIV : 0u;
+    return per_pool <= MM_SPILL_FEW      ? MM_SPILL_FEW_DIV
+           : per_pool <= MM_SPILL_BLOCKS ? MM_SPILL_DIV
+                                         : 0u;
 }
 
 /* ---- heap/mid.c: mid-size blocks (the constants are above) ---- */
