@@ -549,7 +549,7 @@ __attribute__((noinline)) void mm__pool_free(mm_heap *h, size_t idx, void *p);
 /* mm__pool_free for a block whose page's mark its caller has not read (a
  * free on a size the caller knows: mm__free_small_sized): a block of a
  * mid-size page (a small request served by a mid chunk, see
- * mm_spill_div) goes to mm_free. Out of line (heap/pools.c). O(1). */
+ * mm_spill_pct) goes to mm_free. Out of line (heap/pools.c). O(1). */
 __attribute__((noinline)) void mm__sized_free_other(mm_heap *h, size_t idx, void *p);
 
 /* Blocks freed one after another that lie on one pool page, linked here
@@ -965,14 +965,18 @@ static inline uint32_t mm_window_max(const mm_heap *h, size_t c)
 
 /* Small requests under page pressure (mm__small_slow): a class that needs
  * a new pool takes a mid chunk instead while pages are scarce for its
- * pool size: while fewer than one page in MM_SPILL_FEW_DIV is free if its
- * pool holds at most MM_SPILL_FEW blocks (72 B and up with 512 B pages),
- * while fewer than one in MM_SPILL_DIV is free if at most MM_SPILL_BLOCKS
- * (32 B and up). Such a pool would keep a class's spare blocks, half a
- * pool on average, where a chunk costs 8 bytes of header; the fewer
- * blocks a pool holds, the larger that share, so those classes spill
- * first. The price is speed: a chunk costs several times a pool block's
- * instructions to allocate and to free (figures in BENCHMARKS.md).
+ * pool size: while fewer than MM_SPILL_FEW_PCT percent of the pages are
+ * free (once a fifth are in use) if its pool holds at most MM_SPILL_FEW
+ * blocks (72 B and up with 512 B pages), while fewer than MM_SPILL_PCT
+ * percent are free if at most MM_SPILL_BLOCKS (32 B and up). Such a pool
+ * would keep a class's spare blocks, half a pool on average, where a
+ * chunk costs 8 bytes of header; the fewer blocks a pool holds, the
+ * larger that share, so those classes spill first. And the sooner they
+ * spill, the fewer pools are opened while the arena fills: those stay
+ * scattered, pinned by a live block or two, once it is full, and cut up
+ * the free pages that mid-size and large requests need. The price is
+ * speed: a chunk costs several times a pool block's instructions to
+ * allocate and to free (figures in BENCHMARKS.md).
  * A class with no pool yet takes a free chunk if one is listed, and
  * otherwise opens its first pool (a new area for one block would be taken
  * and given back by every alloc-free pair). And a small request that
@@ -980,16 +984,16 @@ static inline uint32_t mm_window_max(const mm_heap *h, size_t c)
  * one. Such blocks are mid blocks (their page says so) and are freed as
  * such. */
 #define MM_SPILL_FEW 7u
-#define MM_SPILL_FEW_DIV 2u
+#define MM_SPILL_FEW_PCT 80u
 #define MM_SPILL_BLOCKS 16u
-#define MM_SPILL_DIV 4u
+#define MM_SPILL_PCT 25u
 
-/* The divisor below whose share of free pages a class of per_pool blocks
- * a pool spills (see above); 0: it never does. */
-static inline uint32_t mm_spill_div(uint32_t per_pool)
+/* The share of free pages, in percent, below which a class of per_pool
+ * blocks a pool spills (see above); 0: it never does. */
+static inline uint32_t mm_spill_pct(uint32_t per_pool)
 {
-    return per_pool <= MM_SPILL_FEW      ? MM_SPILL_FEW_DIV
-           : per_pool <= MM_SPILL_BLOCKS ? MM_SPILL_DIV
+    return per_pool <= MM_SPILL_FEW      ? MM_SPILL_FEW_PCT
+           : per_pool <= MM_SPILL_BLOCKS ? MM_SPILL_PCT
                                          : 0u;
 }
 

@@ -51,13 +51,14 @@
  *     with a free mid-size chunk (R8) if one is big enough.
  * R4a. Under page pressure a small request whose class has no free
  *     block is served by a mid-size chunk (R8: an 8-byte header) instead
- *     of a new pool: while fewer than half the pages are free if the pool
- *     would hold 7 blocks or fewer (72 bytes and up with 512-byte pages),
- *     while fewer than a quarter are free if it would hold 16 or fewer
- *     (32 bytes and up). Such a pool would keep about half a pool of
- *     spare blocks for its class. A class with no pool yet opens its
- *     first one unless a free chunk is big enough. With pages plentiful
- *     small blocks have no header.
+ *     of a new pool: while fewer than 80% of the pages are free (once a
+ *     fifth are in use) if the pool would hold 7 blocks or fewer (72
+ *     bytes and up with 512-byte pages), while fewer than a quarter are
+ *     free if it would hold 16 or fewer (32 bytes and up). Such a pool
+ *     would keep about half a pool of spare blocks for its class, and
+ *     pools opened while the heap fills stay scattered once it is full.
+ *     A class with no pool yet opens its first one unless a free chunk
+ *     is big enough. With pages plentiful small blocks have no header.
  * R5. A new pool comes from the indexed free runs when there is one (so
  *     pools fill holes and the wilderness stays whole for large blocks),
  *     else from the wilderness (no search), else as in R4. Large blocks come from the indexed

@@ -31,7 +31,7 @@
  *     no list to split) while the window is at its limit; the first partial
  *     pool joins the window (its list becomes the class list); else, while
  *     pages are scarce for the class's pool size, a mid chunk
- *     (mm_spill_div, heap_int.h; a class's first pool only a listed
+ *     (mm_spill_pct, heap_int.h; a class's first pool only a listed
  *     chunk); else a new pool
  *     from the indexed free runs, or the wilderness (no search) when no
  *     run is free; else, with
@@ -153,6 +153,12 @@ static inline void classmap_set(uint32_t *map, size_t c, bool on)
 static bool pages_below(const mm_heap *h, uint32_t div)
 {
     return mm_pages_free(h) * div < h->npages - h->meta;
+}
+
+/* True when fewer than pct percent of the pages are free. */
+static bool pages_below_pct(const mm_heap *h, uint32_t pct)
+{
+    return mm_pages_free(h) * 100u < (h->npages - h->meta) * pct;
 }
 
 /* ---- the window: pools whose free blocks are on the class list ---- */
@@ -620,8 +626,8 @@ __attribute__((noinline)) void *mm__small_slow(mm_heap *h, size_t c)
     if (h->partial[c] != MM_NIL) {
         return window_adopt(h, c, h->partial[c]);
     }
-    uint32_t div = mm_spill_div(h->per_pool[c]);
-    if (MM_CFG_MID_MAX != 0 && div != 0 && pages_below(h, div)) {
+    uint32_t pct = mm_spill_pct(h->per_pool[c]);
+    if (MM_CFG_MID_MAX != 0 && pct != 0 && pages_below_pct(h, pct)) {
         /* a pool of so few blocks would hold mostly free bytes: a chunk
          * costs the block and 8 */
         void *b = h->pools[c] != 0 ? mm_mid_alloc(h, mm_class_size(c))

@@ -361,7 +361,7 @@ static size_t fill_areas(mm_heap *h, void **big, size_t max, bool (*until)(const
 
 static bool scarce(const mm_heap *h)
 {
-    return mm_pages_free(h) * MM_SPILL_DIV < h->npages - h->meta;
+    return mm_pages_free(h) * 100u < (h->npages - h->meta) * MM_SPILL_PCT;
 }
 
 /* The first class whose pool holds at most `blocks` blocks. */
@@ -514,13 +514,13 @@ static void test_first_pool_under_pressure(void **state)
     assert_heap_ok(h);
 }
 
-static bool half_scarce(const mm_heap *h)
+static bool few_scarce(const mm_heap *h)
 {
-    return mm_pages_free(h) * MM_SPILL_FEW_DIV < h->npages - h->meta;
+    return mm_pages_free(h) * 100u < (h->npages - h->meta) * MM_SPILL_FEW_PCT;
 }
 
 /* The spill starts earlier for classes of fewer blocks per pool: with
- * fewer than half the pages free but more than a quarter, a class of at
+ * fewer than 80% of the pages free but more than a quarter, a class of at
  * most MM_SPILL_FEW blocks a pool takes a chunk for its second pool's
  * worth, a class of MM_SPILL_BLOCKS still opens a second pool. Below a
  * quarter, both take chunks. */
@@ -531,8 +531,8 @@ static void test_spill_by_pool_size(void **state)
     size_t few = class_of_at_most(h, MM_SPILL_FEW), some = class_of_at_most(h, MM_SPILL_BLOCKS);
     assert_true(some < few && h->per_pool[some] > MM_SPILL_FEW);
     void *big[64];
-    size_t m = fill_large(h, big, 64, half_scarce);
-    assert_true(half_scarce(h) && !scarce(h));
+    size_t m = fill_large(h, big, 64, few_scarce);
+    assert_true(few_scarce(h) && !scarce(h));
     static void *p[2][64];
     size_t cls[2] = {few, some}, n[2];
     for (size_t k = 0; k < 2; k++) {
@@ -543,7 +543,7 @@ static void test_spill_by_pool_size(void **state)
         }
         assert_int_equal(h->cmap[mm_page_of(h, p[k][0])], c); /* the first pool */
     }
-    assert_true(half_scarce(h) && !scarce(h));
+    assert_true(few_scarce(h) && !scarce(h));
     assert_int_equal(h->cmap[mm_page_of(h, p[0][n[0] - 1u])], MM_C_MID);
     assert_int_equal(h->cmap[mm_page_of(h, p[1][n[1] - 1u])], some); /* a second pool */
     assert_int_equal(h->pools[few], 1u);
