@@ -520,6 +520,7 @@ static bool few_scarce(const mm_heap *h)
 }
 
 /* The spill starts earlier for classes of fewer blocks per pool: with
+ * 80% of the pages free or more, every class opens pools; with
  * fewer than 80% of the pages free but more than a quarter, a class of at
  * most MM_SPILL_FEW blocks a pool takes a chunk for its second pool's
  * worth, a class of MM_SPILL_BLOCKS still opens a second pool. Below a
@@ -530,6 +531,22 @@ static void test_spill_by_pool_size(void **state)
     mm_heap *h = fresh();
     size_t few = class_of_at_most(h, MM_SPILL_FEW), some = class_of_at_most(h, MM_SPILL_BLOCKS);
     assert_true(some < few && h->per_pool[some] > MM_SPILL_FEW);
+    /* with the pages plentiful, a class of few blocks a pool still opens
+     * a second pool: no header */
+    static void *e[64];
+    size_t ne = 0;
+    for (; ne <= h->per_pool[few]; ne++) {
+        e[ne] = mm_alloc(h, mm_class_size(few));
+        assert_non_null(e[ne]);
+    }
+    assert_false(few_scarce(h));
+    assert_int_equal(h->cmap[mm_page_of(h, e[ne - 1u])], few);
+    assert_int_equal(h->pools[few], 2u);
+    for (size_t i = 0; i < ne; i++) {
+        mm_free(h, e[i]);
+    }
+    mm_trim(h);
+    assert_int_equal(h->pools[few], 0u);
     void *big[64];
     size_t m = fill_large(h, big, 64, few_scarce);
     assert_true(few_scarce(h) && !scarce(h));
