@@ -79,12 +79,14 @@ size_t mm_fragmentation(const mm_heap *h)
 
 void mm_get_stats(const mm_heap *h, mm_stats *out)
 {
-    size_t used = 0, pool_free = 0;
+    size_t used = 0, pool_free = 0, pool_waste = 0;
     for (size_t c = 0; c < MM_NCLASS; c++) {
         mm_size_class_stats cs;
         mm_get_size_class_stats(h, c, &cs);
         used += cs.bytes;
         pool_free += cs.free_blocks * cs.block_size;
+        pool_waste += (size_t)h->pools[c] * (((size_t)h->pool_pages[c] << MM_PAGE_SHIFT) -
+                                             (size_t)h->per_pool[c] * cs.block_size);
     }
     size_t pages = h->npages - h->meta;
     out->region_size = h->region_size;
@@ -99,6 +101,12 @@ void mm_get_stats(const mm_heap *h, mm_stats *out)
     out->mid_blocks = h->mid_blocks;
     out->used_bytes = used + h->mid_bytes + ((size_t)h->pages_large << MM_PAGE_SHIFT);
     out->pool_free_bytes = pool_free;
+    out->pool_waste_bytes = pool_waste;
+    out->mid_used_bytes = h->mid_bytes;
+    out->mid_header_bytes = (size_t)MM_MID_HDR * (h->mid_blocks + h->mid_areas);
+    out->mid_free_bytes =
+        ((size_t)h->pages_mid << MM_PAGE_SHIFT) - h->mid_bytes - out->mid_header_bytes;
+    out->mid_largest_free = MM_CFG_MID_MAX != 0 ? mm_mid_largest(h) : 0u;
     out->free_bytes = (size_t)out->pages_free << MM_PAGE_SHIFT;
     out->largest_free = mm_largest_free(h);
     out->frag_permille = mm_fragmentation(h);
@@ -638,6 +646,15 @@ void mm_dump_map(const mm_heap *h)
                       (unsigned)cs.pools, (unsigned)cs.pools_peak, (unsigned)cs.in_use,
                       (unsigned)cs.free_blocks, (unsigned)(cs.in_use * 100u / cap));
         }
+    }
+    mm_stats st;
+    mm_get_stats(h, &st);
+    if (st.pages_mid != 0) {
+        mm_printf("  + mid-size areas: %u pages, %u blocks (%u B), %u B free in chunks "
+                  "(largest %u B), %u B of headers\n",
+                  (unsigned)st.pages_mid, (unsigned)st.mid_blocks, (unsigned)st.mid_used_bytes,
+                  (unsigned)st.mid_free_bytes, (unsigned)st.mid_largest_free,
+                  (unsigned)st.mid_header_bytes);
     }
     mm_printf("  largest free run: %u B (%u pages)\n", (unsigned)mm_largest_free(h),
               (unsigned)(mm_largest_free(h) >> MM_PAGE_SHIFT));

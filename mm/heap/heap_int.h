@@ -244,6 +244,7 @@ struct mm_heap {
     uint8_t mid_cols[MM_MID_NFL];          /* bit s of row f: list (f, s) not empty */
     struct mid_chunk *mid_list[MM_MID_NFL][MM_MID_SL];
     uint32_t mid_blocks;                   /* live mid blocks */
+    uint32_t mid_areas;                    /* areas (each ends with a sentinel) */
     size_t mid_bytes;                      /* their usable bytes */
 
     /* page accounting (updated only on page-level events) */

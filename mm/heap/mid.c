@@ -263,6 +263,7 @@ static mid_chunk *area_new(mm_heap *h, uint32_t need)
     }
     area_mark(h, idx, idx, k);
     mm_desc(h, idx)->len = (uint16_t)k;
+    h->mid_areas++;
     mid_chunk *c = ck_at(mm_page_addr(h, idx));
     area_tail(c, (k << MM_PAGE_SHIFT) - MM_MID_HDR);
     return c;
@@ -275,6 +276,7 @@ static void area_release(mm_heap *h, uint32_t a)
     memset(h->cmap + a, MM_C_NONE, k);
     mm_note_pages(h);
     h->pages_mid -= k;
+    h->mid_areas--;
     mm_pages_give(h, a, k);
 }
 
@@ -525,7 +527,7 @@ size_t mm_mid_largest(const mm_heap *h)
 
 /* What the area walk counts, for the list walk to compare against. */
 typedef struct {
-    uint32_t free_chunks, blocks, pages;
+    uint32_t free_chunks, blocks, pages, areas;
     size_t bytes;
 } mid_tally;
 
@@ -642,10 +644,12 @@ const char *mm_mid_check(const mm_heap *h, const void **addr)
             return msg;
         }
         t.pages += k;
+        t.areas++;
         i += k - 1u;
     }
     *addr = h;
-    if (t.pages != h->pages_mid || t.bytes != h->mid_bytes || t.blocks != h->mid_blocks) {
+    if (t.pages != h->pages_mid || t.bytes != h->mid_bytes || t.blocks != h->mid_blocks ||
+        t.areas != h->mid_areas) {
         return "mid totals disagree with the areas";
     }
     return check_lists(h, &t, addr);

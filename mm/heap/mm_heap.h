@@ -395,6 +395,15 @@ typedef struct {
     size_t mid_blocks;      /* live mid-size blocks */
     size_t used_bytes;      /* bytes in live blocks (block sizes, not requests) */
     size_t pool_free_bytes; /* free block bytes inside pools */
+    size_t pool_waste_bytes; /* bytes of pool pages that hold no block (a page's
+                                tail shorter than its class's block) */
+    size_t mid_used_bytes;  /* usable bytes of the live mid-size blocks (in
+                               used_bytes) */
+    size_t mid_free_bytes;  /* bytes of the free chunks inside mid-size areas */
+    size_t mid_largest_free; /* usable bytes of the largest of them (0: none) */
+    size_t mid_header_bytes; /* the live chunks' headers and the areas' end
+                                marks: pages_mid * page_size is
+                                mid_used_bytes + mid_free_bytes + this */
     size_t free_bytes;      /* pages_free * page_size */
     size_t largest_free;    /* largest free run, bytes */
     size_t frag_permille;   /* 1000 * (1 - largest_free / free_bytes); 0 if none free */
@@ -403,7 +412,12 @@ typedef struct {
     size_t high_water;      /* mm_high_water() */
 } mm_stats;
 
-/* Fills *out. O(classes + free runs of the largest length bucket). The
+/* Fills *out. Every byte of the region is counted once: region_size is
+ * meta_bytes + pages * page_size, and the pages are free_bytes, the pool
+ * pages (the pool blocks in used_bytes, pool_free_bytes and
+ * pool_waste_bytes), the mid pages (mid_used_bytes, mid_free_bytes and
+ * mid_header_bytes) and the large blocks' pages. O(classes + free runs of
+ * the largest length bucket + free chunks of the largest mid list). The
  * peaks are exact: they are recorded whenever a count decreases (see
  * mm_note_pages in heap/heap_int.h). */
 void mm_get_stats(const mm_heap *h, mm_stats *out);
@@ -487,7 +501,10 @@ bool mm_check(const mm_heap *h, mm_report *r);
  * other pages, and for a pool the class glyph on each of its pages
  * ("123456789abc...": class 0 = '1' = 8-byte blocks, '2' = 16 bytes ...).
  * Then one line per class holding pools: glyph, block size, pools, blocks
- * in use and free. O(pages + classes). Not ISR-safe. */
+ * in use and free; one for the mid-size areas (pages, blocks, free chunk
+ * bytes and the largest, headers), if any; and the largest free run.
+ * O(pages + classes + free chunks of the largest mid list). Not
+ * ISR-safe. */
 void mm_dump_map(const mm_heap *h);
 
 /* The page map as mm_dump_map draws it, for tools that draw it

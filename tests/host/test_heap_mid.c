@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -596,6 +597,109 @@ static void test_spill_by_pool_size(void **state)
     assert_heap_ok(h);
 }
 
+/* mm_get_stats counts every byte of the region once (mm_heap.h), under
+ * pressure as well: a 24 KiB arena, so that small requests spill into mid
+ * chunks, with pools, mid blocks and large blocks live and freed at
+ * random. */
+static void assert_every_byte_counted(const mm_heap *h)
+{
+    /* the free chunks, from the lists (white-box: a chunk's first word is
+     * its size with the flags, its next link right after the header) */
+    size_t listed = 0, largest = 0;
+    for (size_t f = 0; f < MM_MID_NFL; f++) {
+        for (size_t sl = 0; sl < MM_MID_SL; sl++) {
+            for (const char *c = (const char *)h->mid_list[f][sl]; c != NULL;
+                 c = *(const char *const *)(const void *)(c + MM_MID_HDR)) {
+                size_t m = *(const uint32_t *)(const void *)c & ~(size_t)MM_MID_FLAGS;
+                listed += m;
+                largest = m - MM_MID_HDR > largest ? m - MM_MID_HDR : largest;
+            }
+        }
+    }
+    mm_stats s = stats(h);
+    assert_int_equal(s.mid_free_bytes, listed);
+    assert_int_equal(s.mid_largest_free, largest);
+    size_t ps = s.page_size;
+    assert_int_equal(s.region_size, s.meta_bytes + s.pages * ps);
+    assert_int_equal(s.pages, s.pages_free + s.pages_pool + s.pages_mid + s.pages_large);
+    assert_int_equal(s.pages_mid * ps, s.mid_used_bytes + s.mid_free_bytes + s.mid_header_bytes);
+    size_t pool_used = s.used_bytes - s.mid_used_bytes - s.pages_large * ps;
+    assert_int_equal(s.pages_pool * ps, pool_used + s.pool_free_bytes + s.pool_waste_bytes);
+}
+
+static void test_stats_count_every_byte(void **state)
+{
+    (void)state;
+    mm_heap *h = heap_fresh(region, 24576u);
+    void *p[160] = {0};
+    uint32_t x = 12345u, spilled = 0, mid_free_seen = 0;
+    for (int step = 0; step < 6000; step++) {
+        x = x * 1664525u + 1013904223u;
+        size_t i = (x >> 8) % 160u;
+        if (p[i] != NULL) {
+            mm_free(h, p[i]);
+            p[i] = NULL;
+        } else {
+            uint32_t r = (x >> 20) % 100u;
+            size_t size = r < 80u ? 8u + (x >> 4) % 249u   /* small */
+                          : r < 97u ? 257u + (x >> 4) % 1500u /* mid */
+                                    : 4097u + (x >> 4) % 3000u; /* large */
+            p[i] = mm_alloc(h, size);
+            spilled += p[i] != NULL && size <= MM_CFG_SMALL_MAX &&
+                       h->cmap[((uintptr_t)p[i] - (uintptr_t)h) >> MM_PAGE_SHIFT] == MM_C_MID;
+        }
+        if (step % 50 == 0) {
+            assert_every_byte_counted(h);
+            mid_free_seen += stats(h).mid_free_bytes != 0;
+        }
+    }
+    assert_true(spilled > 100u);      /* the pressure the test is about */
+    assert_true(mid_free_seen > 10u); /* and free chunks among the areas */
+    assert_heap_ok(h);
+    for (size_t i = 0; i < 160u; i++) {
+        mm_free(h, p[i]);
+    }
+    assert_every_byte_counted(h);
+    mm_trim(h);
+    mm_stats s = stats(h);
+    assert_int_equal(s.pages_mid, 0);
+    assert_int_equal(s.mid_free_bytes + s.mid_header_bytes + s.mid_largest_free, 0);
+    assert_int_equal(s.pool_waste_bytes, 0);
+    assert_every_byte_counted(h);
+}
+
+/* mm_dump_map sums up the mid-size areas: their pages, blocks, free
+ * chunks (and the largest) and headers, from mm_get_stats. */
+static void test_mid_in_dump_map(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    void *a = mm_alloc(h, 600), *b = mm_alloc(h, 1000), *c = mm_alloc(h, 300);
+    mm_free(h, b); /* a free chunk of chunk(1000) between a and c */
+    port_capture_begin();
+    mm_dump_map(h);
+    const char *out = port_capture_end();
+    char want[160];
+    snprintf(want, sizeof want,
+             "  + mid-size areas: %u pages, 2 blocks (%u B), %u B free in chunks "
+             "(largest %u B), %u B of headers\n",
+             (unsigned)MM_MID_AREA_PAGES, (unsigned)(chunk(600) + chunk(300) - 2u * MM_MID_HDR),
+             (unsigned)(area_bytes() - chunk(600) - chunk(300) - MM_MID_HDR), /* less the end mark */
+             (unsigned)(chunk(1000) - MM_MID_HDR), /* b's chunk, not the area's tail */
+             (unsigned)(3u * MM_MID_HDR));
+    if (strstr(out, want) == NULL) {
+        print_error("map lacks '%s':\n%s", want, out);
+    }
+    assert_non_null(strstr(out, want));
+    mm_free(h, a);
+    mm_free(h, c);
+    port_capture_begin();
+    mm_dump_map(h);
+    out = port_capture_end();
+    assert_null(strstr(out, "mid-size areas:")); /* the area went back */
+    assert_heap_ok(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -611,6 +715,8 @@ int main(void)
         cmocka_unit_test(test_small_takes_free_chunk_last),
         cmocka_unit_test(test_first_pool_under_pressure),
         cmocka_unit_test(test_spill_by_pool_size),
+        cmocka_unit_test(test_stats_count_every_byte),
+        cmocka_unit_test(test_mid_in_dump_map),
     };
     if (MM_CFG_MID_MAX == 0) {
         print_message("no mid-size blocks in this build (MM_CFG_MID_MAX=0)\n");
