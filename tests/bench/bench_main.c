@@ -247,6 +247,13 @@ static bool marking;
 static void print_ratio(const char *w, const char *impl, const char *metric, uint64_t num,
                         uint64_t den);
 
+/* While set (mm's run just below its least arena), the first failed
+ * request and mm's statistics at that moment (mm_get_stats: every byte of
+ * the arena counted once), so that the bench shows where the arena went. */
+static bool fail_capture;
+static size_t fail_request;
+static mm_stats fail_stats;
+
 static void *p_alloc(const allocator *a, run_result *res, size_t size) {
     if (marking) {
         if (size > MM_CFG_SMALL_MAX) {
@@ -261,6 +268,10 @@ static void *p_alloc(const allocator *a, run_result *res, size_t size) {
     }
     if (p == NULL) {
         res->fails++;
+        if (fail_capture && res->fails == 1U) {
+            fail_request = size;
+            mm_get_stats(heap, &fail_stats);
+        }
     } else {
         *(volatile uint32_t *)p = (uint32_t)size;
     }
@@ -497,6 +508,32 @@ static size_t mm_min_arena(const pressure_workload *w, size_t peak) {
     return hi;
 }
 
+/* Where the arena 16 B below the least one went, at its first failed
+ * request ("at_fail_*" bytes: meta (with the alignment) + used + pool free
+ * + pool waste + mid free + mid headers + free pages is the arena). */
+static void print_fail_stats(const char *label) {
+    const mm_stats *s = &fail_stats;
+    const struct {
+        const char *name;
+        size_t v;
+    } rows[] = {
+        {"request", fail_request},
+        {"meta", s->meta_bytes},
+        {"used", s->used_bytes},
+        {"pool_free", s->pool_free_bytes},
+        {"pool_waste", s->pool_waste_bytes},
+        {"mid_free", s->mid_free_bytes},
+        {"mid_largest_free", s->mid_largest_free},
+        {"mid_headers", s->mid_header_bytes},
+        {"free_pages", s->free_bytes},
+        {"largest_free_run", s->largest_free},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        mm_printf("RESULT %s mm at_fail_%s_bytes %lu\n", label, rows[i].name,
+                  (unsigned long)rows[i].v);
+    }
+}
+
 /* The arena of a timed mode: "ample", "tight", or "x<tenths>" (that many
  * tenths of the peak live bytes: "x20" is twice them); 0 for any other. */
 static size_t mode_arena(const pressure_workload *w, const char *mode, size_t peak) {
@@ -535,11 +572,16 @@ static int run_pressure(const char *name, const char *mode, size_t arena) {
     if (strcmp(mode, "min") == 0) {
         size_t m = mm_min_arena(w, peak);
         run_result r;
+        fail_capture = true;
         bool below = pressure_run(w, 1, m - 16U, &r) && r.fails == 0U;
+        fail_capture = false;
         mm_printf("RESULT %s mm peak_live_bytes %lu\n", label, (unsigned long)peak);
         mm_printf("RESULT %s mm min_arena_bytes %lu\n", label, (unsigned long)m);
         print_ratio(label, "mm", "min_arena_over_peak_live", m, peak);
         mm_printf("RESULT %s mm completes_16B_below %s\n", label, below ? "yes" : "no");
+        if (!below && r.fails != 0U) {
+            print_fail_stats(label);
+        }
         /* newlib's decisions do not depend on its limit until _sbrk fails,
          * so its least arena is its break's high-water in an ample run */
         pressure_run(w, 2, AMPLE_ARENA, &r);
