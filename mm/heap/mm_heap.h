@@ -108,27 +108,32 @@
  * least arenas (make bench; BENCHMARKS.md has the figures per workload):
  *     small alloc: fast path 12 (pop + count); a refill from the
  *                  wilderness about 60; under page pressure (R4a) a mid
- *                  chunk, about 95; a refill that is a reclaim step (R4)
+ *                  chunk, about 135 (the refill's checks about 50, the
+ *                  chunk about 80), about 300 when its area grows or
+ *                  joins new pages; a refill that is a reclaim step (R4)
  *                  adds about 75, or the window it gives back or splits
- *                  (up to about 400); worst about 760 (a refill that finds
+ *                  (up to about 400); worst about 520 (a refill that finds
  *                  no page: a chunk tried, every class looked at once for
  *                  an idle window, whose pools are given back, a block
  *                  borrowed or a chunk taken)
  *     small free:  fast path 20 (window pool: compare, push + count);
- *                  another pool about 45; worst about 360 (a pool's last
- *                  block: the pool is given back and coalesced)
+ *                  another pool about 55; a spilled block (a mid chunk)
+ *                  about 100; worst about 360 (a pool's last block: the
+ *                  pool is given back and coalesced; or a chunk whose
+ *                  area gives back its tail pages)
  *     large alloc: worst 110 with a free run long enough (find, split);
  *                  330 when one idle window is given back first; with no
  *                  free run long enough it gives back idle windows one at
  *                  a time, at most MM_NCLASS of them, each retry costing
  *                  about as much again (4,689 seen before the incremental
- *                  reclaim of R4, 433 since; the bench prints the worst
+ *                  reclaim of R4, 845 since; the bench prints the worst
  *                  per workload)
  *     large free:  worst 103 (coalesce both sides, index); a mid block
  *                  whose area gives back its tail pages, about 360
- *     mid alloc / free: see BENCHMARKS.md (two bitmap searches, a split,
- *                  a merge on each side; an area's marks when one is
- *                  opened or given back)
+ *     mid alloc / free: about 130 and 115 (two bitmap searches and a
+ *                  split; a merge on each side); about 260 and 350 when
+ *                  an area grows into new pages or gives back its tail
+ *                  (the pages' marks)
  * mm_trim and mm_compact are the linear calls. With MM_CFG_DEBUG=1 add the
  * poison fill (linear in block size) and, in mm_free, the double-free walk
  * of the block's pool list (at most a pool's blocks). mm_realloc: one
