@@ -85,8 +85,8 @@ void mm_get_stats(const mm_heap *h, mm_stats *out)
         mm_get_size_class_stats(h, c, &cs);
         used += cs.bytes;
         pool_free += cs.free_blocks * cs.block_size;
-        pool_waste += (size_t)h->pools[c] * (((size_t)h->pool_pages[c] << MM_PAGE_SHIFT) -
-                                             (size_t)h->per_pool[c] * cs.block_size);
+        pool_waste +=
+            cs.pools * (cs.pool_pages * MM_CFG_PAGE_SIZE - cs.blocks_per_pool * cs.block_size);
     }
     size_t pages = h->npages - h->meta;
     out->region_size = h->region_size;
@@ -656,6 +656,6 @@ void mm_dump_map(const mm_heap *h)
                   (unsigned)st.mid_free_bytes, (unsigned)st.mid_largest_free,
                   (unsigned)st.mid_header_bytes);
     }
-    mm_printf("  largest free run: %u B (%u pages)\n", (unsigned)mm_largest_free(h),
-              (unsigned)(mm_largest_free(h) >> MM_PAGE_SHIFT));
+    mm_printf("  largest free run: %u B (%u pages)\n", (unsigned)st.largest_free,
+              (unsigned)(st.largest_free >> MM_PAGE_SHIFT));
 }
