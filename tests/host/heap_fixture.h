@@ -28,6 +28,14 @@ static inline mm_heap *heap_fresh(unsigned char *region, size_t size)
     return h;
 }
 
+/* The heap's statistics (mm_get_stats). */
+static inline mm_stats heap_stats(const mm_heap *h)
+{
+    mm_stats s;
+    mm_get_stats(h, &s);
+    return s;
+}
+
 /* mm_check passes (its report says so) and no lock is held. */
 static inline void assert_heap_ok(const mm_heap *h)
 {

@@ -51,13 +51,6 @@ static mm_heap *fresh(size_t size)
     return h;
 }
 
-static mm_stats stats(const mm_heap *h)
-{
-    mm_stats s;
-    mm_get_stats(h, &s);
-    return s;
-}
-
 static mm_size_class_stats class_stats(const mm_heap *h, size_t c)
 {
     mm_size_class_stats cs;
@@ -102,7 +95,7 @@ static void test_init_sizes(void **state)
         assert_true(k < 64);
     }
     mm_heap *h = mm_init(region, k * MM_CFG_PAGE_SIZE);
-    assert_int_equal(stats(h).pages, MM_CFG_POOL_MAX_PAGES);
+    assert_int_equal(heap_stats(h).pages, MM_CFG_POOL_MAX_PAGES);
     assert_null(mm_init(region, k * MM_CFG_PAGE_SIZE - 1u));
 
     h = mm_init(region + 3, 8192); /* unaligned region is accepted */
@@ -110,7 +103,7 @@ static void test_init_sizes(void **state)
     assert_int_equal((uintptr_t)h % 8u, 0);
     assert_heap_ok(h);
     size_t pad = (size_t)((unsigned char *)h - (region + 3));
-    mm_stats s = stats(h);
+    mm_stats s = heap_stats(h);
     assert_int_equal(s.region_size, 8192);
     assert_int_equal(s.page_size, MM_CFG_PAGE_SIZE);
     assert_int_equal(h->npages, (8192 - pad) / MM_CFG_PAGE_SIZE);
@@ -165,7 +158,7 @@ static void test_small_classes(void **state)
      * others went back with their last block; a window holds at most
      * mm_window_max pools, all idle now; a window that the incremental
      * reclaim split while pages were scarce is gone) ... */
-    mm_stats s = stats(h);
+    mm_stats s = heap_stats(h);
     size_t held = 0;
     for (size_t c = 0; c < MM_CFG_SMALL_MAX / 8; c++) {
         mm_size_class_stats cs = class_stats(h, c);
@@ -185,7 +178,7 @@ static void test_small_classes(void **state)
     /* ... until mm_trim gives every idle window back */
     mm_trim(h);
     assert_heap_ok(h);
-    s = stats(h);
+    s = heap_stats(h);
     assert_int_equal(s.pages_free, s.pages);
     assert_int_equal(s.pages_pool, 0);
     assert_int_equal(h->top, h->meta); /* all back to the wilderness */
@@ -249,7 +242,7 @@ static void test_64k_holds_3900_blocks(void **state)
     if (sizeof(void *) == 4) {
         assert_true(n >= 3900);
     }
-    assert_int_equal(n, stats(h).pages * (MM_CFG_PAGE_SIZE / 16u));
+    assert_int_equal(n, heap_stats(h).pages * (MM_CFG_PAGE_SIZE / 16u));
     assert_int_equal(mm_last_error(h), MM_ENOMEM);
     assert_heap_ok(h);
     for (size_t i = 0; i < n; i++) {
@@ -259,8 +252,8 @@ static void test_64k_holds_3900_blocks(void **state)
     assert_heap_ok(h);
     mm_trim(h);
     assert_heap_ok(h);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
-    assert_int_equal(stats(h).pages_pool, 0);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_pool, 0);
 }
 
 /* A new pool's blocks come from the bump pointer in address order. The
@@ -427,7 +420,7 @@ static void test_window_pools(void **state)
     assert_heap_ok(h);
     mm_trim(h);
     assert_int_equal(class_stats(h, c).pools, 0);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
 
     /* fewer than half the pages free: the window gives up a pool a refill
      * until one is left */
@@ -531,7 +524,7 @@ static void test_incremental_reclaim(void **state)
         mm_free(h, big[i]);
     }
     mm_trim(h);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     assert_int_equal(port_misuse_count(), 0);
     assert_heap_ok(h);
 }
@@ -575,7 +568,7 @@ static void test_window_split_on_demand(void **state)
         mm_free(h, q[i]);
     }
     mm_trim(h);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     assert_heap_ok(h);
     assert_int_equal(port_misuse_count(), 0);
 }
@@ -601,7 +594,7 @@ static void test_pools_stay_until_trim(void **state)
         assert_int_equal(class_stats(h, c).pools, i + 1u < per ? 2u : 1u);
     }
     assert_false(mm_is_pool(h->cmap[pool_a]));
-    assert_int_equal(stats(h).pages_pool, k);
+    assert_int_equal(heap_stats(h).pages_pool, k);
     mm_free(h, q[per]); /* B is current: it stays, idle */
     mm_size_class_stats cs = class_stats(h, c);
     assert_int_equal(cs.pools, 1);
@@ -609,12 +602,12 @@ static void test_pools_stay_until_trim(void **state)
     assert_int_equal(cs.free_blocks, per);
     assert_int_equal(cs.pools_peak, 2);
     assert_true(mm_is_pool(h->cmap[pool_b]));
-    size_t peak = stats(h).peak_bytes;
+    size_t peak = heap_stats(h).peak_bytes;
 
     /* the class serves again from its current pool: no new pages */
     void *again = mm_alloc(h, 40);
     assert_int_equal(pool_of(h, again), pool_b);
-    assert_int_equal(stats(h).peak_bytes, peak);
+    assert_int_equal(heap_stats(h).peak_bytes, peak);
     mm_trim(h); /* a pool with a live block stays */
     assert_int_equal(class_stats(h, c).pools, 1);
     mm_free(h, again);
@@ -627,11 +620,11 @@ static void test_pools_stay_until_trim(void **state)
     assert_null(mm_pool_bump(h, c));
     assert_int_equal(h->left[c], 0);
     assert_int_equal(h->cur[c], MM_NIL);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
-    assert_int_equal(stats(h).pages_pool, 0);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_pool, 0);
     assert_false(mm_get_size_class_stats(h, MM_CFG_SMALL_MAX / 8, &cs));
     /* the same memory serves large blocks now */
-    void *big = mm_alloc(h, stats(h).pages * MM_CFG_PAGE_SIZE);
+    void *big = mm_alloc(h, heap_stats(h).pages * MM_CFG_PAGE_SIZE);
     assert_non_null(big);
     mm_free(h, big);
     assert_heap_ok(h);
@@ -651,7 +644,7 @@ static void test_classes_keep_pools(void **state)
         mm_free(h, first[c]);
     }
     assert_heap_ok(h);
-    mm_stats s0 = stats(h);
+    mm_stats s0 = heap_stats(h);
     for (size_t round = 0; round < 100; round++) {
         for (size_t i = 0; i < nc; i++) {
             size_t c = (i * 7u + round) % nc;
@@ -662,7 +655,7 @@ static void test_classes_keep_pools(void **state)
         }
     }
     assert_heap_ok(h);
-    mm_stats s1 = stats(h);
+    mm_stats s1 = heap_stats(h);
     assert_int_equal(s1.pages_pool, s0.pages_pool);
     assert_int_equal(s1.peak_bytes, s0.peak_bytes);
     for (size_t c = 0; c < nc; c++) {
@@ -672,7 +665,7 @@ static void test_classes_keep_pools(void **state)
         assert_int_equal(cs.in_use, 0);
     }
     mm_trim(h);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     assert_heap_ok(h);
 }
 
@@ -722,7 +715,7 @@ static void test_refill_run_then_wilderness(void **state)
     mm_free(h, l2);
     mm_trim(h);
     assert_heap_ok(h);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     assert_int_equal(h->top, m); /* all of it the wilderness again */
     assert_int_equal(h->end, n);
 }
@@ -735,15 +728,15 @@ static void test_idle_pools_all_serve_large(void **state)
     (void)state;
     mm_heap *h = fresh(16u * 1024u);
     size_t classes = 0;
-    for (size_t c = 0; c < mm_size_class_count() && stats(h).pages_free > 0; c++) {
+    for (size_t c = 0; c < mm_size_class_count() && heap_stats(h).pages_free > 0; c++) {
         void *b = mm_alloc(h, 8u * (c + 1u));
         assert_non_null(b);
         mm_free(h, b);
         classes++;
     }
-    assert_int_equal(stats(h).pages_free, 0);
+    assert_int_equal(heap_stats(h).pages_free, 0);
     assert_true(classes > 4u); /* more idle pools than one probe would see */
-    size_t all = (size_t)stats(h).pages << MM_PAGE_SHIFT;
+    size_t all = (size_t)heap_stats(h).pages << MM_PAGE_SHIFT;
     void *big = mm_alloc(h, all);
     assert_non_null(big);
     mm_free(h, big);
@@ -761,7 +754,7 @@ static void test_reclaim_on_demand(void **state)
     static void *p[8192];
     size_t n = fill16(h, p, 8192);
     size_t pools = class_stats(h, 1).pools;
-    assert_int_equal(stats(h).pages_free, 0);
+    assert_int_equal(heap_stats(h).pages_free, 0);
     for (size_t i = 0; i < n; i++) {
         mm_free(h, p[i]);
     }
@@ -769,11 +762,11 @@ static void test_reclaim_on_demand(void **state)
      * with its last block */
     assert_int_equal(class_stats(h, 1).pools, 0);
     assert_int_equal(class_stats(h, 1).pools_peak, pools);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     assert_heap_ok(h);
     mm_free(h, mm_alloc(h, 16)); /* a current pool, idle */
     assert_int_equal(class_stats(h, 1).pools, 1);
-    void *rest = mm_alloc(h, stats(h).pages_free * MM_CFG_PAGE_SIZE);
+    void *rest = mm_alloc(h, heap_stats(h).pages_free * MM_CFG_PAGE_SIZE);
     assert_non_null(rest);
     void *other = mm_alloc(h, 256); /* another class: the idle pool goes */
     assert_non_null(other);
@@ -809,9 +802,9 @@ static void test_reclaim_on_demand(void **state)
             mm_free(h, p[i]);
         }
     }
-    assert_int_equal(stats(h).pages_free, stats(h).pages - 1u);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages - 1u);
     size_t live_pool = pool_of(h, live);
-    size_t want = stats(h).pages - h->pool_pages[1];
+    size_t want = heap_stats(h).pages - h->pool_pages[1];
     void *big = mm_alloc(h, want * MM_CFG_PAGE_SIZE);
     if (big == NULL) {
         print_error("large block of %zu pages: %s\n", want, mm_strerror(mm_last_error(h)));
@@ -824,7 +817,7 @@ static void test_reclaim_on_demand(void **state)
     for (size_t k = 0; k < 16; k++) {
         assert_int_equal(((unsigned char *)live)[k], 0x77);
     }
-    assert_int_equal(stats(h).pages_free, 0);
+    assert_int_equal(heap_stats(h).pages_free, 0);
     void *in_live = mm_alloc(h, 8); /* no page: a free 16-byte block */
     assert_int_equal(pool_of(h, in_live), live_pool);
     mm_free(h, in_live);
@@ -835,7 +828,7 @@ static void test_reclaim_on_demand(void **state)
     mm_free(h, live);
     mm_trim(h);
     assert_heap_ok(h);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     assert_int_equal(port_misuse_count(), 0);
 }
 
@@ -900,7 +893,7 @@ static void test_trim_random_layout(void **state)
         }
         mm_trim(h);
         assert_heap_ok(h);
-        assert_int_equal(stats(h).pages_free, stats(h).pages);
+        assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
         assert_int_equal(h->top, h->meta);
         assert_int_equal(port_misuse_count(), 0);
     }
@@ -913,7 +906,7 @@ static void test_large_coalescing(void **state)
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
     const uint32_t m = h->meta;
-    size_t pages = stats(h).pages;
+    size_t pages = heap_stats(h).pages;
     void *a = mm_alloc(h, MM_CFG_SMALL_MAX + 1u);
     void *b = mm_alloc(h, 3 * MM_CFG_PAGE_SIZE);
     void *c = mm_alloc(h, 2 * MM_CFG_PAGE_SIZE - 8u);
@@ -924,8 +917,8 @@ static void test_large_coalescing(void **state)
                      (MM_CFG_SMALL_MAX + MM_CFG_PAGE_SIZE) / MM_CFG_PAGE_SIZE * MM_CFG_PAGE_SIZE);
     assert_int_equal(mm_usable_size(h, b), 3 * MM_CFG_PAGE_SIZE);
     assert_int_equal(mm_usable_size(h, c), 2 * MM_CFG_PAGE_SIZE);
-    assert_int_equal(stats(h).large_blocks, 3);
-    assert_int_equal(stats(h).pages_large, 6);
+    assert_int_equal(heap_stats(h).large_blocks, 3);
+    assert_int_equal(heap_stats(h).pages_large, 6);
     assert_int_equal(page(h, b), m + 1u);
     assert_int_equal(page(h, c), m + 4u);
     assert_int_equal(h->top, m + 6u);
@@ -948,7 +941,7 @@ static void test_large_coalescing(void **state)
     assert_int_equal(mm_pages_runs(h), 0);
     assert_int_equal(h->zone[0].bmap, 0);
     assert_heap_ok(h);
-    mm_stats s = stats(h);
+    mm_stats s = heap_stats(h);
     assert_int_equal(s.pages_free, pages);
     assert_int_equal(s.largest_free, pages * MM_CFG_PAGE_SIZE);
     assert_int_equal(s.peak_bytes, 6 * MM_CFG_PAGE_SIZE);
@@ -983,7 +976,7 @@ static void test_bad_sizes(void **state)
 {
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
-    size_t all = stats(h).pages * MM_CFG_PAGE_SIZE;
+    size_t all = heap_stats(h).pages * MM_CFG_PAGE_SIZE;
     assert_null(mm_alloc(h, 0));
     assert_int_equal(mm_last_error(h), MM_EZERO);
     assert_null(mm_alloc(h, SIZE_MAX));
@@ -1096,7 +1089,7 @@ static void test_misuse_foreign_and_misaligned(void **state)
     assert_int_equal(port_misuse_count(), 0);
     assert_heap_ok(h);
     mm_trim(h);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
 }
 
 /* Double frees: a large block twice (always), a small block into a class
@@ -1158,7 +1151,7 @@ static void test_misuse_double_free(void **state)
     char *pin = mm_alloc(h, 200); /* a pool below the others: keeps them off the wilderness */
     mm_trim(h);
     assert_heap_ok(h);
-    assert_int_equal(stats(h).pages_pool, h->pool_pages[24]); /* pin's (200 B) */
+    assert_int_equal(heap_stats(h).pages_pool, h->pool_pages[24]); /* pin's (200 B) */
     char *run = mm_page_addr(h, page(h, pin) + h->pool_pages[24]); /* the pools above it */
     assert_int_equal(h->cmap[page(h, run)], MM_C_FREE);
     assert_true(page(h, t) >= page(h, run));
@@ -1167,7 +1160,7 @@ static void test_misuse_double_free(void **state)
     mm_free(h, pin);
     mm_trim(h);
     assert_heap_ok(h);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
 
     /* a class with other blocks in use */
     char *keep = mm_alloc(h, 24);
@@ -1183,7 +1176,7 @@ static void test_misuse_double_free(void **state)
         mm_free(h, keep);
         assert_heap_ok(h);
         mm_trim(h);
-        assert_int_equal(stats(h).pages_free, stats(h).pages);
+        assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     } else {
         /* not caught in release: the block goes on the list twice, and
          * mm_check reports the broken list */
@@ -1306,7 +1299,7 @@ static void test_realloc_contract(void **state)
     assert_true(same(m, 2 * MM_CFG_PAGE_SIZE, 3)); /* still ours */
     assert_null(mm_realloc(h, m, SIZE_MAX));
     assert_int_equal(mm_last_error(h), MM_ETOOBIG);
-    assert_null(mm_realloc(h, m, stats(h).pages * MM_CFG_PAGE_SIZE));
+    assert_null(mm_realloc(h, m, heap_stats(h).pages * MM_CFG_PAGE_SIZE));
     assert_int_equal(mm_last_error(h), MM_ENOMEM);
     assert_true(same(m, 2 * MM_CFG_PAGE_SIZE, 3));
     assert_heap_ok(h);
@@ -1318,7 +1311,7 @@ static void test_realloc_contract(void **state)
     assert_int_equal(port_misuse_count(), 0);
     assert_heap_ok(h);
     mm_trim(h);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
 }
 
 /* ---- relocation ---- */
@@ -1385,7 +1378,7 @@ static void test_compact_owners(void **state)
     mm_free(h, own_c);
     mm_free(h, g);
     assert_heap_ok(h);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
 }
 
 /* ---- diagnostics ---- */
@@ -1401,7 +1394,7 @@ static void test_stats_and_high_water(void **state)
         p[i] = mm_alloc(h, (size_t)(8 + i % 5 * 8));
     }
     void *big = mm_alloc(h, 2000);
-    mm_stats s = stats(h);
+    mm_stats s = heap_stats(h);
     size_t used = 0;
     for (int i = 0; i < 100; i++) {
         used += mm_usable_size(h, p[i]);
@@ -1433,7 +1426,7 @@ static void test_stats_and_high_water(void **state)
         mm_free(h, p[i]);
     }
     mm_free(h, big);
-    s = stats(h);
+    s = heap_stats(h);
     assert_int_equal(mm_high_water(h), hw); /* never decreases */
     assert_int_equal(s.used_bytes, 0);
     /* the current pools stay (one per class), the others went back */
@@ -1441,7 +1434,7 @@ static void test_stats_and_high_water(void **state)
     assert_true(pool_pages > 5);
     assert_int_equal(s.pages_large, 0);
     mm_trim(h);
-    s = stats(h);
+    s = heap_stats(h);
     assert_int_equal(s.pages_pool, 0);
     assert_int_equal(s.pages_free, s.pages);
     assert_int_equal(s.frag_permille, 0);
@@ -1454,7 +1447,7 @@ static void test_fragmentation_figure(void **state)
 {
     (void)state;
     mm_heap *h = fresh(REGION_SIZE);
-    size_t pages = stats(h).pages;
+    size_t pages = heap_stats(h).pages;
     void *p[200];
     size_t n = 0;
     while ((p[n] = mm_alloc(h, MM_CFG_PAGE_SIZE)) != NULL) {
@@ -1465,7 +1458,7 @@ static void test_fragmentation_figure(void **state)
         mm_free(h, p[i]); /* every other page: free runs of one page */
     }
     size_t nfree = (n + 1) / 2;
-    assert_int_equal(stats(h).pages_free, nfree);
+    assert_int_equal(heap_stats(h).pages_free, nfree);
     assert_int_equal(mm_largest_free(h), MM_CFG_PAGE_SIZE);
     assert_int_equal(mm_fragmentation(h), 1000u - 1000u / nfree);
     assert_heap_ok(h);

@@ -27,13 +27,6 @@ static mm_heap *fresh(void)
     return heap_fresh(region, sizeof region);
 }
 
-static mm_stats stats(const mm_heap *h)
-{
-    mm_stats s;
-    mm_get_stats(h, &s);
-    return s;
-}
-
 /* Chunk bytes of a request: header + size, rounded up to 8. */
 static size_t chunk(size_t size)
 {
@@ -66,7 +59,7 @@ static void test_mid_packs_blocks(void **state)
     assert_int_equal(mm_usable_size(h, b), 304);
     assert_int_equal(mm_usable_size(h, c), 304);
     assert_int_equal((uintptr_t)c % 8u, 0);
-    mm_stats s = stats(h);
+    mm_stats s = heap_stats(h);
     assert_int_equal(s.pages_mid, MM_MID_AREA_PAGES);
     assert_int_equal(s.mid_blocks, 3);
     assert_int_equal(s.used_bytes, mm_usable_size(h, a) + 304u + 304u);
@@ -83,9 +76,9 @@ static void test_mid_packs_blocks(void **state)
     mm_free(h, a);
     mm_free(h, c);
     mm_free(h, b);
-    assert_int_equal(stats(h).pages_mid, 0);
-    assert_int_equal(stats(h).mid_blocks, 0);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_mid, 0);
+    assert_int_equal(heap_stats(h).mid_blocks, 0);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     assert_heap_ok(h);
     assert_int_equal(port_misuse_count(), 0);
 }
@@ -124,8 +117,8 @@ static void test_mid_merge_and_reuse(void **state)
             mm_free(h, p[i]);
         }
     }
-    assert_int_equal(stats(h).pages_mid, 0);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_mid, 0);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     assert_heap_ok(h);
     assert_int_equal(port_misuse_count(), 0);
 }
@@ -144,13 +137,13 @@ static void test_mid_areas(void **state)
     for (size_t i = 1; i < per; i++) {
         assert_non_null(mm_alloc(h, 504));
     }
-    assert_int_equal(stats(h).pages_mid, MM_MID_AREA_PAGES);
+    assert_int_equal(heap_stats(h).pages_mid, MM_MID_AREA_PAGES);
     size_t left = area_bytes() - MM_MID_HDR - per * chunk(504); /* its free tail */
     size_t grow = (chunk(504) - left + MM_CFG_PAGE_SIZE - 1u) / MM_CFG_PAGE_SIZE;
     grow = grow < MM_MID_AREA_PAGES ? MM_MID_AREA_PAGES : grow; /* a step at least */
     char *next = mm_alloc(h, 504);
     assert_non_null(next);
-    assert_int_equal(stats(h).pages_mid, MM_MID_AREA_PAGES + grow);
+    assert_int_equal(heap_stats(h).pages_mid, MM_MID_AREA_PAGES + grow);
     size_t a = mm_page_of(h, first); /* the area's first page: one area */
     assert_int_equal(h->desc[a].len, MM_MID_AREA_PAGES + grow);
     assert_true(mm_page_of(h, next) < a + MM_MID_AREA_PAGES + grow);
@@ -162,15 +155,15 @@ static void test_mid_areas(void **state)
     size_t big_pages = (MM_CFG_MID_MAX + 2u * MM_MID_HDR + MM_CFG_PAGE_SIZE - 1u) /
                        MM_CFG_PAGE_SIZE;
     size_t want = big_pages > MM_MID_AREA_PAGES ? big_pages : MM_MID_AREA_PAGES;
-    assert_int_equal(stats(h).pages_mid, MM_MID_AREA_PAGES + grow + want);
+    assert_int_equal(heap_stats(h).pages_mid, MM_MID_AREA_PAGES + grow + want);
     assert_true(mm_page_of(h, big) > mm_page_of(h, wall)); /* another area, past the wall */
     assert_heap_ok(h);
     mm_free(h, next); /* the pages it grew by go back */
-    assert_int_equal(stats(h).pages_mid, MM_MID_AREA_PAGES + want);
+    assert_int_equal(heap_stats(h).pages_mid, MM_MID_AREA_PAGES + want);
     assert_heap_ok(h);
     mm_trim(h);
     assert_heap_ok(h);
-    assert_int_equal(stats(h).mid_blocks, per + 1u);
+    assert_int_equal(heap_stats(h).mid_blocks, per + 1u);
 }
 
 /* realloc: shrinks in place (the tail goes back), grows in place into a
@@ -207,7 +200,7 @@ static void test_mid_realloc(void **state)
     assert_int_equal((unsigned char)a6[99], 0xA1);
     mm_free(h, a6);
     mm_free(h, b);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     assert_heap_ok(h);
     assert_int_equal(port_misuse_count(), 0);
 }
@@ -234,7 +227,7 @@ static void test_mid_misuse(void **state)
     assert_heap_ok(h);
     mm_free(h, a);
     mm_free(h, c);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     assert_heap_ok(h);
 }
 
@@ -305,7 +298,7 @@ static void test_mid_area_joins_run(void **state)
     assert_non_null(b);
     assert_int_equal(h->desc[first].len, len + run_pages); /* joined */
     assert_true(b < a + len * MM_CFG_PAGE_SIZE); /* it starts in the old pages */
-    assert_int_equal(stats(h).pages_mid, len + run_pages);
+    assert_int_equal(heap_stats(h).pages_mid, len + run_pages);
     assert_heap_ok(h);
     mm_free(h, b); /* the joined pages go back (and any whole page after a) */
     size_t now = h->desc[first].len;
@@ -315,7 +308,7 @@ static void test_mid_area_joins_run(void **state)
     assert_heap_ok(h);
     mm_free(h, a);
     mm_free(h, wall);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     assert_heap_ok(h);
 }
 
@@ -334,18 +327,18 @@ static void test_mid_takes_idle_pool(void **state)
         mm_free(h, blocks[i]); /* pools that are not current go back */
     }
     mm_free(h, mm_alloc(h, 64)); /* a current pool, idle, kept by its class */
-    assert_int_equal(stats(h).pages_pool, 1u);
+    assert_int_equal(heap_stats(h).pages_pool, 1u);
     void *big[64];
     size_t m = 0;
     while (m < 64 && (big[m] = mm_alloc(h, 1800)) != NULL) {
         m++;
     }
-    assert_int_equal(stats(h).pages_pool, 0);
+    assert_int_equal(heap_stats(h).pages_pool, 0);
     assert_heap_ok(h);
     for (size_t i = 0; i < m; i++) {
         mm_free(h, big[i]);
     }
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     assert_heap_ok(h);
 }
 
@@ -412,7 +405,7 @@ static void test_mid_serves_small_under_pressure(void **state)
     void *big[64];
     size_t m = fill_areas(h, big, 64, scarce);
     assert_true(scarce(h) && mm_pages_free(h) > 0);
-    size_t mids = stats(h).mid_blocks, pools = stats(h).pages_pool;
+    size_t mids = heap_stats(h).mid_blocks, pools = heap_stats(h).pages_pool;
     void *a = mm_alloc(h, size);
     void *b = mm_alloc(h, size - 5u);
     void *d = mm_alloc(h, dense);
@@ -422,8 +415,8 @@ static void test_mid_serves_small_under_pressure(void **state)
     assert_int_equal(h->cmap[mm_page_of(h, a)], MM_C_MID);
     assert_int_equal(h->cmap[mm_page_of(h, b)], MM_C_MID);
     assert_int_equal(h->cmap[mm_page_of(h, d)], sparse - 1u); /* many per pool */
-    assert_int_equal(stats(h).mid_blocks, mids + 2u);
-    assert_int_equal(stats(h).pages_pool, pools + 1u);
+    assert_int_equal(heap_stats(h).mid_blocks, mids + 2u);
+    assert_int_equal(heap_stats(h).pages_pool, pools + 1u);
     assert_true(mm_usable_size(h, a) >= size && mm_usable_size(h, b) >= size - 5u);
     assert_int_equal((uintptr_t)a % 8u, 0);
     memset(a, 0xA1, size);
@@ -432,14 +425,14 @@ static void test_mid_serves_small_under_pressure(void **state)
     mm_free(h, a);
     mm__free_small_sized(h, b, size - 5u);
     mm_free(h, d);
-    assert_int_equal(stats(h).mid_blocks, mids);
+    assert_int_equal(heap_stats(h).mid_blocks, mids);
     assert_int_equal(port_misuse_count(), 0);
     assert_heap_ok(h);
     for (size_t i = 0; i < m; i++) {
         mm_free(h, big[i]);
     }
     mm_trim(h);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     assert_heap_ok(h);
 }
 
@@ -476,7 +469,7 @@ static void test_small_takes_free_chunk_last(void **state)
     for (size_t i = 0; i < m; i++) {
         mm_free(h, big[i]);
     }
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     assert_heap_ok(h);
 }
 
@@ -492,7 +485,7 @@ static void test_first_pool_under_pressure(void **state)
     void *big[64];
     size_t m = fill_large(h, big, 64, scarce);
     assert_true(scarce(h) && mm_pages_free(h) >= 2u);
-    assert_int_equal(stats(h).pages_mid, 0);
+    assert_int_equal(heap_stats(h).pages_mid, 0);
     void *p[MM_SPILL_BLOCKS + 1u];
     for (size_t i = 0; i < h->per_pool[sparse]; i++) {
         p[i] = mm_alloc(h, size);
@@ -511,7 +504,7 @@ static void test_first_pool_under_pressure(void **state)
         mm_free(h, big[i]);
     }
     mm_trim(h);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     assert_heap_ok(h);
 }
 
@@ -592,7 +585,7 @@ static void test_spill_by_pool_size(void **state)
         mm_free(h, big[i]);
     }
     mm_trim(h);
-    assert_int_equal(stats(h).pages_free, stats(h).pages);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
     assert_int_equal(port_misuse_count(), 0);
     assert_heap_ok(h);
 }
@@ -616,7 +609,7 @@ static void assert_every_byte_counted(const mm_heap *h)
             }
         }
     }
-    mm_stats s = stats(h);
+    mm_stats s = heap_stats(h);
     assert_int_equal(s.mid_free_bytes, listed);
     assert_int_equal(s.mid_largest_free, largest);
     size_t ps = s.page_size;
@@ -650,7 +643,7 @@ static void test_stats_count_every_byte(void **state)
         }
         if (step % 50 == 0) {
             assert_every_byte_counted(h);
-            mid_free_seen += stats(h).mid_free_bytes != 0;
+            mid_free_seen += heap_stats(h).mid_free_bytes != 0;
         }
     }
     assert_true(spilled > 100u);      /* the pressure the test is about */
@@ -661,7 +654,7 @@ static void test_stats_count_every_byte(void **state)
     }
     assert_every_byte_counted(h);
     mm_trim(h);
-    mm_stats s = stats(h);
+    mm_stats s = heap_stats(h);
     assert_int_equal(s.pages_mid, 0);
     assert_int_equal(s.mid_free_bytes + s.mid_header_bytes + s.mid_largest_free, 0);
     assert_int_equal(s.pool_waste_bytes, 0);
