@@ -126,6 +126,22 @@ for w in W1p W2p W3p CPY FIFO SAW; do
     cat $OUT/trace-$w-trace-tight.txt $OUT/trace-$w-trace-min.txt | emit
 done
 
+# The frugal build (MM_CFG_FRUGAL=1: every request a mid-size chunk, no
+# pools), built in its own directory: the pressure workloads at their
+# tight arena and the least arena search, and W1/W2 with ample memory, as
+# "mm-frugal" (newlib's figures are those above).
+BF=build/bench-$BOARD-frugal
+make -s BOARD=$BOARD B=$BF TRACE=0 EXTRA_CFLAGS=-DMM_CFG_FRUGAL=1 $BF/bench-newlib.elf >/dev/null
+for run in W1 W2 "W1p tight" "W2p tight" "W2p min" "W3p tight" "W3p min" "CPY tight" "CPY min" \
+           "FIFO tight" "FIFO min" "SAW tight" "SAW min"; do
+    log=$OUT/frugal-${run// /-}.log
+    if ! qemu $BF/bench-newlib.elf "$run" >$log 2>&1; then
+        echo "bench: $run (MM_CFG_FRUGAL=1) failed:" >&2; tail -20 $log >&2; exit 1
+    fi
+    grep -E '^RESULT [^ ]+ mm (net_instr_per_(op|call)|failures|min_arena_over_peak_live) ' $log |
+        sed 's/ mm / mm-frugal /' | emit
+done
+
 # The BENCH_CASEs of tests/bench (objects, collector, ...): mm only, so
 # the full-newlib build runs them, each in a fresh QEMU.
 elf=$BB/bench-newlib.elf

@@ -78,7 +78,7 @@ host_tests() {
     runner32=$(i386_runner) || { bad "host: gcc -m32 cannot link (gcc-multilib missing?)"; runner32=SKIP; }
     for bits in 64 32; do
         [ $bits = 32 ] && [ "$runner32" = SKIP ] && continue
-        for cfg in release debug pool4 lock redzone; do
+        for cfg in release debug pool4 lock redzone frugal; do
             local dir=build/host$bits-$cfg defs="" srcs=(tests/host/test_*.c)
             [ $cfg = debug ] && defs="-DMM_CFG_DEBUG=1"
             if [ $cfg = pool4 ]; then
@@ -94,6 +94,14 @@ host_tests() {
                 defs="-DMM_CFG_DEBUG=1 -DMM_CFG_REDZONE=1"
                 srcs=(tests/host/test_misuse.c tests/host/test_heap_oom.c tests/host/test_heap_run.c
                       tests/host/test_obj*.c tests/host/test_gc*.c tests/host/test_inst_dict.c)
+            fi
+            if [ $cfg = frugal ]; then
+                # MM_CFG_FRUGAL=1 (every request a mid-size chunk): the
+                # tests that assert no pool geometry, -m64
+                [ $bits = 64 ] || continue
+                defs="-DMM_CFG_FRUGAL=1"
+                srcs=(tests/host/test_heap_oom.c tests/host/test_heap_run.c tests/host/test_gc.c
+                      tests/host/test_gc_random.c)
             fi
             if [ $cfg = lock ]; then
                 # MM_CFG_LOCK=1 with a simulated interrupt at every unlock
@@ -111,6 +119,8 @@ host_tests() {
                 # a page run (no mid-size areas; test_heap_mid tests those)
                 # (pools still at the pages' end, as in the default build)
                 [[ $name == test_heap ]] && tdefs="-DMM_CFG_MID_MAX=0 -DMM_CFG_POOLS_AT_END=1"
+                # the frugal build's own tests (in every configuration)
+                [[ $name == test_heap_frugal ]] && tdefs="-DMM_CFG_FRUGAL=1"
                 local exe=$dir/$name log=$LOG/host$bits-$cfg-$name.log
                 if ! gcc -m$bits -std=c11 -g -O1 $HOST_SAN $HOST_WARN $defs $tdefs -Imm -Itests/host \
                         "$src" "${MM_SRC[@]}" tests/host/port_host.c -lcmocka -o "$exe" >"$log" 2>&1; then

@@ -198,7 +198,7 @@ static void *large_alloc(mm_heap *h, size_t size, uint32_t *st)
 static void *alloc_unlocked(mm_heap *h, size_t size, uint32_t *st)
 {
     size_t c = (size - 1u) >> 3; /* size 0 wraps: not small */
-    if (c < MM_NCLASS) {
+    if (c < MM_NCLASS && !MM_CFG_FRUGAL) {
         void *b = mm__small_fast(h, c);
         return b != NULL ? b : mm__small_slow(h, c);
     }
@@ -330,7 +330,8 @@ static void *alloc_locked(mm_heap *h, size_t size, uint32_t *st)
 /* Everything mm_alloc does beyond the unlocked small fast path. */
 static __attribute__((noinline)) void *alloc_slow(mm_heap *h, size_t size)
 {
-    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && size > MM_CFG_SMALL_MAX) {
+    bool big = size > MM_CFG_SMALL_MAX || (MM_CFG_FRUGAL && size != 0); /* not a pool's */
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && big) {
         return large_alloc(h, size, NULL); /* mid-size and large fast path */
     }
     uint32_t st = heap_lock();
@@ -343,7 +344,7 @@ static __attribute__((noinline)) void *alloc_slow(mm_heap *h, size_t size)
 static inline __attribute__((always_inline)) void *alloc_body(mm_heap *h, size_t size)
 {
     size_t c = (size - 1u) >> 3;
-    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && c < MM_NCLASS) {
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && !MM_CFG_FRUGAL && c < MM_NCLASS) {
         void *b = mm__small_fast(h, c);
         return b != NULL ? b : mm__small_slow(h, c);
     }
@@ -717,7 +718,8 @@ void mm_set_owner(mm_heap *h, void *p, void **owner)
 #define RECLAIM_STEP (MM_CFG_LOCK ? 1u : MM_NCLASS)
 
 /* mm_trim's body: the lock is taken for one step at a time, so that an
- * interrupt may run between them. */
+ * interrupt may run between them; the last gives back the empty area a
+ * frugal heap keeps. */
 static void reclaim_all(mm_heap *h)
 {
     for (size_t c = 0; c < MM_NCLASS; c += RECLAIM_STEP) {
@@ -726,6 +728,9 @@ static void reclaim_all(mm_heap *h)
         mm_pools_reclaim(h, c, to);
         heap_unlock(st);
     }
+    uint32_t st = heap_lock();
+    mm_mid_trim(h);
+    heap_unlock(st);
 }
 
 size_t mm_compact(mm_heap *h)

@@ -168,6 +168,8 @@ static_assert(MM_CFG_POOL_MAX_PAGES * MM_CFG_PAGE_SIZE / 8u < MM_WIN, "a pool's 
      : (x) >= 2048u ? 11u : (x) >= 1024u ? 10u : (x) >= 512u ? 9u : (x) >= 256u ? 8u : 7u)
 #define MM_MID_NFL (MM_CFG_MID_MAX != 0 ? MM_FLOOR_LOG2_16_(MM_MID_AREA_MAX) - 3u : 1u)
 
+static_assert(!MM_CFG_FRUGAL || MM_CFG_MID_MAX != 0,
+              "MM_CFG_FRUGAL serves every request from mid-size chunks: set MM_CFG_MID_MAX");
 static_assert(MM_CFG_MID_MAX == 0 || (MM_CFG_MID_MAX > MM_CFG_SMALL_MAX &&
                                        MM_CFG_MID_MAX % 8 == 0 &&
                                        MM_CFG_MID_MAX + 2u * MM_MID_HDR < 32768u),
@@ -709,7 +711,7 @@ static inline void mm__free_small_sized(mm_heap *h, void *p, size_t size)
 static inline void *mm__alloc_fast(mm_heap *h, size_t size)
 {
     size_t c = (size - 1u) >> 3; /* size 0 wraps: not small */
-    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && c < MM_NCLASS && !MM__HOOKED(h)) {
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && !MM_CFG_FRUGAL && c < MM_NCLASS && !MM__HOOKED(h)) {
         return mm__small_fast(h, c);
     }
     return NULL;
@@ -1026,6 +1028,13 @@ static inline size_t mm_mid_usable(const void *p)
     return (*(const uint32_t *)(const void *)((const char *)p - MM_MID_HDR) & ~MM_MID_FLAGS) -
            MM_MID_HDR;
 }
+
+/* With MM_CFG_FRUGAL, an area whose last block is freed keeps its first
+ * MM_MID_AREA_PAGES while it is the heap's only area (else every
+ * alloc-free pair of an empty heap would take an area's pages and give
+ * them back); this gives them back if it holds no block. O(1). Nothing
+ * without MM_CFG_FRUGAL. */
+void mm_mid_trim(mm_heap *h);
 
 /* mm_mid_free of p if mm_mid_live says it is a live mid block; false,
  * changing nothing, otherwise (the caller reports). O(1). */

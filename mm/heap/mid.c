@@ -36,7 +36,7 @@
  *     any. An area is one space up to MM_MID_AREA_MAX bytes, so a request
  *     fits across what were two areas. A free that leaves whole pages at
  *     an area's end gives them back at once (all of the area, if it holds
- *     no block).
+ *     no block, but for the one area of a frugal heap: mm_mid_trim).
  * Bounds: alloc, free and resize O(1): two bitmap searches, a few list
  * edits, and the page marks (one byte each) of the pages taken or given
  * back: at most pages_of(MM_CFG_MID_MAX) + 1 or MM_MID_AREA_PAGES.
@@ -290,14 +290,21 @@ static bool area_shrink(mm_heap *h, mid_chunk *c, const mid_chunk *sentinel)
 {
     uint32_t last = (uint32_t)mm_page_of(h, sentinel);
     uint32_t a = area_of_last(h, last), end = last + 1u;
-    if ((char *)c == mm_page_addr(h, a)) {
-        area_release(h, a); /* the area's only chunk */
-        return true;
-    }
-    /* the first page p that can be the new end: the chunk left before
-     * its sentinel is empty or a whole free chunk */
     uintptr_t off = (uintptr_t)c - (uintptr_t)h;
-    uint32_t p = (uint32_t)((off + MM_MID_HDR + MM_CFG_PAGE_SIZE - 1u) >> MM_PAGE_SHIFT);
+    uint32_t p;
+    if ((char *)c == mm_page_addr(h, a)) {
+        /* the area's only chunk: the area goes back, but the one area of
+         * a frugal heap keeps its first MM_MID_AREA_PAGES (mm_mid_trim) */
+        if (!MM_CFG_FRUGAL || h->mid_areas != 1) {
+            area_release(h, a);
+            return true;
+        }
+        p = a + MM_MID_AREA_PAGES;
+    } else {
+        /* the first page p that can be the new end: the chunk left before
+         * its sentinel is empty or a whole free chunk */
+        p = (uint32_t)((off + MM_MID_HDR + MM_CFG_PAGE_SIZE - 1u) >> MM_PAGE_SHIFT);
+    }
     uint32_t rest = (uint32_t)(((uintptr_t)p << MM_PAGE_SHIFT) - MM_MID_HDR - off);
     if (rest != 0 && rest < MM_MID_MIN) {
         p++;
@@ -434,6 +441,19 @@ void mm_mid_free(mm_heap *h, void *p)
     block_free(h, p);
 }
 
+void mm_mid_trim(mm_heap *h)
+{
+    if (!MM_CFG_FRUGAL || h->mid_areas != 1 || h->mid_blocks != 0) {
+        return;
+    }
+    /* the area's one chunk, free, is the one listed */
+    uint32_t f = 31u - (uint32_t)__builtin_clz(h->mid_rows);
+    uint32_t s = (uint32_t)__builtin_ctz(h->mid_cols[f]);
+    mid_chunk *c = h->mid_list[f][s];
+    list_unlink_at(h, c, f, s);
+    area_release(h, (uint32_t)mm_page_of(h, c));
+}
+
 bool mm_mid_resize(mm_heap *h, void *p, size_t size)
 {
     if (size > MM_CFG_MID_MAX) {
@@ -546,10 +566,13 @@ static const char *check_area(const mm_heap *h, uint32_t a, uint32_t k, mid_tall
             return "mid chunk: MM_MID_PREV_FREE disagrees with the chunk before";
         }
         if ((char *)c == end) {
-            return m != 0 || (c->word & MM_MID_FREE) != 0 || c->key != mm_mid_key(c)
-                       ? "mid area: bad sentinel"
-                   : used == 0 ? "mid area with no block in use (not given back)"
-                               : NULL;
+            if (m != 0 || (c->word & MM_MID_FREE) != 0 || c->key != mm_mid_key(c)) {
+                return "mid area: bad sentinel";
+            }
+            /* every area holds a block but the one a frugal heap keeps */
+            return used != 0 || (MM_CFG_FRUGAL && h->mid_areas == 1)
+                       ? NULL
+                       : "mid area with no block in use (not given back)";
         }
         if (m < MM_MID_MIN || (char *)c + m > end) {
             return "mid chunk: bad size";

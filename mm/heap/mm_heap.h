@@ -95,6 +95,16 @@
  *     page (and the reverse for areas and large blocks). A build without
  *     mid-size areas keeps pools beside its large blocks
  *     (MM_CFG_POOLS_AT_END, mm_config.h).
+ * R10. The frugal build (MM_CFG_FRUGAL=1, mm_config.h) has no pools:
+ *     every request up to MM_CFG_MID_MAX is a chunk as in R8 (8-byte
+ *     header; 24 bytes at least on 32-bit targets), so all blocks but
+ *     the large ones share one good-fit space, and R3-R5 and R4a do not
+ *     apply. Its one area keeps MM_MID_AREA_PAGES (2 KiB) when its last
+ *     block is freed (else each alloc-free pair of an empty heap would
+ *     take and give back pages) until mm_trim or mm_compact. Every alloc and free costs a
+ *     mid-size one (below); the least arena at which a workload runs is
+ *     smaller where its blocks are mostly above 24 bytes (BENCHMARKS.md,
+ *     "A frugal build").
  *
  * ---- Time bounds ----
  * Every call below is O(1): its loops are bounded by constants

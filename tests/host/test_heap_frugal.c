@@ -1,0 +1,221 @@
+/*
+ * test_heap_frugal.c - the frugal build (MM_CFG_FRUGAL=1, set by
+ * tools/test.sh): every request up to MM_CFG_MID_MAX is a mid-size chunk,
+ * no pool is ever opened, and the heap's one area stays when its last
+ * block is freed until mm_trim. White-box: placement, the kept area,
+ * misuse on a small chunk, realloc, and a random workload under mm_check.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "heap/heap_int.h"
+#include "heap_fixture.h"
+#include "port_host.h"
+
+static_assert(MM_CFG_FRUGAL, "built with -DMM_CFG_FRUGAL=1 (tools/test.sh)");
+
+#define REGION_SIZE (32u * 1024u)
+
+static unsigned char region[REGION_SIZE] __attribute__((aligned(8)));
+
+static mm_heap *fresh(void)
+{
+    return heap_fresh(region, sizeof region);
+}
+
+/* Chunk bytes of a request: header + size, rounded up to 8, MM_MID_MIN
+ * at least. */
+static size_t chunk(size_t size)
+{
+    size_t m = (size + MM_MID_HDR + 7u) & ~(size_t)7u;
+    return m < MM_MID_MIN ? MM_MID_MIN : m;
+}
+
+/* Small requests are chunks packed one after another in an area, each
+ * 8-aligned; no pool is opened. */
+static void test_small_requests_are_chunks(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    char *a = mm_alloc(h, 1);
+    char *b = mm_alloc(h, 40);
+    char *c = mm_alloc(h, MM_CFG_SMALL_MAX);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(c);
+    assert_int_equal(h->cmap[mm_page_of(h, a)], MM_C_MID);
+    assert_ptr_equal(b, a + chunk(1));
+    assert_ptr_equal(c, b + chunk(40));
+    assert_int_equal((uintptr_t)b % 8u, 0);
+    assert_int_equal(mm_usable_size(h, b), chunk(40) - MM_MID_HDR);
+    mm_stats s = heap_stats(h);
+    assert_int_equal(s.pages_pool, 0);
+    assert_int_equal(s.mid_blocks, 3);
+    assert_int_equal(s.pages_mid, MM_MID_AREA_PAGES);
+    assert_heap_ok(h);
+    mm_free(h, a);
+    mm_free(h, b);
+    mm_free(h, c);
+    assert_heap_ok(h);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
+/* An alloc-free pair on an empty heap keeps its one area (else every pair
+ * would take and give back the area's pages); a second area is given back
+ * when its last block goes; mm_trim gives the kept one back. */
+static void test_one_area_kept(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    char *a = mm_alloc(h, 24);
+    assert_non_null(a);
+    mm_free(h, a);
+    assert_int_equal(heap_stats(h).pages_mid, MM_MID_AREA_PAGES);
+    assert_int_equal(heap_stats(h).mid_blocks, 0);
+    assert_heap_ok(h);
+    assert_ptr_equal(mm_alloc(h, 24), a); /* the same chunk again */
+    /* a large block right after the area, then a request the area cannot
+     * hold: a second area past the large block */
+    void *wall = mm_alloc(h, MM_CFG_MID_MAX + 1u);
+    assert_int_equal(h->cmap[mm_page_of(h, wall)], MM_C_LARGE);
+    char *big = mm_alloc(h, MM_CFG_MID_MAX);
+    assert_non_null(big);
+    assert_true(big > (char *)wall);
+    assert_int_equal(h->mid_areas, 2);
+    mm_free(h, big); /* not the only area: given back */
+    assert_int_equal(h->mid_areas, 1);
+    assert_heap_ok(h);
+    mm_free(h, a); /* the only one: kept */
+    assert_int_equal(h->mid_areas, 1);
+    assert_heap_ok(h);
+    /* grown past its first pages and emptied, it keeps MM_MID_AREA_PAGES */
+    char *many[64];
+    for (size_t i = 0; i < 64; i++) {
+        many[i] = mm_alloc(h, 100);
+        assert_non_null(many[i]);
+    }
+    assert_true(heap_stats(h).pages_mid > MM_MID_AREA_PAGES);
+    for (size_t i = 0; i < 64; i++) {
+        mm_free(h, many[i]);
+    }
+    assert_int_equal(h->mid_areas, 1);
+    assert_int_equal(heap_stats(h).pages_mid, MM_MID_AREA_PAGES);
+    assert_heap_ok(h);
+    mm_free(h, wall);
+    mm_trim(h);
+    mm_stats s = heap_stats(h);
+    assert_int_equal(h->mid_areas, 0);
+    assert_int_equal(s.pages_mid, 0);
+    assert_int_equal(s.pages_free, s.pages);
+    assert_heap_ok(h);
+    mm_trim(h); /* nothing left to give: no change */
+    assert_int_equal(heap_stats(h).pages_free, s.pages);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
+/* A small chunk's misuse is reported like a mid block's: a second free,
+ * an interior pointer; nothing changes. */
+static void test_small_chunk_misuse(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    char *a = mm_alloc(h, 16);
+    char *b = mm_alloc(h, 16); /* keeps a's chunk from merging away */
+    mm_free(h, a);
+    port_reset_misuse();
+    mm_free(h, a);
+    assert_int_equal(port_misuse_count(), 1);
+    assert_non_null(strstr(port_last_misuse(), "mm_free: double free"));
+    mm_free(h, b + 8);
+    assert_int_equal(port_misuse_count(), 2);
+    assert_non_null(strstr(port_last_misuse(), "mm_free: pointer to no live block"));
+    assert_heap_ok(h);
+    assert_null(mm_alloc(h, 0));
+    assert_int_equal(mm_last_error(h), MM_EZERO);
+    mm_free(h, b);
+    port_reset_misuse();
+}
+
+/* realloc of a small chunk grows in place into the free chunk after it,
+ * shrinks in place, and keeps the bytes. */
+static void test_small_realloc_in_place(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    char *a = mm_alloc(h, 20);
+    memset(a, 0x5A, 20);
+    char *a2 = mm_realloc(h, a, 200);
+    assert_ptr_equal(a2, a);
+    assert_int_equal(mm_usable_size(h, a), chunk(200) - MM_MID_HDR);
+    char *a3 = mm_realloc(h, a, 8);
+    assert_ptr_equal(a3, a);
+    for (size_t i = 0; i < 8; i++) {
+        assert_int_equal((unsigned char)a[i], 0x5A);
+    }
+    assert_heap_ok(h);
+    mm_free(h, a);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
+/* A random mix of 1..MM_CFG_MID_MAX+512 byte requests at a small region,
+ * with mm_check every 64 steps: it runs out of memory often and stays
+ * consistent; all freed and trimmed, every page is free. */
+static void test_random_small_region(void **state)
+{
+    (void)state;
+    static unsigned char small[8u * 1024u] __attribute__((aligned(8)));
+    mm_heap *h = heap_fresh(small, sizeof small);
+    enum { SLOTS = 64 };
+    char *p[SLOTS] = {0};
+    size_t nomem = 0;
+    uint32_t x = 2024u;
+    for (int step = 0; step < 20000; step++) {
+        x = x * 1664525u + 1013904223u;
+        size_t i = (x >> 8) % SLOTS;
+        if (p[i] != NULL) {
+            mm_free(h, p[i]);
+            p[i] = NULL;
+        } else {
+            size_t size = (x >> 20) % 4u == 0 ? 1u + (x >> 14) % (MM_CFG_MID_MAX + 512u)
+                                               : 1u + (x >> 16) % 96u;
+            p[i] = mm_alloc(h, size);
+            if (p[i] == NULL) {
+                nomem++;
+                assert_int_equal(mm_last_error(h), MM_ENOMEM);
+            } else {
+                memset(p[i], (int)(i & 0xFFu), size);
+            }
+        }
+        if (step % 64 == 0) {
+            assert_heap_ok(h);
+        }
+    }
+    assert_true(nomem > 0);
+    for (size_t i = 0; i < SLOTS; i++) {
+        mm_free(h, p[i]);
+    }
+    mm_trim(h);
+    mm_stats s = heap_stats(h);
+    assert_int_equal(s.pages_free, s.pages);
+    assert_int_equal(s.pages_pool, 0);
+    assert_heap_ok(h);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_small_requests_are_chunks),
+        cmocka_unit_test(test_one_area_kept),
+        cmocka_unit_test(test_small_chunk_misuse),
+        cmocka_unit_test(test_small_realloc_in_place),
+        cmocka_unit_test(test_random_small_region),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
