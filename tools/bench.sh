@@ -84,13 +84,17 @@ done
 # tools/w4count.c -g counts the instructions of each call. It also lists
 # the calls over 200 instructions by the functions they ran, in
 # $OUT/trace-<workload>-trace-<tight|min>.txt (lines "over_200 ...").
-elf=$BB/bench-newlib.elf
 addr() { arm-none-eabi-nm $elf | awk -v s="$1" '$3 == s {print $1}'; }
-mm_funcs=$(arm-none-eabi-nm --defined-only $BB/mm/heap/*.o | awk '$2 ~ /[Tt]/ {print $3}' | sort -u)
-ranges=$(arm-none-eabi-nm -S $elf | awk -v list="$(echo $mm_funcs memset memcpy memmove \
-    w4_begin_alloc_small w4_begin_alloc_large w4_begin_free_small w4_begin_free_large w4_end)" '
-    BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
-    NF == 4 && ($3 ~ /[Tt]/) && ($4 in want) { printf "%s0x%s+0x%s", sep, $1, $2; sep = "," }')
+trace_setup() { # build directory: its firmware ($elf) and the ranges QEMU traces
+    elf=$1/bench-newlib.elf
+    local mm_funcs
+    mm_funcs=$(arm-none-eabi-nm --defined-only $1/mm/heap/*.o | awk '$2 ~ /[Tt]/ {print $3}' | sort -u)
+    ranges=$(arm-none-eabi-nm -S $elf | awk -v list="$(echo $mm_funcs memset memcpy memmove \
+        w4_begin_alloc_small w4_begin_alloc_large w4_begin_free_small w4_begin_free_large w4_end)" '
+        BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+        NF == 4 && ($3 ~ /[Tt]/) && ($4 in want) { printf "%s0x%s+0x%s", sep, $1, $2; sep = "," }')
+}
+trace_setup $BB
 trace_one() { # workload label arena
     local fifo=$OUT/trace-$1-$2.fifo
     rm -f $fifo; mkfifo $fifo
@@ -129,7 +133,8 @@ done
 # The frugal build (MM_CFG_FRUGAL=1: every request a mid-size chunk, no
 # pools), built in its own directory: the pressure workloads at their
 # tight arena and the least arena search, and W1/W2 with ample memory, as
-# "mm-frugal" (newlib's figures are those above).
+# "mm-frugal" (newlib's figures are those above); then its single calls
+# counted at the tight arenas, as <workload>.frugal-tight.
 BF=build/bench-$BOARD-frugal
 make -s BOARD=$BOARD B=$BF TRACE=0 EXTRA_CFLAGS=-DMM_CFG_FRUGAL=1 $BF/bench-newlib.elf >/dev/null
 for run in W1 W2 "W1p tight" "W2p tight" "W2p min" "W3p tight" "W3p min" "CPY tight" "CPY min" \
@@ -140,6 +145,12 @@ for run in W1 W2 "W1p tight" "W2p tight" "W2p min" "W3p tight" "W3p min" "CPY ti
     fi
     grep -E '^RESULT [^ ]+ mm (net_instr_per_(op|call)|failures|min_arena_over_peak_live) ' $log |
         sed 's/ mm / mm-frugal /' | emit
+done
+trace_setup $BF
+for w in W2p W3p CPY FIFO SAW; do
+    tight=$(awk '$3 == "all" && $4 == "arena_bytes" {print $5}' $OUT/pressure-$w-tight.log)
+    trace_one $w frugal-tight "$tight"
+    emit <$OUT/trace-$w-frugal-tight.txt
 done
 
 # The BENCH_CASEs of tests/bench (objects, collector, ...): mm only, so
