@@ -270,6 +270,13 @@ static __attribute__((noinline)) mid_chunk *area_new(mm_heap *h, uint32_t need)
     return c;
 }
 
+/* Whether an area left with no block stays, keeping its first
+ * MM_MID_AREA_PAGES (until mm_mid_trim): a frugal heap's only area. */
+static inline bool area_kept(const mm_heap *h)
+{
+    return MM_CFG_FRUGAL && h->mid_areas == 1;
+}
+
 /* Gives area a (its first page) back to the pages. */
 static void area_release(mm_heap *h, uint32_t a)
 {
@@ -293,9 +300,8 @@ static bool area_shrink(mm_heap *h, mid_chunk *c, const mid_chunk *sentinel)
     uintptr_t off = (uintptr_t)c - (uintptr_t)h;
     uint32_t p;
     if ((char *)c == mm_page_addr(h, a)) {
-        /* the area's only chunk: the area goes back, but the one area of
-         * a frugal heap keeps its first MM_MID_AREA_PAGES (mm_mid_trim) */
-        if (!MM_CFG_FRUGAL || h->mid_areas != 1) {
+        /* the area's only chunk: the area goes back, unless it is kept */
+        if (!area_kept(h)) {
             area_release(h, a);
             return true;
         }
@@ -443,7 +449,7 @@ void mm_mid_free(mm_heap *h, void *p)
 
 void mm_mid_trim(mm_heap *h)
 {
-    if (!MM_CFG_FRUGAL || h->mid_areas != 1 || h->mid_blocks != 0) {
+    if (!area_kept(h) || h->mid_blocks != 0) {
         return;
     }
     /* the area's one chunk, free, is the one listed */
@@ -569,10 +575,8 @@ static const char *check_area(const mm_heap *h, uint32_t a, uint32_t k, mid_tall
             if (m != 0 || (c->word & MM_MID_FREE) != 0 || c->key != mm_mid_key(c)) {
                 return "mid area: bad sentinel";
             }
-            /* every area holds a block but the one a frugal heap keeps */
-            return used != 0 || (MM_CFG_FRUGAL && h->mid_areas == 1)
-                       ? NULL
-                       : "mid area with no block in use (not given back)";
+            return used != 0 || area_kept(h) ? NULL
+                                             : "mid area with no block in use (not given back)";
         }
         if (m < MM_MID_MIN || (char *)c + m > end) {
             return "mid chunk: bad size";
