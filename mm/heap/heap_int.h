@@ -151,6 +151,9 @@ static_assert(MM_CFG_POOL_MAX_PAGES * MM_CFG_PAGE_SIZE / 8u < MM_WIN, "a pool's 
 /* Free chunks are indexed TLSF-style: row floor(log2 size) - 4, and 4
  * lists per row by the next two bits of the size. */
 #define MM_MID_SL 4u
+/* Chunks of its own list a mid request looks at past the first before it
+ * fails (heap/mid.c list_scan): the bound of that last resort. */
+#define MM_MID_SCAN 8u
 /* Pages of a new area when the request needs fewer (a bigger one is cut
  * to the request); areas are given back when their last chunk is freed. */
 #define MM_MID_AREA_PAGES ((2048u + MM_CFG_PAGE_SIZE - 1u) / MM_CFG_PAGE_SIZE)
@@ -1014,9 +1017,14 @@ static inline uint32_t mm_mid_key(const void *c)
  * O(1). */
 void *mm_mid_alloc(mm_heap *h, size_t size);
 
-/* mm_mid_alloc from a free chunk only (no new area): NULL if none is big
- * enough. O(1). */
+/* mm_mid_alloc from a free chunk only (no new area): NULL if the good
+ * fit finds none. O(1). */
 void *mm_mid_alloc_listed(mm_heap *h, size_t size);
+
+/* mm_mid_alloc_listed, looking further along the request's own list too
+ * (MM_MID_SCAN chunks): a small request's last resort, with no page
+ * left. O(1). */
+void *mm_mid_alloc_last(mm_heap *h, size_t size);
 
 /* Frees mid block p (checked by mm_mid_ok), merging with free neighbours;
  * an area left all free is given back to the pages. O(1). */

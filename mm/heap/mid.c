@@ -25,7 +25,10 @@
  *     lists per row. An allocation looks at the first chunk of its own
  *     list, then takes the first chunk of the next non-empty list up (two
  *     find-first-set), whose chunks are all big enough; a surplus of at
- *     least MM_MID_MIN bytes goes back as a free chunk.
+ *     least MM_MID_MIN bytes goes back as a free chunk. A request that
+ *     finds none and no page (item 4; or a small request's last resort,
+ *     mm_mid_alloc_last) looks at the next MM_MID_SCAN chunks of its own
+ *     list before it fails (list_scan).
  *  4. With no chunk big enough, the area that ends at the wilderness
  *     (heap/pages.c: areas are cut from its start) grows into it by the
  *     pages the request lacks beyond the area's free tail, or by
@@ -37,8 +40,9 @@
  *     fits across what were two areas. A free that leaves whole pages at
  *     an area's end gives them back at once (all of the area, if it holds
  *     no block, but for the one area of a frugal heap: mm_mid_trim).
- * Bounds: alloc, free and resize O(1): two bitmap searches, a few list
- * edits, and the page marks (one byte each) of the pages taken or given
+ * Bounds: alloc, free and resize O(1): two bitmap searches (and, before
+ * a request fails, MM_MID_SCAN + 1 list steps), a few list edits, and
+ * the page marks (one byte each) of the pages taken or given
  * back: at most pages_of(MM_CFG_MID_MAX) + 1 or MM_MID_AREA_PAGES.
  * Reference: M. Masmano et al., "TLSF: a new dynamic memory allocator for
  * real-time systems", ECRTS 2004.
@@ -150,6 +154,26 @@ static inline __attribute__((always_inline)) mid_chunk *list_take(mm_heap *h, ui
     }
     list_unlink_at(h, c, f, s);
     return c;
+}
+
+/* The last resort before a request fails: the first chunk big enough
+ * among the first MM_MID_SCAN + 1 of need's own list (list_take looked at
+ * the first only), taken off; NULL if none. A list's chunks differ by up
+ * to a quarter of a power of two, so a chunk that fits may sit further
+ * on. Only a request that finds no other chunk and no page comes here
+ * (scan_take, out of line). */
+static mid_chunk *list_scan(mm_heap *h, uint32_t need)
+{
+    uint32_t f, s;
+    list_of(need, &f, &s);
+    mid_chunk *c = h->mid_list[f][s];
+    for (uint32_t i = 0; c != NULL && i <= MM_MID_SCAN; i++, c = c->next) {
+        if (ck_size(c) >= need) {
+            list_unlink_at(h, c, f, s);
+            return c;
+        }
+    }
+    return NULL;
 }
 
 /* ---- areas ---- */
@@ -382,15 +406,29 @@ static inline uint32_t chunk_need(size_t size)
     return need < MM_MID_MIN ? MM_MID_MIN : need;
 }
 
+/* The last resort of a request for need bytes that found no other chunk
+ * and no page: a chunk further along its own list; NULL if none. */
+static __attribute__((noinline)) void *scan_take(mm_heap *h, uint32_t need)
+{
+    mid_chunk *c = list_scan(h, need);
+    return c != NULL ? take(h, c, ck_size(c), need) : NULL;
+}
+
 /* A block of size bytes from a listed free chunk, else (open_area) from
- * a new area; NULL if none. */
+ * a new area, and then from further along its own list; NULL if none. */
 static inline __attribute__((always_inline)) void *mid_alloc(mm_heap *h, size_t size,
                                                              bool open_area)
 {
     uint32_t need = chunk_need(size);
     mid_chunk *c = list_take(h, need);
-    if (c == NULL && (!open_area || (c = area_new(h, need)) == NULL)) {
-        return NULL;
+    if (c == NULL) {
+        if (!open_area) {
+            return NULL;
+        }
+        c = area_new(h, need);
+        if (c == NULL) {
+            return scan_take(h, need);
+        }
     }
     return take(h, c, ck_size(c), need);
 }
@@ -403,6 +441,12 @@ void *mm_mid_alloc(mm_heap *h, size_t size)
 void *mm_mid_alloc_listed(mm_heap *h, size_t size)
 {
     return mid_alloc(h, size, false);
+}
+
+void *mm_mid_alloc_last(mm_heap *h, size_t size)
+{
+    void *b = mm_mid_alloc_listed(h, size);
+    return b != NULL ? b : scan_take(h, chunk_need(size));
 }
 
 /* Frees chunk c (m bytes, in use, counts already taken off): merges it

@@ -83,7 +83,11 @@
  *     chunk big enough, an area grows by the pages it lacks (an area that
  *     ends at the free pages) or a new run of MM_MID_AREA_PAGES (2 KiB, or
  *     the request's length if longer) is taken, and joins the area right
- *     before it: an area is one space of up to 32 KiB. Whole pages at an
+ *     before it: an area is one space of up to 32 KiB. With no page either
+ *     (or a small request with no page and no block to borrow, R3), the
+ *     request looks at the next MM_MID_SCAN (8) chunks of its own size
+ *     list before it fails (the search above looks at the first chunk of
+ *     a list whose chunks differ by up to a quarter). Whole pages at an
  *     area's end go back to the free pages as soon as their blocks are
  *     freed. Mid blocks never move (mm_set_owner on one is accepted and
  *     ignored).
@@ -136,14 +140,15 @@
  *                  free run long enough it gives back idle windows one at
  *                  a time, at most MM_NCLASS of them, each retry costing
  *                  about as much again (4,689 seen before the incremental
- *                  reclaim of R4, 845 since; the bench prints the worst
+ *                  reclaim of R4, 862 since; the bench prints the worst
  *                  per workload)
  *     large free:  worst 103 (coalesce both sides, index); a mid block
  *                  whose area gives back its tail pages, about 360
  *     mid alloc / free: about 130 and 115 (two bitmap searches and a
  *                  split; a merge on each side); about 260 and 350 when
  *                  an area grows into new pages or gives back its tail
- *                  (the pages' marks)
+ *                  (the pages' marks); a request that finds no chunk and
+ *                  no page adds at most MM_MID_SCAN + 1 list steps
  *     frugal build (R10): every alloc and free is a mid one, about 90
  *                  and 100 for a small request; worst 372 and 355
  * mm_trim and mm_compact are the linear calls. With MM_CFG_DEBUG=1 add the

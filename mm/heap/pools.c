@@ -641,7 +641,7 @@ __attribute__((noinline)) void *mm__small_slow(mm_heap *h, size_t c)
     }
     void *b = class_fallback(h, c);
     if (b == NULL && MM_CFG_MID_MAX != 0) {
-        b = mm_mid_alloc_listed(h, mm_class_size(c)); /* no page is left */
+        b = mm_mid_alloc_last(h, mm_class_size(c)); /* no page is left */
     }
     if (b == NULL) {
         h->err = MM_ENOMEM;

@@ -123,6 +123,51 @@ static void test_mid_merge_and_reuse(void **state)
     assert_int_equal(port_misuse_count(), 0);
 }
 
+/* A request that finds no chunk by its list's first nor in a list above,
+ * and no page, looks further along its own list (MM_MID_SCAN chunks)
+ * before it fails: two free chunks of 3600 and 3720 bytes share a list,
+ * the smaller first, and a request for 3712 gets the second. */
+static void test_mid_scans_its_list_last(void **state)
+{
+    (void)state;
+    mm_heap *h = heap_fresh(region, 16384u);
+    char *a = mm_alloc(h, 3592); /* chunk 3600 */
+    char *s1 = mm_alloc(h, 300);
+    char *b = mm_alloc(h, 3712); /* chunk 3720 */
+    char *s2 = mm_alloc(h, 300);
+    assert_true(a != NULL && s1 != NULL && b != NULL && s2 != NULL);
+    /* the rest of the heap taken: no page, no free chunk of 272 or more */
+    char *fill[64];
+    size_t n = 0;
+    for (size_t size = 1000; size > MM_CFG_SMALL_MAX && n < 64;) {
+        char *p = mm_alloc(h, size);
+        if (p == NULL) {
+            size -= 8;
+        } else {
+            fill[n++] = p;
+        }
+    }
+    assert_true(n < 64);
+    assert_int_equal(heap_stats(h).pages_free, 0);
+    mm_free(h, b);
+    mm_free(h, a); /* first on the list they share */
+    assert_heap_ok(h);
+    char *q = mm_alloc(h, 3700);
+    assert_ptr_equal(q, b);
+    assert_null(mm_alloc(h, 3700)); /* 3600 is all that is left */
+    assert_int_equal(mm_last_error(h), MM_ENOMEM);
+    assert_heap_ok(h);
+    mm_free(h, q);
+    mm_free(h, s1);
+    mm_free(h, s2);
+    for (size_t i = 0; i < n; i++) {
+        mm_free(h, fill[i]);
+    }
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
+    assert_heap_ok(h);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
 /* Filling the area at the wilderness's start grows it by the pages the
  * next request lacks, MM_MID_AREA_PAGES at least; past a large block it
  * cannot grow, and a
@@ -473,6 +518,56 @@ static void test_small_takes_free_chunk_last(void **state)
     assert_heap_ok(h);
 }
 
+/* A small request's last resort (no page, no block to borrow) looks
+ * further along its own chunk list too: free chunks of 200 and 216 bytes
+ * share a list, the smaller first, and a 200-byte request (a 208-byte
+ * chunk) gets the second. */
+static void test_small_scans_its_list_last(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    char *x = mm_alloc(h, 584); /* chunk 592 */
+    char *sx = mm_alloc(h, 300);
+    char *y = mm_alloc(h, 600); /* chunk 608 */
+    char *sy = mm_alloc(h, 300);
+    assert_true(x != NULL && sx != NULL && y != NULL && sy != NULL);
+    void *big[64];
+    size_t m = fill_areas(h, big, 64, never);
+    while (m < 64 && (big[m] = mm_alloc(h, 400)) != NULL) { /* the last pages */
+        m++;
+    }
+    assert_int_equal(mm_pages_free(h), 0);
+    static void *s[1024];
+    size_t n = 0;
+    while (n < 1024 && (s[n] = mm_alloc(h, 16)) != NULL) { /* every free chunk */
+        n++;
+    }
+    assert_true(n < 1024);
+    /* each shrink frees its block's tail: 216 bytes, then 200 (first) */
+    assert_ptr_equal(mm_realloc(h, y, 384), y);
+    assert_ptr_equal(mm_realloc(h, x, 384), x);
+    char *p = mm_alloc(h, 200);
+    assert_ptr_equal(p, y + chunk(384));
+    assert_int_equal(h->cmap[mm_page_of(h, p)], MM_C_MID);
+    assert_null(mm_alloc(h, 200)); /* the 200-byte chunk is too small */
+    assert_int_equal(mm_last_error(h), MM_ENOMEM);
+    assert_heap_ok(h);
+    mm_free(h, p);
+    for (size_t i = 0; i < n; i++) {
+        mm_free(h, s[i]);
+    }
+    for (size_t i = 0; i < m; i++) {
+        mm_free(h, big[i]);
+    }
+    mm_free(h, x);
+    mm_free(h, sx);
+    mm_free(h, y);
+    mm_free(h, sy);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
+    assert_heap_ok(h);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
 /* Under page pressure a class with no pool and no free chunk to take opens
  * its first pool (an area per block would be taken and given back by
  * every alloc-free pair); its next pool is a chunk of a new area. */
@@ -698,6 +793,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mid_packs_blocks),
         cmocka_unit_test(test_mid_merge_and_reuse),
+        cmocka_unit_test(test_mid_scans_its_list_last),
         cmocka_unit_test(test_mid_areas),
         cmocka_unit_test(test_mid_area_joins_run),
         cmocka_unit_test(test_mid_realloc),
@@ -706,6 +802,7 @@ int main(void)
         cmocka_unit_test(test_mid_takes_idle_pool),
         cmocka_unit_test(test_mid_serves_small_under_pressure),
         cmocka_unit_test(test_small_takes_free_chunk_last),
+        cmocka_unit_test(test_small_scans_its_list_last),
         cmocka_unit_test(test_first_pool_under_pressure),
         cmocka_unit_test(test_spill_by_pool_size),
         cmocka_unit_test(test_stats_count_every_byte),
