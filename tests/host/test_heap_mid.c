@@ -123,51 +123,6 @@ static void test_mid_merge_and_reuse(void **state)
     assert_int_equal(port_misuse_count(), 0);
 }
 
-/* A request that finds no chunk by its list's first nor in a list above,
- * and no page, looks further along its own list (MM_MID_SCAN chunks)
- * before it fails: two free chunks of 3600 and 3720 bytes share a list,
- * the smaller first, and a request for 3712 gets the second. */
-static void test_mid_scans_its_list_last(void **state)
-{
-    (void)state;
-    mm_heap *h = heap_fresh(region, 16384u);
-    char *a = mm_alloc(h, 3592); /* chunk 3600 */
-    char *s1 = mm_alloc(h, 300);
-    char *b = mm_alloc(h, 3712); /* chunk 3720 */
-    char *s2 = mm_alloc(h, 300);
-    assert_true(a != NULL && s1 != NULL && b != NULL && s2 != NULL);
-    /* the rest of the heap taken: no page, no free chunk of 272 or more */
-    char *fill[64];
-    size_t n = 0;
-    for (size_t size = 1000; size > MM_CFG_SMALL_MAX && n < 64;) {
-        char *p = mm_alloc(h, size);
-        if (p == NULL) {
-            size -= 8;
-        } else {
-            fill[n++] = p;
-        }
-    }
-    assert_true(n < 64);
-    assert_int_equal(heap_stats(h).pages_free, 0);
-    mm_free(h, b);
-    mm_free(h, a); /* first on the list they share */
-    assert_heap_ok(h);
-    char *q = mm_alloc(h, 3700);
-    assert_ptr_equal(q, b);
-    assert_null(mm_alloc(h, 3700)); /* 3600 is all that is left */
-    assert_int_equal(mm_last_error(h), MM_ENOMEM);
-    assert_heap_ok(h);
-    mm_free(h, q);
-    mm_free(h, s1);
-    mm_free(h, s2);
-    for (size_t i = 0; i < n; i++) {
-        mm_free(h, fill[i]);
-    }
-    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
-    assert_heap_ok(h);
-    assert_int_equal(port_misuse_count(), 0);
-}
-
 /* Filling the area at the wilderness's start grows it by the pages the
  * next request lacks, MM_MID_AREA_PAGES at least; past a large block it
  * cannot grow, and a
@@ -430,6 +385,65 @@ static bool never(const mm_heap *h)
     return false;
 }
 
+/* Every page taken: areas of 1800-byte blocks, then 400-byte ones for the
+ * last pages (into big, at most max). Returns how many. */
+static size_t fill_pages(mm_heap *h, void **big, size_t max)
+{
+    size_t m = fill_areas(h, big, max, never);
+    while (m < max && (big[m] = mm_alloc(h, 400)) != NULL) {
+        m++;
+    }
+    assert_int_equal(mm_pages_free(h), 0);
+    return m;
+}
+
+/* A heap left with no page and no free chunk of 24 bytes or more
+ * (two_blocks_then_full): held[0..3] are two blocks, each followed by a
+ * 300-byte block in use (so that neither merges when freed); big and
+ * small the blocks that took the rest. */
+typedef struct {
+    char *held[4];
+    void *big[64];
+    size_t m;
+    void *small[1024];
+    size_t n;
+} full_heap;
+
+static void two_blocks_then_full(mm_heap *h, size_t first, size_t second, full_heap *f)
+{
+    f->held[0] = mm_alloc(h, first);
+    f->held[1] = mm_alloc(h, 300);
+    f->held[2] = mm_alloc(h, second);
+    f->held[3] = mm_alloc(h, 300);
+    for (int i = 0; i < 4; i++) {
+        assert_non_null(f->held[i]);
+    }
+    f->m = fill_pages(h, f->big, 64);
+    f->n = 0;
+    while (f->n < 1024 && (f->small[f->n] = mm_alloc(h, 16)) != NULL) { /* every free chunk */
+        f->n++;
+    }
+    assert_true(f->n < 1024);
+}
+
+/* Frees what f holds (a held[i] of NULL: freed already), and checks the
+ * heap is empty and sound. */
+static void free_all(mm_heap *h, full_heap *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        mm_free(h, f->small[i]);
+    }
+    for (size_t i = 0; i < f->m; i++) {
+        mm_free(h, f->big[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        mm_free(h, f->held[i]);
+    }
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
+    assert_heap_ok(h);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
 /* Under page pressure a class whose pool would hold few blocks takes a mid
  * chunk instead of a new pool; a class of many blocks per pool still
  * opens one. Both are freed by mm_free and by the object layer's sized
@@ -488,12 +502,8 @@ static void test_small_takes_free_chunk_last(void **state)
     (void)state;
     mm_heap *h = fresh();
     void *big[64];
-    size_t m = fill_areas(h, big, 64, never);
+    size_t m = fill_pages(h, big, 64);
     assert_true(m > 4);
-    while (m < 64 && (big[m] = mm_alloc(h, 400)) != NULL) { /* the last pages */
-        m++;
-    }
-    assert_int_equal(mm_pages_free(h), 0);
     mm_free(h, big[1]); /* a free chunk between two blocks in use */
     big[1] = NULL;
     assert_int_equal(mm_pages_free(h), 0);
@@ -518,6 +528,29 @@ static void test_small_takes_free_chunk_last(void **state)
     assert_heap_ok(h);
 }
 
+/* A request that finds no chunk by its list's first nor in a list above,
+ * and no page, looks further along its own list (MM_MID_SCAN chunks)
+ * before it fails: two free chunks of 3600 and 3720 bytes share a list,
+ * the smaller first, and a request for 3712 gets the second. */
+static void test_mid_scans_its_list_last(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    static full_heap f;
+    two_blocks_then_full(h, 3592, 3712, &f); /* chunks 3600, 3720 */
+    char *b = f.held[2];
+    mm_free(h, b);
+    mm_free(h, f.held[0]); /* first on the list they share */
+    f.held[0] = f.held[2] = NULL;
+    assert_heap_ok(h);
+    f.held[2] = mm_alloc(h, 3700);
+    assert_ptr_equal(f.held[2], b);
+    assert_null(mm_alloc(h, 3700)); /* 3600 is all that is left */
+    assert_int_equal(mm_last_error(h), MM_ENOMEM);
+    assert_heap_ok(h);
+    free_all(h, &f);
+}
+
 /* A small request's last resort (no page, no block to borrow) looks
  * further along its own chunk list too: free chunks of 200 and 216 bytes
  * share a list, the smaller first, and a 200-byte request (a 208-byte
@@ -526,23 +559,9 @@ static void test_small_scans_its_list_last(void **state)
 {
     (void)state;
     mm_heap *h = fresh();
-    char *x = mm_alloc(h, 584); /* chunk 592 */
-    char *sx = mm_alloc(h, 300);
-    char *y = mm_alloc(h, 600); /* chunk 608 */
-    char *sy = mm_alloc(h, 300);
-    assert_true(x != NULL && sx != NULL && y != NULL && sy != NULL);
-    void *big[64];
-    size_t m = fill_areas(h, big, 64, never);
-    while (m < 64 && (big[m] = mm_alloc(h, 400)) != NULL) { /* the last pages */
-        m++;
-    }
-    assert_int_equal(mm_pages_free(h), 0);
-    static void *s[1024];
-    size_t n = 0;
-    while (n < 1024 && (s[n] = mm_alloc(h, 16)) != NULL) { /* every free chunk */
-        n++;
-    }
-    assert_true(n < 1024);
+    static full_heap f;
+    two_blocks_then_full(h, 584, 600, &f); /* chunks 592, 608 */
+    char *x = f.held[0], *y = f.held[2];
     /* each shrink frees its block's tail: 216 bytes, then 200 (first) */
     assert_ptr_equal(mm_realloc(h, y, 384), y);
     assert_ptr_equal(mm_realloc(h, x, 384), x);
@@ -553,19 +572,7 @@ static void test_small_scans_its_list_last(void **state)
     assert_int_equal(mm_last_error(h), MM_ENOMEM);
     assert_heap_ok(h);
     mm_free(h, p);
-    for (size_t i = 0; i < n; i++) {
-        mm_free(h, s[i]);
-    }
-    for (size_t i = 0; i < m; i++) {
-        mm_free(h, big[i]);
-    }
-    mm_free(h, x);
-    mm_free(h, sx);
-    mm_free(h, y);
-    mm_free(h, sy);
-    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
-    assert_heap_ok(h);
-    assert_int_equal(port_misuse_count(), 0);
+    free_all(h, &f);
 }
 
 /* Under page pressure a class with no pool and no free chunk to take opens
@@ -793,7 +800,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mid_packs_blocks),
         cmocka_unit_test(test_mid_merge_and_reuse),
-        cmocka_unit_test(test_mid_scans_its_list_last),
         cmocka_unit_test(test_mid_areas),
         cmocka_unit_test(test_mid_area_joins_run),
         cmocka_unit_test(test_mid_realloc),
@@ -802,6 +808,7 @@ int main(void)
         cmocka_unit_test(test_mid_takes_idle_pool),
         cmocka_unit_test(test_mid_serves_small_under_pressure),
         cmocka_unit_test(test_small_takes_free_chunk_last),
+        cmocka_unit_test(test_mid_scans_its_list_last),
         cmocka_unit_test(test_small_scans_its_list_last),
         cmocka_unit_test(test_first_pool_under_pressure),
         cmocka_unit_test(test_spill_by_pool_size),
