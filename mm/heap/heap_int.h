@@ -160,14 +160,21 @@ static_assert(MM_CFG_POOL_MAX_PAGES * MM_CFG_PAGE_SIZE / 8u < MM_WIN, "a pool's 
 /* The longest area, hence the largest chunk, in bytes; and the rows that
  * cover chunk sizes up to it (row f: sizes 2^(f+4) .. 2^(f+5)-1). A new
  * area right after another one joins it (heap/mid.c), up to this length:
- * 32 KiB, or one area of the largest request if that is longer. */
+ * MM_MID_JOIN_BYTES, or one area of the largest request if that is
+ * longer. The frugal build's areas hold every block but the large ones,
+ * and a free chunk never merges across two areas' border, so there one
+ * area may span a heap of up to 256 KiB (3 rows more, 52 bytes of heap
+ * state). The default build keeps 32 KiB: longer areas gained it nothing
+ * measurable (BENCHMARKS.md). */
+#define MM_MID_JOIN_BYTES (MM_CFG_FRUGAL ? 262144u : 32768u)
 #define MM_MID_PAGES_MAX_ ((MM_CFG_MID_MAX + 2u * MM_MID_HDR + MM_CFG_PAGE_SIZE - 1u) / MM_CFG_PAGE_SIZE)
-#define MM_MID_JOIN_PAGES_ (32768u / MM_CFG_PAGE_SIZE)
+#define MM_MID_JOIN_PAGES_ (MM_MID_JOIN_BYTES / MM_CFG_PAGE_SIZE)
 #define MM_MID_AREA_MAX                                                               \
     ((MM_MID_PAGES_MAX_ > MM_MID_JOIN_PAGES_ ? MM_MID_PAGES_MAX_ : MM_MID_JOIN_PAGES_) * \
      MM_CFG_PAGE_SIZE)
 #define MM_FLOOR_LOG2_16_(x)                                                          \
-    ((x) >= 32768u ? 15u : (x) >= 16384u ? 14u : (x) >= 8192u ? 13u : (x) >= 4096u ? 12u \
+    ((x) >= 262144u ? 18u : (x) >= 131072u ? 17u : (x) >= 65536u ? 16u             \
+     : (x) >= 32768u ? 15u : (x) >= 16384u ? 14u : (x) >= 8192u ? 13u : (x) >= 4096u ? 12u \
      : (x) >= 2048u ? 11u : (x) >= 1024u ? 10u : (x) >= 512u ? 9u : (x) >= 256u ? 8u : 7u)
 #define MM_MID_NFL (MM_CFG_MID_MAX != 0 ? MM_FLOOR_LOG2_16_(MM_MID_AREA_MAX) - 3u : 1u)
 
@@ -177,7 +184,7 @@ static_assert(MM_CFG_MID_MAX == 0 || (MM_CFG_MID_MAX > MM_CFG_SMALL_MAX &&
                                        MM_CFG_MID_MAX % 8 == 0 &&
                                        MM_CFG_MID_MAX + 2u * MM_MID_HDR < 32768u),
               "MM_CFG_MID_MAX: 0, or a multiple of 8 above MM_CFG_SMALL_MAX, below 32 KiB");
-static_assert(MM_MID_AREA_MAX < 65536u, "areas below 2^16 bytes");
+static_assert(MM_MID_AREA_MAX < 524288u, "areas below 2^19 bytes (MM_FLOOR_LOG2_16_)");
 
 /* ---- heap state ---- */
 

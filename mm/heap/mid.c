@@ -82,7 +82,7 @@ static inline void ck_set_foot(mid_chunk *c, uint32_t size)
 
 /* ---- the index of free chunks ---- */
 
-/* The list of a chunk of size bytes (16 <= size < 2^16). */
+/* The list of a chunk of size bytes (16 <= size <= MM_MID_AREA_MAX). */
 static inline void list_of(uint32_t size, uint32_t *f, uint32_t *s)
 {
     uint32_t fl = 31u - (uint32_t)__builtin_clz(size);

@@ -83,14 +83,15 @@
  *     chunk big enough, an area grows by the pages it lacks (an area that
  *     ends at the free pages) or a new run of MM_MID_AREA_PAGES (2 KiB, or
  *     the request's length if longer) is taken, and joins the area right
- *     before it: an area is one space of up to 32 KiB. With no page either
- *     (or a small request with no page and no block to borrow, R3), the
- *     request looks at the next MM_MID_SCAN (8) chunks of its own size
- *     list before it fails (the search above looks at the first chunk of
- *     a list whose chunks differ by up to a quarter). Whole pages at an
- *     area's end go back to the free pages as soon as their blocks are
- *     freed. Mid blocks never move (mm_set_owner on one is accepted and
- *     ignored).
+ *     before it: an area is one space of up to 32 KiB (256 KiB in the
+ *     frugal build, R10: there a heap of that size is one space). With
+ *     no page either (or a small request with no page and no block to
+ *     borrow, R3), the request looks at the next MM_MID_SCAN (8) chunks
+ *     of its own size list before it fails (the search above looks at
+ *     the first chunk of a list whose chunks differ by up to a quarter).
+ *     Whole pages at an area's end go back to the free pages as soon as
+ *     their blocks are freed. Mid blocks never move (mm_set_owner on one
+ *     is accepted and ignored).
  * R9. Pools are cut from the end of the free pages and areas and large
  *     blocks from their start, so that pool pages, which come and go with
  *     their classes, do not cut up the page runs that longer requests

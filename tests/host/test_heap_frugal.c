@@ -119,6 +119,47 @@ static void test_one_area_kept(void **state)
     assert_int_equal(port_misuse_count(), 0);
 }
 
+/* The heap's one area grows past 32 KiB (MM_MID_JOIN_BYTES): two blocks
+ * on either side of its 32 KiB mark, freed, merge into one chunk, which a
+ * request of their joint size takes with no new page. (Areas of 32 KiB
+ * at most would put the two blocks in two areas that never merge.) */
+static void test_area_spans_32k(void **state)
+{
+    (void)state;
+    static unsigned char wide[96u * 1024u] __attribute__((aligned(8)));
+    mm_heap *h = heap_fresh(wide, sizeof wide);
+    enum { N = 48, SIZE = 1000 };
+    char *blk[N];
+    for (size_t i = 0; i < N; i++) { /* 48 chunks of 1008 bytes: 47 KiB */
+        blk[i] = mm_alloc(h, SIZE);
+        assert_non_null(blk[i]);
+    }
+    assert_int_equal(h->mid_areas, 1);
+    const char *mark = blk[0] - MM_MID_HDR + 32768u; /* the area's first chunk */
+    size_t i = 0;
+    while (blk[i + 1] + SIZE <= mark) {
+        i++;
+    }
+    assert_ptr_equal(blk[i + 1], blk[i] + chunk(SIZE));
+    assert_true(blk[i] < mark && blk[i + 1] + SIZE > mark);
+    mm_free(h, blk[i]);
+    mm_free(h, blk[i + 1]);
+    size_t pages = heap_stats(h).pages_mid;
+    char *joint = mm_alloc(h, 2u * chunk(SIZE) - MM_MID_HDR);
+    assert_ptr_equal(joint, blk[i]);
+    assert_int_equal(heap_stats(h).pages_mid, pages);
+    assert_heap_ok(h);
+    blk[i] = joint;
+    blk[i + 1] = NULL;
+    for (size_t j = 0; j < N; j++) {
+        mm_free(h, blk[j]); /* mm_free(NULL) does nothing */
+    }
+    mm_trim(h);
+    assert_int_equal(heap_stats(h).pages_mid, 0);
+    assert_heap_ok(h);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
 /* A small chunk's misuse is reported like a mid block's: a second free,
  * an interior pointer; nothing changes. */
 static void test_small_chunk_misuse(void **state)
@@ -213,6 +254,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_requests_are_chunks),
         cmocka_unit_test(test_one_area_kept),
+        cmocka_unit_test(test_area_spans_32k),
         cmocka_unit_test(test_small_chunk_misuse),
         cmocka_unit_test(test_small_realloc_in_place),
         cmocka_unit_test(test_random_small_region),
