@@ -103,7 +103,8 @@ void mm_get_stats(const mm_heap *h, mm_stats *out)
     out->pool_free_bytes = pool_free;
     out->pool_waste_bytes = pool_waste;
     out->mid_used_bytes = h->mid_bytes;
-    out->mid_header_bytes = (size_t)MM_MID_HDR * (h->mid_blocks + h->mid_areas);
+    out->mid_header_bytes =
+        (size_t)MM_MID_HDR * (h->mid_blocks + h->mid_areas) + (size_t)MM_MID_PAD * h->mid_areas;
     out->mid_free_bytes =
         ((size_t)h->pages_mid << MM_PAGE_SHIFT) - h->mid_bytes - out->mid_header_bytes;
     out->mid_largest_free = MM_CFG_MID_MAX != 0 ? mm_mid_largest(h) : 0u;

@@ -72,7 +72,8 @@ static bool freed_here(const void *p, uintptr_t off, uint8_t mark)
         (mark == MM_C_FREE || w[0] == (mm_mid_key(p) ^ MM_LARGE_DEAD))) {
         return true; /* a free run starts here, or a large block did */
     }
-    return MM_CFG_MID_MAX != 0 && w[-1] == (mm_mid_key(w - 2) ^ MM_MID_DEAD);
+    const char *c = (const char *)p - MM_MID_HDR; /* a mid chunk's header */
+    return MM_CFG_MID_MAX != 0 && mm_mid_tag_at(c) == mm_mid_tag(c, true);
 }
 
 /* Says why p is not a live block of h, and reports it. Only called once a

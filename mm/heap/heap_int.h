@@ -130,17 +130,27 @@ static_assert(MM_CFG_POOL_MAX_PAGES * MM_CFG_PAGE_SIZE / 8u < MM_WIN, "a pool's 
 
 /* Mid-size requests (MM_CFG_SMALL_MAX+1 .. MM_CFG_MID_MAX bytes) are chunks
  * of an area: a page run marked MM_C_MID on every page, cut into chunks
- * at 8-byte granularity with boundary tags. A chunk starts with an 8-byte
- * header: word 0 its size in bytes (header included) with the flags
- * below, word 1 a check word (mm_mid_key of the chunk's address; with
- * MM_MID_DEAD mixed in once the chunk is freed or merged away). A free
- * chunk also holds its two list links after the header and its size in
- * its last 4 bytes (the footer), so that the chunk after it finds it. An
- * area ends with a sentinel header (size 0, in use). */
+ * at 8-byte granularity with boundary tags. A chunk starts with a header:
+ * its size in bytes (header included) with the flags below, and a check
+ * word (mm_mid_key of the chunk's address; with MM_MID_DEAD mixed in once
+ * the chunk is freed or merged away). The default build's header is 8
+ * bytes: word 0 the size and flags, word 1 the check word. The frugal
+ * build's (R10), whose blocks are mostly small, is one word: the size
+ * and flags in bits 0..MM_MID_CHECK_SHIFT-1 (sizes below 2^18, areas of
+ * 256 KiB at most), the check word's top 14 bits above them. An area's
+ * first chunk starts MM_MID_PAD bytes into its first page, so that every
+ * block is 8-aligned. A free chunk also holds its two list links after
+ * the header and its size in its last 4 bytes (the footer), so that the
+ * chunk after it finds it. An area ends with a sentinel header (size 0,
+ * in use). */
 #define MM_MID_FREE 1u      /* this chunk is free */
 #define MM_MID_PREV_FREE 2u /* the chunk just before is free (its footer is valid) */
 #define MM_MID_FLAGS 7u
-#define MM_MID_HDR 8u
+#define MM_MID_HDR (MM_CFG_FRUGAL ? 4u : 8u)
+#define MM_MID_PAD (8u - MM_MID_HDR)
+#define MM_MID_CHECK_SHIFT 18u
+#define MM_MID_SIZE_MASK                                                              \
+    (MM_MID_HDR == 8u ? ~MM_MID_FLAGS : ((1u << MM_MID_CHECK_SHIFT) - 1u) & ~MM_MID_FLAGS)
 #define MM_MID_DEAD 0x5A5A5A5Au
 /* A freed large block's first word: mm_mid_key of its address with this
  * mixed in, so that a second free says "double free" after the pages
@@ -185,6 +195,8 @@ static_assert(MM_CFG_MID_MAX == 0 || (MM_CFG_MID_MAX > MM_CFG_SMALL_MAX &&
                                        MM_CFG_MID_MAX + 2u * MM_MID_HDR < 32768u),
               "MM_CFG_MID_MAX: 0, or a multiple of 8 above MM_CFG_SMALL_MAX, below 32 KiB");
 static_assert(MM_MID_AREA_MAX < 524288u, "areas below 2^19 bytes (MM_FLOOR_LOG2_16_)");
+static_assert(!MM_CFG_FRUGAL || MM_MID_AREA_MAX <= (1u << MM_MID_CHECK_SHIFT),
+              "a 4-byte chunk header holds sizes below 2^MM_MID_CHECK_SHIFT");
 
 /* ---- heap state ---- */
 
@@ -1018,6 +1030,22 @@ static inline uint32_t mm_mid_key(const void *c)
     return (uint32_t)((uintptr_t)c >> 3) * 0x9E3779B1u;
 }
 
+/* The check bits a chunk header at c holds: live, or once freed (dead):
+ * the whole check word in the 8-byte header, its top bits above the size
+ * in the 4-byte one (MM_MID_HDR). */
+static inline uint32_t mm_mid_tag(const void *c, bool dead)
+{
+    uint32_t key = mm_mid_key(c) ^ (dead ? MM_MID_DEAD : 0u);
+    return MM_MID_HDR == 8u ? key : key & ~((1u << MM_MID_CHECK_SHIFT) - 1u);
+}
+
+/* The check bits the chunk header at c holds now. */
+static inline uint32_t mm_mid_tag_at(const void *c)
+{
+    const uint32_t *w = (const uint32_t *)c;
+    return MM_MID_HDR == 8u ? w[1] : w[0] & ~((1u << MM_MID_CHECK_SHIFT) - 1u);
+}
+
 /* A mid block of size bytes (MM_CFG_SMALL_MAX < size <= MM_CFG_MID_MAX):
  * a good fit among the free chunks, else a chunk of a new area; NULL if
  * no page run can be had (the caller may give idle pools back and retry).
@@ -1040,7 +1068,7 @@ void mm_mid_free(mm_heap *h, void *p);
 /* Bytes usable in mid block p. */
 static inline size_t mm_mid_usable(const void *p)
 {
-    return (*(const uint32_t *)(const void *)((const char *)p - MM_MID_HDR) & ~MM_MID_FLAGS) -
+    return (*(const uint32_t *)(const void *)((const char *)p - MM_MID_HDR) & MM_MID_SIZE_MASK) -
            MM_MID_HDR;
 }
 

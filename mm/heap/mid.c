@@ -7,7 +7,8 @@
  * Why: a request of 257..2048 bytes given whole pages wastes up to a page
  * (a 260-byte string took 512 bytes), and pools of such sizes hold one or
  * two blocks each, so every class keeps a mostly empty pool. Here a block
- * costs its size rounded to 8 plus an 8-byte header.
+ * costs its size plus its header (8 bytes; 4 in the frugal build), rounded
+ * to 8.
  *
  * Algorithm (a good fit over segregated free lists with boundary tags, as
  * in TLSF; our own code):
@@ -51,18 +52,69 @@
 
 #include "heap/heap_int.h"
 
+/* A chunk's header (heap_int.h): its first word holds the size and
+ * flags (and, in the frugal build's 4-byte header, the check bits above
+ * them); the 8-byte header's second word is the check word. */
 typedef struct mid_chunk {
-    uint32_t word;                /* size | MM_MID_FREE | MM_MID_PREV_FREE */
-    uint32_t key;                 /* mm_mid_key (^ MM_MID_DEAD once freed) */
-    struct mid_chunk *next, *prev; /* free chunks only: the list links */
+    uint32_t word; /* size | MM_MID_FREE | MM_MID_PREV_FREE (| check bits) */
+#if !MM_CFG_FRUGAL
+    uint32_t key; /* mm_mid_tag: mm_mid_key (^ MM_MID_DEAD once freed) */
+#endif
 } mid_chunk;
 
-static_assert(offsetof(mid_chunk, next) == MM_MID_HDR, "links right after the header");
-static_assert(MM_MID_MIN >= sizeof(mid_chunk) + 4u, "a free chunk holds its links and footer");
+/* A free chunk's list links, right after its header (8-aligned, as the
+ * block would be). */
+typedef struct mid_links {
+    mid_chunk *next, *prev;
+} mid_links;
+
+static_assert(sizeof(mid_chunk) == MM_MID_HDR, "the header is the struct");
+static_assert(MM_MID_MIN >= MM_MID_HDR + sizeof(mid_links) + 4u,
+              "a free chunk holds its links and footer");
 
 static inline uint32_t ck_size(const mid_chunk *c)
 {
-    return c->word & ~MM_MID_FLAGS;
+    return c->word & MM_MID_SIZE_MASK;
+}
+
+static inline mid_links *ck_links(mid_chunk *c)
+{
+    return (mid_links *)(void *)((char *)c + MM_MID_HDR);
+}
+
+static inline const mid_links *ck_links_of(const mid_chunk *c)
+{
+    return (const mid_links *)(const void *)((const char *)c + MM_MID_HDR);
+}
+
+/* Writes c's header: word (size and flags) and the check bits of a live
+ * chunk or (dead) of a free one. */
+static inline void ck_set(mid_chunk *c, uint32_t word, bool dead)
+{
+#if MM_CFG_FRUGAL
+    c->word = word | mm_mid_tag(c, dead);
+#else
+    c->word = word;
+    c->key = mm_mid_tag(c, dead);
+#endif
+}
+
+/* Marks c's header dead (freed or merged away), its size and flags kept:
+ * a second free of it says so. */
+static inline void ck_kill(mid_chunk *c)
+{
+#if MM_CFG_FRUGAL
+    c->word = (c->word & ((1u << MM_MID_CHECK_SHIFT) - 1u)) | mm_mid_tag(c, true);
+#else
+    c->key = mm_mid_tag(c, true);
+#endif
+}
+
+/* Whether c's header holds the check bits of a live (or, dead, a free)
+ * chunk at its address. */
+static inline bool ck_checks(const mid_chunk *c, bool dead)
+{
+    return mm_mid_tag_at(c) == mm_mid_tag(c, dead);
 }
 
 static inline mid_chunk *ck_at(void *p)
@@ -95,10 +147,10 @@ static inline void list_insert(mm_heap *h, mid_chunk *c, uint32_t size)
     uint32_t f, s;
     list_of(size, &f, &s);
     mid_chunk *first = h->mid_list[f][s];
-    c->next = first;
-    c->prev = NULL;
+    ck_links(c)->next = first;
+    ck_links(c)->prev = NULL;
     if (first != NULL) {
-        first->prev = c;
+        ck_links(first)->prev = c;
     }
     h->mid_list[f][s] = c;
     h->mid_cols[f] = (uint8_t)(h->mid_cols[f] | (1u << s));
@@ -108,9 +160,9 @@ static inline void list_insert(mm_heap *h, mid_chunk *c, uint32_t size)
 /* Unlinks free chunk c from list (f, s). */
 static inline void list_unlink_at(mm_heap *h, mid_chunk *c, uint32_t f, uint32_t s)
 {
-    mid_chunk *next = c->next, *prev = c->prev;
+    mid_chunk *next = ck_links(c)->next, *prev = ck_links(c)->prev;
     if (prev != NULL) {
-        prev->next = next;
+        ck_links(prev)->next = next;
     } else {
         h->mid_list[f][s] = next;
         if (next == NULL) {
@@ -121,7 +173,7 @@ static inline void list_unlink_at(mm_heap *h, mid_chunk *c, uint32_t f, uint32_t
         }
     }
     if (next != NULL) {
-        next->prev = prev;
+        ck_links(next)->prev = prev;
     }
 }
 
@@ -167,7 +219,7 @@ static mid_chunk *list_scan(mm_heap *h, uint32_t need)
     uint32_t f, s;
     list_of(need, &f, &s);
     mid_chunk *c = h->mid_list[f][s];
-    for (uint32_t i = 0; c != NULL && i <= MM_MID_SCAN; i++, c = c->next) {
+    for (uint32_t i = 0; c != NULL && i <= MM_MID_SCAN; i++, c = ck_links(c)->next) {
         if (ck_size(c) >= need) {
             list_unlink_at(h, c, f, s);
             return c;
@@ -199,12 +251,9 @@ static void area_mark(mm_heap *h, uint32_t a, uint32_t idx, uint32_t k)
  * footer, and the area's sentinel right after it. */
 static void area_tail(mid_chunk *c, uint32_t m)
 {
-    c->word = m | MM_MID_FREE;
-    c->key = mm_mid_key(c) ^ MM_MID_DEAD;
+    ck_set(c, m | MM_MID_FREE, true);
     ck_set_foot(c, m);
-    mid_chunk *end = ck_next(c, m);
-    end->word = MM_MID_PREV_FREE; /* the sentinel: size 0, in use */
-    end->key = mm_mid_key(end);
+    ck_set(ck_next(c, m), MM_MID_PREV_FREE, false); /* the sentinel: size 0, in use */
 }
 
 /* The size of the free chunk that ends the area whose sentinel is end
@@ -273,7 +322,8 @@ static __attribute__((noinline)) mid_chunk *area_new(mm_heap *h, uint32_t need)
             return area_join(h, area_of_last(h, top - 1u), top, k);
         }
     }
-    uint32_t least = mm_pages_of((size_t)need + MM_MID_HDR); /* and the sentinel */
+    /* and the sentinel, and the pad before a new area's first chunk */
+    uint32_t least = mm_pages_of((size_t)need + MM_MID_HDR + MM_MID_PAD);
     uint32_t k = step < least ? least : step;
     uint32_t idx = mm_pages_take(h, k);
     if (idx == MM_NIL && k != least) {
@@ -289,8 +339,8 @@ static __attribute__((noinline)) mid_chunk *area_new(mm_heap *h, uint32_t need)
     area_mark(h, idx, idx, k);
     mm_desc(h, idx)->len = (uint16_t)k;
     h->mid_areas++;
-    mid_chunk *c = ck_at(mm_page_addr(h, idx));
-    area_tail(c, (k << MM_PAGE_SHIFT) - MM_MID_HDR);
+    mid_chunk *c = ck_at(mm_page_addr(h, idx) + MM_MID_PAD);
+    area_tail(c, (k << MM_PAGE_SHIFT) - MM_MID_PAD - MM_MID_HDR);
     return c;
 }
 
@@ -323,9 +373,10 @@ static bool area_shrink(mm_heap *h, mid_chunk *c, const mid_chunk *sentinel)
     uint32_t a = area_of_last(h, last), end = last + 1u;
     uintptr_t off = (uintptr_t)c - (uintptr_t)h;
     uint32_t p;
-    if ((char *)c == mm_page_addr(h, a)) {
+    if ((char *)c == mm_page_addr(h, a) + MM_MID_PAD) {
         /* the area's only chunk: the area goes back, unless it is kept */
         if (!area_kept(h)) {
+            ck_kill(c); /* its pages keep the tag (heap.c, freed_here) */
             area_release(h, a);
             return true;
         }
@@ -350,8 +401,7 @@ static bool area_shrink(mm_heap *h, mid_chunk *c, const mid_chunk *sentinel)
     mm_desc(h, p - 1u)->head = (uint16_t)a;
     mm_pages_give(h, p, end - p);
     if (rest == 0) {
-        c->word = 0; /* the sentinel: the chunk before c is in use */
-        c->key = mm_mid_key(c);
+        ck_set(c, 0, false); /* the sentinel: the chunk before c is in use */
     } else {
         area_tail(c, rest);
         list_insert(h, c, rest);
@@ -364,8 +414,7 @@ static bool area_shrink(mm_heap *h, mid_chunk *c, const mid_chunk *sentinel)
 /* Makes r (m bytes) a free chunk: header, check word and footer. */
 static inline void free_hdr(mid_chunk *r, uint32_t m)
 {
-    r->word = m | MM_MID_FREE;
-    r->key = mm_mid_key(r) ^ MM_MID_DEAD;
+    ck_set(r, m | MM_MID_FREE, true);
     ck_set_foot(r, m);
 }
 
@@ -392,8 +441,7 @@ static inline __attribute__((always_inline)) void *take(mm_heap *h, mid_chunk *c
 {
     /* c is free, so the chunk before it is in use: no MM_MID_PREV_FREE */
     m = split(h, c, m, need);
-    c->word = m;
-    c->key = mm_mid_key(c);
+    ck_set(c, m, false);
     h->mid_blocks++;
     h->mid_bytes += m - MM_MID_HDR;
     return (char *)c + MM_MID_HDR;
@@ -454,8 +502,10 @@ void *mm_mid_alloc_last(mm_heap *h, size_t size)
 static inline __attribute__((always_inline)) void chunk_free(mm_heap *h, mid_chunk *c,
                                                               uint32_t m)
 {
-    c->key = mm_mid_key(c) ^ MM_MID_DEAD; /* a second free says so */
+    /* c's header ends dead, so that a second free says so: merged away
+     * here, or written by free_hdr, area_tail or area_shrink below */
     if ((c->word & MM_MID_PREV_FREE) != 0) {
+        ck_kill(c);
         uint32_t pm = *(const uint32_t *)(const void *)((const char *)c - 4u);
         c = ck_at((char *)c - pm);
         list_unlink(h, c, pm);
@@ -516,8 +566,8 @@ bool mm_mid_resize(mm_heap *h, void *p, size_t size)
         if (m - need >= MM_MID_MIN) {
             /* [ c ........ ] => [ c ][ tail ], the tail freed (merged) */
             mid_chunk *r = ck_next(c, need);
-            r->word = m - need;
-            c->word = need | prev_free;
+            r->word = m - need; /* chunk_free writes its check bits */
+            ck_set(c, need | prev_free, false);
             h->mid_bytes -= m - need;
             chunk_free(h, r, m - need);
         }
@@ -531,7 +581,7 @@ bool mm_mid_resize(mm_heap *h, void *p, size_t size)
     /* [ c ][ free n ] => [ c ....... ][ rest ] */
     list_unlink(h, n, nm);
     uint32_t total = split(h, c, m + nm, need);
-    c->word = total | prev_free;
+    ck_set(c, total | prev_free, false);
     h->mid_bytes += total - m;
     return true;
 }
@@ -545,10 +595,10 @@ static inline mm_err mid_live(const mm_heap *h, const void *p)
     }
     /* (p at the first page of an area right after another: c would be
      * that one's sentinel, whose size 0 fails the test below) */
-    if (c->key == mm_mid_key(c) && (c->word & MM_MID_FREE) == 0 && ck_size(c) >= MM_MID_MIN) {
+    if (ck_checks(c, false) && (c->word & MM_MID_FREE) == 0 && ck_size(c) >= MM_MID_MIN) {
         return MM_OK;
     }
-    return c->key == (mm_mid_key(c) ^ MM_MID_DEAD) ? MM_EDOUBLE : MM_EFOREIGN;
+    return ck_checks(c, true) ? MM_EDOUBLE : MM_EFOREIGN;
 }
 
 mm_err mm_mid_live(const mm_heap *h, const void *p)
@@ -588,7 +638,7 @@ size_t mm_mid_largest(const mm_heap *h)
     uint32_t f = 31u - (uint32_t)__builtin_clz(h->mid_rows);
     uint32_t s = 31u - (uint32_t)__builtin_clz(h->mid_cols[f]);
     uint32_t best = 0;
-    for (const mid_chunk *c = h->mid_list[f][s]; c != NULL; c = c->next) {
+    for (const mid_chunk *c = h->mid_list[f][s]; c != NULL; c = ck_links_of(c)->next) {
         best = ck_size(c) > best ? ck_size(c) : best;
     }
     return best - MM_MID_HDR;
@@ -607,7 +657,7 @@ static const char *check_area(const mm_heap *h, uint32_t a, uint32_t k, mid_tall
                               const void **addr)
 {
     char *end = mm_page_addr(h, a + k) - MM_MID_HDR;
-    mid_chunk *c = ck_at(mm_page_addr(h, a));
+    mid_chunk *c = ck_at(mm_page_addr(h, a) + MM_MID_PAD);
     uint32_t prev_free = 0, used = 0;
     for (;;) {
         *addr = c;
@@ -616,7 +666,7 @@ static const char *check_area(const mm_heap *h, uint32_t a, uint32_t k, mid_tall
             return "mid chunk: MM_MID_PREV_FREE disagrees with the chunk before";
         }
         if ((char *)c == end) {
-            if (m != 0 || (c->word & MM_MID_FREE) != 0 || c->key != mm_mid_key(c)) {
+            if (m != 0 || (c->word & MM_MID_FREE) != 0 || !ck_checks(c, false)) {
                 return "mid area: bad sentinel";
             }
             return used != 0 || area_kept(h) ? NULL
@@ -629,14 +679,14 @@ static const char *check_area(const mm_heap *h, uint32_t a, uint32_t k, mid_tall
             if (prev_free != 0) {
                 return "two free mid chunks adjacent (not merged)";
             }
-            if (c->key != (mm_mid_key(c) ^ MM_MID_DEAD) ||
+            if (!ck_checks(c, true) ||
                 *(const uint32_t *)(const void *)((char *)c + m - 4u) != m) {
                 return "free mid chunk: bad check word or footer";
             }
             t->free_chunks++;
             prev_free = MM_MID_PREV_FREE;
         } else {
-            if (c->key != mm_mid_key(c)) {
+            if (!ck_checks(c, false)) {
                 return "mid block: bad check word";
             }
             if (MM_REDZONE && !mm_rz_ok((char *)c + MM_MID_HDR, m - MM_MID_HDR)) {
@@ -669,12 +719,14 @@ static const char *check_lists(const mm_heap *h, const mid_tally *t, const void 
             if (((h->mid_cols[f] >> s) & 1u) != (c != NULL ? 1u : 0u)) {
                 return "mid index bitmap disagrees with its list";
             }
-            for (; c != NULL; prev = c, c = c->next) {
+            for (; c != NULL; prev = c, c = ck_links_of(c)->next) {
                 uint32_t cf, cs;
                 uintptr_t off = (uintptr_t)c - (uintptr_t)h;
                 *addr = c;
-                if (!mm_in_pages(h, off) || h->cmap[off >> MM_PAGE_SHIFT] != MM_C_MID ||
-                    (c->word & MM_MID_FREE) == 0 || c->prev != prev || ++listed > t->free_chunks) {
+                /* a chunk is 8-aligned less its pad (its block is 8-aligned) */
+                if (!mm_in_pages(h, off + MM_MID_PAD) || h->cmap[off >> MM_PAGE_SHIFT] != MM_C_MID ||
+                    (c->word & MM_MID_FREE) == 0 || ck_links_of(c)->prev != prev ||
+                    ++listed > t->free_chunks) {
                     return "mid free list entry broken";
                 }
                 list_of(ck_size(c), &cf, &cs);

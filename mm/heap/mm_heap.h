@@ -77,21 +77,21 @@
  * R8. A mid-size request (MM_CFG_SMALL_MAX+1 .. MM_CFG_MID_MAX bytes, 4096
  *     by default) is a chunk of an area: a page run cut at 8-byte
  *     granularity, each chunk with an 8-byte header (its size and a check
- *     word), so a block costs its size rounded up to 8, plus 8. The free
- *     chunks are indexed by size (two bitmap searches find one big
- *     enough); a freed chunk merges with free neighbours at once. With no
- *     chunk big enough, an area grows by the pages it lacks (an area that
- *     ends at the free pages) or a new run of MM_MID_AREA_PAGES (2 KiB, or
- *     the request's length if longer) is taken, and joins the area right
- *     before it: an area is one space of up to 32 KiB (256 KiB in the
- *     frugal build, R10: there a heap of that size is one space). With
- *     no page either (or a small request with no page and no block to
- *     borrow, R3), the request looks at the next MM_MID_SCAN (8) chunks
- *     of its own size list before it fails (the search above looks at
- *     the first chunk of a list whose chunks differ by up to a quarter).
- *     Whole pages at an area's end go back to the free pages as soon as
- *     their blocks are freed. Mid blocks never move (mm_set_owner on one
- *     is accepted and ignored).
+ *     word), so a block costs its size rounded up to 8, plus 8 (R10: the
+ *     frugal build's header is 4 bytes). The free chunks are indexed by size
+ *     (two bitmap searches find one big enough); a freed chunk merges with
+ *     free neighbours at once. With no chunk big enough, an area grows by
+ *     the pages it lacks (an area that ends at the free pages) or a new run
+ *     of MM_MID_AREA_PAGES (2 KiB, or the request's length if longer) is
+ *     taken, and joins the area right before it: an area is one space of up
+ *     to 32 KiB (256 KiB in the frugal build, R10: there a heap of that size
+ *     is one space). With no page either (or a small request with no page
+ *     and no block to borrow, R3), the request looks at the next MM_MID_SCAN
+ *     (8) chunks of its own size list before it fails (the search above
+ *     looks at the first chunk of a list whose chunks differ by up to a
+ *     quarter). Whole pages at an area's end go back to the free pages as
+ *     soon as their blocks are freed. Mid blocks never move (mm_set_owner on
+ *     one is accepted and ignored).
  * R9. Pools are cut from the end of the free pages and areas and large
  *     blocks from their start, so that pool pages, which come and go with
  *     their classes, do not cut up the page runs that longer requests
@@ -101,14 +101,18 @@
  *     mid-size areas keeps pools beside its large blocks
  *     (MM_CFG_POOLS_AT_END, mm_config.h).
  * R10. The frugal build (MM_CFG_FRUGAL=1, mm_config.h) has no pools:
- *     every request up to MM_CFG_MID_MAX is a chunk as in R8 (8-byte
- *     header; 24 bytes at least on 32-bit targets), so all blocks but
- *     the large ones share one good-fit space, and R3-R5 and R4a do not
- *     apply. Its one area keeps MM_MID_AREA_PAGES (2 KiB) when its last
- *     block is freed (else each alloc-free pair of an empty heap would
- *     take and give back pages) until mm_trim or mm_compact. Every alloc and free costs a
- *     mid-size one (below); the least arena at which a workload runs is
- *     smaller where its blocks are mostly above 24 bytes (BENCHMARKS.md,
+ *     every request up to MM_CFG_MID_MAX is a chunk as in R8, so all
+ *     blocks but the large ones share one good-fit space, and R3-R5 and
+ *     R4a do not apply. Its chunk header is one word: the size and
+ *     flags, and the check word's top 14 bits. So a block costs its size
+ *     plus 4, rounded up to 8 (16 bytes at least on 32-bit targets), and
+ *     a pointer into a block passes the check 1 time in 2^14 (see
+ *     "Misuse"). Its one area keeps MM_MID_AREA_PAGES (2 KiB) when its
+ *     last block is freed (else each alloc-free pair of an empty heap
+ *     would take and give back pages) until mm_trim or mm_compact. Every
+ *     alloc and free costs a mid-size one (below); the least arena at
+ *     which a workload runs is smaller than the default build's, but
+ *     about the same where most blocks are 16-64 bytes (BENCHMARKS.md,
  *     "A frugal build").
  *
  * ---- Time bounds ----
@@ -204,7 +208,8 @@
  * pointer. Always checked (a few instructions): inside this heap's pages,
  * 8-byte aligned, on a pool page, at the start of a live mid block (its
  * header's check word, a hash of its address: a pointer into a block
- * passes 1 time in 2^32) or at the start of a live large block; and
+ * passes 1 time in 2^32, 1 in 2^14 in the frugal build, R10) or at
+ * the start of a live large block; and
  * mm_free of a small block whose pool has no block in use. A mid block or
  * a large block freed twice is named a double free, also after its pages
  * went back to the heap (its free leaves a tag there), until they are

@@ -160,6 +160,35 @@ static void test_area_spans_32k(void **state)
     assert_int_equal(port_misuse_count(), 0);
 }
 
+/* The frugal build's chunk header is one word (MM_MID_HDR): two 20-byte
+ * blocks lie 24 bytes apart, each with 20 usable bytes (an 8-byte header
+ * would put them 32 apart), and a 12-byte one takes MM_MID_MIN (16 bytes
+ * on a 32-bit target). */
+static void test_header_is_one_word(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    assert_int_equal(MM_MID_HDR, 4);
+    char *a = mm_alloc(h, 20);
+    char *b = mm_alloc(h, 20);
+    char *c = mm_alloc(h, 12);
+    char *d = mm_alloc(h, 8);
+    assert_non_null(d);
+    assert_int_equal(b - a, 24);
+    assert_int_equal(mm_usable_size(h, a), 20);
+    assert_int_equal(c - b, 24);
+    assert_int_equal(d - c, MM_MID_MIN);
+    assert_int_equal((uintptr_t)a % 8u, 0);
+    assert_int_equal((uintptr_t)d % 8u, 0);
+    mm_free(h, b); /* a free chunk between two live ones: links and footer fit */
+    assert_heap_ok(h);
+    mm_free(h, c);
+    mm_free(h, a);
+    mm_free(h, d);
+    assert_heap_ok(h);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
 /* A small chunk's misuse is reported like a mid block's: a second free,
  * an interior pointer; nothing changes. */
 static void test_small_chunk_misuse(void **state)
@@ -253,6 +282,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_requests_are_chunks),
+        cmocka_unit_test(test_header_is_one_word),
         cmocka_unit_test(test_one_area_kept),
         cmocka_unit_test(test_area_spans_32k),
         cmocka_unit_test(test_small_chunk_misuse),

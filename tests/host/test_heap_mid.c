@@ -225,9 +225,14 @@ static void test_mid_misuse(void **state)
     assert_non_null(strstr(port_last_misuse(), "mm_realloc: freed block"));
     assert_int_equal(port_misuse_count(), 4);
     assert_heap_ok(h);
-    mm_free(h, a);
+    mm_free(h, c); /* merged into b's free chunk before it */
     mm_free(h, c);
+    assert_non_null(strstr(port_last_misuse(), "mm_free: double free"));
+    mm_free(h, a); /* the area's last block: its pages go back */
     assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
+    mm_free(h, a);
+    assert_non_null(strstr(port_last_misuse(), "mm_free: double free"));
+    assert_int_equal(port_misuse_count(), 6);
     assert_heap_ok(h);
 }
 
