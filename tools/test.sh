@@ -22,7 +22,8 @@
 #   flash    make flash without a probe: hex and bin images, the vector table
 #            at the part's flash base, the exact openocd command (dry run),
 #            and a clear, prompt failure with no probe on USB
-#   fuzz     each libFuzzer harness in tests/fuzz for a bounded run
+#   fuzz     each libFuzzer harness in tests/fuzz for a bounded run, and
+#            fuzz_heap again in the frugal build (MM_CFG_FRUGAL=1)
 #   lint     cppcheck over the whole tree, and clang-tidy (.clang-tidy)
 #   nomalloc no firmware ELF links malloc or _sbrk
 #   standalone  mm/ alone compiles for every Cortex-M profile at -O0/-Og/-O2/-Os
@@ -325,24 +326,31 @@ flash_tests() {
 }
 
 # ---------------------------------------------------------------- fuzz ----
+fuzz_one() { # name source [defines...]
+    local name=$1 src=$2 exe=build/fuzz/$1 log=$LOG/$1.log
+    shift 2
+    if ! clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+            -fno-sanitize-recover=all "$@" -Imm -Itests/host "$src" "${MM_SRC[@]}" tests/host/port_host.c \
+            -o "$exe" >"$log" 2>&1; then
+        bad "fuzz $name: build" "$log"; return
+    fi
+    mkdir -p build/fuzz/corpus-$name
+    if "$exe" -max_total_time="$FUZZ_SECONDS" -seed=1 build/fuzz/corpus-$name >>"$log" 2>&1; then
+        ok "fuzz $name (${FUZZ_SECONDS}s, $(grep -oE 'Done [0-9]+ runs' "$log" | tail -1))"
+    else
+        bad "fuzz $name" "$log"
+    fi
+}
+
 fuzz_tests() {
     mkdir -p build/fuzz
     for src in tests/fuzz/fuzz_*.c; do
         [ -f "$src" ] || continue
-        local name exe log
-        name=$(basename "$src" .c); exe=build/fuzz/$name; log=$LOG/$name.log
-        if ! clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-                -fno-sanitize-recover=all -Imm -Itests/host "$src" "${MM_SRC[@]}" tests/host/port_host.c \
-                -o "$exe" >"$log" 2>&1; then
-            bad "fuzz $name: build" "$log"; continue
-        fi
-        mkdir -p build/fuzz/corpus-$name
-        if "$exe" -max_total_time="$FUZZ_SECONDS" -seed=1 build/fuzz/corpus-$name >>"$log" 2>&1; then
-            ok "fuzz $name (${FUZZ_SECONDS}s, $(grep -oE 'Done [0-9]+ runs' "$log" | tail -1))"
-        else
-            bad "fuzz $name" "$log"
-        fi
+        fuzz_one "$(basename "$src" .c)" "$src"
     done
+    # the frugal build (every request a mid-size chunk) under the same
+    # programs: its chunk layout and kept area get no other fuzzing
+    fuzz_one fuzz_heap_frugal tests/fuzz/fuzz_heap.c -DMM_CFG_FRUGAL=1
 }
 
 # ---------------------------------------------------------------- lint ----

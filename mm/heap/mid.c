@@ -322,6 +322,9 @@ static __attribute__((noinline)) mid_chunk *area_new(mm_heap *h, uint32_t need)
             return area_join(h, area_of_last(h, top - 1u), top, k);
         }
     }
+    /* a frugal heap keeps an empty area only while it is its only one:
+     * if that one is empty (and too small), it goes back first */
+    mm_mid_trim(h);
     /* and the sentinel, and the pad before a new area's first chunk */
     uint32_t least = mm_pages_of((size_t)need + MM_MID_HDR + MM_MID_PAD);
     uint32_t k = step < least ? least : step;

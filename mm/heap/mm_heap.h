@@ -109,7 +109,8 @@
  *     a pointer into a block passes the check 1 time in 2^14 (see
  *     "Misuse"). Its one area keeps MM_MID_AREA_PAGES (2 KiB) when its
  *     last block is freed (else each alloc-free pair of an empty heap
- *     would take and give back pages) until mm_trim or mm_compact. Every
+ *     would take and give back pages) until mm_trim or mm_compact, or
+ *     until a request it cannot hold opens another area. Every
  *     alloc and free costs a mid-size one (below); the least arena at
  *     which a workload runs is smaller than the default build's, but
  *     about the same where most blocks are 16-64 bytes (BENCHMARKS.md,

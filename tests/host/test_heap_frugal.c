@@ -119,6 +119,32 @@ static void test_one_area_kept(void **state)
     assert_int_equal(port_misuse_count(), 0);
 }
 
+/* The kept area, empty, that a request outgrows goes back before a new
+ * area opens: a heap never holds an empty area beside another one (which
+ * mm_check reports, and which mm_trim would not give back). */
+static void test_kept_area_outgrown(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    char *a = mm_alloc(h, 24);
+    void *wall = mm_alloc(h, MM_CFG_MID_MAX + 1u); /* a large block right after the area */
+    assert_int_equal(h->cmap[mm_page_of(h, wall)], MM_C_LARGE);
+    mm_free(h, a); /* the only area: kept, empty */
+    assert_int_equal(h->mid_areas, 1);
+    assert_int_equal(heap_stats(h).mid_blocks, 0);
+    char *big = mm_alloc(h, MM_CFG_MID_MAX); /* more than it holds; the wall stops its growth */
+    assert_non_null(big);
+    assert_true(big > (char *)wall);
+    assert_int_equal(h->mid_areas, 1);
+    assert_heap_ok(h);
+    mm_free(h, big);
+    mm_free(h, wall);
+    mm_trim(h);
+    assert_int_equal(heap_stats(h).pages_free, heap_stats(h).pages);
+    assert_heap_ok(h);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
 /* The heap's one area grows past 32 KiB (MM_MID_JOIN_BYTES): two blocks
  * on either side of its 32 KiB mark, freed, merge into one chunk, which a
  * request of their joint size takes with no new page. (Areas of 32 KiB
@@ -284,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_small_requests_are_chunks),
         cmocka_unit_test(test_header_is_one_word),
         cmocka_unit_test(test_one_area_kept),
+        cmocka_unit_test(test_kept_area_outgrown),
         cmocka_unit_test(test_area_spans_32k),
         cmocka_unit_test(test_small_chunk_misuse),
         cmocka_unit_test(test_small_realloc_in_place),
