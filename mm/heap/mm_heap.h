@@ -155,8 +155,8 @@
  *                  an area grows into new pages or gives back its tail
  *                  (the pages' marks); a request that finds no chunk and
  *                  no page adds at most MM_MID_SCAN + 1 list steps
- *     frugal build (R10): every alloc and free is a mid one, about 90
- *                  and 100 for a small request; worst 372 and 355
+ *     frugal build (R10): every alloc and free is a mid one, about 100
+ *                  and 105 for a small request; worst 299 and 373
  * mm_trim and mm_compact are the linear calls. With MM_CFG_DEBUG=1 add the
  * poison fill (linear in block size) and, in mm_free, the double-free walk
  * of the block's pool list (at most a pool's blocks). mm_realloc: one
