@@ -149,8 +149,9 @@ static_assert(MM_CFG_POOL_MAX_PAGES * MM_CFG_PAGE_SIZE / 8u < MM_WIN, "a pool's 
 #define MM_MID_HDR (MM_CFG_FRUGAL ? 4u : 8u)
 #define MM_MID_PAD (8u - MM_MID_HDR)
 #define MM_MID_CHECK_SHIFT 18u
+#define MM_MID_CHECK_MASK (~((1u << MM_MID_CHECK_SHIFT) - 1u)) /* 4-byte header: check bits */
 #define MM_MID_SIZE_MASK                                                              \
-    (MM_MID_HDR == 8u ? ~MM_MID_FLAGS : ((1u << MM_MID_CHECK_SHIFT) - 1u) & ~MM_MID_FLAGS)
+    (MM_MID_HDR == 8u ? ~MM_MID_FLAGS : ~MM_MID_CHECK_MASK & ~MM_MID_FLAGS)
 #define MM_MID_DEAD 0x5A5A5A5Au
 /* A freed large block's first word: mm_mid_key of its address with this
  * mixed in, so that a second free says "double free" after the pages
@@ -1036,14 +1037,14 @@ static inline uint32_t mm_mid_key(const void *c)
 static inline uint32_t mm_mid_tag(const void *c, bool dead)
 {
     uint32_t key = mm_mid_key(c) ^ (dead ? MM_MID_DEAD : 0u);
-    return MM_MID_HDR == 8u ? key : key & ~((1u << MM_MID_CHECK_SHIFT) - 1u);
+    return MM_MID_HDR == 8u ? key : key & MM_MID_CHECK_MASK;
 }
 
 /* The check bits the chunk header at c holds now. */
 static inline uint32_t mm_mid_tag_at(const void *c)
 {
     const uint32_t *w = (const uint32_t *)c;
-    return MM_MID_HDR == 8u ? w[1] : w[0] & ~((1u << MM_MID_CHECK_SHIFT) - 1u);
+    return MM_MID_HDR == 8u ? w[1] : w[0] & MM_MID_CHECK_MASK;
 }
 
 /* A mid block of size bytes (MM_CFG_SMALL_MAX < size <= MM_CFG_MID_MAX):

@@ -104,7 +104,7 @@ static inline void ck_set(mid_chunk *c, uint32_t word, bool dead)
 static inline void ck_kill(mid_chunk *c)
 {
 #if MM_CFG_FRUGAL
-    c->word = (c->word & ((1u << MM_MID_CHECK_SHIFT) - 1u)) | mm_mid_tag(c, true);
+    c->word = (c->word & ~MM_MID_CHECK_MASK) | mm_mid_tag(c, true);
 #else
     c->key = mm_mid_tag(c, true);
 #endif
