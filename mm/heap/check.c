@@ -41,7 +41,7 @@
 
 bool mm_get_size_class_stats(const mm_heap *h, size_t cls, mm_size_class_stats *out)
 {
-    if (cls >= MM_NCLASS) {
+    if (cls >= mm_size_class_count()) {
         return false;
     }
     size_t s = mm_class_size(cls);
@@ -80,9 +80,11 @@ size_t mm_fragmentation(const mm_heap *h)
 void mm_get_stats(const mm_heap *h, mm_stats *out)
 {
     size_t used = 0, pool_free = 0, pool_waste = 0;
-    for (size_t c = 0; c < MM_NCLASS; c++) {
+    for (size_t c = 0; c < mm_size_class_count(); c++) {
         mm_size_class_stats cs;
-        mm_get_size_class_stats(h, c, &cs);
+        if (!mm_get_size_class_stats(h, c, &cs)) {
+            break;
+        }
         used += cs.bytes;
         pool_free += cs.free_blocks * cs.block_size;
         pool_waste +=
@@ -637,9 +639,11 @@ void mm_dump_map(const mm_heap *h)
             map_put(h, line, i, (g == 'L' && k > 0) ? '=' : g);
         }
     }
-    for (size_t c = 0; c < MM_NCLASS; c++) {
+    for (size_t c = 0; c < mm_size_class_count(); c++) {
         mm_size_class_stats cs;
-        mm_get_size_class_stats(h, c, &cs);
+        if (!mm_get_size_class_stats(h, c, &cs)) {
+            break;
+        }
         if (cs.pools != 0) {
             size_t cap = cs.pools * cs.blocks_per_pool;
             mm_printf("  %c %3u B: %u pools (peak %u), %u in use, %u free, occupancy %u%%\n",

@@ -768,11 +768,11 @@ void mm_trim(mm_heap *h)
 
 size_t mm_size_class_count(void)
 {
-    return MM_NCLASS;
+    return MM_CFG_FRUGAL ? 0u : MM_NCLASS;
 }
 
 size_t mm_size_class(size_t size)
 {
     size_t c = (size - 1u) >> 3;
-    return c < MM_NCLASS ? c : SIZE_MAX;
+    return c < mm_size_class_count() ? c : SIZE_MAX;
 }

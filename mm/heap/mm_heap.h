@@ -390,8 +390,9 @@ size_t mm_compact(mm_heap *h);
 
 /* ---- statistics (all read-only; no call changes the heap) ---- */
 
-/* Number of small size classes (MM_CFG_SMALL_MAX / 8) and the class of a size
- * (SIZE_MAX for 0 or sizes above MM_CFG_SMALL_MAX). O(1). */
+/* Number of small size classes (MM_CFG_SMALL_MAX / 8; 0 in the frugal
+ * build, which has no pools, R10) and the class of a size (SIZE_MAX for 0,
+ * sizes above MM_CFG_SMALL_MAX, or any size in the frugal build). O(1). */
 size_t mm_size_class_count(void);
 size_t mm_size_class(size_t size);
 

@@ -66,6 +66,31 @@ static void test_small_requests_are_chunks(void **state)
     assert_int_equal(port_misuse_count(), 0);
 }
 
+/* No size classes: the class queries say so, and the heap state keeps
+ * one class's pool fields, not MM_CFG_SMALL_MAX / 8 classes' (808 bytes
+ * on 32-bit targets, which the frugal heap's least arena does not pay). */
+static void test_no_size_classes(void **state)
+{
+    (void)state;
+    mm_heap *h = fresh();
+    assert_int_equal(mm_size_class_count(), 0);
+    assert_int_equal(mm_size_class(1), SIZE_MAX);
+    assert_int_equal(mm_size_class(MM_CFG_SMALL_MAX), SIZE_MAX);
+    mm_size_class_stats cs = {.block_size = 77};
+    assert_false(mm_get_size_class_stats(h, 0, &cs));
+    assert_int_equal(cs.block_size, 77);
+    assert_int_equal(sizeof h->cls, sizeof h->cls[0]);
+    assert_int_equal(sizeof h->held, sizeof h->held[0]);
+    assert_int_equal(sizeof h->per_pool, sizeof h->per_pool[0]);
+    char *a = mm_alloc(h, 8); /* the one class's size: a chunk all the same */
+    assert_non_null(a);
+    assert_int_equal(h->cmap[mm_page_of(h, a)], MM_C_MID);
+    assert_int_equal(heap_stats(h).pages_pool, 0);
+    mm_free(h, a);
+    assert_heap_ok(h);
+    assert_int_equal(port_misuse_count(), 0);
+}
+
 /* An alloc-free pair on an empty heap keeps its one area (else every pair
  * would take and give back the area's pages); a second area is given back
  * when its last block goes; mm_trim gives the kept one back. */
@@ -309,6 +334,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_requests_are_chunks),
         cmocka_unit_test(test_header_is_one_word),
+        cmocka_unit_test(test_no_size_classes),
         cmocka_unit_test(test_one_area_kept),
         cmocka_unit_test(test_kept_area_outgrown),
         cmocka_unit_test(test_area_spans_32k),
