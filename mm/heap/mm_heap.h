@@ -73,7 +73,11 @@
  *     mm_compact, which then rewrites *owner. Pools and unowned large
  *     blocks never move.
  * R7. Every pointer handed out is 8-byte aligned (pages are 8-byte aligned
- *     and every block size is a multiple of 8).
+ *     and every block size is a multiple of 8), and its block holds the
+ *     request rounded up to 8 (mm_usable_size), the caller may use all
+ *     of it. The frugal build's (R10) holds the request rounded up to 4
+ *     only: its 4-byte header ends a block 4 bytes before the next
+ *     multiple of 8.
  * R8. A mid-size request (MM_CFG_SMALL_MAX+1 .. MM_CFG_MID_MAX bytes, 4096
  *     by default) is a chunk of an area: a page run cut at 8-byte
  *     granularity, each chunk with an 8-byte header (its size and a check
@@ -256,7 +260,8 @@
  * a large block. Off by default even in debug builds: it changes which
  * class and how many pages serve a request, which the allocator's own
  * geometry tests assert. Not caught: a write inside the rounding to 8
- * (R7 lets the caller use it), or a stray write that skips the guard.
+ * (to 4 in the frugal build; R7 lets the caller use it), or a stray write
+ * that skips the guard.
  */
 #ifndef MM_H
 #define MM_H

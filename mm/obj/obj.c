@@ -338,9 +338,10 @@ void mm_rt_free(mm_rt *rt, void *p)
     }
 }
 
-/* Zeroes an object block after its header in whole 8-byte granules: the
- * allocator rounds every block up to 8 B, so this stays inside the block.
- * Inline word stores: a call to memset costs more for the usual 8..32 B. */
+/* Zeroes an object block after its header, up to size rounded up to 4:
+ * every block holds that much (R7; a frugal heap's block of 20 bytes
+ * holds 20, not 24). Inline word stores, two at a time: a call to memset
+ * costs more for the usual 8..32 B. */
 static inline void zero_body(mm_obj *o, size_t size)
 {
     static_assert(sizeof(mm_obj) == 4u, "the body starts at word 1");
@@ -349,10 +350,14 @@ static inline void zero_body(mm_obj *o, size_t size)
         return;
     }
     uint32_t *w = (uint32_t *)(void *)o;
-    w[1] = 0; /* the first granule: header and one word */
-    for (size_t g = 8; g < size; g += 8) { /* each further granule */
+    w[1] = 0; /* the header's granule: header and one word */
+    size_t g = 8;
+    for (; g + 4u < size; g += 8) { /* each further granule the body fills past its first word */
         w[g / 4u] = 0;
         w[g / 4u + 1u] = 0;
+    }
+    if (g < size) { /* a last word alone */
+        w[g / 4u] = 0;
     }
 }
 

@@ -145,10 +145,11 @@ mm_h mm__inst_new_at(mm_rt *rt, uint32_t cls, const char *file, int line)
             }
             return h;
         }
-        /* Every slot MM_NULL, in whole 8 B granules (the allocator rounds
-         * each block up to 8 B, so this stays inside it): the second word
-         * of the first granule, then whole granules; up to 3 slots, no
-         * loop is entered (2 or 3 slots: a store and a doubleword). */
+        /* Every slot MM_NULL, in whole 8 B granules (the fast path's
+         * blocks are pool blocks, a multiple of 8 B, so this stays inside
+         * them): the second word of the first granule, then whole
+         * granules; up to 3 slots, no loop is entered (2 or 3 slots: a
+         * store and a doubleword). */
         uint32_t *w = (uint32_t *)(void *)o;
         w[1] = 0;
         if (in16) {
