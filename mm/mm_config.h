@@ -55,9 +55,12 @@
 #endif
 
 /* Page size in bytes: a power of two, 256..8192. The region is cut into
- * pages; a pool is 1..MM_CFG_POOL_MAX_PAGES pages, a large block a page run. */
+ * pages; a pool is 1..MM_CFG_POOL_MAX_PAGES pages, a large block a page run.
+ * 512 by default; 1024 in the frugal build, whose one area spans the
+ * heap: a page there only sizes large blocks and the area's growth, and
+ * each costs 9 bytes of page table (BENCHMARKS.md, session 17). */
 #ifndef MM_CFG_PAGE_SIZE
-#define MM_CFG_PAGE_SIZE 512
+#define MM_CFG_PAGE_SIZE (MM_CFG_FRUGAL ? 1024 : 512)
 #endif
 
 /* Most pages one pool may span. A class whose block size does not divide a
