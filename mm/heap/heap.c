@@ -349,6 +349,13 @@ static inline __attribute__((always_inline)) void *alloc_body(mm_heap *h, size_t
         void *b = mm__small_fast(h, c);
         return b != NULL ? b : mm__small_slow(h, c);
     }
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && MM_CFG_FRUGAL && size != 0 && size <= MM_CFG_MID_MAX) {
+        /* a frugal heap's every request up to MM_CFG_MID_MAX: a chunk,
+         * with no pool to give back first; a failure takes the general
+         * path, which sets the error */
+        void *b = mm_mid_alloc(h, size);
+        return b != NULL ? b : alloc_slow(h, size);
+    }
     return alloc_slow(h, size);
 }
 
@@ -507,9 +514,12 @@ static inline __attribute__((always_inline)) void free_body(mm_heap *h, void *p)
     uint32_t mark = 0; /* no page: not MM_C_LARGE */
     if (!MM_CFG_LOCK && !MM_CFG_DEBUG && mm_in_pages(h, off)) {
         mark = h->cmap[off >> MM_PAGE_SHIFT];
-        if (mark < MM_NCLASS) {
+        if (mark < MM_NCLASS && !MM_CFG_FRUGAL) {
             mm__small_push(h, mark, off >> MM_PAGE_SHIFT, p); /* small fast path */
             return;
+        }
+        if (MM_CFG_FRUGAL && mark == MM_C_MID && mm_mid_free_live(h, p)) {
+            return; /* a frugal heap's usual block: no further call */
         }
     }
     free_large(h, p, off, mark);
