@@ -130,6 +130,32 @@ for w in W1p W2p W3p CPY FIFO SAW; do
     cat $OUT/trace-$w-trace-tight.txt $OUT/trace-$w-trace-min.txt | emit
 done
 
+# The least RAM: the least arena plus the allocator's static state outside
+# it. mm keeps all of its state in the arena (its heap/ objects' .data and
+# .bss, summed here, are 0); newlib keeps its bins and counters in .data
+# and .bss (its __malloc_* objects' sizes, read from the firmware), so its
+# least arena alone leaves them out. <w>.min <impl> min_ram_over_peak_live.
+static_bytes() { # nm -S output on stdin: the sizes of the data objects (d, b) summed
+    local s=0 addr size type name
+    while read -r addr size type name; do
+        if [[ -n $name && $type == [bBdD] ]]; then s=$((s + 16#$size)); fi
+    done
+    echo $s
+}
+mm_static=$(arm-none-eabi-nm -S $BB/mm/heap/*.o | static_bytes)
+newlib_static=$(arm-none-eabi-nm -S $BB/bench-newlib.elf | awk '$4 ~ /^__malloc_/' | static_bytes)
+echo "RESULT static mm state_outside_arena_bytes $mm_static" | emit
+echo "RESULT static newlib state_outside_arena_bytes $newlib_static" | emit
+least_ram() { # log impl static: min_ram_over_peak_live from a "min" run's log
+    awk -v impl="$2" -v st="$3" '$1 == "RESULT" && $3 == impl && $4 == "min_arena_bytes" { a = $5; w = $2 }
+        $1 == "RESULT" && $3 == "mm" && $4 == "peak_live_bytes" { p = $5 }
+        END { if (p > 0) printf "RESULT %s %s min_ram_over_peak_live %.3f\n", w, impl, (a + st) / p }' $1
+}
+for w in W2p W3p CPY FIFO SAW; do
+    least_ram $OUT/pressure-$w-min.log mm $mm_static | emit
+    least_ram $OUT/pressure-$w-min.log newlib $newlib_static | emit
+done
+
 # The frugal build (MM_CFG_FRUGAL=1: every request a mid-size chunk, no
 # pools), built in its own directory: the pressure workloads at their
 # tight arena and the least arena search, and W1/W2 with ample memory, as
@@ -145,6 +171,7 @@ for run in W1 W2 "W1p tight" "W2p tight" "W2p min" "W3p tight" "W3p min" "CPY ti
     fi
     grep -E '^RESULT [^ ]+ mm (net_instr_per_(op|call)|failures|min_arena_over_peak_live) ' $log |
         sed 's/ mm / mm-frugal /' | emit
+    if [[ $run == *min ]]; then least_ram $log mm $mm_static | sed 's/ mm / mm-frugal /' | emit; fi
 done
 trace_setup $BF
 for w in W2p W3p CPY FIFO SAW; do
