@@ -35,10 +35,11 @@
 /* 1: every request up to MM_CFG_MID_MAX is a mid-size chunk (4-byte
  * header, 8-byte granularity, merged with its free neighbours on free):
  * no pools, so one good-fit space holds all the blocks (heap/mm_heap.h
- * R10). For parts whose RAM is tight: they then run in a smaller arena
- * (about the same where most blocks are 16-64 bytes), but every call
- * costs what a mid-size one does, several times a pool's (BENCHMARKS.md,
- * "A frugal build"). 0 (default): the pools. Needs MM_CFG_MID_MAX. */
+ * R10), on 1 KiB pages (MM_CFG_PAGE_SIZE). For parts whose RAM is tight:
+ * they then run in a smaller arena (4-13% on the pressure workloads),
+ * but every call costs what a mid-size one does, several times a pool's
+ * (BENCHMARKS.md, "A frugal build"). 0 (default): the pools. Needs
+ * MM_CFG_MID_MAX. */
 #ifndef MM_CFG_FRUGAL
 #define MM_CFG_FRUGAL 0
 #endif

@@ -114,11 +114,12 @@
  *     "Misuse"). Its one area keeps MM_MID_AREA_PAGES (2 KiB) when its
  *     last block is freed (else each alloc-free pair of an empty heap
  *     would take and give back pages) until mm_trim or mm_compact, or
- *     until a request it cannot hold opens another area. Every
- *     alloc and free costs a mid-size one (below); the least arena at
- *     which a workload runs is smaller than the default build's, but
- *     about the same where most blocks are 16-64 bytes (BENCHMARKS.md,
- *     "A frugal build").
+ *     until a request it cannot hold opens another area. Its pages are
+ *     1 KiB (MM_CFG_PAGE_SIZE), its heap state keeps no pool fields, and
+ *     mm_size_class_count() is 0. Every alloc and free costs a mid-size
+ *     one (below); the least arena at which a workload runs is 4-13%
+ *     smaller than the default build's (BENCHMARKS.md, "A frugal
+ *     build").
  *
  * ---- Time bounds ----
  * Every call below is O(1): its loops are bounded by constants
@@ -159,8 +160,9 @@
  *                  an area grows into new pages or gives back its tail
  *                  (the pages' marks); a request that finds no chunk and
  *                  no page adds at most MM_MID_SCAN + 1 list steps
- *     frugal build (R10): every alloc and free is a mid one, about 100
- *                  and 105 for a small request; worst 299 and 373
+ *     frugal build (R10): every alloc and free is a mid one, about 90
+ *                  and 100 for a small request; worst 275 and 332 (an
+ *                  area that grows or gives back its tail)
  * mm_trim and mm_compact are the linear calls. With MM_CFG_DEBUG=1 add the
  * poison fill (linear in block size) and, in mm_free, the double-free walk
  * of the block's pool list (at most a pool's blocks). mm_realloc: one
