@@ -11,7 +11,9 @@
  *
  * mm_refcount is the true count (sys.getrefcount without its temporary).
  * The list object's size class is watched with mm_get_size_class_stats:
- * one block more in use while x lives, back to the same count after.
+ * one block more in use while x lives, back to the same count after. The
+ * frugal build (MM_CFG_FRUGAL=1) has no pools: there the heap's blocks
+ * in use are watched instead (mm_get_stats), the list's and its items'.
  */
 #include "demos.h"
 
@@ -19,7 +21,39 @@
 
 int demo_refcount(demo_env *env);
 
-static void print_pool(const char *when, const mm_size_class_stats *s) {
+/* The blocks watched: the list's size class (cls), or, with no size
+ * classes (cls SIZE_MAX, the frugal build), every block of the heap. */
+typedef struct {
+    bool pool;
+    size_t block_size, in_use, free_blocks;
+} watched;
+
+static bool watch(demo_env *env, size_t cls, watched *w) {
+    w->pool = cls != SIZE_MAX;
+    if (!w->pool) {
+        mm_stats st;
+        mm_get_stats(env->heap, &st);
+        w->block_size = 0;
+        w->in_use = st.mid_blocks + st.large_blocks;
+        w->free_blocks = 0;
+        return true;
+    }
+    mm_size_class_stats s;
+    if (!mm_get_size_class_stats(env->heap, cls, &s)) {
+        return false;
+    }
+    w->block_size = s.block_size;
+    w->in_use = s.in_use;
+    w->free_blocks = s.free_blocks;
+    return true;
+}
+
+static void print_pool(const char *when, const watched *s) {
+    if (!s->pool) {
+        mm_printf("%s %s %lu\n", when, L("堆中在用的块 (无池):", "blocks in use in the heap (no pools):"),
+                  (unsigned long)s->in_use);
+        return;
+    }
     mm_printf("%s %lu %s %lu %s, %lu %s\n", when, (unsigned long)s->block_size,
               L("字节块的池:", "B blocks, their pool:"), (unsigned long)s->in_use,
               L("块在用", "in use"), (unsigned long)s->free_blocks, L("块空闲", "free"));
@@ -42,8 +76,8 @@ static int ref_count_demo(demo_env *env, size_t cls) {
     mm_decref(rt, y); /* del y */
     mm_printf("%s %lu\n", L("删除y后引用计数:", "refcount after del y:"),
               (unsigned long)mm_refcount(rt, x));
-    mm_size_class_stats s;
-    DEMO_CHECK(mm_get_size_class_stats(env->heap, cls, &s));
+    watched s;
+    DEMO_CHECK(watch(env, cls, &s));
     print_pool(L("函数内,", "inside the function,"), &s);
     mm_decref(rt, x); /* the function returns: x goes, the count reaches 0 */
     return 0;
@@ -57,14 +91,14 @@ int demo_refcount(demo_env *env) {
     mm_sizeof ps;
     DEMO_CHECK(mm_getsizeof(rt, probe, &ps) == MMO_OK);
     mm_decref(rt, probe);
-    size_t cls = mm_size_class(ps.requested);
-    DEMO_CHECK(cls != SIZE_MAX);
+    size_t cls = mm_size_class(ps.requested); /* SIZE_MAX: no pools */
+    DEMO_CHECK(cls != SIZE_MAX || mm_size_class_count() == 0);
 
-    mm_size_class_stats before, after;
-    DEMO_CHECK(mm_get_size_class_stats(env->heap, cls, &before));
+    watched before, after;
+    DEMO_CHECK(watch(env, cls, &before));
     print_pool(L("调用前,", "before the call,"), &before);
     int rc = ref_count_demo(env, cls);
-    DEMO_CHECK(mm_get_size_class_stats(env->heap, cls, &after));
+    DEMO_CHECK(watch(env, cls, &after));
     print_pool(L("函数返回后,", "after it returned,"), &after);
     DEMO_CHECK(after.in_use == before.in_use);
     return rc;
