@@ -160,7 +160,8 @@ done
 # pools), built in its own directory: the pressure workloads at their
 # tight arena and the least arena search, and W1/W2 with ample memory, as
 # "mm-frugal" (newlib's figures are those above); then its single calls
-# counted at the tight arenas, as <workload>.frugal-tight.
+# counted at the tight and the least arenas, as <workload>.frugal-tight
+# and <workload>.frugal-min.
 BF=build/bench-$BOARD-frugal
 make -s BOARD=$BOARD B=$BF TRACE=0 EXTRA_CFLAGS=-DMM_CFG_FRUGAL=1 $BF/bench-newlib.elf >/dev/null
 for run in W1 W2 "W1p tight" "W2p tight" "W2p min" "W3p tight" "W3p min" "CPY tight" "CPY min" \
@@ -176,8 +177,11 @@ done
 trace_setup $BF
 for w in W2p W3p CPY FIFO SAW; do
     tight=$(awk '$3 == "all" && $4 == "arena_bytes" {print $5}' $OUT/pressure-$w-tight.log)
-    trace_one $w frugal-tight "$tight"
-    emit <$OUT/trace-$w-frugal-tight.txt
+    least=$(awk '$3 == "mm" && $4 == "min_arena_bytes" {print $5}' $OUT/frugal-$w-min.log)
+    trace_one $w frugal-tight "$tight" & t1=$!
+    trace_one $w frugal-min "$least"
+    wait $t1
+    cat $OUT/trace-$w-frugal-tight.txt $OUT/trace-$w-frugal-min.txt | emit
 done
 
 # The BENCH_CASEs of tests/bench (objects, collector, ...): mm only, so

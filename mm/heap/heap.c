@@ -147,6 +147,7 @@ mm_heap *mm_init(void *region, size_t size)
         h->zone[0].bucket[b] = MM_NIL;
         h->zone[1].bucket[b] = MM_NIL;
     }
+    mm_mid_init(h); /* a frugal heap's one area */
     h->magic = MM_MAGIC;
     return h;
 }
@@ -184,6 +185,9 @@ static void *large_alloc(mm_heap *h, size_t size, uint32_t *st)
         return fail(h, MM_ETOOBIG);
     }
     void *p = big_new(h, size);
+    if (p == NULL && MM_CFG_FRUGAL && mm_mid_give_tail(h)) {
+        p = big_new(h, size); /* the pages a frugal area held free */
+    }
     while (p == NULL) {
         lock_yield(st); /* an interrupt may run here */
         if (!mm_pools_release_idle(h, MM_IDLE_PROBES)) {

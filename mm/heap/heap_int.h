@@ -170,7 +170,8 @@ static_assert(MM_CFG_POOL_MAX_PAGES * MM_CFG_PAGE_SIZE / 8u < MM_WIN, "a pool's 
  * fails (heap/mid.c list_scan): the bound of that last resort. */
 #define MM_MID_SCAN 8u
 /* Pages of a new area when the request needs fewer (a bigger one is cut
- * to the request); areas are given back when their last chunk is freed. */
+ * to the request); areas are given back when their last chunk is freed
+ * (not in the frugal build: mm_mid_init). */
 #define MM_MID_AREA_PAGES ((2048u + MM_CFG_PAGE_SIZE - 1u) / MM_CFG_PAGE_SIZE)
 /* The longest area, hence the largest chunk, in bytes; and the rows that
  * cover chunk sizes up to it (row f: sizes 2^(f+4) .. 2^(f+5)-1). A new
@@ -1077,12 +1078,18 @@ static inline size_t mm_mid_usable(const void *p)
            MM_MID_HDR;
 }
 
-/* With MM_CFG_FRUGAL, an area whose last block is freed keeps its first
- * MM_MID_AREA_PAGES while it is the heap's only area (else every
- * alloc-free pair of an empty heap would take an area's pages and give
- * them back); this gives them back if it holds no block. O(1). Nothing
- * without MM_CFG_FRUGAL. */
+/* With MM_CFG_FRUGAL (R10), one area takes every page at mm_init (up to
+ * MM_MID_AREA_MAX: mm_mid_init), and a free gives no page back, so that
+ * no alloc or free grows or shrinks an area (the costliest mid calls).
+ * mm_mid_trim gives back every area's free tail, all of an area that
+ * holds no block: O(pages), for mm_trim and mm_compact only.
+ * mm_mid_give_tail does it for the area that ends at the wilderness
+ * alone, and says whether a page went: O(pages given back), in marks
+ * only; for a large block that finds no page. Nothing without
+ * MM_CFG_FRUGAL. */
+void mm_mid_init(mm_heap *h);
 void mm_mid_trim(mm_heap *h);
+bool mm_mid_give_tail(mm_heap *h);
 
 /* mm_mid_free of p if mm_mid_live says it is a live mid block; false,
  * changing nothing, otherwise (the caller reports). O(1). */

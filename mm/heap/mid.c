@@ -40,7 +40,14 @@
  *     any. An area is one space up to MM_MID_AREA_MAX bytes, so a request
  *     fits across what were two areas. A free that leaves whole pages at
  *     an area's end gives them back at once (all of the area, if it holds
- *     no block, but for the one area of a frugal heap: mm_mid_trim).
+ *     no block).
+ *  5. A frugal heap (R10) takes and gives back no page in an alloc or a
+ *     free: its one area takes every page at mm_init (mm_mid_init), a
+ *     free gives nothing back, and an area grows (by all the wilderness
+ *     it may take) only after mm_trim or past MM_MID_AREA_MAX. mm_trim
+ *     gives back every area's free tail (mm_mid_trim); a large block that
+ *     finds no page takes the free tail of the area at the wilderness
+ *     (mm_mid_give_tail).
  * Bounds: alloc, free and resize O(1): two bitmap searches (and, before
  * a request fails, MM_MID_SCAN + 1 list steps), a few list edits, and
  * the page marks (one byte each) of the pages taken or given
@@ -299,6 +306,18 @@ static bool may_join(const mm_heap *h, uint32_t idx, uint32_t k)
            (mm_desc(h, area_of_last(h, idx - 1u))->len + k) * MM_CFG_PAGE_SIZE <= MM_MID_AREA_MAX;
 }
 
+/* Pages [idx, idx+k), just taken, become an area: returns its one free
+ * chunk (not listed). */
+static mid_chunk *area_open(mm_heap *h, uint32_t idx, uint32_t k)
+{
+    area_mark(h, idx, idx, k);
+    mm_desc(h, idx)->len = (uint16_t)k;
+    h->mid_areas++;
+    mid_chunk *c = ck_at(mm_page_addr(h, idx) + MM_MID_PAD);
+    area_tail(c, (k << MM_PAGE_SHIFT) - MM_MID_PAD - MM_MID_HDR);
+    return c;
+}
+
 /* A free chunk of at least need bytes from new pages (not listed), or NULL
  * if no page run can be had. The area that ends at the wilderness grows
  * (item 4 above); else a new run of MM_MID_AREA_PAGES (or the request's
@@ -309,25 +328,39 @@ static __attribute__((noinline)) mid_chunk *area_new(mm_heap *h, uint32_t need)
 {
     uint32_t share = (h->npages - h->meta) / 8u;
     uint32_t step = MM_MID_AREA_PAGES < share ? MM_MID_AREA_PAGES : share; /* small heap: less */
+    if (MM_CFG_FRUGAL) {
+        step = MM_MID_AREA_MAX / MM_CFG_PAGE_SIZE; /* the frugal heap's one space: all it can */
+    }
     uint32_t top = h->top, wild = h->end - top;
     if (may_join(h, top, 1u)) {
         /* the pages the request lacks, but a step at least (as many as
-         * the wilderness has), so that a run of requests grows the area
-         * in a few steps */
+         * the wilderness has, and, in the frugal build, as the area may
+         * still take), so that a run of requests grows the area in a few
+         * steps */
         uint32_t tail = area_tail_free(ck_at(mm_page_addr(h, top) - MM_MID_HDR));
         uint32_t k = tail >= need ? 1u : mm_pages_of(need - tail);
         uint32_t least = step < wild ? step : wild;
+        if (MM_CFG_FRUGAL) {
+            uint32_t room = step - mm_desc(h, area_of_last(h, top - 1u))->len;
+            least = least < room ? least : room;
+        }
         k = k < least ? least : k;
         if (may_join(h, top, k) && mm_pages_take_top(h, k) != MM_NIL) {
             return area_join(h, area_of_last(h, top - 1u), top, k);
         }
     }
-    /* a frugal heap keeps an empty area only while it is its only one:
-     * if that one is empty (and too small), it goes back first */
-    mm_mid_trim(h);
+    /* a frugal area that ends at the wilderness gives its free tail back
+     * first (all of it if it holds no block), so that a new area may
+     * start there and join what is left of it */
+    if (MM_CFG_FRUGAL) {
+        mm_mid_give_tail(h);
+    }
     /* and the sentinel, and the pad before a new area's first chunk */
     uint32_t least = mm_pages_of((size_t)need + MM_MID_HDR + MM_MID_PAD);
     uint32_t k = step < least ? least : step;
+    if (MM_CFG_FRUGAL && k > wild && wild >= least) {
+        k = wild; /* as much as the wilderness has */
+    }
     uint32_t idx = mm_pages_take(h, k);
     if (idx == MM_NIL && k != least) {
         k = least;
@@ -339,20 +372,24 @@ static __attribute__((noinline)) mid_chunk *area_new(mm_heap *h, uint32_t need)
     if (may_join(h, idx, k)) {
         return area_join(h, area_of_last(h, idx - 1u), idx, k);
     }
-    area_mark(h, idx, idx, k);
-    mm_desc(h, idx)->len = (uint16_t)k;
-    h->mid_areas++;
-    mid_chunk *c = ck_at(mm_page_addr(h, idx) + MM_MID_PAD);
-    area_tail(c, (k << MM_PAGE_SHIFT) - MM_MID_PAD - MM_MID_HDR);
-    return c;
+    return area_open(h, idx, k);
 }
 
-/* Whether an area left with no block stays, keeping its first
- * MM_MID_AREA_PAGES (until mm_mid_trim): a frugal heap's only area. */
-static inline bool area_kept(const mm_heap *h)
+void mm_mid_init(mm_heap *h)
 {
-    return MM_CFG_FRUGAL && h->mid_areas == 1;
+    if (!MM_CFG_FRUGAL) {
+        return;
+    }
+    uint32_t k = h->end - h->top, most = MM_MID_AREA_MAX / MM_CFG_PAGE_SIZE;
+    k = k < most ? k : most;
+    uint32_t idx;
+    if (k == 0 || (idx = mm_pages_take_top(h, k)) == MM_NIL) {
+        return;
+    }
+    mid_chunk *c = area_open(h, idx, k);
+    list_insert(h, c, ck_size(c));
 }
+
 
 /* Gives area a (its first page) back to the pages. */
 static void area_release(mm_heap *h, uint32_t a)
@@ -377,18 +414,14 @@ static bool area_shrink(mm_heap *h, mid_chunk *c, const mid_chunk *sentinel)
     uintptr_t off = (uintptr_t)c - (uintptr_t)h;
     uint32_t p;
     if ((char *)c == mm_page_addr(h, a) + MM_MID_PAD) {
-        /* the area's only chunk: the area goes back, unless it is kept */
-        if (!area_kept(h)) {
-            ck_kill(c); /* its pages keep the tag (heap.c, freed_here) */
-            area_release(h, a);
-            return true;
-        }
-        p = a + MM_MID_AREA_PAGES;
-    } else {
-        /* the first page p that can be the new end: the chunk left before
-         * its sentinel is empty or a whole free chunk */
-        p = (uint32_t)((off + MM_MID_HDR + MM_CFG_PAGE_SIZE - 1u) >> MM_PAGE_SHIFT);
+        /* the area's only chunk: the area goes back */
+        ck_kill(c); /* its pages keep the tag (heap.c, freed_here) */
+        area_release(h, a);
+        return true;
     }
+    /* the first page p that can be the new end: the chunk left before its
+     * sentinel is empty or a whole free chunk */
+    p = (uint32_t)((off + MM_MID_HDR + MM_CFG_PAGE_SIZE - 1u) >> MM_PAGE_SHIFT);
     uint32_t rest = (uint32_t)(((uintptr_t)p << MM_PAGE_SHIFT) - MM_MID_HDR - off);
     if (rest != 0 && rest < MM_MID_MIN) {
         p++;
@@ -521,7 +554,8 @@ static inline __attribute__((always_inline)) void chunk_free(mm_heap *h, mid_chu
         m += nm;
         n = ck_next(c, m);
     }
-    if (ck_size(n) == 0 && area_shrink(h, c, n)) {
+    /* a frugal heap's areas give no page back here (item 5 above) */
+    if (!MM_CFG_FRUGAL && ck_size(n) == 0 && area_shrink(h, c, n)) {
         return;
     }
     free_hdr(c, m);
@@ -544,17 +578,47 @@ void mm_mid_free(mm_heap *h, void *p)
     block_free(h, p);
 }
 
+/* Area a (k pages) gives back the whole pages of its free tail, all of
+ * it if it holds no block. Returns false, with nothing changed, if none
+ * can go. O(pages given back), in marks only. */
+static bool area_give_tail(mm_heap *h, uint32_t a, uint32_t k)
+{
+    mid_chunk *end = ck_at(mm_page_addr(h, a + k) - MM_MID_HDR);
+    uint32_t m = area_tail_free(end);
+    if (m == 0) {
+        return false;
+    }
+    mid_chunk *c = ck_at((char *)end - m);
+    list_unlink(h, c, m);
+    if (!area_shrink(h, c, end)) {
+        list_insert(h, c, m); /* unchanged: listed again */
+        return false;
+    }
+    return true;
+}
+
+bool mm_mid_give_tail(mm_heap *h)
+{
+    if (!MM_CFG_FRUGAL) {
+        return false;
+    }
+    uint32_t last = h->top - 1u; /* page meta-1 is the heap's own */
+    return h->cmap[last] == MM_C_MID &&
+           area_give_tail(h, area_of_last(h, last), mm_desc(h, area_of_last(h, last))->len);
+}
+
 void mm_mid_trim(mm_heap *h)
 {
-    if (!area_kept(h) || h->mid_blocks != 0) {
-        return;
+    if (!MM_CFG_FRUGAL) {
+        return; /* the default build's areas give their pages back at once */
     }
-    /* the area's one chunk, free, is the one listed */
-    uint32_t f = 31u - (uint32_t)__builtin_clz(h->mid_rows);
-    uint32_t s = (uint32_t)__builtin_ctz(h->mid_cols[f]);
-    mid_chunk *c = h->mid_list[f][s];
-    list_unlink_at(h, c, f, s);
-    area_release(h, (uint32_t)mm_page_of(h, c));
+    for (uint32_t i = mm_walk(h, h->meta); i < h->npages; i = mm_walk(h, i + 1u)) {
+        if (h->cmap[i] == MM_C_MID) {
+            uint32_t k = mm_desc(h, i)->len;
+            area_give_tail(h, i, k);
+            i += k - 1u;
+        }
+    }
 }
 
 bool mm_mid_resize(mm_heap *h, void *p, size_t size)
@@ -672,8 +736,9 @@ static const char *check_area(const mm_heap *h, uint32_t a, uint32_t k, mid_tall
             if (m != 0 || (c->word & MM_MID_FREE) != 0 || !ck_checks(c, false)) {
                 return "mid area: bad sentinel";
             }
-            return used != 0 || area_kept(h) ? NULL
-                                             : "mid area with no block in use (not given back)";
+            /* a frugal heap's areas stay when empty (item 5 above) */
+            return used != 0 || MM_CFG_FRUGAL ? NULL
+                                              : "mid area with no block in use (not given back)";
         }
         if (m < MM_MID_MIN || (char *)c + m > end) {
             return "mid chunk: bad size";

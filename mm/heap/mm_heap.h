@@ -111,12 +111,17 @@
  *     flags, and the check word's top 14 bits. So a block costs its size
  *     plus 4, rounded up to 8 (16 bytes at least on 32-bit targets), and
  *     a pointer into a block passes the check 1 time in 2^14 (see
- *     "Misuse"). Its one area keeps MM_MID_AREA_PAGES (2 KiB) when its
- *     last block is freed (else each alloc-free pair of an empty heap
- *     would take and give back pages) until mm_trim or mm_compact, or
- *     until a request it cannot hold opens another area. Its pages are
- *     1 KiB (MM_CFG_PAGE_SIZE), its heap state keeps no pool fields, and
- *     mm_size_class_count() is 0. Every alloc and free costs a mid-size
+ *     "Misuse"). Its one area takes every page at mm_init (up to 256
+ *     KiB), and no alloc or free takes or gives back a page, the
+ *     costliest steps of a mid call: a free leaves an area's free tail,
+ *     and an area with no block, as they are. mm_trim and mm_compact give
+ *     them back; a large block that finds no page takes the free tail of
+ *     the area that ends at the wilderness; after mm_trim, the next
+ *     request that finds no chunk takes every free page again. So in this
+ *     build pages_mid and mm_high_water count the whole heap from
+ *     mm_init; used_bytes, mid_free_bytes and mid_largest_free (mm_stats)
+ *     say what is in use. Its pages are 1 KiB (MM_CFG_PAGE_SIZE), its
+ *     heap state keeps no pool fields, and mm_size_class_count() is 0. Every alloc and free costs a mid-size
  *     one (below); the least arena at which a workload runs is 4-13%
  *     smaller than the default build's (BENCHMARKS.md, "A frugal
  *     build").
@@ -379,10 +384,12 @@ void mm_set_owner(mm_heap *h, void *p, void **owner);
 
 /* Gives back every idle window (R4; every other all-free pool went back
  * with its last block), and splits the other windows of several pools
- * back onto their pools, giving back those all free. After freeing
- * everything and mm_trim, all pages are free. O(classes + blocks in
- * windows); with MM_CFG_LOCK=1 one class per locked step
- * ("Concurrency"). Not ISR-safe. */
+ * back onto their pools, giving back those all free. In the frugal build
+ * (R10) it gives back the free tail of every mid area instead, all of an
+ * area that holds no block. After freeing everything and mm_trim, all
+ * pages are free. O(classes + blocks in windows; pages in the frugal
+ * build); with MM_CFG_LOCK=1 one class per locked step ("Concurrency").
+ * Not ISR-safe. */
 void mm_trim(mm_heap *h);
 
 /* Gives back the idle pools (as mm_trim), then slides owned large

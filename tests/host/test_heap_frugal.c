@@ -57,7 +57,7 @@ static void test_small_requests_are_chunks(void **state)
     mm_stats s = heap_stats(h);
     assert_int_equal(s.pages_pool, 0);
     assert_int_equal(s.mid_blocks, 3);
-    assert_int_equal(s.pages_mid, MM_MID_AREA_PAGES);
+    assert_int_equal(s.pages_mid, s.pages); /* the one area holds every page */
     assert_heap_ok(h);
     mm_free(h, a);
     mm_free(h, b);
@@ -91,75 +91,89 @@ static void test_no_size_classes(void **state)
     assert_int_equal(port_misuse_count(), 0);
 }
 
-/* An alloc-free pair on an empty heap keeps its one area (else every pair
- * would take and give back the area's pages); a second area is given back
- * when its last block goes; mm_trim gives the kept one back. */
-static void test_one_area_kept(void **state)
+/* The heap's one area takes every page at mm_init, and no alloc or free
+ * takes or gives back a page (the costliest mid calls): an alloc-free
+ * pair and a run of blocks leave the pages as they were. A large block
+ * that finds no page takes the area's free tail; mm_trim gives back what
+ * the area holds free, all of it once it holds no block. */
+static void test_area_holds_every_page(void **state)
 {
     (void)state;
     mm_heap *h = fresh();
+    mm_stats s = heap_stats(h);
+    assert_int_equal(h->mid_areas, 1);
+    assert_int_equal(s.pages_mid, s.pages);
+    assert_int_equal(s.pages_free, 0);
+    assert_int_equal(s.mid_blocks, 0);
+    assert_heap_ok(h);
     char *a = mm_alloc(h, 24);
     assert_non_null(a);
     mm_free(h, a);
-    assert_int_equal(heap_stats(h).pages_mid, MM_MID_AREA_PAGES);
-    assert_int_equal(heap_stats(h).mid_blocks, 0);
-    assert_heap_ok(h);
+    assert_int_equal(heap_stats(h).pages_mid, s.pages);
     assert_ptr_equal(mm_alloc(h, 24), a); /* the same chunk again */
-    /* a large block right after the area, then a request the area cannot
-     * hold: a second area past the large block */
-    void *wall = mm_alloc(h, MM_CFG_MID_MAX + 1u);
-    assert_int_equal(h->cmap[mm_page_of(h, wall)], MM_C_LARGE);
-    char *big = mm_alloc(h, MM_CFG_MID_MAX);
-    assert_non_null(big);
-    assert_true(big > (char *)wall);
-    assert_int_equal(h->mid_areas, 2);
-    mm_free(h, big); /* not the only area: given back */
-    assert_int_equal(h->mid_areas, 1);
-    assert_heap_ok(h);
-    mm_free(h, a); /* the only one: kept */
-    assert_int_equal(h->mid_areas, 1);
-    assert_heap_ok(h);
-    /* grown past its first pages and emptied, it keeps MM_MID_AREA_PAGES */
     char *many[64];
     for (size_t i = 0; i < 64; i++) {
         many[i] = mm_alloc(h, 100);
         assert_non_null(many[i]);
     }
-    assert_true(heap_stats(h).pages_mid > MM_MID_AREA_PAGES);
     for (size_t i = 0; i < 64; i++) {
         mm_free(h, many[i]);
     }
+    assert_int_equal(heap_stats(h).pages_mid, s.pages);
     assert_int_equal(h->mid_areas, 1);
-    assert_int_equal(heap_stats(h).pages_mid, MM_MID_AREA_PAGES);
+    assert_heap_ok(h);
+    /* a large block: the area gives back its free tail, the block takes
+     * the start of it */
+    void *wall = mm_alloc(h, MM_CFG_MID_MAX + 1u);
+    assert_non_null(wall);
+    assert_int_equal(h->cmap[mm_page_of(h, wall)], MM_C_LARGE);
+    assert_true((char *)wall > a);
+    assert_true(heap_stats(h).pages_mid < s.pages);
+    assert_int_equal(h->mid_areas, 1);
     assert_heap_ok(h);
     mm_free(h, wall);
+    mm_trim(h); /* a still lives: the area keeps the pages up to it */
+    assert_int_equal(h->mid_areas, 1);
+    assert_int_equal(heap_stats(h).pages_mid, 1);
+    assert_heap_ok(h);
+    mm_free(h, a);
     mm_trim(h);
-    mm_stats s = heap_stats(h);
+    s = heap_stats(h);
     assert_int_equal(h->mid_areas, 0);
     assert_int_equal(s.pages_mid, 0);
     assert_int_equal(s.pages_free, s.pages);
     assert_heap_ok(h);
     mm_trim(h); /* nothing left to give: no change */
     assert_int_equal(heap_stats(h).pages_free, s.pages);
+    /* after mm_trim, the next request takes every free page again */
+    a = mm_alloc(h, 24);
+    assert_non_null(a);
+    assert_int_equal(heap_stats(h).pages_mid, s.pages);
+    mm_free(h, a);
+    assert_heap_ok(h);
     assert_int_equal(port_misuse_count(), 0);
 }
 
-/* The kept area, empty, that a request outgrows goes back before a new
- * area opens: a heap never holds an empty area beside another one (which
- * mm_check reports, and which mm_trim would not give back). */
-static void test_kept_area_outgrown(void **state)
+/* An area left with no block stays beside another one (a free gives no
+ * page back) until mm_trim, which gives it back whole: here the area
+ * before a large block, empty, and the one a request past the block
+ * opened. */
+static void test_empty_area_stays_until_trim(void **state)
 {
     (void)state;
     mm_heap *h = fresh();
     char *a = mm_alloc(h, 24);
-    void *wall = mm_alloc(h, MM_CFG_MID_MAX + 1u); /* a large block right after the area */
+    void *wall = mm_alloc(h, MM_CFG_MID_MAX + 1u); /* right after the area's first page */
     assert_int_equal(h->cmap[mm_page_of(h, wall)], MM_C_LARGE);
-    mm_free(h, a); /* the only area: kept, empty */
+    mm_free(h, a); /* its area holds no block now, and stays */
     assert_int_equal(h->mid_areas, 1);
     assert_int_equal(heap_stats(h).mid_blocks, 0);
     char *big = mm_alloc(h, MM_CFG_MID_MAX); /* more than it holds; the wall stops its growth */
     assert_non_null(big);
     assert_true(big > (char *)wall);
+    assert_int_equal(h->mid_areas, 2);
+    assert_heap_ok(h);
+    mm_trim(h); /* the empty area goes, and the free tail of big's */
     assert_int_equal(h->mid_areas, 1);
     assert_heap_ok(h);
     mm_free(h, big);
@@ -335,8 +349,8 @@ int main(void)
         cmocka_unit_test(test_small_requests_are_chunks),
         cmocka_unit_test(test_header_is_one_word),
         cmocka_unit_test(test_no_size_classes),
-        cmocka_unit_test(test_one_area_kept),
-        cmocka_unit_test(test_kept_area_outgrown),
+        cmocka_unit_test(test_area_holds_every_page),
+        cmocka_unit_test(test_empty_area_stays_until_trim),
         cmocka_unit_test(test_area_spans_32k),
         cmocka_unit_test(test_small_chunk_misuse),
         cmocka_unit_test(test_small_realloc_in_place),
