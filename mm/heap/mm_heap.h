@@ -166,8 +166,11 @@
  *                  (the pages' marks); a request that finds no chunk and
  *                  no page adds at most MM_MID_SCAN + 1 list steps
  *     frugal build (R10): every alloc and free is a mid one, about 90
- *                  and 100 for a small request; worst 275 and 332 (an
- *                  area that grows or gives back its tail)
+ *                  and 95 for a small request; worst 134 and 161 (no
+ *                  page is taken or given back); a large block that
+ *                  takes an area's free tail, or the first request after
+ *                  mm_trim, also moves pages: such calls measured up to
+ *                  332 (BENCHMARKS.md, session 17)
  * mm_trim and mm_compact are the linear calls. With MM_CFG_DEBUG=1 add the
  * poison fill (linear in block size) and, in mm_free, the double-free walk
  * of the block's pool list (at most a pool's blocks). mm_realloc: one
