@@ -390,7 +390,6 @@ void mm_mid_init(mm_heap *h)
     list_insert(h, c, ck_size(c));
 }
 
-
 /* Gives area a (its first page) back to the pages. */
 static void area_release(mm_heap *h, uint32_t a)
 {
@@ -578,12 +577,12 @@ void mm_mid_free(mm_heap *h, void *p)
     block_free(h, p);
 }
 
-/* Area a (k pages) gives back the whole pages of its free tail, all of
- * it if it holds no block. Returns false, with nothing changed, if none
- * can go. O(pages given back), in marks only. */
-static bool area_give_tail(mm_heap *h, uint32_t a, uint32_t k)
+/* Area a gives back the whole pages of its free tail, all of it if it
+ * holds no block. Returns false, with nothing changed, if none can go.
+ * O(pages given back), in marks only. */
+static bool area_give_tail(mm_heap *h, uint32_t a)
 {
-    mid_chunk *end = ck_at(mm_page_addr(h, a + k) - MM_MID_HDR);
+    mid_chunk *end = ck_at(mm_page_addr(h, a + mm_desc(h, a)->len) - MM_MID_HDR);
     uint32_t m = area_tail_free(end);
     if (m == 0) {
         return false;
@@ -603,8 +602,7 @@ bool mm_mid_give_tail(mm_heap *h)
         return false;
     }
     uint32_t last = h->top - 1u; /* page meta-1 is the heap's own */
-    return h->cmap[last] == MM_C_MID &&
-           area_give_tail(h, area_of_last(h, last), mm_desc(h, area_of_last(h, last))->len);
+    return h->cmap[last] == MM_C_MID && area_give_tail(h, area_of_last(h, last));
 }
 
 void mm_mid_trim(mm_heap *h)
@@ -614,8 +612,8 @@ void mm_mid_trim(mm_heap *h)
     }
     for (uint32_t i = mm_walk(h, h->meta); i < h->npages; i = mm_walk(h, i + 1u)) {
         if (h->cmap[i] == MM_C_MID) {
-            uint32_t k = mm_desc(h, i)->len;
-            area_give_tail(h, i, k);
+            uint32_t k = mm_desc(h, i)->len; /* before the tail goes */
+            area_give_tail(h, i);
             i += k - 1u;
         }
     }
