@@ -7,16 +7,17 @@
  *  - mm_alloc: size-1 >> 3 below MM_NCLASS is small (size 0 wraps to a huge
  *    class): the class window's free list pops inline (heap/heap_int.h),
  *    an empty list goes to mm__small_slow. Sizes up to MM_CFG_MID_MAX take
- *    a mid chunk (mm_mid_alloc), larger ones a page run (mm_large_new);
- *    when neither can be had, idle windows are given back one at a
- *    time and the request retried.
+ *    a mid chunk (mm_mid_alloc_or_retry, mm_alloc's last call), larger ones
+ *    a page run (mm_large_new); when neither can be had, idle windows are
+ *    given back one at a time and the request retried.
  *  - mm_free: (p - h) >> page shift indexes h->cmap, one byte per page; the
  *    same compare that bounds p to the heap's pages checks its 8-alignment
  *    (mm_in_pages). A pool page's mark is the class: push inline on the
  *    class list (window pool) or call mm__pool_free (any other). A live
  *    mid block (its page marked MM_C_MID, its header's check word right)
- *    goes to mm_mid_free, the head of a large block to mm_large_free. Anything else (NULL, misuse,
- *    locked or debug builds) goes to free_slow, which runs every check.
+ *    is freed by mm_mid_free_or_slow (mm_free's last call), the head of a
+ *    large block by mm_large_free. Anything else (NULL, misuse, locked or
+ *    debug builds) goes to mm__free_slow, which runs every check.
  * Bounds: as the paths they dispatch to, all O(1) (heap/pools.c,
  * heap/mid.c, heap/pages.c); mm_trim and mm_compact are the linear calls, taken in
  * bounded locked steps (RECLAIM_STEP, mm_pages_compact_step) with the lock
@@ -174,18 +175,23 @@ static void lock_yield(uint32_t *st)
     }
 }
 
-/* A block of size (> MM_CFG_SMALL_MAX) bytes, after giving back idle
- * windows or splitting windows, one at a time, until it fits or nothing
- * is left to give (at most 2 x MM_NCLASS rounds: O(classes)). The caller
- * holds the lock (state *st; NULL: no lock), released between a failed
- * try and the next window given back, and again before the retry. */
-static void *large_alloc(mm_heap *h, size_t size, uint32_t *st)
+/* True iff size bytes would not fit in h's pages even if all were free. */
+static bool too_big(const mm_heap *h, size_t size)
 {
-    if (size > ((size_t)(h->npages - h->meta) << MM_PAGE_SHIFT)) {
+    return size > ((size_t)(h->npages - h->meta) << MM_PAGE_SHIFT);
+}
+
+/* large_alloc once big_new has found nothing: the block after giving
+ * back idle windows or splitting windows, one at a time, until it fits
+ * or nothing is left to give (at most 2 x MM_NCLASS rounds:
+ * O(classes)). The lock as large_alloc's. */
+static void *large_retry(mm_heap *h, size_t size, uint32_t *st)
+{
+    if (too_big(h, size)) {
         return fail(h, MM_ETOOBIG);
     }
-    void *p = big_new(h, size);
-    if (p == NULL && MM_CFG_FRUGAL && mm_mid_give_tail(h)) {
+    void *p = NULL;
+    if (MM_CFG_FRUGAL && mm_mid_give_tail(h)) {
         p = big_new(h, size); /* the pages a frugal area held free */
     }
     while (p == NULL) {
@@ -197,6 +203,21 @@ static void *large_alloc(mm_heap *h, size_t size, uint32_t *st)
         p = big_new(h, size);
     }
     return p != NULL ? p : fail(h, MM_ENOMEM);
+}
+
+/* A block of size (> MM_CFG_SMALL_MAX) bytes: a mid chunk or a page run,
+ * else large_retry. The caller holds the lock (state *st; NULL: no
+ * lock), released between a failed try and the next window given back,
+ * and again before the retry. */
+static void *large_alloc(mm_heap *h, size_t size, uint32_t *st)
+{
+    void *p = too_big(h, size) ? NULL : big_new(h, size);
+    return p != NULL ? p : large_retry(h, size, st);
+}
+
+void *mm__alloc_retry(mm_heap *h, size_t size)
+{
+    return large_retry(h, size, NULL);
 }
 
 /* mm_alloc inside the lock: small (fast, then slow) or large. */
@@ -353,12 +374,11 @@ static inline __attribute__((always_inline)) void *alloc_body(mm_heap *h, size_t
         void *b = mm__small_fast(h, c);
         return b != NULL ? b : mm__small_slow(h, c);
     }
-    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && MM_CFG_FRUGAL && size != 0 && size <= MM_CFG_MID_MAX) {
-        /* a frugal heap's every request up to MM_CFG_MID_MAX: a chunk,
-         * with no pool to give back first; a failure takes the general
-         * path, which sets the error */
-        void *b = mm_mid_alloc(h, size);
-        return b != NULL ? b : alloc_slow(h, size);
+    if (!MM_CFG_LOCK && !MM_CFG_DEBUG && size != 0 && size <= MM_CFG_MID_MAX) {
+        /* a mid-size request (a frugal heap's every request up to
+         * MM_CFG_MID_MAX): a chunk; with none, mm__alloc_retry gives
+         * idle pools back and tries again, or sets the error */
+        return mm_mid_alloc_or_retry(h, size);
     }
     return alloc_slow(h, size);
 }
@@ -483,7 +503,7 @@ static void free_unlocked(mm_heap *h, void *p)
 }
 
 /* Everything mm_free does beyond its unlocked fast paths. */
-static __attribute__((noinline)) void free_slow(mm_heap *h, void *p)
+__attribute__((noinline)) void mm__free_slow(mm_heap *h, void *p)
 {
     if (p == NULL) {
         return;
@@ -496,19 +516,20 @@ static __attribute__((noinline)) void free_slow(mm_heap *h, void *p)
 /* mm_free past its small fast path: p (at offset off from h, on a page
  * with mark, or mark 0 if p is outside the pages) is a live mid block or
  * the head of a large block (an unlocked non-debug build frees it at
- * once), or anything else for free_slow. Out of line, so that the small
+ * once), or anything else for mm__free_slow. Out of line, so that the small
  * path saves no register. */
 static __attribute__((noinline)) void free_large(mm_heap *h, void *p, uintptr_t off,
                                                  uint32_t mark)
 {
-    if (mark == MM_C_MID && mm_mid_free_live(h, p)) {
+    if (mark == MM_C_MID) {
+        mm_mid_free_or_slow(h, p);
         return;
     }
     if (mark == MM_C_LARGE && (off & (MM_CFG_PAGE_SIZE - 1u)) == 0) {
         mm_large_free(h, (uint32_t)(off >> MM_PAGE_SHIFT));
         return;
     }
-    free_slow(h, p);
+    mm__free_slow(h, p);
 }
 
 /* mm_free without the hook test. */
@@ -522,8 +543,9 @@ static inline __attribute__((always_inline)) void free_body(mm_heap *h, void *p)
             mm__small_push(h, mark, off >> MM_PAGE_SHIFT, p); /* small fast path */
             return;
         }
-        if (MM_CFG_FRUGAL && mark == MM_C_MID && mm_mid_free_live(h, p)) {
-            return; /* a frugal heap's usual block: no further call */
+        if (MM_CFG_FRUGAL && mark == MM_C_MID) {
+            mm_mid_free_or_slow(h, p); /* a frugal heap's usual block */
+            return;
         }
     }
     free_large(h, p, off, mark);

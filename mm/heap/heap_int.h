@@ -1058,6 +1058,17 @@ static inline uint32_t mm_mid_tag_at(const void *c)
  * O(1). */
 void *mm_mid_alloc(mm_heap *h, size_t size);
 
+/* mm_mid_alloc, else (NULL) mm__alloc_retry: mm_alloc of a mid-size
+ * request in an unlocked, non-debug build ends in this one call and
+ * keeps nothing across it. O(1) (mm__alloc_retry: O(classes)). */
+void *mm_mid_alloc_or_retry(mm_heap *h, size_t size);
+
+/* What mm_alloc does (heap/heap.c) when a request above the pools found
+ * no chunk or page run: a frugal area's free tail given back, idle
+ * windows given back or split one at a time and the request tried again
+ * after each, the error set if it still fails. Unlocked builds only. */
+void *mm__alloc_retry(mm_heap *h, size_t size);
+
 /* mm_mid_alloc from a free chunk only (no new area): NULL if the good
  * fit finds none. O(1). */
 void *mm_mid_alloc_listed(mm_heap *h, size_t size);
@@ -1091,9 +1102,13 @@ void mm_mid_init(mm_heap *h);
 void mm_mid_trim(mm_heap *h);
 bool mm_mid_give_tail(mm_heap *h);
 
-/* mm_mid_free of p if mm_mid_live says it is a live mid block; false,
- * changing nothing, otherwise (the caller reports). O(1). */
-bool mm_mid_free_live(mm_heap *h, void *p);
+/* mm_mid_free of p if mm_mid_live says it is a live mid block, else
+ * mm__free_slow (which reports the misuse): mm_free's last call, so that
+ * mm_free keeps nothing across it. O(1). */
+void mm_mid_free_or_slow(mm_heap *h, void *p);
+
+/* mm_free's general path (heap/heap.c): every check under the lock. */
+void mm__free_slow(mm_heap *h, void *p);
 
 /* Resizes mid block p in place to hold size bytes: shrinks (a tail of at
  * least MM_MID_MIN bytes goes back) or grows into the free chunk after it.

@@ -521,6 +521,12 @@ void *mm_mid_alloc(mm_heap *h, size_t size)
     return mid_alloc(h, size, true);
 }
 
+void *mm_mid_alloc_or_retry(mm_heap *h, size_t size)
+{
+    void *b = mid_alloc(h, size, true);
+    return b != NULL ? b : mm__alloc_retry(h, size);
+}
+
 void *mm_mid_alloc_listed(mm_heap *h, size_t size)
 {
     return mid_alloc(h, size, false);
@@ -671,13 +677,13 @@ mm_err mm_mid_live(const mm_heap *h, const void *p)
     return mid_live(h, p);
 }
 
-bool mm_mid_free_live(mm_heap *h, void *p)
+void mm_mid_free_or_slow(mm_heap *h, void *p)
 {
     if (mid_live(h, p) != MM_OK) {
-        return false;
+        mm__free_slow(h, p);
+        return;
     }
     block_free(h, p);
-    return true;
 }
 
 bool mm_mid_ok(const mm_heap *h, const void *p, const char *fn, bool writable)

@@ -156,17 +156,17 @@
  *                  free run long enough it gives back idle windows one at
  *                  a time, at most MM_NCLASS of them, each retry costing
  *                  about as much again (4,689 seen before the incremental
- *                  reclaim of R4, 862 since; the bench prints the worst
+ *                  reclaim of R4, 863 since; the bench prints the worst
  *                  per workload)
  *     large free:  worst 103 (coalesce both sides, index); a mid block
  *                  whose area gives back its tail pages, about 360
- *     mid alloc / free: about 130 and 115 (two bitmap searches and a
+ *     mid alloc / free: about 115 and 110 (two bitmap searches and a
  *                  split; a merge on each side); about 260 and 350 when
  *                  an area grows into new pages or gives back its tail
  *                  (the pages' marks); a request that finds no chunk and
  *                  no page adds at most MM_MID_SCAN + 1 list steps
- *     frugal build (R10): every alloc and free is a mid one, about 90
- *                  and 95 for a small request; worst 134 and 161 (no
+ *     frugal build (R10): every alloc and free is a mid one, about 87
+ *                  and 88 for a small request; worst 131 and 154 (no
  *                  page is taken or given back); a large block that
  *                  takes an area's free tail, or the first request after
  *                  mm_trim, also moves pages: such calls measured up to

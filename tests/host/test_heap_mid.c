@@ -800,6 +800,29 @@ static void test_mid_in_dump_map(void **state)
     assert_heap_ok(h);
 }
 
+/* A mid-size request on a heap whose pages could never hold it fails as
+ * too big, one that could but finds no room as out of memory, and the
+ * heap is whole after both. */
+static void test_mid_too_big_for_heap(void **state)
+{
+    (void)state;
+    mm_heap *h = heap_fresh(region, 4u * 1024u);
+    mm_stats st = heap_stats(h);
+    size_t pages_bytes = st.pages * st.page_size;
+    assert_true(pages_bytes < MM_CFG_MID_MAX);
+    assert_null(mm_alloc(h, MM_CFG_MID_MAX));
+    assert_int_equal(mm_last_error(h), MM_ETOOBIG);
+    assert_heap_ok(h);
+    void *p = mm_alloc(h, pages_bytes / 2u);
+    assert_non_null(p);
+    assert_null(mm_alloc(h, pages_bytes / 2u + 8u));
+    assert_int_equal(mm_last_error(h), MM_ENOMEM);
+    assert_heap_ok(h);
+    mm_free(h, p);
+    assert_non_null(mm_alloc(h, pages_bytes / 2u + 8u));
+    assert_heap_ok(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -819,6 +842,7 @@ int main(void)
         cmocka_unit_test(test_spill_by_pool_size),
         cmocka_unit_test(test_stats_count_every_byte),
         cmocka_unit_test(test_mid_in_dump_map),
+        cmocka_unit_test(test_mid_too_big_for_heap),
     };
     if (MM_CFG_MID_MAX == 0) {
         print_message("no mid-size blocks in this build (MM_CFG_MID_MAX=0)\n");
