@@ -534,8 +534,10 @@ static void print_fail_stats(const char *label) {
     }
 }
 
-/* The arena of a timed mode: "ample", "tight", or "x<tenths>" (that many
- * tenths of the peak live bytes: "x20" is twice them); 0 for any other. */
+/* The arena of a timed mode: "ample", "tight", "x<tenths>" (that many
+ * tenths of the peak live bytes: "x20" is twice them) or "b<bytes>" (that
+ * many bytes: "SAW b65536" is issue 14's own sawtooth, which fills 85% of
+ * 64 KiB); 0 for any other. */
 static size_t mode_arena(const pressure_workload *w, const char *mode, size_t peak) {
     if (strcmp(mode, "ample") == 0) {
         return AMPLE_ARENA;
@@ -543,16 +545,20 @@ static size_t mode_arena(const pressure_workload *w, const char *mode, size_t pe
     if (strcmp(mode, "tight") == 0) {
         return tight_arena(w, peak);
     }
-    if (mode[0] != 'x' || mode[1] < '1' || mode[1] > '9') {
+    if ((mode[0] != 'x' && mode[0] != 'b') || mode[1] < '1' || mode[1] > '9') {
         return 0;
     }
     char *end;
-    unsigned long tenths = strtoul(mode + 1, &end, 10);
-    return *end != '\0' ? 0U : (peak * (size_t)tenths / 10U + 7U) & ~(size_t)7U;
+    unsigned long n = strtoul(mode + 1, &end, 10);
+    if (*end != '\0') {
+        return 0;
+    }
+    return mode[0] == 'b' ? (size_t)n : (peak * (size_t)n / 10U + 7U) & ~(size_t)7U;
 }
 
 /* One pressure run: mode "ample", "tight", "x<tenths>" (an arena of that
- * many tenths of the peak live bytes: x20 is twice it) or "min" (the search), or
+ * many tenths of the peak live bytes: x20 is twice it), "b<bytes>" (an
+ * arena of that many bytes), "min" (the search), or
  * "trace" (mm alone, with markers, at an arena of `arena` bytes: the tight
  * or least arena that an earlier run printed). */
 static int run_pressure(const char *name, const char *mode, size_t arena) {
@@ -605,7 +611,8 @@ static int run_pressure(const char *name, const char *mode, size_t arena) {
     }
     arena = mode_arena(w, mode, peak);
     if (arena == 0U) {
-        mm_printf("bench: no pressure mode '%s' (ample, tight, x<tenths>, min, trace)\n", mode);
+        mm_printf("bench: no pressure mode '%s' (ample, tight, x<tenths>, b<bytes>, min, trace)\n",
+                  mode);
         return 1;
     }
     mm_printf("RESULT %s all arena_bytes %lu\n", label, (unsigned long)arena);
@@ -844,7 +851,8 @@ int main(void) {
     }
     if (argc != 1) {
         mm_printf("bench: name one workload: W1 W2 W3 W4 cap16, or a pressure workload and a "
-                  "mode: W1p W2p W3p CPY FIFO SAW, ample tight min, or trace <arena bytes>\n");
+                  "mode: W1p W2p W3p CPY FIFO SAW, ample tight x<tenths> b<bytes> min, "
+                  "or trace <arena bytes>\n");
         return MMRT_EXIT_USAGE;
     }
     int rc = 0;
