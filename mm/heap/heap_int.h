@@ -530,21 +530,6 @@ static inline void mm__cls_load(const mm_cls *k, void **head, uintptr_t *used)
 #endif
 }
 
-/* The same for mm_free, into scratch registers: left to itself GCC picks
- * a callee-saved one there, and the fast path would need a push. */
-static inline void mm__cls_load_scratch(const mm_cls *k, void **head, uintptr_t *used)
-{
-#if MM_CLS_PAIRED
-    register void *hd __asm__("r12");
-    register uintptr_t us __asm__("r2");
-    __asm__("ldrd %0, %1, [%2]" : "=r"(hd), "=r"(us) : "r"(k), "m"(*k));
-    *head = hd;
-    *used = us;
-#else
-    mm__cls_load(k, head, used);
-#endif
-}
-
 static inline void mm__cls_store(mm_cls *k, void *head, uintptr_t used)
 {
 #if MM_CLS_PAIRED
@@ -629,7 +614,7 @@ static inline void mm__window_free(mm_heap *h, size_t c, void *p)
     mm_cls *k = &h->cls[c];
     void *head;
     uintptr_t used;
-    mm__cls_load_scratch(k, &head, &used);
+    mm__cls_load(k, &head, &used);
     if (used == 0) {
         mm__small_double_free(k, c, p);
         return;
