@@ -583,6 +583,17 @@ void mm_mid_free(mm_heap *h, void *p)
     block_free(h, p);
 }
 
+/* The first page of the first area at or after page i, or h->npages if
+ * none: the pages from i up to it hold no area's first page (i is never
+ * inside an area). mm_mid_trim and mm_mid_check walk the areas with it;
+ * out of line, so that the two share one copy. O(pages walked). */
+static __attribute__((noinline)) uint32_t area_from(const mm_heap *h, uint32_t i)
+{
+    for (i = mm_walk(h, i); i < h->npages && h->cmap[i] != MM_C_MID; i = mm_walk(h, i + 1u)) {
+    }
+    return i;
+}
+
 /* Area a gives back the whole pages of its free tail, all of it if it
  * holds no block. Returns false, with nothing changed, if none can go.
  * O(pages given back), in marks only. */
@@ -616,12 +627,10 @@ void mm_mid_trim(mm_heap *h)
     if (!MM_CFG_FRUGAL) {
         return; /* the default build's areas give their pages back at once */
     }
-    for (uint32_t i = mm_walk(h, h->meta); i < h->npages; i = mm_walk(h, i + 1u)) {
-        if (h->cmap[i] == MM_C_MID) {
-            uint32_t k = mm_desc(h, i)->len; /* before the tail goes */
-            area_give_tail(h, i);
-            i += k - 1u;
-        }
+    for (uint32_t a = area_from(h, h->meta); a < h->npages;) {
+        uint32_t k = mm_desc(h, a)->len; /* before the tail goes */
+        area_give_tail(h, a);
+        a = area_from(h, a + k);
     }
 }
 
@@ -815,12 +824,9 @@ const char *mm_mid_check(const mm_heap *h, const void **addr)
 {
     mid_tally t;
     memset(&t, 0, sizeof t);
-    /* the first mid page met is an area's first; its length leads to the
-     * next page after it, which may start another area */
-    for (uint32_t i = mm_walk(h, h->meta); i < h->npages; i = mm_walk(h, i + 1u)) {
-        if (h->cmap[i] != MM_C_MID) {
-            continue;
-        }
+    /* an area's length leads to the page after it, which may start
+     * another area */
+    for (uint32_t i = area_from(h, h->meta); i < h->npages;) {
         uint32_t k = mm_desc(h, i)->len;
         *addr = mm_desc(h, i);
         if (!mm_run_in(h, i, k)) {
@@ -841,7 +847,7 @@ const char *mm_mid_check(const mm_heap *h, const void **addr)
         }
         t.pages += k;
         t.areas++;
-        i += k - 1u;
+        i = area_from(h, i + k);
     }
     *addr = h;
     if (t.pages != h->pages_mid || t.bytes != h->mid_bytes || t.blocks != h->mid_blocks ||
