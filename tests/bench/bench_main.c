@@ -473,7 +473,9 @@ static bool pressure_run(const pressure_workload *w, size_t i, size_t arena, run
     uint64_t t0 = counter_instructions();
     w->fn(&impls[i], res);
     res->instructions = counter_instructions() - t0;
-    if (i == 1U && !mm_check(heap, NULL)) {
+    mm_report rep;
+    if (i == 1U && !mm_check(heap, &rep)) {
+        mm_printf("bench %s: mm_check: %s\n", w->name, rep.msg);
         PANIC("bench: mm_check failed after a pressure run");
     }
     return true;
@@ -750,8 +752,9 @@ static int run_timed(const char *w, void (*fn)(const allocator *, run_result *))
             mm_printf("bench %s: %s ran out of memory\n", w, impls[i].name);
             return 1;
         }
-        if (i == 1U && !mm_check(heap, NULL)) {
-            mm_printf("bench %s: mm_check failed after the run\n", w);
+        mm_report rep;
+        if (i == 1U && !mm_check(heap, &rep)) {
+            mm_printf("bench %s: mm_check failed after the run: %s\n", w, rep.msg);
             return 1;
         }
         mm_printf("RESULT %s %s instructions %llu\n", w, impls[i].name,
