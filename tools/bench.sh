@@ -280,4 +280,6 @@ for build in newlib newlib-nano; do
         -f tools/mapsize.awk $map)
     echo "RESULT flash $build malloc_free_bytes $bytes" | emit
 done
-echo "bench: all figures in $RESULTS"
+# Issue 14's targets, met or missed, figure by figure (tools/targets.awk)
+sort -s -k2,2 $RESULTS | awk -f tools/targets.awk | tee $OUT/targets.txt
+echo "bench: all figures in $RESULTS, the targets in $OUT/targets.txt"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test.sh [all|host|oom|target|isr|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9|diag] - what `make test` runs.
+# test.sh [all|host|oom|target|isr|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9|diag|tools] - what `make test` runs.
 #
 #   host     cmocka tests of mm/: gcc -m64 and -m32, ASan+UBSan, in the
 #            release and the debug (MM_CFG_DEBUG=1) configuration, the
@@ -33,6 +33,8 @@
 #            tests/golden (tools/golden.sh; a mismatch prints the diff)
 #   demo9    demo 9 against the host's Python: two input sizes 10x apart
 #            (byte-for-byte output, the same peak heap), and a missing input
+#   tools    tools/targets.awk, make bench's summary of issue 14's targets,
+#            on made-up figures at and just past each bound
 #
 # Every step counts as one passed or failed check; the last line is
 # "summary: N passed, N failed" and the exit code is non-zero on any failure.
@@ -563,6 +565,41 @@ diag_tests() {
     done
 }
 
+# tools/targets.awk (make bench's summary of issue 14's targets) on RESULT
+# lines made up to meet every target, then with one figure at a time
+# pushed just past its bound: that target alone must say "missed".
+targets_tests() {
+    local met='RESULT W2 mm net_instr_per_op 20.000
+RESULT W2p.min mm min_arena_over_peak_live 1.350
+RESULT W2p.min newlib min_arena_over_peak_live 1.350
+RESULT W2p.min mm min_ram_over_peak_live 1.350
+RESULT W2p.min newlib min_ram_over_peak_live 1.400
+RESULT W2p.tight mm failures 3
+RESULT W2p.tight newlib failures 3
+RESULT W2p.tight mm net_instr_per_call 20.000
+RESULT W2p.tight newlib net_instr_per_call 60.000
+RESULT W2p.trace-tight mm worst_alloc_small_instr 200'
+    local want="TARGET 1 mm met (1 figures)|TARGET 1-ram mm met (1 figures)|TARGET 2 mm met (1 figures)|TARGET 3 mm met (1 figures)|TARGET 4 mm met (1 figures)|TARGET 5 mm met (1 figures)"
+    local got
+    got=$(echo "$met" | awk -f tools/targets.awk | grep ' mm ' | paste -sd '|')
+    if [ "$got" = "$want" ]; then ok "tools: targets.awk, every target met"; else bad "tools: targets.awk on figures that meet every target said: $got"; fi
+    local t from to
+    for case in "1|mm min_arena_over_peak_live 1.350|mm min_arena_over_peak_live 1.351" \
+                "1-ram|mm min_ram_over_peak_live 1.350|mm min_ram_over_peak_live 1.401" \
+                "2|mm failures 3|mm failures 4" \
+                "3|mm net_instr_per_call 20.000|mm net_instr_per_call 20.001" \
+                "4|worst_alloc_small_instr 200|worst_alloc_small_instr 201" \
+                "5|net_instr_per_op 20.000|net_instr_per_op 20.001"; do
+        IFS='|' read -r t from to <<<"$case"
+        got=$(echo "${met/$from/$to}" | awk -f tools/targets.awk | grep '^TARGET .* mm missed' | paste -sd '|')
+        if [ "$got" = "TARGET $t mm missed (1 of 1 figures)" ]; then
+            ok "tools: targets.awk, target $t missed by one figure"
+        else
+            bad "tools: targets.awk with target $t's figure past its bound said: ${got:-nothing missed}"
+        fi
+    done
+}
+
 case $part in
     host) host_tests ;;
     oom) oom_tests ;;
@@ -577,8 +614,9 @@ case $part in
     golden) golden ;;
     demo9) demo9_tests ;;
     diag) diag_tests ;;
-    all) host_tests; oom_tests; target_tests; isr_tests; uart_tests; flash_tests; nomalloc; standalone; golden; demo9_tests; diag_tests; fuzz_tests; lint ;;
-    *) echo "usage: tools/test.sh [all|host|oom|target|isr|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9|diag]" >&2; exit 2 ;;
+    tools) targets_tests ;;
+    all) targets_tests; host_tests; oom_tests; target_tests; isr_tests; uart_tests; flash_tests; nomalloc; standalone; golden; demo9_tests; diag_tests; fuzz_tests; lint ;;
+    *) echo "usage: tools/test.sh [all|host|oom|target|isr|uart|flash|fuzz|lint|nomalloc|standalone|golden|demo9|diag|tools]" >&2; exit 2 ;;
 esac
 
 echo

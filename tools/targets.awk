@@ -1,0 +1,116 @@
+# targets.awk - issue 14's targets, read from make bench's RESULT lines
+# (build/bench/results.txt), for the default build (mm) and the frugal
+# one (mm-frugal), each against newlib's figures of the same run:
+#   sort -s -k2,2 build/bench/results.txt | awk -f tools/targets.awk
+# (sorted, so that the figures come out by workload). Prints, per target
+# and build, "TARGET <n> <build> met (<k> figures)" or "TARGET <n>
+# <build> missed (<m> of <k> figures)", then one indented line per
+# figure that misses it (the figure, its bound and where the bound comes
+# from). A target with no figure in the input says "no figures". Target
+# 6 (the guarantees of mm.h) is the host suites' to check, not a
+# figure's.
+#   1  least arena over peak live <= 1.35 on W2p and CPY, and <= newlib's
+#      on every workload (1-ram: the same in RAM, the arena plus the
+#      state each keeps outside it, as min_ram_over_peak_live; an aside)
+#   2  failures <= newlib's at every arena size run
+#   3  net instructions a call <= newlib's / 3, tight and ample
+#   4  no single small or large alloc or free over 200 instructions
+#   5  W2 with ample memory: <= 20 net instructions an op
+
+function key(w, impl, metric) { return w SUBSEP impl SUBSEP metric }
+
+function miss(t, b, text) {
+    n_miss[t, b]++
+    why[t, b] = why[t, b] sprintf("    %s\n", text)
+}
+
+function seen(t, b) { n_seen[t, b]++ }
+
+$1 == "RESULT" {
+    v[key($2, $3, $4)] = $5
+    if (!($2 in ws)) { ws[$2] = 1; order[++nw] = $2 } # in input order
+}
+
+END {
+    builds = "mm mm-frugal"
+    nb = split(builds, bs, " ")
+    for (i = 1; i <= nb; i++) {
+        b = bs[i]
+        for (j = 1; j <= nw; j++) {
+            w = order[j]
+            split(w, part, ".")
+            name = part[1]; mode = part[2]
+            # 1: least arenas (mm's own "min" run; newlib's from the same line set)
+            if (mode == "min" && (key(w, b, "min_arena_over_peak_live") in v)) {
+                m = v[key(w, b, "min_arena_over_peak_live")] + 0
+                nl = v[key(w, "newlib", "min_arena_over_peak_live")] + 0
+                seen(1, b)
+                over = ""
+                if ((name == "W2p" || name == "CPY") && m > 1.35)
+                    over = "> 1.35"
+                if ((key(w, "newlib", "min_arena_over_peak_live") in v) && m > nl)
+                    over = over (over == "" ? "" : " and ") sprintf("> newlib's %.3f", nl)
+                if (over != "")
+                    miss(1, b, sprintf("%s least arena %.3f x peak %s", name, m, over))
+            }
+            # 1 in RAM: the least arena plus the state kept outside it
+            # (newlib's bins; mm keeps none outside), an aside to target 1
+            if (mode == "min" && key(w, b, "min_ram_over_peak_live") in v &&
+                key(w, "newlib", "min_ram_over_peak_live") in v) {
+                m = v[key(w, b, "min_ram_over_peak_live")] + 0
+                nl = v[key(w, "newlib", "min_ram_over_peak_live")] + 0
+                seen("1-ram", b)
+                if (m > nl)
+                    miss("1-ram", b, sprintf("%s least RAM %.3f x peak > newlib's %.3f", name, m, nl))
+            }
+            # 2 and 3: every run that printed failures and a cost a call;
+            # the frugal build's runs are compared with newlib's run of the
+            # same workload and arena
+            if (key(w, b, "failures") in v && key(w, "newlib", "failures") in v) {
+                f = v[key(w, b, "failures")] + 0; fn = v[key(w, "newlib", "failures")] + 0
+                seen(2, b)
+                if (f > fn)
+                    miss(2, b, sprintf("%s %d failures > newlib's %d", w, f, fn))
+            }
+            if ((mode == "tight" || mode == "ample") && key(w, b, "net_instr_per_call") in v &&
+                key(w, "newlib", "net_instr_per_call") in v) {
+                c = v[key(w, b, "net_instr_per_call")] + 0
+                cn = v[key(w, "newlib", "net_instr_per_call")] + 0
+                seen(3, b)
+                if (c * 3 > cn)
+                    miss(3, b, sprintf("%s %.1f a call > newlib's %.1f / 3 = %.1f", w, c, cn, cn / 3))
+            }
+            # 4: the traced runs (trace-* for mm, frugal-* for mm-frugal) and W4
+            tb = (b == "mm") ? (mode ~ /^trace-/ || w == "W4") : (mode ~ /^frugal-/)
+            if (tb) {
+                for (k in v) {
+                    split(k, kk, SUBSEP)
+                    if (kk[1] == w && kk[2] == "mm" && kk[3] ~ /^worst_(alloc|free)_(small|large)_instr$/) {
+                        seen(4, b)
+                        if (v[k] + 0 > 200)
+                            miss(4, b, sprintf("%s %s %d > 200", w, kk[3], v[k]))
+                    }
+                }
+            }
+        }
+        # 5: the small fast paths with ample memory
+        if (key("W2", b, "net_instr_per_op") in v) {
+            seen(5, b)
+            x = v[key("W2", b, "net_instr_per_op")] + 0
+            if (x > 20)
+                miss(5, b, sprintf("W2 %.3f a call > 20", x))
+        }
+        nt = split("1 1-ram 2 3 4 5", ts, " ")
+        for (ti = 1; ti <= nt; ti++) {
+            t = ts[ti]
+            if (n_seen[t, b] == 0)
+                printf "TARGET %s %s no figures\n", t, b
+            else if (n_miss[t, b] == 0)
+                printf "TARGET %s %s met (%d figures)\n", t, b, n_seen[t, b]
+            else {
+                printf "TARGET %s %s missed (%d of %d figures)\n", t, b, n_miss[t, b], n_seen[t, b]
+                printf "%s", why[t, b]
+            }
+        }
+    }
+}
