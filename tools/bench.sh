@@ -154,7 +154,7 @@ least_ram() { # log impl static: min_ram_over_peak_live from a "min" run's log
         $1 == "RESULT" && $3 == "mm" && $4 == "peak_live_bytes" { p = $5 }
         END { if (p > 0) printf "RESULT %s %s min_ram_over_peak_live %.3f\n", w, impl, (a + st) / p }' $1
 }
-for w in W2p W3p CPY FIFO SAW; do
+for w in W1p W2p W3p CPY FIFO SAW; do
     least_ram $OUT/pressure-$w-min.log mm $mm_static | emit
     least_ram $OUT/pressure-$w-min.log newlib $newlib_static | emit
 done
