@@ -160,16 +160,16 @@ for w in W1p W2p W3p CPY FIFO SAW; do
 done
 
 # The frugal build (MM_CFG_FRUGAL=1: every request a mid-size chunk, no
-# pools), built in its own directory: the pressure workloads at their
-# tight arena and the least arena search, and W1/W2 with ample memory, as
-# "mm-frugal" (newlib's figures are those above); then its single calls
-# counted at the tight and the least arenas, as <workload>.frugal-tight
-# and <workload>.frugal-min.
+# pools), built in its own directory: the pressure workloads with ample
+# memory, at their tight arena, in 64 KiB and the least arena search, and
+# W1/W2 with ample memory, as "mm-frugal" (newlib's figures are those
+# above); then its single calls counted at the tight and the least
+# arenas, as <workload>.frugal-tight and <workload>.frugal-min.
 BF=build/bench-$BOARD-frugal
 make -s BOARD=$BOARD B=$BF TRACE=0 EXTRA_CFLAGS=-DMM_CFG_FRUGAL=1 $BF/bench-newlib.elf >/dev/null
-for run in W1 W2 "W1p tight" "W2p tight" "W2p min" "W3p tight" "W3p min" "CPY tight" "CPY min" \
-           "FIFO tight" "FIFO min" "SAW tight" "SAW min" "W2p b65536" "W3p b65536" \
-           "CPY b65536" "FIFO b65536" "SAW b65536"; do
+frugal_runs=(W1 W2 "W1p ample" "W1p tight" "W1p min")
+for w in W2p W3p CPY FIFO SAW; do frugal_runs+=("$w ample" "$w tight" "$w min" "$w b65536"); done
+for run in "${frugal_runs[@]}"; do
     log=$OUT/frugal-${run// /-}.log
     if ! qemu $BF/bench-newlib.elf "$run" >$log 2>&1; then
         echo "bench: $run (MM_CFG_FRUGAL=1) failed:" >&2; tail -20 $log >&2; exit 1
@@ -179,7 +179,7 @@ for run in W1 W2 "W1p tight" "W2p tight" "W2p min" "W3p tight" "W3p min" "CPY ti
     if [[ $run == *min ]]; then least_ram $log mm $mm_static | sed 's/ mm / mm-frugal /' | emit; fi
 done
 trace_setup $BF
-for w in W2p W3p CPY FIFO SAW; do
+for w in W1p W2p W3p CPY FIFO SAW; do
     tight=$(awk '$3 == "all" && $4 == "arena_bytes" {print $5}' $OUT/pressure-$w-tight.log)
     least=$(awk '$3 == "mm" && $4 == "min_arena_bytes" {print $5}' $OUT/frugal-$w-min.log)
     trace_one $w frugal-tight "$tight" & t1=$!
