@@ -32,6 +32,8 @@ $1 == "RESULT" {
 }
 
 END {
+    nworst = split("worst_alloc_small_instr worst_alloc_large_instr worst_free_small_instr " \
+                   "worst_free_large_instr", worst, " ")
     builds = "mm mm-frugal"
     nb = split(builds, bs, " ")
     for (i = 1; i <= nb; i++) {
@@ -82,14 +84,11 @@ END {
             }
             # 4: the traced runs (trace-* for mm, frugal-* for mm-frugal) and W4
             tb = (b == "mm") ? (mode ~ /^trace-/ || w == "W4") : (mode ~ /^frugal-/)
-            if (tb) {
-                for (k in v) {
-                    split(k, kk, SUBSEP)
-                    if (kk[1] == w && kk[2] == "mm" && kk[3] ~ /^worst_(alloc|free)_(small|large)_instr$/) {
-                        seen(4, b)
-                        if (v[k] + 0 > 200)
-                            miss(4, b, sprintf("%s %s %d > 200", w, kk[3], v[k]))
-                    }
+            for (q = 1; tb && q <= nworst; q++) {
+                if (key(w, "mm", worst[q]) in v) {
+                    seen(4, b)
+                    if (v[key(w, "mm", worst[q])] + 0 > 200)
+                        miss(4, b, sprintf("%s %s %d > 200", w, worst[q], v[key(w, "mm", worst[q])]))
                 }
             }
         }
