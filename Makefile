@@ -2,7 +2,8 @@
 #
 #   make run   [BOARD=...] [DEMO=...]   build the demo firmware, run it in QEMU
 #   make test                           everything CI runs (installs what is missing)
-#   make bench                          allocator benchmarks under -icount (mps2-an385)
+#   make bench [TLSF_DIR=...]           allocator benchmarks under -icount (mps2-an385), and
+#                                       TLSF from a checkout of github.com/mattconte/tlsf
 #   make bench-lock                     only the longest interrupt-masked stretch (MM_CFG_LOCK=1)
 #   make size                           flash and RAM per board and per module
 #   make plot  [BOARD=...]              demos 7 and 8, then their PNGs in build/ (mprof, heap map)
@@ -113,6 +114,22 @@ $(B)/bench-newlib.elf: $(FW_OBJ) $(B)/bench/newlib.o $(call obj,$(BENCH_SRC))
 
 $(B)/bench-newlib-nano.elf: $(FW_OBJ) $(B)/bench/newlib-nano.o $(call obj,$(BENCH_SRC))
 	$(Q)$(CC) $(ARM_LDFLAGS) --specs=nano.specs -Wl,-Map=$(B)/bench-newlib-nano.map $^ -o $@
+
+# The TLSF yardstick (make bench TLSF_DIR=<a checkout of
+# github.com/mattconte/tlsf>): the bench firmware with TLSF in newlib's
+# place. TLSF's source stays in that checkout, compiled here as it is
+# (its own warnings off, its asserts out).
+$(B)/bench/tlsf.o: tests/bench/bench_main.c
+	@test -f "$(TLSF_DIR)/tlsf.c" || { echo "make: TLSF_DIR='$(TLSF_DIR)' holds no tlsf.c" >&2; exit 2; }
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ARM_CFLAGS) -DBENCH_NEWLIB='"newlib"' -DBENCH_TLSF -I$(TLSF_DIR) -MMD -MP -c $< -o $@
+
+$(B)/bench/tlsf-src.o: $(TLSF_DIR)/tlsf.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BOARD_CFLAGS) -std=c11 $(OPT) -ffunction-sections -fdata-sections -ffreestanding -DNDEBUG -w -c $< -o $@
+
+$(B)/bench-tlsf.elf: $(FW_OBJ) $(B)/bench/tlsf.o $(B)/bench/tlsf-src.o $(call obj,$(BENCH_SRC))
+	$(Q)$(CC) $(ARM_LDFLAGS) -Wl,-Map=$(B)/bench-tlsf.map $^ -o $@
 
 firmware: deps-run $(B)/mmrt.elf
 tests-fw: deps-run $(B)/tests.elf
@@ -231,6 +248,8 @@ help:
 	@echo '  OPT=$(OPT)               optimisation level of the firmware'
 	@echo '  TRACE=$(TRACE)             1: tracemalloc/memory_profiler hooks compiled in (off until started)'
 	@echo '  EXTRA_CFLAGS=...    more flags, e.g. -DMM_CFG_DEBUG=1 or -DMM_CFG_GC_TORTURE=1'
+	@echo '  TLSF_DIR=dir        make bench also runs TLSF from dir (a checkout of'
+	@echo '                      github.com/mattconte/tlsf) on W1-W3 and the pressure workloads'
 	@echo
 	@echo 'In make debug (gdb commands to try):'
 	@echo '  break mm_alloc      stop at every allocation; then: bt, finish, info registers'

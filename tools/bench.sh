@@ -7,10 +7,17 @@
 # an instruction trace, measures flash at -Os, and prints every figure as
 # "RESULT <workload> <allocator> <metric> <value>" (also kept in
 # build/bench/results.txt). W4 is counted by tools/w4count.c.
+# TLSF_DIR=<a checkout of github.com/mattconte/tlsf> adds TLSF's figures
+# on W1-W3 and the pressure workloads, a yardstick (its source is not
+# kept here).
 # BENCH_ONLY=lock runs only the longest interrupt-masked stretch (with
 # MM_CFG_LOCK=1; make bench-lock).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -n "${TLSF_DIR:-}" ] && [ ! -f "$TLSF_DIR/tlsf.c" ]; then
+    echo "bench.sh: TLSF_DIR='$TLSF_DIR' holds no tlsf.c (a checkout of github.com/mattconte/tlsf)" >&2
+    exit 2
+fi
 BOARD=${BENCH_BOARD:-mps2-an385}
 OUT=build/bench
 mkdir -p $OUT
@@ -187,6 +194,36 @@ for w in W1p W2p W3p CPY FIFO SAW; do
     wait $t1
     cat $OUT/trace-$w-frugal-tight.txt $OUT/trace-$w-frugal-min.txt | emit
 done
+
+# The TLSF yardstick, with TLSF_DIR=<a checkout of github.com/mattconte/tlsf>
+# (make bench TLSF_DIR=...; nothing without it): the bench firmware with
+# TLSF in newlib's place (Makefile, bench_main.c), W1-W3 and every
+# pressure workload at the same arenas as above and its least arena by
+# the same bisection as mm's, as "tlsf" lines. tools/targets.awk then
+# also checks target 2 against TLSF's failures and target 1 against its
+# least arenas.
+if [ -n "${TLSF_DIR:-}" ]; then
+    BY=build/bench-$BOARD-tlsf
+    make -s BOARD=$BOARD B=$BY TRACE=0 TLSF_DIR="$TLSF_DIR" $BY/bench-tlsf.elf >/dev/null
+    for w in W1 W2 W3; do
+        log=$OUT/tlsf-$w.log
+        if ! qemu $BY/bench-tlsf.elf $w >$log 2>&1; then
+            echo "bench: $w on TLSF failed:" >&2; tail -20 $log >&2; exit 1
+        fi
+        grep ' tlsf ' $log | emit
+    done
+    for w in W1p W2p W3p CPY FIFO SAW; do
+        modes="ample tight min"
+        [ $w = W1p ] || modes="$modes x16 x20 x25 x30 b65536"
+        for m in $modes; do
+            log=$OUT/tlsf-$w-$m.log
+            if ! qemu $BY/bench-tlsf.elf "$w $m" >$log 2>&1; then
+                echo "bench: $w $m on TLSF failed:" >&2; tail -20 $log >&2; exit 1
+            fi
+            grep ' tlsf ' $log | emit
+        done
+    done
+fi
 
 # The BENCH_CASEs of tests/bench (objects, collector, ...): mm only, so
 # the full-newlib build runs them, each in a fresh QEMU.

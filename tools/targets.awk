@@ -16,6 +16,10 @@
 #   3  net instructions a call <= newlib's / 3, tight and ample
 #   4  no single small or large alloc or free over 200 instructions
 #   5  W2 with ample memory: <= 20 net instructions an op
+# With the TLSF yardstick's figures in the input (make bench TLSF_DIR=...),
+# two asides more, on the runs TLSF made too:
+#   1-tlsf  least arena over peak live <= TLSF's on every workload
+#   2-tlsf  failures <= TLSF's at every arena size run
 
 function key(w, impl, metric) { return w SUBSEP impl SUBSEP metric }
 
@@ -26,8 +30,21 @@ function miss(t, b, text) {
 
 function seen(t, b) { n_seen[t, b]++ }
 
+# Target t for build b: its figure of run w, metric, no more than
+# allocator other's; fmt prints the two figures in a miss. Nothing if
+# either figure is missing.
+function at_most(t, b, other, w, metric, fmt,    x, y) {
+    if (!(key(w, b, metric) in v) || !(key(w, other, metric) in v))
+        return
+    x = v[key(w, b, metric)] + 0; y = v[key(w, other, metric)] + 0
+    seen(t, b)
+    if (x > y)
+        miss(t, b, sprintf(fmt, x, y))
+}
+
 $1 == "RESULT" {
     v[key($2, $3, $4)] = $5
+    if ($3 == "tlsf") tlsf = 1
     if (!($2 in ws)) { ws[$2] = 1; order[++nw] = $2 } # in input order
 }
 
@@ -57,23 +74,18 @@ END {
             }
             # 1 in RAM: the least arena plus the state kept outside it
             # (newlib's bins; mm keeps none outside), an aside to target 1
-            if (mode == "min" && key(w, b, "min_ram_over_peak_live") in v &&
-                key(w, "newlib", "min_ram_over_peak_live") in v) {
-                m = v[key(w, b, "min_ram_over_peak_live")] + 0
-                nl = v[key(w, "newlib", "min_ram_over_peak_live")] + 0
-                seen("1-ram", b)
-                if (m > nl)
-                    miss("1-ram", b, sprintf("%s least RAM %.3f x peak > newlib's %.3f", name, m, nl))
-            }
+            if (mode == "min")
+                at_most("1-ram", b, "newlib", w, "min_ram_over_peak_live",
+                        name " least RAM %.3f x peak > newlib's %.3f")
             # 2 and 3: every run that printed failures and a cost a call;
             # the frugal build's runs are compared with newlib's run of the
             # same workload and arena
-            if (key(w, b, "failures") in v && key(w, "newlib", "failures") in v) {
-                f = v[key(w, b, "failures")] + 0; fn = v[key(w, "newlib", "failures")] + 0
-                seen(2, b)
-                if (f > fn)
-                    miss(2, b, sprintf("%s %d failures > newlib's %d", w, f, fn))
-            }
+            at_most(2, b, "newlib", w, "failures", w " %d failures > newlib's %d")
+            # 1-tlsf and 2-tlsf: the same against the TLSF yardstick
+            if (mode == "min")
+                at_most("1-tlsf", b, "tlsf", w, "min_arena_over_peak_live",
+                        name " least arena %.3f x peak > TLSF's %.3f")
+            at_most("2-tlsf", b, "tlsf", w, "failures", w " %d failures > TLSF's %d")
             if ((mode == "tight" || mode == "ample") && key(w, b, "net_instr_per_call") in v &&
                 key(w, "newlib", "net_instr_per_call") in v) {
                 c = v[key(w, b, "net_instr_per_call")] + 0
@@ -99,7 +111,7 @@ END {
             if (x > 20)
                 miss(5, b, sprintf("W2 %.3f a call > 20", x))
         }
-        nt = split("1 1-ram 2 3 4 5", ts, " ")
+        nt = split("1 1-ram 2 3 4 5" (tlsf ? " 1-tlsf 2-tlsf" : ""), ts, " ")
         for (ti = 1; ti <= nt; ti++) {
             t = ts[ti]
             if (n_seen[t, b] == 0)

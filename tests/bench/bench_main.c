@@ -3,8 +3,9 @@
  *
  * Runs each workload named on the command line against three allocators
  * in the same firmware: mm (this project), newlib's malloc/free (the full
- * newlib, or newlib-nano in the second build: see tools/bench.sh) and a
- * do-nothing allocator that measures the harness itself. Costs are
+ * newlib, or newlib-nano in the second build: see tools/bench.sh; TLSF
+ * in the yardstick build, -DBENCH_TLSF, below) and a do-nothing
+ * allocator that measures the harness itself. Costs are
  * instruction counts under QEMU -icount shift=0 (kernel/counter.c); the
  * net cost of an allocator is its count minus the do-nothing count, so
  * loops, the LCG and the indirect calls are not charged to anyone.
@@ -60,15 +61,6 @@ typedef struct {
 
 static mm_heap *heap;
 
-static void *newlib_alloc(mm_heap *h, size_t n) {
-    (void)h;
-    return malloc(n);
-}
-static void newlib_free(mm_heap *h, void *p) {
-    (void)h;
-    free(p);
-}
-
 /* The do-nothing allocator: hands out one scratch block for every request. */
 static uint64_t null_block[4096 / 8 + 1];
 static void *null_alloc(mm_heap *h, size_t n) {
@@ -81,10 +73,49 @@ static void null_free(mm_heap *h, void *p) {
     (void)p;
 }
 
+#ifdef BENCH_TLSF
+/* The TLSF yardstick build (make bench with TLSF_DIR set; tools/bench.sh
+ * runs W1-W3 and the pressure workloads on it): TLSF
+ * (github.com/mattconte/tlsf, compiled from the user's own checkout,
+ * never kept in this repository) in newlib's place, its control
+ * structure and pool in an arena of the size newlib's would have (mm's
+ * size in a pressure run), created again for every run. Issue 14 checks
+ * mm's failures against TLSF's. */
+#include "tlsf.h"
+static tlsf_t tlsf; /* NULL: the arena cannot hold TLSF's control structure */
+static void *tlsf_alloc(mm_heap *h, size_t n) {
+    (void)h;
+    return tlsf != NULL ? tlsf_malloc(tlsf, n) : NULL;
+}
+static void tlsf_free_fn(mm_heap *h, void *p) {
+    (void)h;
+    tlsf_free(tlsf, p);
+}
+/* tlsf.c reports a bad pool with printf; the bench firmware has no stdio. */
+int printf(const char *fmt, ...);
+int printf(const char *fmt, ...) {
+    (void)fmt;
+    return 0;
+}
+#define YARDSTICK {"tlsf", tlsf_alloc, tlsf_free_fn}
+#define BENCH_TLSF_BUILD 1
+#else
+#define BENCH_TLSF_BUILD 0
+static void *newlib_alloc(mm_heap *h, size_t n) {
+    (void)h;
+    return malloc(n);
+}
+static void newlib_free(mm_heap *h, void *p) {
+    (void)h;
+    free(p);
+}
+#define YARDSTICK {BENCH_NEWLIB, newlib_alloc, newlib_free}
+#endif
+
 static const allocator impls[] = {
     {"null", null_alloc, null_free},
     {"mm", mm_alloc, mm_free},
-    {BENCH_NEWLIB, newlib_alloc, newlib_free},
+    YARDSTICK,
 };
 #define IMPLS (sizeof impls / sizeof impls[0])
 
@@ -460,6 +491,11 @@ static void arena_heaps(size_t arena) {
     newlib_top = 0;
     newlib_limit = arena;
     heap = mm_init(region_start, arena);
+#ifdef BENCH_TLSF
+    tlsf = arena > tlsf_size() + tlsf_pool_overhead() + tlsf_block_size_min()
+               ? tlsf_create_with_pool(newlib_arena, arena)
+               : NULL;
+#endif
 }
 
 /* Runs workload w on allocator i with an arena of `arena` bytes. Returns
@@ -492,16 +528,17 @@ static size_t tight_arena(const pressure_workload *w, size_t peak) {
     return w->tight != 0U ? w->tight : (peak * 14U / 10U + 7U) & ~(size_t)7U;
 }
 
-/* The least arena (a multiple of 8) at which mm completes w without a
- * failed allocation, by bisection between the peak live bytes and the
- * ample arena (mm's need grows with the workload, not always strictly with
- * the arena; the bench prints whether 16 B less fails). */
-static size_t mm_min_arena(const pressure_workload *w, size_t peak) {
+/* The least arena (a multiple of 8) at which allocator i (mm, or the TLSF
+ * yardstick) completes w without a failed allocation, by bisection
+ * between the peak live bytes and the ample arena (the need grows with
+ * the workload, not always strictly with the arena; the bench prints
+ * whether 16 B less fails mm). */
+static size_t min_arena(const pressure_workload *w, size_t peak, size_t i) {
     size_t lo = peak & ~(size_t)7U, hi = AMPLE_ARENA; /* lo fails (or is the floor), hi works */
     run_result r;
     while (hi - lo > 8U) {
         size_t mid = (lo + (hi - lo) / 2U) & ~(size_t)7U;
-        if (pressure_run(w, 1, mid, &r) && r.fails == 0U) {
+        if (pressure_run(w, i, mid, &r) && r.fails == 0U) {
             hi = mid;
         } else {
             lo = mid;
@@ -578,7 +615,7 @@ static int run_pressure(const char *name, const char *mode, size_t arena) {
     char label[32];
     mm_snprintf(label, sizeof label, "%s.%s", w->name, mode);
     if (strcmp(mode, "min") == 0) {
-        size_t m = mm_min_arena(w, peak);
+        size_t m = min_arena(w, peak, 1);
         run_result r;
         fail_capture = true;
         bool below = pressure_run(w, 1, m - 16U, &r) && r.fails == 0U;
@@ -590,12 +627,16 @@ static int run_pressure(const char *name, const char *mode, size_t arena) {
         if (!below && r.fails != 0U) {
             print_fail_stats(label);
         }
+#ifdef BENCH_TLSF
+        size_t y = min_arena(w, peak, 2);
+#else
         /* newlib's decisions do not depend on its limit until _sbrk fails,
          * so its least arena is its break's high-water in an ample run */
         pressure_run(w, 2, AMPLE_ARENA, &r);
-        mm_printf("RESULT %s %s min_arena_bytes %lu\n", label, BENCH_NEWLIB,
-                  (unsigned long)newlib_peak);
-        print_ratio(label, BENCH_NEWLIB, "min_arena_over_peak_live", newlib_peak, peak);
+        size_t y = newlib_peak;
+#endif
+        mm_printf("RESULT %s %s min_arena_bytes %lu\n", label, impls[2].name, (unsigned long)y);
+        print_ratio(label, impls[2].name, "min_arena_over_peak_live", y, peak);
         return 0;
     }
     if (strcmp(mode, "trace") == 0) { /* mm alone, with markers, at `arena` */
@@ -647,6 +688,9 @@ static void fresh_heaps(void) {
     newlib_arena = (uint8_t *)start + size - NEWLIB_ARENA;
     newlib_top = 0;
     newlib_limit = NEWLIB_ARENA;
+#ifdef BENCH_TLSF
+    tlsf = tlsf_create_with_pool(newlib_arena, NEWLIB_ARENA);
+#endif
     heap = mm_init(start, size - NEWLIB_ARENA);
     if (heap == NULL) {
         PANIC("bench: mm_init refused the region");
@@ -771,7 +815,7 @@ static int run_timed(const char *w, void (*fn)(const allocator *, run_result *))
             print_ratio(w, "mm", "high_water_over_peak_live", mm_high_water(heap),
                         res[i].peak_live);
         }
-        if (fn != w1 && i == 2U) {
+        if (fn != w1 && i == 2U && !BENCH_TLSF_BUILD) { /* TLSF has no break */
             mm_printf("RESULT %s %s high_water_bytes %lu\n", w, impls[i].name,
                       (unsigned long)newlib_top);
             print_ratio(w, impls[i].name, "high_water_over_peak_live", newlib_top,
