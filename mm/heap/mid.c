@@ -149,10 +149,9 @@ static inline void list_of(uint32_t size, uint32_t *f, uint32_t *s)
     *s = (size >> (fl - 2u)) & (MM_MID_SL - 1u);
 }
 
-static inline void list_insert(mm_heap *h, mid_chunk *c, uint32_t size)
+/* Lists free chunk c first on list (f, s). */
+static inline void list_insert_at(mm_heap *h, mid_chunk *c, uint32_t f, uint32_t s)
 {
-    uint32_t f, s;
-    list_of(size, &f, &s);
     mid_chunk *first = h->mid_list[f][s];
     ck_links(c)->next = first;
     ck_links(c)->prev = NULL;
@@ -162,6 +161,13 @@ static inline void list_insert(mm_heap *h, mid_chunk *c, uint32_t size)
     h->mid_list[f][s] = c;
     h->mid_cols[f] = (uint8_t)(h->mid_cols[f] | (1u << s));
     h->mid_rows |= 1u << f;
+}
+
+static inline void list_insert(mm_heap *h, mid_chunk *c, uint32_t size)
+{
+    uint32_t f, s;
+    list_of(size, &f, &s);
+    list_insert_at(h, c, f, s);
 }
 
 /* Unlinks free chunk c from list (f, s). */
@@ -191,32 +197,49 @@ static inline void list_unlink(mm_heap *h, mid_chunk *c, uint32_t size)
     list_unlink_at(h, c, f, s);
 }
 
-/* Takes a free chunk of at least need bytes off its list; NULL if none. */
-static inline __attribute__((always_inline)) mid_chunk *list_take(mm_heap *h, uint32_t need)
+/* Free chunk r takes the place of c, the head of list (f, s): what
+ * unlinking c and listing r would do when r belongs on that list too,
+ * without the bitmap updates. What is left of a large free chunk after a
+ * block is cut from its front mostly stays on the chunk's list. */
+static inline void list_replace_head(mm_heap *h, mid_chunk *c, mid_chunk *r, uint32_t f,
+                                     uint32_t s)
 {
-    uint32_t f, s;
-    list_of(need, &f, &s);
-    mid_chunk *c = h->mid_list[f][s];
+    mid_chunk *next = ck_links(c)->next;
+    ck_links(r)->next = next;
+    ck_links(r)->prev = NULL;
+    if (next != NULL) {
+        ck_links(next)->prev = r;
+    }
+    h->mid_list[f][s] = r;
+}
+
+/* The head of the list a chunk of at least need bytes is taken from, its
+ * list in *f and *s; NULL if none. */
+static inline __attribute__((always_inline)) mid_chunk *list_find(const mm_heap *h,
+                                                                 uint32_t need, uint32_t *f,
+                                                                 uint32_t *s)
+{
+    list_of(need, f, s);
+    mid_chunk *c = h->mid_list[*f][*s];
     if (c == NULL || ck_size(c) < need) {
         /* the first chunk of the next non-empty list up: all big enough */
-        uint32_t cols = h->mid_cols[f] & (~0u << (s + 1u));
+        uint32_t cols = h->mid_cols[*f] & (~0u << (*s + 1u));
         if (cols == 0) {
-            uint32_t rows = h->mid_rows & ~((2u << f) - 1u);
+            uint32_t rows = h->mid_rows & ~((2u << *f) - 1u);
             if (rows == 0) {
                 return NULL;
             }
-            f = (uint32_t)__builtin_ctz(rows);
-            cols = h->mid_cols[f];
+            *f = (uint32_t)__builtin_ctz(rows);
+            cols = h->mid_cols[*f];
         }
-        s = (uint32_t)__builtin_ctz(cols);
-        c = h->mid_list[f][s];
+        *s = (uint32_t)__builtin_ctz(cols);
+        c = h->mid_list[*f][*s];
     }
-    list_unlink_at(h, c, f, s);
     return c;
 }
 
 /* The last resort before a request fails: the first chunk big enough
- * among the first MM_MID_SCAN + 1 of need's own list (list_take looked at
+ * among the first MM_MID_SCAN + 1 of need's own list (list_find looked at
  * the first only), taken off; NULL if none. A list's chunks differ by up
  * to a quarter of a power of two, so a chunk that fits may sit further
  * on. Only a request that finds no other chunk and no page comes here
@@ -469,17 +492,47 @@ static inline uint32_t split(mm_heap *h, mid_chunk *c, uint32_t m, uint32_t need
     return m;
 }
 
+/* Chunk c (m bytes, its surplus already split off) in use: its header
+ * and the counts; the block. */
+static inline void *hand_out(mm_heap *h, mid_chunk *c, uint32_t m)
+{
+    /* c was free, so the chunk before it is in use: no MM_MID_PREV_FREE */
+    ck_set(c, m, false);
+    h->mid_blocks++;
+    h->mid_bytes += m - MM_MID_HDR;
+    return (char *)c + MM_MID_HDR;
+}
+
 /* Hands out free chunk c (m bytes, unlisted) for need bytes, giving a
  * surplus of MM_MID_MIN or more back as a free chunk. */
 static inline __attribute__((always_inline)) void *take(mm_heap *h, mid_chunk *c, uint32_t m,
                                                          uint32_t need)
 {
-    /* c is free, so the chunk before it is in use: no MM_MID_PREV_FREE */
-    m = split(h, c, m, need);
-    ck_set(c, m, false);
-    h->mid_blocks++;
-    h->mid_bytes += m - MM_MID_HDR;
-    return (char *)c + MM_MID_HDR;
+    return hand_out(h, c, split(h, c, m, need));
+}
+
+/* Hands out c, the head of list (f, s), for need bytes: as take, but a
+ * surplus that belongs on the same list takes c's place there. */
+static inline __attribute__((always_inline)) void *take_head(mm_heap *h, mid_chunk *c, uint32_t f,
+                                                              uint32_t s, uint32_t need)
+{
+    uint32_t m = ck_size(c);
+    if (m - need < MM_MID_MIN) {
+        list_unlink_at(h, c, f, s);
+        ck_next(c, m)->word &= ~MM_MID_PREV_FREE;
+        return hand_out(h, c, m);
+    }
+    mid_chunk *r = ck_next(c, need);
+    uint32_t rf, rs;
+    list_of(m - need, &rf, &rs);
+    if (rf == f && rs == s) {
+        list_replace_head(h, c, r, f, s);
+    } else {
+        list_unlink_at(h, c, f, s);
+        list_insert_at(h, r, rf, rs);
+    }
+    free_hdr(r, m - need);
+    return hand_out(h, c, need);
 }
 
 /* Chunk bytes for a request of size bytes. */
@@ -502,16 +555,17 @@ static __attribute__((noinline)) void *scan_take(mm_heap *h, uint32_t need)
 static inline __attribute__((always_inline)) void *mid_alloc(mm_heap *h, size_t size,
                                                              bool open_area)
 {
-    uint32_t need = chunk_need(size);
-    mid_chunk *c = list_take(h, need);
+    uint32_t need = chunk_need(size), f, s;
+    mid_chunk *c = list_find(h, need, &f, &s);
+    if (c != NULL) {
+        return take_head(h, c, f, s, need);
+    }
+    if (!open_area) {
+        return NULL;
+    }
+    c = area_new(h, need);
     if (c == NULL) {
-        if (!open_area) {
-            return NULL;
-        }
-        c = area_new(h, need);
-        if (c == NULL) {
-            return scan_take(h, need);
-        }
+        return scan_take(h, need);
     }
     return take(h, c, ck_size(c), need);
 }
