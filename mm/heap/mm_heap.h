@@ -165,8 +165,8 @@
  *                  an area grows into new pages or gives back its tail
  *                  (the pages' marks); a request that finds no chunk and
  *                  no page adds at most MM_MID_SCAN + 1 list steps
- *     frugal build (R10): every alloc and free is a mid one, about 87
- *                  and 88 for a small request; worst 131 and 154 (no
+ *     frugal build (R10): every alloc and free is a mid one, about 84
+ *                  and 88 for a small request; worst 128 and 154 (no
  *                  page is taken or given back); a large block that
  *                  takes an area's free tail, or the first request after
  *                  mm_trim, also moves pages: such calls measured up to
