@@ -122,7 +122,7 @@ $(B)/bench-newlib-nano.elf: $(FW_OBJ) $(B)/bench/newlib-nano.o $(call obj,$(BENC
 $(B)/bench/tlsf.o: tests/bench/bench_main.c
 	@test -f "$(TLSF_DIR)/tlsf.c" || { echo "make: TLSF_DIR='$(TLSF_DIR)' holds no tlsf.c" >&2; exit 2; }
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(ARM_CFLAGS) -DBENCH_NEWLIB='"newlib"' -DBENCH_TLSF -I$(TLSF_DIR) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(ARM_CFLAGS) -DBENCH_TLSF -I$(TLSF_DIR) -MMD -MP -c $< -o $@
 
 $(B)/bench/tlsf-src.o: $(TLSF_DIR)/tlsf.c
 	@mkdir -p $(dir $@)
