@@ -168,14 +168,18 @@ done
 
 # The frugal build (MM_CFG_FRUGAL=1: every request a mid-size chunk, no
 # pools), built in its own directory: the pressure workloads with ample
-# memory, at their tight arena, in 64 KiB and the least arena search, and
-# W1/W2 with ample memory, as "mm-frugal" (newlib's figures are those
-# above); then its single calls counted at the tight and the least
-# arenas, as <workload>.frugal-tight and <workload>.frugal-min.
+# memory, at their tight arena, at 1.6x-3x their peak (where the default
+# build's pools speed up: the two builds' curves side by side), in 64 KiB
+# and the least arena search, and W1/W2 with ample memory, as "mm-frugal"
+# (newlib's figures are those above); then its single calls counted at
+# the tight and the least arenas, as <workload>.frugal-tight and
+# <workload>.frugal-min.
 BF=build/bench-$BOARD-frugal
 make -s BOARD=$BOARD B=$BF TRACE=0 EXTRA_CFLAGS=-DMM_CFG_FRUGAL=1 $BF/bench-newlib.elf >/dev/null
 frugal_runs=(W1 W2 "W1p ample" "W1p tight" "W1p min")
-for w in W2p W3p CPY FIFO SAW; do frugal_runs+=("$w ample" "$w tight" "$w min" "$w b65536"); done
+for w in W2p W3p CPY FIFO SAW; do
+    frugal_runs+=("$w ample" "$w tight" "$w x16" "$w x20" "$w x25" "$w x30" "$w min" "$w b65536")
+done
 for run in "${frugal_runs[@]}"; do
     log=$OUT/frugal-${run// /-}.log
     if ! qemu $BF/bench-newlib.elf "$run" >$log 2>&1; then
