@@ -121,10 +121,23 @@ trace_one() { # workload label arena
 # ran its workloads in: SAW's requests fill 85% of it (about 1.17x SAW's
 # peak); W3p's peak is above it, so some of its requests fail in every
 # allocator; W2p, CPY and FIFO fit with room.
+pressure_modes() { # workload: the arenas it runs at
+    if [ $1 = W1p ]; then echo "ample tight min"; else echo "ample tight min x16 x20 x25 x30 b65536"; fi
+}
+yardstick_runs() { # elf allocator log-prefix: every pressure run, that allocator's lines only
+    local w m log
+    for w in W1p W2p W3p CPY FIFO SAW; do
+        for m in $(pressure_modes $w); do
+            log=$OUT/$3-$w-$m.log
+            if ! qemu $1 "$w $m" >$log 2>&1; then
+                echo "bench: $w $m on $2 failed:" >&2; tail -20 $log >&2; exit 1
+            fi
+            grep " $2 " $log | emit
+        done
+    done
+}
 for w in W1p W2p W3p CPY FIFO SAW; do
-    modes="ample tight min"
-    [ $w = W1p ] || modes="$modes x16 x20 x25 x30 b65536"
-    for m in $modes; do
+    for m in $(pressure_modes $w); do
         log=$OUT/pressure-$w-$m.log
         if ! qemu $elf "$w $m" >$log 2>&1; then
             echo "bench: $w $m failed:" >&2; tail -20 $log >&2; exit 1
@@ -140,6 +153,12 @@ for w in W1p W2p W3p CPY FIFO SAW; do
     cat $OUT/trace-$w-trace-tight.txt $OUT/trace-$w-trace-min.txt | emit
 done
 
+# newlib-nano (--specs=nano.specs, the malloc many Cortex-M projects link)
+# on the same runs, a second newlib yardstick: its own lines only, mm's
+# being those above. Its first-fit list costs it little with few free
+# chunks (W1p, FIFO, SAW) and much with many (W2p, W3p, CPY).
+yardstick_runs $BB/bench-newlib-nano.elf newlib-nano nano
+
 # The least RAM: the least arena plus the allocator's static state outside
 # it. mm keeps all of its state in the arena (its heap/ objects' .data and
 # .bss, summed here, are 0); newlib keeps its bins and counters in .data
@@ -154,8 +173,10 @@ static_bytes() { # nm -S output on stdin: the sizes of the data objects (d, b) s
 }
 mm_static=$(arm-none-eabi-nm -S $BB/mm/heap/*.o | static_bytes)
 newlib_static=$(arm-none-eabi-nm -S $BB/bench-newlib.elf | awk '$4 ~ /^__malloc_/' | static_bytes)
+nano_static=$(arm-none-eabi-nm -S $BB/bench-newlib-nano.elf | awk '$4 ~ /^__malloc_/' | static_bytes)
 echo "RESULT static mm state_outside_arena_bytes $mm_static" | emit
 echo "RESULT static newlib state_outside_arena_bytes $newlib_static" | emit
+echo "RESULT static newlib-nano state_outside_arena_bytes $nano_static" | emit
 least_ram() { # log impl static: min_ram_over_peak_live from a "min" run's log
     awk -v impl="$2" -v st="$3" '$1 == "RESULT" && $3 == impl && $4 == "min_arena_bytes" { a = $5; w = $2 }
         $1 == "RESULT" && $3 == "mm" && $4 == "peak_live_bytes" { p = $5 }
@@ -164,6 +185,7 @@ least_ram() { # log impl static: min_ram_over_peak_live from a "min" run's log
 for w in W1p W2p W3p CPY FIFO SAW; do
     least_ram $OUT/pressure-$w-min.log mm $mm_static | emit
     least_ram $OUT/pressure-$w-min.log newlib $newlib_static | emit
+    least_ram $OUT/nano-$w-min.log newlib-nano $nano_static | emit
 done
 
 # The frugal build (MM_CFG_FRUGAL=1: every request a mid-size chunk, no
@@ -216,17 +238,7 @@ if [ -n "${TLSF_DIR:-}" ]; then
         fi
         grep ' tlsf ' $log | emit
     done
-    for w in W1p W2p W3p CPY FIFO SAW; do
-        modes="ample tight min"
-        [ $w = W1p ] || modes="$modes x16 x20 x25 x30 b65536"
-        for m in $modes; do
-            log=$OUT/tlsf-$w-$m.log
-            if ! qemu $BY/bench-tlsf.elf "$w $m" >$log 2>&1; then
-                echo "bench: $w $m on TLSF failed:" >&2; tail -20 $log >&2; exit 1
-            fi
-            grep ' tlsf ' $log | emit
-        done
-    done
+    yardstick_runs $BY/bench-tlsf.elf tlsf tlsf
 fi
 
 # The BENCH_CASEs of tests/bench (objects, collector, ...): mm only, so

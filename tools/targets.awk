@@ -20,6 +20,9 @@
 # two asides more, on the runs TLSF made too:
 #   1-tlsf  least arena over peak live <= TLSF's on every workload
 #   2-tlsf  failures <= TLSF's at every arena size run
+# With newlib-nano's figures (make bench runs it too: the malloc of
+# --specs=nano.specs), targets 1, 2 and 3 again against it:
+#   1-nano, 2-nano, 3-nano
 
 function key(w, impl, metric) { return w SUBSEP impl SUBSEP metric }
 
@@ -29,6 +32,18 @@ function miss(t, b, text) {
 }
 
 function seen(t, b) { n_seen[t, b]++ }
+
+# Target t for build b: its net instructions a call in run w no more
+# than a third of allocator other's.
+function third_of(t, b, other, w,    c, cn) {
+    if (!(key(w, b, "net_instr_per_call") in v) || !(key(w, other, "net_instr_per_call") in v))
+        return
+    c = v[key(w, b, "net_instr_per_call")] + 0
+    cn = v[key(w, other, "net_instr_per_call")] + 0
+    seen(t, b)
+    if (c * 3 > cn)
+        miss(t, b, sprintf("%s %.1f a call > %s's %.1f / 3 = %.1f", w, c, other, cn, cn / 3))
+}
 
 # Target t for build b: its figure of run w, metric, no more than
 # allocator other's; fmt prints the two figures in a miss. Nothing if
@@ -45,6 +60,7 @@ function at_most(t, b, other, w, metric, fmt,    x, y) {
 $1 == "RESULT" {
     v[key($2, $3, $4)] = $5
     if ($3 == "tlsf") tlsf = 1
+    if ($3 == "newlib-nano") nano = 1
     if (!($2 in ws)) { ws[$2] = 1; order[++nw] = $2 } # in input order
 }
 
@@ -86,13 +102,14 @@ END {
                 at_most("1-tlsf", b, "tlsf", w, "min_arena_over_peak_live",
                         name " least arena %.3f x peak > TLSF's %.3f")
             at_most("2-tlsf", b, "tlsf", w, "failures", w " %d failures > TLSF's %d")
-            if ((mode == "tight" || mode == "ample") && key(w, b, "net_instr_per_call") in v &&
-                key(w, "newlib", "net_instr_per_call") in v) {
-                c = v[key(w, b, "net_instr_per_call")] + 0
-                cn = v[key(w, "newlib", "net_instr_per_call")] + 0
-                seen(3, b)
-                if (c * 3 > cn)
-                    miss(3, b, sprintf("%s %.1f a call > newlib's %.1f / 3 = %.1f", w, c, cn, cn / 3))
+            # 1-nano, 2-nano and 3-nano: against newlib-nano
+            if (mode == "min")
+                at_most("1-nano", b, "newlib-nano", w, "min_arena_over_peak_live",
+                        name " least arena %.3f x peak > newlib-nano's %.3f")
+            at_most("2-nano", b, "newlib-nano", w, "failures", w " %d failures > newlib-nano's %d")
+            if (mode == "tight" || mode == "ample") {
+                third_of(3, b, "newlib", w)
+                third_of("3-nano", b, "newlib-nano", w)
             }
             # 4: the traced runs (trace-* for mm, frugal-* for mm-frugal) and W4
             tb = (b == "mm") ? (mode ~ /^trace-/ || w == "W4") : (mode ~ /^frugal-/)
@@ -111,7 +128,8 @@ END {
             if (x > 20)
                 miss(5, b, sprintf("W2 %.3f a call > 20", x))
         }
-        nt = split("1 1-ram 2 3 4 5" (tlsf ? " 1-tlsf 2-tlsf" : ""), ts, " ")
+        nt = split("1 1-ram 2 3 4 5" (tlsf ? " 1-tlsf 2-tlsf" : "") (nano ? " 1-nano 2-nano 3-nano" : ""),
+                   ts, " ")
         for (ti = 1; ti <= nt; ti++) {
             t = ts[ti]
             if (n_seen[t, b] == 0)

@@ -580,14 +580,20 @@ RESULT W2p.tight mm net_instr_per_call 20.000
 RESULT W2p.tight newlib net_instr_per_call 60.000
 RESULT W2p.trace-tight mm worst_alloc_small_instr 200
 RESULT W2p.min tlsf min_arena_over_peak_live 1.360
-RESULT W2p.tight tlsf failures 4'
+RESULT W2p.tight tlsf failures 4
+RESULT W2p.min newlib-nano min_arena_over_peak_live 1.360
+RESULT W2p.tight newlib-nano failures 4
+RESULT W2p.tight newlib-nano net_instr_per_call 63.000'
     local want="TARGET 1 mm met (1 figures)|TARGET 1-ram mm met (1 figures)|TARGET 2 mm met (1 figures)|TARGET 3 mm met (1 figures)|TARGET 4 mm met (1 figures)|TARGET 5 mm met (1 figures)"
     local got
-    got=$(echo "$met" | grep -v ' tlsf ' | awk -f tools/targets.awk | grep ' mm ' | paste -sd '|')
+    got=$(echo "$met" | grep -v ' tlsf \| newlib-nano ' | awk -f tools/targets.awk | grep ' mm ' | paste -sd '|')
     if [ "$got" = "$want" ]; then ok "tools: targets.awk, every target met"; else bad "tools: targets.awk on figures that meet every target said: $got"; fi
     want="$want|TARGET 1-tlsf mm met (1 figures)|TARGET 2-tlsf mm met (1 figures)"
-    got=$(echo "$met" | awk -f tools/targets.awk | grep ' mm ' | paste -sd '|')
+    got=$(echo "$met" | grep -v ' newlib-nano ' | awk -f tools/targets.awk | grep ' mm ' | paste -sd '|')
     if [ "$got" = "$want" ]; then ok "tools: targets.awk with TLSF's figures, every target met"; else bad "tools: targets.awk on figures (and TLSF's) that meet every target said: $got"; fi
+    want="$want|TARGET 1-nano mm met (1 figures)|TARGET 2-nano mm met (1 figures)|TARGET 3-nano mm met (1 figures)"
+    got=$(echo "$met" | awk -f tools/targets.awk | grep ' mm ' | paste -sd '|')
+    if [ "$got" = "$want" ]; then ok "tools: targets.awk with TLSF's and newlib-nano's figures, every target met"; else bad "tools: targets.awk on figures (TLSF's and newlib-nano's too) that meet every target said: $got"; fi
     local t from to
     for case in "1|mm min_arena_over_peak_live 1.350|mm min_arena_over_peak_live 1.351" \
                 "1-ram|mm min_ram_over_peak_live 1.350|mm min_ram_over_peak_live 1.401" \
@@ -596,7 +602,10 @@ RESULT W2p.tight tlsf failures 4'
                 "4|worst_alloc_small_instr 200|worst_alloc_small_instr 201" \
                 "5|net_instr_per_op 20.000|net_instr_per_op 20.001" \
                 "1-tlsf|tlsf min_arena_over_peak_live 1.360|tlsf min_arena_over_peak_live 1.349" \
-                "2-tlsf|tlsf failures 4|tlsf failures 2"; do
+                "2-tlsf|tlsf failures 4|tlsf failures 2" \
+                "1-nano|newlib-nano min_arena_over_peak_live 1.360|newlib-nano min_arena_over_peak_live 1.349" \
+                "2-nano|newlib-nano failures 4|newlib-nano failures 2" \
+                "3-nano|newlib-nano net_instr_per_call 63.000|newlib-nano net_instr_per_call 59.999"; do
         IFS='|' read -r t from to <<<"$case"
         got=$(echo "${met/$from/$to}" | awk -f tools/targets.awk | grep '^TARGET .* mm missed' | paste -sd '|')
         if [ "$got" = "TARGET $t mm missed (1 of 1 figures)" ]; then
