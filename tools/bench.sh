@@ -92,25 +92,28 @@ done
 # the calls over 200 instructions by the functions they ran, in
 # $OUT/trace-<workload>-trace-<tight|min>.txt (lines "over_200 ...").
 addr() { arm-none-eabi-nm $elf | awk -v s="$1" '$3 == s {print $1}'; }
-trace_setup() { # build directory: its firmware ($elf) and the ranges QEMU traces
-    elf=$1/bench-newlib.elf
-    local mm_funcs
-    mm_funcs=$(arm-none-eabi-nm --defined-only $1/mm/heap/*.o | awk '$2 ~ /[Tt]/ {print $3}' | sort -u)
-    ranges=$(arm-none-eabi-nm -S $elf | awk -v list="$(echo $mm_funcs memset memcpy memmove \
-        w4_begin_alloc_small w4_begin_alloc_large w4_begin_free_small w4_begin_free_large w4_end)" '
+func_ranges() { # elf function...: their text and the markers', as QEMU -dfilter ranges
+    arm-none-eabi-nm -S $1 | awk -v list="${*:2} memset memcpy memmove w4_begin_alloc_small \
+        w4_begin_alloc_large w4_begin_free_small w4_begin_free_large w4_end" '
         BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
-        NF == 4 && ($3 ~ /[Tt]/) && ($4 in want) { printf "%s0x%s+0x%s", sep, $1, $2; sep = "," }')
+        NF == 4 && ($3 ~ /[Tt]/) && ($4 in want) { printf "%s0x%s+0x%s", sep, $1, $2; sep = "," }'
+}
+trace_setup() { # build directory: its firmware ($elf) and the ranges of mm's code
+    elf=$1/bench-newlib.elf
+    ranges=$(func_ranges $elf $(arm-none-eabi-nm --defined-only $1/mm/heap/*.o |
+        awk '$2 ~ /[Tt]/ {print $3}' | sort -u))
 }
 trace_setup $BB
-trace_one() { # workload label arena
-    local fifo=$OUT/trace-$1-$2.fifo
+trace_one() { # workload label arena [allocator: a yardstick, traced alone ("trace-yard")]
+    local impl=${4:-mm} mode=trace out=$OUT/trace-$1-$2
+    if [ $impl != mm ]; then mode=trace-yard; out=$out-$impl; fi
+    local fifo=$out.fifo
     rm -f $fifo; mkfifo $fifo
     $OUT/w4count -g "$1.$2" "$(addr w4_begin_alloc_small)" "$(addr w4_begin_alloc_large)" \
-        "$(addr w4_begin_free_small)" "$(addr w4_begin_free_large)" "$(addr w4_end)" mm \
-        <$fifo >$OUT/trace-$1-$2.txt &
+        "$(addr w4_begin_free_small)" "$(addr w4_begin_free_large)" "$(addr w4_end)" $impl \
+        <$fifo >$out.txt &
     local pid=$!
-    qemu $elf "$1 trace $3" -singlestep -d exec,nochain -dfilter "$ranges" -D $fifo \
-        >$OUT/trace-$1-$2.log 2>&1
+    qemu $elf "$1 $mode $3" -singlestep -d exec,nochain -dfilter "$ranges" -D $fifo >$out.log 2>&1
     wait $pid
     rm -f $fifo
 }
@@ -158,6 +161,34 @@ done
 # being those above. Its first-fit list costs it little with few free
 # chunks (W1p, FIFO, SAW) and much with many (W2p, W3p, CPY).
 yardstick_runs $BB/bench-newlib-nano.elf newlib-nano nano
+
+# The yardsticks' single calls, counted as mm's are, at each workload's
+# tight arena: the yardstick alone, QEMU tracing only its own code and
+# the markers. For newlib and newlib-nano that is the text of libc's
+# malloc, free, lock and sbrk members (read from the link map) and the
+# bench's _sbrk. RESULT <w>.trace-tight <allocator> worst_<kind>_instr;
+# the calls over 200 instructions in $OUT/trace-<w>-trace-tight-<allocator>.txt.
+libc_ranges() { # link map: the text of libc's malloc members, as -dfilter ranges
+    awk '$1 == ".text" && $3 != "0x0" &&
+        $4 ~ /\(lib_a-(malloc|mallocr|freer|nano-mallocr|nano-freer|mlock|sbrkr)\.o\)$/ {
+        printf "%s%s+%s", sep, $2, $3; sep = "," }' $1
+}
+yardstick_traces() { # elf allocator ranges: its traces of every workload (run in a subshell)
+    elf=$1 ranges=$3
+    local w
+    for w in W1p W2p W3p CPY FIFO SAW; do
+        trace_one $w trace-tight "$(awk '$3 == "all" && $4 == "arena_bytes" {print $5}' \
+            $OUT/pressure-$w-tight.log)" $2
+    done
+}
+yardstick_traces $BB/bench-newlib.elf newlib \
+    "$(libc_ranges $BB/bench-newlib.map),$(func_ranges $BB/bench-newlib.elf _sbrk)" & t1=$!
+(yardstick_traces $BB/bench-newlib-nano.elf newlib-nano \
+    "$(libc_ranges $BB/bench-newlib-nano.map),$(func_ranges $BB/bench-newlib-nano.elf _sbrk)")
+wait $t1
+for w in W1p W2p W3p CPY FIFO SAW; do
+    cat $OUT/trace-$w-trace-tight-newlib.txt $OUT/trace-$w-trace-tight-newlib-nano.txt | emit
+done
 
 # The least RAM: the least arena plus the allocator's static state outside
 # it. mm keeps all of its state in the arena (its heap/ objects' .data and
@@ -239,6 +270,9 @@ if [ -n "${TLSF_DIR:-}" ]; then
         grep ' tlsf ' $log | emit
     done
     yardstick_runs $BY/bench-tlsf.elf tlsf tlsf
+    (yardstick_traces $BY/bench-tlsf.elf tlsf "$(func_ranges $BY/bench-tlsf.elf \
+        $(arm-none-eabi-nm --defined-only $BY/bench/tlsf-src.o | awk '$2 ~ /[Tt]/ {print $3}'))")
+    for w in W1p W2p W3p CPY FIFO SAW; do emit <$OUT/trace-$w-trace-tight-tlsf.txt; done
 fi
 
 # The BENCH_CASEs of tests/bench (objects, collector, ...): mm only, so

@@ -599,7 +599,8 @@ static size_t mode_arena(const pressure_workload *w, const char *mode, size_t pe
  * many tenths of the peak live bytes: x20 is twice it), "b<bytes>" (an
  * arena of that many bytes), "min" (the search), or
  * "trace" (mm alone, with markers, at an arena of `arena` bytes: the tight
- * or least arena that an earlier run printed). */
+ * or least arena that an earlier run printed), "trace-yard" (the same with
+ * the yardstick, newlib or TLSF, alone). */
 static int run_pressure(const char *name, const char *mode, size_t arena) {
     const pressure_workload *w = NULL;
     for (size_t k = 0; k < sizeof pressure / sizeof pressure[0]; k++) {
@@ -639,11 +640,12 @@ static int run_pressure(const char *name, const char *mode, size_t arena) {
         print_ratio(label, impls[2].name, "min_arena_over_peak_live", y, peak);
         return 0;
     }
-    if (strcmp(mode, "trace") == 0) { /* mm alone, with markers, at `arena` */
+    if (strcmp(mode, "trace") == 0 || strcmp(mode, "trace-yard") == 0) {
+        /* mm (or the yardstick) alone, with markers, at `arena` */
         run_result r;
         uint32_t irq = crit_enter();
         marking = true;
-        bool ok = pressure_run(w, 1, arena, &r);
+        bool ok = pressure_run(w, mode[5] == '\0' ? 1U : 2U, arena, &r);
         marking = false;
         crit_exit(irq);
         if (!ok) {
@@ -654,7 +656,8 @@ static int run_pressure(const char *name, const char *mode, size_t arena) {
     }
     arena = mode_arena(w, mode, peak);
     if (arena == 0U) {
-        mm_printf("bench: no pressure mode '%s' (ample, tight, x<tenths>, b<bytes>, min, trace)\n",
+        mm_printf("bench: no pressure mode '%s' (ample, tight, x<tenths>, b<bytes>, min, trace, "
+                  "trace-yard)\n",
                   mode);
         return 1;
     }
@@ -899,7 +902,7 @@ int main(void) {
     if (argc != 1) {
         mm_printf("bench: name one workload: W1 W2 W3 W4 cap16, or a pressure workload and a "
                   "mode: W1p W2p W3p CPY FIFO SAW, ample tight x<tenths> b<bytes> min, "
-                  "or trace <arena bytes>\n");
+                  "or trace|trace-yard <arena bytes>\n");
         return MMRT_EXIT_USAGE;
     }
     int rc = 0;
