@@ -30,6 +30,12 @@ qemu() { # elf workload [extra qemu args]
 }
 
 emit() { grep '^RESULT' | tee -a $RESULTS; }
+result_of() { # log impl metric: that RESULT line's value (a run's arena, its least arena)
+    awk -v impl="$2" -v m="$3" '$1 == "RESULT" && $3 == impl && $4 == m {print $5}' $1
+}
+addr() { # symbol: its address in $elf, in hex
+    arm-none-eabi-nm $elf | awk -v s="$1" '$3 == s {print $1}'
+}
 
 # The longest interrupt-masked stretch (tests/bench/bench_lock.c): the bench
 # firmware built again with MM_CFG_LOCK=1, whose port lock times every
@@ -69,7 +75,6 @@ for build in newlib newlib-nano; do
     # counter. newlib-nano's first-fit scan makes its trace ten times longer;
     # its W4 runs only with BENCH_NANO_W4=1.
     if [ $build = newlib-nano ] && [ "${BENCH_NANO_W4:-0}" != 1 ]; then continue; fi
-    addr() { arm-none-eabi-nm $elf | awk -v s="$1" '$3 == s {print $1}'; }
     fifo=$OUT/trace.fifo
     rm -f $fifo; mkfifo $fifo
     impls="null mm $build"
@@ -91,7 +96,6 @@ done
 # tools/w4count.c -g counts the instructions of each call. It also lists
 # the calls over 200 instructions by the functions they ran, in
 # $OUT/trace-<workload>-trace-<tight|min>.txt (lines "over_200 ...").
-addr() { arm-none-eabi-nm $elf | awk -v s="$1" '$3 == s {print $1}'; }
 func_ranges() { # elf function...: their text and the markers', as QEMU -dfilter ranges
     arm-none-eabi-nm -S $1 | awk -v list="${*:2} memset memcpy memmove w4_begin_alloc_small \
         w4_begin_alloc_large w4_begin_free_small w4_begin_free_large w4_end" '
@@ -148,8 +152,8 @@ for w in W1p W2p W3p CPY FIFO SAW; do
         emit <$log
     done
     # the two traces of a workload run side by side (one per core)
-    tight=$(awk '$3 == "all" && $4 == "arena_bytes" {print $5}' $OUT/pressure-$w-tight.log)
-    least=$(awk '$3 == "mm" && $4 == "min_arena_bytes" {print $5}' $OUT/pressure-$w-min.log)
+    tight=$(result_of $OUT/pressure-$w-tight.log all arena_bytes)
+    least=$(result_of $OUT/pressure-$w-min.log mm min_arena_bytes)
     trace_one $w trace-tight "$tight" & t1=$!
     trace_one $w trace-min "$least"
     wait $t1
@@ -177,8 +181,7 @@ yardstick_traces() { # elf allocator ranges: its traces of every workload (run i
     elf=$1 ranges=$3
     local w
     for w in W1p W2p W3p CPY FIFO SAW; do
-        trace_one $w trace-tight "$(awk '$3 == "all" && $4 == "arena_bytes" {print $5}' \
-            $OUT/pressure-$w-tight.log)" $2
+        trace_one $w trace-tight "$(result_of $OUT/pressure-$w-tight.log all arena_bytes)" $2
     done
 }
 yardstick_traces $BB/bench-newlib.elf newlib \
@@ -244,8 +247,8 @@ for run in "${frugal_runs[@]}"; do
 done
 trace_setup $BF
 for w in W1p W2p W3p CPY FIFO SAW; do
-    tight=$(awk '$3 == "all" && $4 == "arena_bytes" {print $5}' $OUT/pressure-$w-tight.log)
-    least=$(awk '$3 == "mm" && $4 == "min_arena_bytes" {print $5}' $OUT/frugal-$w-min.log)
+    tight=$(result_of $OUT/pressure-$w-tight.log all arena_bytes)
+    least=$(result_of $OUT/frugal-$w-min.log mm min_arena_bytes)
     trace_one $w frugal-tight "$tight" & t1=$!
     trace_one $w frugal-min "$least"
     wait $t1
