@@ -36,6 +36,22 @@ result_of() { # log impl metric: that RESULT line's value (a run's arena, its le
 addr() { # symbol: its address in $elf, in hex
     arm-none-eabi-nm $elf | awk -v s="$1" '$3 == s {print $1}'
 }
+# The W4 markers (tests/bench/bench_main.c), in the order tools/w4count.c
+# takes their addresses.
+MARKERS="w4_begin_alloc_small w4_begin_alloc_large w4_begin_free_small w4_begin_free_large w4_end"
+marker_addrs() { # the markers' addresses in $elf, one argument each for w4count
+    local m a
+    for m in $MARKERS; do
+        a=$(addr $m)
+        if [ -z "$a" ]; then echo "bench: no $m in $elf" >&2; return 1; fi
+        echo $a
+    done
+}
+text_symbols() { # object file...: the functions they define
+    arm-none-eabi-nm --defined-only "$@" | awk '$2 ~ /[Tt]/ {print $3}' | sort -u
+}
+# The pressure workloads (bench_main.c), each run at the arenas of pressure_modes.
+PRESSURE="W1p W2p W3p CPY FIFO SAW"
 
 # The longest interrupt-masked stretch (tests/bench/bench_lock.c): the bench
 # firmware built again with MM_CFG_LOCK=1, whose port lock times every
@@ -78,9 +94,7 @@ for build in newlib newlib-nano; do
     fifo=$OUT/trace.fifo
     rm -f $fifo; mkfifo $fifo
     impls="null mm $build"
-    $OUT/w4count "$(addr w4_begin_alloc_small)" "$(addr w4_begin_alloc_large)" \
-        "$(addr w4_begin_free_small)" "$(addr w4_begin_free_large)" "$(addr w4_end)" \
-        $impls <$fifo >$OUT/$build-W4.txt &
+    $OUT/w4count $(marker_addrs) $impls <$fifo >$OUT/$build-W4.txt &
     awk_pid=$!
     qemu $elf W4 -singlestep -d exec,nochain -D $fifo >$OUT/$build-W4.log 2>&1
     wait $awk_pid
@@ -97,15 +111,13 @@ done
 # the calls over 200 instructions by the functions they ran, in
 # $OUT/trace-<workload>-trace-<tight|min>.txt (lines "over_200 ...").
 func_ranges() { # elf function...: their text and the markers', as QEMU -dfilter ranges
-    arm-none-eabi-nm -S $1 | awk -v list="${*:2} memset memcpy memmove w4_begin_alloc_small \
-        w4_begin_alloc_large w4_begin_free_small w4_begin_free_large w4_end" '
+    arm-none-eabi-nm -S $1 | awk -v list="${*:2} memset memcpy memmove $MARKERS" '
         BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
         NF == 4 && ($3 ~ /[Tt]/) && ($4 in want) { printf "%s0x%s+0x%s", sep, $1, $2; sep = "," }'
 }
 trace_setup() { # build directory: its firmware ($elf) and the ranges of mm's code
     elf=$1/bench-newlib.elf
-    ranges=$(func_ranges $elf $(arm-none-eabi-nm --defined-only $1/mm/heap/*.o |
-        awk '$2 ~ /[Tt]/ {print $3}' | sort -u))
+    ranges=$(func_ranges $elf $(text_symbols $1/mm/heap/*.o))
 }
 trace_setup $BB
 trace_one() { # workload label arena [allocator: a yardstick, traced alone ("trace-yard")]
@@ -113,9 +125,7 @@ trace_one() { # workload label arena [allocator: a yardstick, traced alone ("tra
     if [ $impl != mm ]; then mode=trace-yard; out=$out-$impl; fi
     local fifo=$out.fifo
     rm -f $fifo; mkfifo $fifo
-    $OUT/w4count -g "$1.$2" "$(addr w4_begin_alloc_small)" "$(addr w4_begin_alloc_large)" \
-        "$(addr w4_begin_free_small)" "$(addr w4_begin_free_large)" "$(addr w4_end)" $impl \
-        <$fifo >$out.txt &
+    $OUT/w4count -g "$1.$2" $(marker_addrs) $impl <$fifo >$out.txt &
     local pid=$!
     qemu $elf "$1 $mode $3" -singlestep -d exec,nochain -dfilter "$ranges" -D $fifo >$out.log 2>&1
     wait $pid
@@ -133,7 +143,7 @@ pressure_modes() { # workload: the arenas it runs at
 }
 yardstick_runs() { # elf allocator log-prefix: every pressure run, that allocator's lines only
     local w m log
-    for w in W1p W2p W3p CPY FIFO SAW; do
+    for w in $PRESSURE; do
         for m in $(pressure_modes $w); do
             log=$OUT/$3-$w-$m.log
             if ! qemu $1 "$w $m" >$log 2>&1; then
@@ -143,7 +153,7 @@ yardstick_runs() { # elf allocator log-prefix: every pressure run, that allocato
         done
     done
 }
-for w in W1p W2p W3p CPY FIFO SAW; do
+for w in $PRESSURE; do
     for m in $(pressure_modes $w); do
         log=$OUT/pressure-$w-$m.log
         if ! qemu $elf "$w $m" >$log 2>&1; then
@@ -180,7 +190,7 @@ libc_ranges() { # link map: the text of libc's malloc members, as -dfilter range
 yardstick_traces() { # elf allocator ranges: its traces of every workload (run in a subshell)
     elf=$1 ranges=$3
     local w
-    for w in W1p W2p W3p CPY FIFO SAW; do
+    for w in $PRESSURE; do
         trace_one $w trace-tight "$(result_of $OUT/pressure-$w-tight.log all arena_bytes)" $2
     done
 }
@@ -189,7 +199,7 @@ yardstick_traces $BB/bench-newlib.elf newlib \
 (yardstick_traces $BB/bench-newlib-nano.elf newlib-nano \
     "$(libc_ranges $BB/bench-newlib-nano.map),$(func_ranges $BB/bench-newlib-nano.elf _sbrk)")
 wait $t1
-for w in W1p W2p W3p CPY FIFO SAW; do
+for w in $PRESSURE; do
     cat $OUT/trace-$w-trace-tight-newlib.txt $OUT/trace-$w-trace-tight-newlib-nano.txt | emit
 done
 
@@ -216,7 +226,7 @@ least_ram() { # log impl static: min_ram_over_peak_live from a "min" run's log
         $1 == "RESULT" && $3 == "mm" && $4 == "peak_live_bytes" { p = $5 }
         END { if (p > 0) printf "RESULT %s %s min_ram_over_peak_live %.3f\n", w, impl, (a + st) / p }' $1
 }
-for w in W1p W2p W3p CPY FIFO SAW; do
+for w in $PRESSURE; do
     least_ram $OUT/pressure-$w-min.log mm $mm_static | emit
     least_ram $OUT/pressure-$w-min.log newlib $newlib_static | emit
     least_ram $OUT/nano-$w-min.log newlib-nano $nano_static | emit
@@ -246,7 +256,7 @@ for run in "${frugal_runs[@]}"; do
     if [[ $run == *min ]]; then least_ram $log mm $mm_static | sed 's/ mm / mm-frugal /' | emit; fi
 done
 trace_setup $BF
-for w in W1p W2p W3p CPY FIFO SAW; do
+for w in $PRESSURE; do
     tight=$(result_of $OUT/pressure-$w-tight.log all arena_bytes)
     least=$(result_of $OUT/frugal-$w-min.log mm min_arena_bytes)
     trace_one $w frugal-tight "$tight" & t1=$!
@@ -273,9 +283,9 @@ if [ -n "${TLSF_DIR:-}" ]; then
         grep ' tlsf ' $log | emit
     done
     yardstick_runs $BY/bench-tlsf.elf tlsf tlsf
-    (yardstick_traces $BY/bench-tlsf.elf tlsf "$(func_ranges $BY/bench-tlsf.elf \
-        $(arm-none-eabi-nm --defined-only $BY/bench/tlsf-src.o | awk '$2 ~ /[Tt]/ {print $3}'))")
-    for w in W1p W2p W3p CPY FIFO SAW; do emit <$OUT/trace-$w-trace-tight-tlsf.txt; done
+    (yardstick_traces $BY/bench-tlsf.elf tlsf \
+        "$(func_ranges $BY/bench-tlsf.elf $(text_symbols $BY/bench/tlsf-src.o))")
+    for w in $PRESSURE; do emit <$OUT/trace-$w-trace-tight-tlsf.txt; done
 fi
 
 # The BENCH_CASEs of tests/bench (objects, collector, ...): mm only, so

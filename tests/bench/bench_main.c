@@ -640,12 +640,13 @@ static int run_pressure(const char *name, const char *mode, size_t arena) {
         print_ratio(label, impls[2].name, "min_arena_over_peak_live", y, peak);
         return 0;
     }
-    if (strcmp(mode, "trace") == 0 || strcmp(mode, "trace-yard") == 0) {
+    bool yard = strcmp(mode, "trace-yard") == 0;
+    if (strcmp(mode, "trace") == 0 || yard) {
         /* mm (or the yardstick) alone, with markers, at `arena` */
         run_result r;
         uint32_t irq = crit_enter();
         marking = true;
-        bool ok = pressure_run(w, mode[5] == '\0' ? 1U : 2U, arena, &r);
+        bool ok = pressure_run(w, yard ? 2U : 1U, arena, &r);
         marking = false;
         crit_exit(irq);
         if (!ok) {
